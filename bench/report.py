@@ -1,0 +1,318 @@
+"""Turn the collected runs into the report: Markdown tables and a PNG bar chart.
+
+Numbers: for every contender and test, the *best* (minimum) and *median* time over the
+repetitions; rows/second = rows handled / best time; the ratio to the raw driver = the
+contender's best time / the raw driver's best time (lower is better; 1.0 is the floor);
+the geometric mean of those ratios over A-K summarises a contender.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from .workload import LETTERS, TESTS
+
+RAW = "raw"
+OURS = "ormolu"
+
+
+@dataclass
+class Cell:
+    """One contender x test: the times of the successful repetitions and any problems."""
+
+    times: list[float] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> float | None:
+        """The fastest repetition's seconds."""
+        return min(self.times) if self.times else None
+
+    @property
+    def median(self) -> float | None:
+        """The median repetition's seconds."""
+        return statistics.median(self.times) if self.times else None
+
+
+@dataclass
+class Contender:
+    """Everything collected about one contender."""
+
+    key: str
+    label: str
+    cells: dict[str, Cell] = field(default_factory=lambda: {k: Cell() for k in LETTERS})
+    unavailable: str | None = None
+    problems: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    settings: list[dict[str, Any]] = field(default_factory=list)
+
+    def ratio(self, raw: Contender, letter: str, stat: str = "best") -> float | None:
+        """This contender's time over the raw driver's for one test."""
+        mine = getattr(self.cells[letter], stat)
+        floor = getattr(raw.cells[letter], stat)
+        if mine is None or not floor:
+            return None
+        return float(mine / floor)
+
+    def geomean(self, raw: Contender, stat: str = "best") -> tuple[float | None, int]:
+        """The geometric mean of the ratios over A-K, and how many tests it covers."""
+        ratios = [r for r in (self.ratio(raw, k, stat) for k in LETTERS) if r is not None]
+        if not ratios:
+            return None, 0
+        return math.exp(sum(math.log(r) for r in ratios) / len(ratios)), len(ratios)
+
+
+def _fmt_ratio(r: float | None) -> str:
+    if r is None:
+        return "-"
+    return f"{r:.2f}" if r < 10 else f"{r:.1f}"
+
+
+def _fmt_rate(rate: float) -> str:
+    if rate >= 100_000:
+        return f"{rate / 1000:,.0f}k"
+    if rate >= 10_000:
+        return f"{rate / 1000:,.1f}k"
+    return f"{rate:,.0f}"
+
+
+def _cell_text(c: Contender, letter: str, value: str, expected: int) -> str:
+    cell = c.cells[letter]
+    if c.unavailable:
+        return "n/a"
+    if not cell.times:
+        return "error" if cell.errors else "-"
+    flags = ""
+    if any(n != expected for n in cell.counts):
+        flags += " ⚠count"
+    if cell.errors:
+        flags += " ⚠err"
+    return value + flags
+
+
+def _best_peer(contenders: list[Contender], raw: Contender, letter: str | None) -> str | None:
+    best, best_value = None, math.inf
+    for c in contenders:
+        if c.key in (RAW, OURS) or c.unavailable:
+            continue
+        v = c.geomean(raw)[0] if letter is None else c.ratio(raw, letter)
+        if v is not None and v < best_value:
+            best, best_value = c.key, v
+    return best
+
+
+def _bold(text: str) -> str:
+    return f"**{text}**" if text not in ("", "-") else text
+
+
+def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[str, int]) -> str:
+    """The whole report as Markdown."""
+    raw = next(c for c in contenders if c.key == RAW)
+    shown = contenders
+    lines: list[str] = []
+    add = lines.append
+    add(f"# ormolu benchmark: {meta['db_label']}, N = {meta['n']:,}, {meta['reps']} rep(s)")
+    add("")
+    add(f"{meta['date']} · `{meta['command']}` · ormolu {meta['ormolu_commit']}")
+    add("")
+    add(
+        "The eleven tests of the small-table benchmark (see `bench/README.md` for the exact "
+        "workload). Each contender runs in its own process per repetition, on an empty "
+        "table with identical DDL; repetitions are interleaved across contenders. The "
+        f"read-only tests D-H run {meta.get('inner', 1)} times in each process and keep "
+        "the fastest."
+    )
+    add("")
+    # -- ratios -------------------------------------------------------------------------
+    add("## Time relative to the raw driver (best of the repetitions; lower is better)")
+    add("")
+    add(
+        f"**Bold**: ormolu, and the fastest peer of each row (named in the last column). "
+        f"1.00 = the raw driver ({raw.label}, hand-written SQL)."
+    )
+    add("")
+    header = ["test", *[(_bold(c.label) if c.key == OURS else c.label) for c in shown]]
+    add("| " + " | ".join([*header, "best peer"]) + " |")
+    add("|" + "---|" * (len(header) + 1))
+    labels = {c.key: c.label for c in contenders}
+    for letter, _, title in TESTS:
+        peer = _best_peer(contenders, raw, letter)
+        row = [f"{letter} {title}"]
+        for c in shown:
+            text = _cell_text(c, letter, _fmt_ratio(c.ratio(raw, letter)), expected[letter])
+            row.append(_bold(text) if c.key == OURS or c.key == peer else text)
+        row.append(labels[peer] if peer else "-")
+        add("| " + " | ".join(row) + " |")
+    for stat, title in (("best", "geometric mean A-K"), ("median", "geometric mean A-K (medians)")):
+        peer = _best_peer(contenders, raw, None) if stat == "best" else None
+        row = [f"**{title}**"]
+        for c in shown:
+            g, k = c.geomean(raw, stat)
+            text = "n/a" if c.unavailable else _fmt_ratio(g)
+            if g is not None and k < len(LETTERS):
+                text += f" ({k}/{len(LETTERS)})"
+            row.append(_bold(text) if c.key == OURS or c.key == peer else text)
+        row.append(labels[peer] if peer else "")
+        add("| " + " | ".join(row) + " |")
+    add("")
+    # -- rows per second ------------------------------------------------------------------
+    add("## Rows per second (best of the repetitions; higher is better)")
+    add("")
+    add("| " + " | ".join(["test", "rows", *header[1:]]) + " |")
+    add("|" + "---|" * (len(header) + 1))
+    for letter, _, title in TESTS:
+        row = [f"{letter} {title}", f"{expected[letter]:,}"]
+        for c in shown:
+            best = c.cells[letter].best
+            rate = _fmt_rate(expected[letter] / best) if best else "-"
+            text = _cell_text(c, letter, rate, expected[letter])
+            row.append(_bold(text) if c.key == OURS else text)
+        add("| " + " | ".join(row) + " |")
+    add("")
+    # -- problems -------------------------------------------------------------------------
+    notes = []
+    for c in contenders:
+        if c.unavailable:
+            notes.append(f"- **{c.label}: n/a** — {c.unavailable}")
+        for letter in LETTERS:
+            cell = c.cells[letter]
+            if cell.errors:
+                notes.append(f"- {c.label}, test {letter}: {cell.errors[0]}")
+            wrong = sorted({n for n in cell.counts if n != expected[letter]})
+            if wrong:
+                notes.append(
+                    f"- {c.label}, test {letter}: row count {wrong} ≠ expected {expected[letter]}"
+                )
+        for p in sorted(set(c.problems)):
+            notes.append(f"- {c.label}: {p}")
+        for s in c.settings:
+            if s and (
+                str(s.get("journal_mode")).lower() != "wal" or str(s.get("synchronous")) != "1"
+            ):
+                notes.append(f"- {c.label}: SQLite settings {s} (expected wal, synchronous=1)")
+                break
+    add("## Checks")
+    add("")
+    if notes:
+        add("Problems found (⚠ in the tables):")
+        add("")
+        lines.extend(notes)
+    else:
+        add(
+            "Every test of every available contender returned the expected row count, and "
+            "the table contents after K were verified with plain SQL for every run."
+            + (
+                " Every contender ran with journal_mode=WAL and synchronous=NORMAL."
+                if meta["db"] == "sqlite"
+                else ""
+            )
+        )
+    add("")
+    # -- extras ---------------------------------------------------------------------------
+    add("## ormolu: streaming memory and compile cache")
+    add("")
+    stream = meta.get("stream")
+    if stream and "peak_rss_growth_mb" in stream:
+        rate = stream["rows"] / stream["seconds"] if stream["seconds"] else 0
+        add(
+            f"- `for obj in session.query(Journal)` over {stream['rows']:,} rows "
+            f"(of {stream['expected']:,}) in {stream['seconds']:.2f} s ({_fmt_rate(rate)} "
+            f"rows/s): memory grew by **{stream['rss_growth_mb']:.1f} MB** (current RSS "
+            f"sampled every 10,000 rows, from {stream['rss_before_mb']:.1f} MB); the "
+            f"process's peak RSS (`getrusage`) grew by {stream['peak_rss_growth_mb']:.1f} MB."
+        )
+    elif stream:
+        add(f"- streaming: not measured ({stream.get('error', 'unknown error')})")
+    compile_ = meta.get("compile")
+    if compile_ and "error" not in compile_:
+        add("- cached compile time, `ormolu.sql.compiler.measure_compile(dialect, stmt)`:")
+        add("")
+        add("  | query shape | µs per compile |")
+        add("  |---|---|")
+        for name, us in compile_.items():
+            add(f"  | {name} | {us:.2f} |")
+    elif compile_:
+        add(f"- compile time: not measured ({compile_['error']})")
+    if not stream and not compile_:
+        add("Not measured in this run (`--no-extras`).")
+    add("")
+    # -- environment ----------------------------------------------------------------------
+    add("## Machine and versions")
+    add("")
+    add(f"- machine: {meta['cpu']} x {meta['nproc']} (nproc), {meta['platform']}")
+    add(f"- Python {meta['python']}, SQLite {meta['sqlite']}")
+    if meta.get("load"):
+        add(
+            f"- load average (1 min): {meta['load']}; the benchmark itself keeps about one "
+            "core busy, so more means other work shared the machine and the run is noisier"
+        )
+    if meta.get("server"):
+        add(f"- server: {meta['server']}")
+    add(f"- database: {meta['db_where']}")
+    versions: dict[str, str] = {}
+    for c in contenders:
+        versions.update(c.versions)
+    if versions:
+        add("- packages: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
+    add("")
+    return "\n".join(lines)
+
+
+def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
+    """A grouped bar chart of the ratios to the raw driver (log scale) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    raw = next(c for c in contenders if c.key == RAW)
+    shown = [c for c in contenders if c.key != RAW and not c.unavailable]
+    groups = [*LETTERS, "geo\nmean"]
+    fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
+    width = 0.8 / max(1, len(shown))
+    palette = ["#9ecae1", "#6baed6", "#a1d99b", "#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"]
+    others = iter(palette)
+    top = 1.0
+    for i, c in enumerate(shown):
+        values = [c.ratio(raw, k) or 0.0 for k in LETTERS] + [c.geomean(raw)[0] or 0.0]
+        xs = [g + (i - (len(shown) - 1) / 2) * width for g in range(len(groups))]
+        ours = c.key == OURS
+        color = "#d62728" if ours else next(others, "#cccccc")
+        ax.bar(
+            xs,
+            values,
+            width,
+            label=c.label,
+            color=color,
+            edgecolor="black" if ours else "#555555",
+            linewidth=1.2 if ours else 0.4,
+            zorder=3 if ours else 2,
+        )
+        top = max(top, *values)
+        if ours:
+            for x, v in zip(xs, values):
+                if v:
+                    label = f"{v:.2f}" if v < 10 else f"{v:.1f}"
+                    ax.text(x, v * 1.04, label, ha="center", va="bottom", fontsize=7, zorder=5)
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label="raw driver = 1")
+    ax.set_yscale("log")
+    ax.set_ylim(top=top * 2.2)  # room for the legend above the tallest bar
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(
+        [f"{k}\n{t.split(' (')[0]}" for k, _, t in TESTS] + ["geo\nmean"], fontsize=8
+    )
+    ax.set_ylabel("time relative to the raw driver (log scale, lower is better)")
+    ax.set_title(
+        f"ormolu vs raw driver and peers — {meta['db_label']}, N = {meta['n']:,}, "
+        f"best of {meta['reps']} — {meta['date']}"
+    )
+    ax.grid(axis="y", which="both", alpha=0.3, zorder=0)
+    ax.legend(ncol=len(shown) + 1, loc="upper left", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,52 @@
+"""ormolu: a typed, fast, safe-by-default object-relational mapper.
+
+Everything a user needs is importable from here; the rest is internal.
+"""
+
+from .engine import Database
+from .exceptions import (
+    CheckViolation,
+    ConfigurationError,
+    ConnectionLost,
+    DatabaseError,
+    DataError,
+    DeadlockDetected,
+    DetachedInstanceError,
+    ForeignKeyViolation,
+    IntegrityError,
+    InvalidRequestError,
+    LockNotAvailable,
+    MultipleResultsFound,
+    NoResultFound,
+    NotNullViolation,
+    ObjectDeletedError,
+    OperationalError,
+    OrmoluError,
+    SerializationFailure,
+    UniqueViolation,
+    ValidationError,
+)
+from .orm.attributes import Mapped
+from .orm.fields import field
+from .orm.model import Model, aliased
+from .orm.query import Query
+from .orm.state import status_of
+from .schema.table import CheckConstraint, Index, UniqueConstraint
+from .schema.types import SQLType
+from .session.session import Result, Session, Transaction
+from .sql.elements import ColumnRef, Expr, and_, asc, case, desc, extract, literal, not_, or_, text
+from .sql.functions import func
+from .sql.selectable import exists, select
+
+__all__ = [
+    "CheckConstraint", "CheckViolation", "ConfigurationError", "ConnectionLost", "DataError",
+    "ColumnRef", "Database", "DatabaseError", "Expr", "DeadlockDetected", "SerializationFailure",
+    "DetachedInstanceError", "ForeignKeyViolation", "Index", "IntegrityError",
+    "InvalidRequestError", "LockNotAvailable", "Mapped", "Model", "MultipleResultsFound",
+    "NoResultFound", "NotNullViolation", "ObjectDeletedError", "OperationalError", "OrmoluError",
+    "Query", "Result", "SQLType", "Session", "Transaction", "UniqueConstraint", "UniqueViolation",
+    "ValidationError", "aliased", "and_", "asc", "case", "desc", "exists", "field", "func",
+    "extract", "literal", "not_", "or_", "select", "status_of", "text",
+]  # fmt: skip
+
+__version__ = "0.1.0"

@@ -1,0 +1,170 @@
+"""MySQL and MariaDB: syntax, types and capability flags.
+
+Differences from standard SQL handled here: backtick identifiers; ``CONCAT()`` instead of
+``||`` (which means OR by default); no ``NULLS FIRST/LAST`` (emulated); no ``ILIKE``
+(``lower() LIKE lower()``); backslash is an escape character in string literals;
+``LIMIT`` is required before ``OFFSET``; ``INSERT ... RETURNING`` only on MariaDB 10.5+
+(detected from the server version; MySQL uses ``lastrowid``); timezone-aware datetimes
+are stored as UTC in ``DATETIME(6)`` (``TIMESTAMP`` ends in 2038).
+
+Comparisons on text use the column collation; the default (``utf8mb4_general_ci`` on
+MariaDB) ignores case and trailing spaces, so ``name == "abc"`` also matches ``"ABC"``.
+Declare ``db_type`` with a binary collation or compare ``func.binary(col)`` for exact
+matching (MariaDB KB: "Character Sets and Collations").
+
+A ``str`` field without ``max_length`` is ``LONGTEXT``, which cannot be a key: when it is
+part of a primary key, unique constraint, index or foreign key it is ``VARCHAR(255)``
+instead. ``func.length(x)`` is rendered ``CHAR_LENGTH(x)`` (characters, as elsewhere).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...exceptions import ConfigurationError
+from ...schema import types as t
+from ...sql.compiler import SQLCompiler
+from ...sql.elements import ClauseElement
+from ..base import Dialect
+
+
+class MySQLCompiler(SQLCompiler):
+    """MySQL syntax overrides."""
+
+    def concat(self, left: ClauseElement, right: ClauseElement) -> str:
+        return f"CONCAT({self.process(left)}, {self.process(right)})"
+
+    def visit_function(self, node: Any, **kw: Any) -> str:
+        if node.name.lower() == "length" and len(node.args) == 1:
+            # length() counts bytes here; it counts characters on the other backends.
+            return f"CHAR_LENGTH({self.process(node.args[0])})"
+        return super().visit_function(node, **kw)
+
+    def visit_extract(self, node: Any, **kw: Any) -> str:
+        return f"EXTRACT({node.field.upper()} FROM {self.process(node.expr)})"
+
+    def upsert_clause(self, node: Any) -> str:
+        # MySQL has no conflict target: any unique key conflict triggers the update
+        # (MariaDB KB: INSERT ON DUPLICATE KEY UPDATE). "Do nothing" assigns a key to itself.
+        q = self.quote
+        cols = node.update or node.conflict[:1]
+        return "ON DUPLICATE KEY UPDATE " + ", ".join(
+            f"{q(c)} = VALUES({q(c)})" if node.update else f"{q(c)} = {q(c)}" for c in cols
+        )
+
+    def limit_clause(self, limit: str | None, offset: str | None) -> str:
+        if offset is not None:
+            return f"LIMIT {limit if limit is not None else '18446744073709551615'} OFFSET {offset}"
+        return f"LIMIT {limit}"
+
+
+class MySQLDialect(Dialect):
+    """MySQL / MariaDB through PyMySQL."""
+
+    name = "mysql"
+    paramstyle = "format"
+    placeholder = "%s"
+    identifier_quote = "`"
+    compiler_class = MySQLCompiler
+    max_bind_parameters = 65535
+    supports_returning = False  # set per server: MariaDB >= 10.5
+    supports_create_index_if_not_exists = False  # set per server: MariaDB has it
+    supports_ilike = False
+    supports_nulls_ordering = False
+    supports_for_update = True
+    native_boolean = False  # BOOLEAN is TINYINT(1): reads back as 0/1
+    native_decimal = True
+    native_datetime = True
+    native_timezone = False  # DATETIME has no zone: aware values are stored as UTC
+    native_uuid = False
+    native_json = False
+    native_interval = False
+    concurrent_streaming = False  # an unbuffered result blocks the connection
+    # InnoDB runs SERIALIZABLE reads as SELECT ... LOCK IN SHARE MODE (MariaDB KB: SET
+    # TRANSACTION); ON DUPLICATE KEY UPDATE has no conflict target.
+    serializable_reads_lock = True
+    supports_upsert_conflict_target = False
+    # A TEXT column cannot be a key without a prefix length (error 1170), and a prefix
+    # would make UNIQUE compare prefixes only; longer values are refused (DataError,
+    # strict mode). 255 utf8mb4 characters take 1020 bytes: three fit InnoDB's
+    # 3072-byte index limit (MariaDB KB: InnoDB Limitations).
+    key_string_length = 255
+    max_identifier_length = 64  # characters (MariaDB KB: Identifier Names)
+    # The default collations ignore case; MariaDB's (and MySQL 5.7's) also pad with
+    # spaces, MySQL 8's utf8mb4_0900_ai_ci does not (set per server below).
+    text_compare_ignores_case = True
+    text_compare_ignores_trailing_spaces = True
+    supports_float_nan = False  # DOUBLE holds finite values only (MariaDB KB: DOUBLE)
+    supports_float_infinity = False
+
+    def configure_for_server(self, version: str) -> None:
+        """Set version-dependent flags from the server's version string."""
+        if "MariaDB" in version:
+            # MariaDB may prefix a fake "5.5.5-" for old clients: "5.5.5-10.11.19-MariaDB-..."
+            parts = [p for p in version.split("-") if p[:1].isdigit()]
+            nums = (parts[1] if parts[0] == "5.5.5" and len(parts) > 1 else parts[0]).split(".")
+            major, minor = int(nums[0]), int(nums[1])
+            self.supports_returning = (major, minor) >= (10, 5)
+            self.supports_create_index_if_not_exists = True
+        elif version[:1].isdigit() and int(version.split(".")[0]) >= 8:
+            self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
+
+    def render_literal(self, value: Any) -> str:
+        sql = super().render_literal(value)
+        if isinstance(value, str):
+            sql = sql.replace("\\", "\\\\")
+        return sql
+
+    def type_sql(self, type_: t.SQLType) -> str:
+        if isinstance(type_, t.Boolean):
+            return "BOOLEAN"
+        if isinstance(type_, t.Integer):
+            return {2: "SMALLINT", 4: "INT"}.get(type_.size, "BIGINT")
+        if isinstance(type_, t.Float):
+            return "DOUBLE"
+        if isinstance(type_, t.EnumType):
+            return "INT" if type_.is_int else f"VARCHAR({type_.length or 1})"
+        if isinstance(type_, t.String):
+            return f"VARCHAR({type_.length})" if type_.length else "LONGTEXT"
+        if isinstance(type_, t.Bytes):
+            return "LONGBLOB"
+        if isinstance(type_, t.Numeric):
+            if type_.precision is not None:
+                return f"DECIMAL({type_.precision}, {type_.scale or 0})"
+            return "DECIMAL(65, 30)"
+        if isinstance(type_, t.DateTime):
+            return "DATETIME(6)"
+        if isinstance(type_, t.Time):
+            return "TIME(6)"
+        if isinstance(type_, t.Interval):
+            return "BIGINT"
+        if isinstance(type_, t.Json):
+            return "JSON"
+        return super().type_sql(type_)
+
+    def cast_type_sql(self, type_: t.SQLType) -> str:
+        # CAST accepts only a few target types (MariaDB KB: CAST).
+        if isinstance(type_, t.Boolean | t.Integer):
+            return "SIGNED"
+        if isinstance(type_, t.String | t.EnumType | t.Uuid):
+            return "CHAR"
+        if isinstance(type_, t.Float):
+            return "DOUBLE"
+        if isinstance(type_, t.Bytes):
+            return "BINARY"
+        return self.type_sql(type_)
+
+    def autoincrement_sql(self, type_sql: str) -> str:
+        return "BIGINT AUTO_INCREMENT PRIMARY KEY"
+
+    def insert_default_values(self, quoted_table: str) -> str:
+        return f"INSERT INTO {quoted_table} () VALUES ()"
+
+    def begin_statements(self, mode: str | None, isolation_level: str | None) -> list[str]:
+        if mode is not None:
+            raise ConfigurationError(f"MySQL has no transaction mode {mode!r}")
+        if isolation_level is None:
+            return ["START TRANSACTION"]
+        # SET TRANSACTION applies to the next transaction only (MariaDB KB: SET TRANSACTION).
+        level = self.check_isolation_level(isolation_level)
+        return [f"SET TRANSACTION ISOLATION LEVEL {level}", "START TRANSACTION"]

@@ -1,0 +1,5 @@
+"""SQLite dialect (https://sqlite.org/lang.html)."""
+
+from .dialect import SQLiteDialect
+
+__all__ = ["SQLiteDialect"]

@@ -1,0 +1,95 @@
+"""SQLite: syntax, storage classes and capability flags.
+
+References: SQL syntax https://sqlite.org/lang.html; type affinity
+https://sqlite.org/datatype3.html; RETURNING (3.35+) https://sqlite.org/lang_returning.html;
+NULLS FIRST/LAST (3.30+) https://sqlite.org/lang_select.html#orderby; bound parameter limit
+https://sqlite.org/limits.html#max_variable_number (32766 since 3.32).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ...exceptions import ConfigurationError
+from ...schema import types as t
+from ...sql.compiler import SQLCompiler
+from ..base import Dialect
+
+_VERSION = sqlite3.sqlite_version_info
+
+
+class SQLiteCompiler(SQLCompiler):
+    """SQLite needs LIMIT before OFFSET (``LIMIT -1`` means no limit)."""
+
+    def limit_clause(self, limit: str | None, offset: str | None) -> str:
+        if offset is not None:
+            return f"LIMIT {limit if limit is not None else '-1'} OFFSET {offset}"
+        return f"LIMIT {limit}"
+
+    def for_update_clause(self, nowait: bool, skip_locked: bool) -> str:
+        return ""
+
+    _STRFTIME = {
+        "year": "%Y",
+        "month": "%m",
+        "day": "%d",
+        "hour": "%H",
+        "minute": "%M",
+        "second": "%S",
+    }
+
+    def visit_extract(self, node: Any, **kw: Any) -> str:
+        # No EXTRACT in SQLite: strftime on the ISO text (https://sqlite.org/lang_datefunc.html).
+        fmt = self.dialect.render_literal(self._STRFTIME[node.field])
+        return f"CAST(strftime({fmt}, {self.process(node.expr)}) AS INTEGER)"
+
+
+class SQLiteDialect(Dialect):
+    """SQLite through the standard library's ``sqlite3``."""
+
+    name = "sqlite"
+    compiler_class = SQLiteCompiler
+    max_bind_parameters = 32766 if _VERSION >= (3, 32) else 999
+    supports_returning = _VERSION >= (3, 35)
+    supports_nulls_ordering = _VERSION >= (3, 30)
+    supports_for_update = False  # SQLite locks the whole database; BEGIN IMMEDIATE instead.
+    transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
+    # SQLite transactions are serializable (https://sqlite.org/isolation.html).
+    isolation_levels = ("SERIALIZABLE",)
+    serializable_reads_lock = True  # a reader holds the database's SHARED lock
+    # LIKE reads its pattern as a C string: the pattern 'a\x00b%' matches like 'a%'.
+    like_pattern_stops_at_nul = True
+    # Any column stores any value, whatever its declared type or length, and arithmetic
+    # errors give NULL (https://sqlite.org/datatype3.html).
+    enforces_column_types = False
+    supports_float_nan = False  # SQLite binds a NaN REAL as NULL
+
+    def type_sql(self, type_: t.SQLType) -> str:
+        if isinstance(type_, t.Integer):
+            return "INTEGER"
+        if isinstance(type_, t.Float):
+            return "REAL"
+        if isinstance(type_, t.DateTime):
+            return "DATETIME"
+        return super().type_sql(type_)
+
+    def autoincrement_sql(self, type_sql: str) -> str:
+        # INTEGER PRIMARY KEY makes the column the rowid alias (https://sqlite.org/lang_createtable.html#rowid).
+        return "INTEGER PRIMARY KEY"
+
+    def connect_statements(self) -> list[str]:
+        # Foreign keys are off by default in SQLite; ormolu enforces them
+        # (https://sqlite.org/foreignkeys.html#fk_enable).
+        return ["PRAGMA foreign_keys = ON"]
+
+    def begin_statements(self, mode: str | None, isolation_level: str | None) -> list[str]:
+        if isolation_level is not None:
+            self.check_isolation_level(isolation_level)
+        if mode is None:
+            return ["BEGIN"]
+        if mode.upper() not in self.transaction_modes:
+            raise ConfigurationError(
+                f"unknown SQLite transaction mode {mode!r}; use one of {self.transaction_modes}"
+            )
+        return ["BEGIN " + mode.upper()]

@@ -1,0 +1,44 @@
+"""What every driver connection offers the session, and SQL logging.
+
+Statements are logged on the standard ``logging`` logger ``ormolu.sql`` at DEBUG level
+(off unless configured): the SQL text, the parameters and the time taken in milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+logger = logging.getLogger("ormolu.sql")
+
+
+class Cursor(Protocol):
+    """The DB-API 2.0 cursor subset ormolu uses (PEP 249)."""
+
+    rowcount: int
+    lastrowid: Any
+
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+class DriverConnection(Protocol):
+    """One open database connection, used by one session at a time."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
+    def in_transaction(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+def log_statement(sql: str, params: Any, started: float, many: bool = False) -> None:
+    """Log one executed statement with its duration (milliseconds)."""
+    ms = (time.perf_counter() - started) * 1000
+    if many:
+        logger.debug("%s  [%d rows of parameters]  (%.3f ms)", sql, len(params), ms)
+    else:
+        logger.debug("%s  %r  (%.3f ms)", sql, tuple(params), ms)

@@ -1,0 +1,210 @@
+"""MySQL and MariaDB through PyMySQL (https://pymysql.readthedocs.io/).
+
+Why PyMySQL: it is pure Python, so ``pip install`` works on any machine without a C
+compiler or the MySQL client headers; it is actively maintained and speaks both MySQL and
+MariaDB. mysqlclient (C) is faster and can be added as another module here: the rest of
+ormolu only sees this module's connection class.
+
+PyMySQL sends statements with parameters escaped by the driver (client-side binding);
+ormolu never formats values into SQL itself. Connections use ``utf8mb4``, UTC
+(``time_zone = '+00:00'``), strict SQL mode, and report *matched* rows for UPDATE
+(``CLIENT.FOUND_ROWS``) so that an UPDATE which changes nothing is not mistaken for a
+missing row. Error codes: MariaDB server error reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .. import exceptions as exc
+from ..url import URL
+from .base import log_statement, logger
+
+_CODES: dict[int, type[exc.DatabaseError]] = {
+    1062: exc.UniqueViolation,  # ER_DUP_ENTRY
+    1586: exc.UniqueViolation,  # ER_DUP_ENTRY_WITH_KEY_NAME
+    1451: exc.ForeignKeyViolation,  # ER_ROW_IS_REFERENCED_2
+    1452: exc.ForeignKeyViolation,  # ER_NO_REFERENCED_ROW_2
+    1216: exc.ForeignKeyViolation,
+    1217: exc.ForeignKeyViolation,
+    1048: exc.NotNullViolation,  # ER_BAD_NULL_ERROR
+    1364: exc.NotNullViolation,  # ER_NO_DEFAULT_FOR_FIELD
+    4025: exc.CheckViolation,  # MariaDB ER_CONSTRAINT_FAILED
+    3819: exc.CheckViolation,  # MySQL ER_CHECK_CONSTRAINT_VIOLATED
+    1213: exc.DeadlockDetected,  # ER_LOCK_DEADLOCK
+    1205: exc.LockNotAvailable,  # ER_LOCK_WAIT_TIMEOUT (also MariaDB's NOWAIT)
+    3572: exc.LockNotAvailable,  # ER_LOCK_NOWAIT (MySQL 8)
+    1020: exc.SerializationFailure,  # ER_CHECKREAD (record changed since last read)
+    1406: exc.DataError,  # ER_DATA_TOO_LONG
+    1264: exc.DataError,  # ER_WARN_DATA_OUT_OF_RANGE
+    1366: exc.DataError,  # ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+    1292: exc.DataError,  # ER_TRUNCATED_WRONG_VALUE ("Incorrect date value", strict mode)
+    1365: exc.DataError,  # ER_DIVISION_BY_ZERO (strict mode, ERROR_FOR_DIVISION_BY_ZERO)
+    1690: exc.DataError,  # ER_DATA_OUT_OF_RANGE ("BIGINT value is out of range")
+    2006: exc.ConnectionLost,  # CR_SERVER_GONE_ERROR
+    2013: exc.ConnectionLost,  # CR_SERVER_LOST
+    1927: exc.ConnectionLost,  # ER_CONNECTION_KILLED (MariaDB)
+    4031: exc.ConnectionLost,  # ER_CLIENT_INTERACTION_TIMEOUT
+}
+
+_SETUP = (
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+    "SET SESSION time_zone = '+00:00'",
+)
+
+
+def _import() -> Any:
+    try:
+        import pymysql
+    except ImportError:
+        raise exc.ConfigurationError(
+            "MySQL/MariaDB needs the PyMySQL driver: pip install 'ormolu[mysql]'"
+        ) from None
+    return pymysql
+
+
+class PyMySQLConnection:
+    """A PyMySQL connection with error mapping and logging."""
+
+    max_variables = 65535
+
+    def __init__(self, url: URL, connect_timeout: float = 10.0) -> None:
+        pymysql = _import()
+        self._pymysql = pymysql
+        self._password = url.password
+        self._broken = False
+        kwargs: dict[str, Any] = {
+            "host": url.host or "localhost",
+            "port": url.port or 3306,
+            "user": url.user or "root",
+            "password": url.password or "",
+            "charset": "utf8mb4",
+            "autocommit": True,
+            "connect_timeout": connect_timeout,
+            "client_flag": pymysql.constants.CLIENT.FOUND_ROWS,
+        }
+        if url.database:
+            kwargs["database"] = url.database
+        kwargs.update(url.options)
+        try:
+            self.raw = pymysql.connect(**kwargs)
+            cur = self.raw.cursor()
+            for sql in _SETUP:
+                cur.execute(sql)
+        except pymysql.Error as e:
+            raise exc.OperationalError(self._clean(f"cannot connect to MySQL: {e}")) from None
+        self.server_version = self.raw.get_server_info()
+        self._in_tx = False
+
+    def _clean(self, message: str) -> str:
+        if self._password:
+            message = message.replace(self._password, "***")
+        return message
+
+    def _map(self, error: Any, sql: str) -> exc.DatabaseError:
+        pymysql = self._pymysql
+        code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+        message = self._clean(str(error.args[1] if len(error.args) > 1 else error))
+        cls = _CODES.get(code or 0)
+        if cls is None:
+            if isinstance(error, pymysql.err.IntegrityError):
+                cls = exc.IntegrityError
+            elif isinstance(error, pymysql.err.DataError):
+                cls = exc.DataError
+            elif isinstance(error, pymysql.err.InterfaceError) or not self.raw.open:
+                cls = exc.ConnectionLost
+            else:
+                cls = exc.OperationalError
+        if cls is exc.ConnectionLost:
+            self._broken = True
+        return cls(message, sql=sql, code=code)
+
+    @staticmethod
+    def _args(sql: str, params: Sequence[Any]) -> tuple[str, Any]:
+        # PyMySQL interpolates only when given arguments; without them '%%' must be undone.
+        if params:
+            return sql, tuple(params)
+        return sql.replace("%%", "%"), None
+
+    def _track(self, sql: str) -> None:
+        head = sql[:20].upper()
+        if head.startswith(("BEGIN", "START TRANSACTION")):
+            self._in_tx = True
+        elif head.startswith(("COMMIT", "ROLLBACK")) and not head.startswith("ROLLBACK TO"):
+            self._in_tx = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; return the cursor."""
+        started = time.perf_counter()
+        cur = self.raw.cursor()
+        query, args = self._args(sql, params)
+        try:
+            cur.execute(query, args)
+            self._track(sql)
+            return cur
+        except self._pymysql.Error as e:
+            raise self._map(e, sql) from e
+        except (TypeError, ValueError) as e:
+            if args is None:
+                raise
+            # PyMySQL puts the values into the text with '%': a stray '%' or a wrong number
+            # of values fails here, where the other drivers raise their own Error.
+            raise exc.OperationalError(f"cannot bind the parameters: {e}", sql=sql) from e
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(sql, params, started)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        """Run one statement for each parameter row (PyMySQL batches INSERTs)."""
+        started = time.perf_counter()
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(sql, [tuple(r) for r in rows])
+            return cur
+        except self._pymysql.Error as e:
+            raise self._map(e, sql) from e
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(sql, rows, started, many=True)
+
+    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
+        """An unbuffered cursor: rows are read from the server as they are fetched."""
+        cur = self.raw.cursor(self._pymysql.cursors.SSCursor)
+        query, args = self._args(sql, params)
+        try:
+            cur.execute(query, args)
+        except self._pymysql.Error as e:
+            raise self._map(e, sql) from e
+        return cur
+
+    def in_transaction(self) -> bool:
+        """Whether a transaction begun by ormolu is open."""
+        return self._in_tx
+
+    def rollback(self) -> None:
+        """Roll back the open transaction."""
+        self.execute("ROLLBACK")
+
+    def is_broken(self) -> bool:
+        """Whether the connection was lost."""
+        return self._broken or not self.raw.open
+
+    def ping(self) -> bool:
+        """Check the connection (without reconnecting)."""
+        try:
+            self.raw.ping(reconnect=False)
+            return True
+        except Exception:
+            self._broken = True
+            return False
+
+    def close(self) -> None:
+        """Close the connection."""
+        try:
+            self.raw.close()
+        except Exception:
+            pass

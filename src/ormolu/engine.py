@@ -1,0 +1,213 @@
+"""``Database``: the entry point — a URL, a dialect, connections, sessions and DDL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import ConfigurationError, InvalidRequestError
+from .pool import Pool
+from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
+from .schema.table import sort_tables
+from .url import URL, parse_url
+
+if TYPE_CHECKING:
+    from .dialects.base import Dialect
+    from .orm.model import Model
+    from .session.session import Session
+
+
+class Database:
+    """A database: parses the URL, picks the dialect and driver, hands out sessions.
+
+    URLs: ``sqlite://`` (or no URL: a private in-memory database),
+    ``sqlite:///app.db``, ``postgresql://user:password@host:5432/db`` (psycopg 3,
+    ``pip install 'ormolu[postgresql]'``), ``mysql://user:password@host:3306/db``
+    (MySQL/MariaDB through PyMySQL, ``pip install 'ormolu[mysql]'``). Query options are
+    passed to the driver. Passwords may be URL-encoded and never appear in messages.
+
+    Pool parameters (server databases and SQLite files): ``pool_size`` idle connections
+    kept (default 5), ``max_overflow`` extra connections under load (10),
+    ``pool_timeout`` seconds to wait for a free connection (30), ``pool_recycle`` seconds
+    after which a connection is replaced (3600), ``pre_ping`` (check an idle connection
+    before use; default on for servers). ``timeout`` is SQLite's busy timeout in seconds
+    (5.0) and the connect timeout for servers.
+
+    Raises ConfigurationError for an unknown scheme, a malformed URL or a missing driver
+    (naming the extra to install).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
+        pool_recycle: float | None = 3600.0,
+        pre_ping: bool | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.url: URL = parse_url(url or "sqlite://")
+        self.timeout = timeout
+        self._captures: list[list[tuple[str, Any]]] = []
+        self._lock = threading.Lock()
+        self._shared: Any = None  # the one connection of an in-memory database
+        self._shared_owner: Any = None
+        self._memory = False
+        scheme = self.url.scheme.split("+")[0]
+        if scheme == "sqlite":
+            from .dialects.sqlite import SQLiteDialect
+
+            self.dialect: Dialect = SQLiteDialect()
+            database = self.url.database or ":memory:"
+            self._memory = database == ":memory:" or "mode=memory" in database
+            self._sqlite_path = database
+            if "timeout" in self.url.options:
+                self.timeout = float(self.url.options["timeout"])
+            connect = self._connect_sqlite
+            ping = False
+        elif scheme in ("postgresql", "postgres"):
+            from .dialects.postgresql import PostgreSQLDialect
+            from .drivers.psycopg import _import as import_psycopg
+
+            import_psycopg()  # fail now, naming the extra, if the driver is missing
+            self.dialect = PostgreSQLDialect()
+            connect = self._connect_postgresql
+            ping = True
+        elif scheme in ("mysql", "mariadb"):
+            from .dialects.mysql import MySQLDialect
+            from .drivers.pymysql import _import as import_pymysql
+
+            import_pymysql()
+            self.dialect = MySQLDialect()
+            connect = self._connect_mysql
+            ping = True
+        else:
+            raise ConfigurationError(
+                f"unsupported database scheme {self.url.scheme!r} "
+                f"(supported: sqlite, postgresql, mysql)"
+            )
+        self.pool = Pool(
+            connect,
+            size=pool_size,
+            max_overflow=max_overflow,
+            timeout=pool_timeout,
+            recycle=pool_recycle,
+            pre_ping=ping if pre_ping is None else pre_ping,
+        )
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.url)!r})"
+
+    # -- connections ---------------------------------------------------------------------
+    def _connect_sqlite(self) -> Any:
+        from .drivers.sqlite import SQLiteConnection
+
+        path = self._sqlite_path
+        conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=self.timeout)
+        for sql in self.dialect.connect_statements():
+            conn.execute(sql)
+        return conn
+
+    def _connect_postgresql(self) -> Any:
+        from .drivers.psycopg import PsycopgConnection
+
+        return PsycopgConnection(self.url, connect_timeout=self.timeout)
+
+    def _connect_mysql(self) -> Any:
+        from .dialects.mysql import MySQLDialect
+        from .drivers.pymysql import PyMySQLConnection
+
+        conn = PyMySQLConnection(self.url, connect_timeout=self.timeout)
+        assert isinstance(self.dialect, MySQLDialect)
+        self.dialect.configure_for_server(conn.server_version)
+        return conn
+
+    def _acquire(self, owner: Any) -> Any:
+        if self._memory:
+            with self._lock:
+                if self._shared_owner is not None and self._shared_owner is not owner:
+                    raise InvalidRequestError(
+                        "an in-memory SQLite database has one connection, held by another "
+                        "session; commit or close that session first (or use a file database)"
+                    )
+                if self._shared is None:
+                    self._shared = self._connect_sqlite()
+                self._shared_owner = owner
+                return self._shared
+        return self.pool.acquire()
+
+    def _release(self, conn: Any, owner: Any) -> None:
+        if self._memory:
+            if conn.in_transaction():
+                conn.rollback()
+            with self._lock:
+                if self._shared_owner is owner:
+                    self._shared_owner = None
+            return
+        self.pool.release(conn)
+
+    def dispose(self) -> None:
+        """Close every idle connection (and an unused in-memory database's connection,
+        which discards its data)."""
+        self.pool.dispose()
+        if self._shared is not None and self._shared_owner is None:
+            self._shared.close()
+            self._shared = None
+
+    # -- sessions ------------------------------------------------------------------------
+    def session(self, *, autoflush: bool = True) -> Session:
+        """A new :class:`~ormolu.Session` (use it as a context manager)."""
+        from .session.session import Session
+
+        return Session(self, autoflush=autoflush)
+
+    @contextmanager
+    def capture(self) -> Iterator[list[tuple[str, Any]]]:
+        """Capture every statement sent in the block as ``(sql, params)`` pairs.
+
+        Example (a test asserting the number of queries)::
+
+            with db.capture() as statements:
+                s.query(Track).all()
+            assert len(statements) == 2   # BEGIN + SELECT
+        """
+        captured: list[tuple[str, Any]] = []
+        self._captures.append(captured)
+        try:
+            yield captured
+        finally:
+            self._captures.remove(captured)
+
+    # -- DDL -----------------------------------------------------------------------------
+    def _tables(self, models: Iterable[type[Model]] | None) -> list[Any]:
+        from .orm.registry import all_mappers, configure
+
+        mappers = [m.__mapper__ for m in models] if models is not None else all_mappers()
+        for m in mappers:
+            configure(m)
+        return sort_tables([m.table for m in mappers])
+
+    def create_all(
+        self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False
+    ) -> None:
+        """CREATE TABLE (and indexes) for ``models`` (default: every model defined), parents
+        before children, in one transaction."""
+        statements: list[str] = []
+        for table in self._tables(models):
+            statements.append(create_table_sql(self.dialect, table, if_not_exists))
+            statements.extend(create_indexes_sql(self.dialect, table, if_not_exists))
+        self._run_ddl(statements)
+
+    def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:
+        """DROP TABLE IF EXISTS for ``models`` (default: every model defined), children first."""
+        self._run_ddl([drop_table_sql(self.dialect, t) for t in reversed(self._tables(models))])
+
+    def _run_ddl(self, statements: list[str]) -> None:
+        escape = self.dialect.paramstyle == "format"
+        with self.session() as s:
+            for sql in statements:
+                s.execute_sql(sql.replace("%", "%%") if escape else sql)

@@ -1,0 +1,140 @@
+"""The one exception hierarchy of ormolu.
+
+Every error ormolu raises derives from :class:`OrmoluError`. Errors coming from a database
+driver are re-raised as the matching subclass with the driver's exception chained as
+``__cause__``.
+
+::
+
+    OrmoluError
+     ├── ConfigurationError          a model, field, URL or option is declared wrongly
+     ├── ValidationError             a value fails a field's rule (before any SQL is sent)
+     ├── DatabaseError               the database refused a statement
+     │    ├── IntegrityError
+     │    │    ├── UniqueViolation
+     │    │    ├── ForeignKeyViolation
+     │    │    ├── NotNullViolation
+     │    │    └── CheckViolation
+     │    ├── DataError              a value the column cannot hold (too long, NUL, range)
+     │    └── OperationalError       locked database, syntax, ...
+     │         ├── ConnectionLost     the connection died; the transaction is gone
+     │         ├── SerializationFailure  retry the transaction (SQLSTATE 40001)
+     │         ├── DeadlockDetected   retry the transaction (SQLSTATE 40P01, MySQL 1213)
+     │         └── LockNotAvailable   NOWAIT found a row locked, or a lock wait timed out
+     ├── NoResultFound               ``one()``/``get_one()`` found no row
+     ├── MultipleResultsFound        ``one()``/``one_or_none()`` found more than one row
+     ├── ObjectDeletedError          an expired object's row no longer exists
+     ├── DetachedInstanceError       an unloaded attribute was read outside any session
+     └── InvalidRequestError         the session was used in a way its state does not allow
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OrmoluError(Exception):
+    """Base class of every error raised by ormolu."""
+
+
+class ConfigurationError(OrmoluError):
+    """A model, field, database URL or option is declared wrongly."""
+
+
+class InvalidRequestError(OrmoluError):
+    """An operation is not valid in the current state (e.g. a closed session)."""
+
+
+class ValidationError(OrmoluError, ValueError):
+    """A value failed a field's validation rule.
+
+    Raised on model construction and attribute assignment by user code, before any SQL is
+    sent. Attributes: ``model`` (class name), ``field`` (attribute name), ``value`` (the
+    rejected value) and ``rule`` (a short description of the rule that failed).
+    """
+
+    def __init__(self, model: str, field: str, value: Any, rule: str) -> None:
+        self.model = model
+        self.field = field
+        self.value = value
+        self.rule = rule
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"{model}.{field}: {rule} (got {shown})")
+
+
+class DatabaseError(OrmoluError):
+    """The database refused a statement; the driver's error is chained as ``__cause__``.
+
+    Attributes: ``sql`` (the statement text, never containing values) and ``code`` (the
+    driver's error code or SQLSTATE when known).
+    """
+
+    def __init__(self, message: str, *, sql: str | None = None, code: Any = None) -> None:
+        self.sql = sql
+        self.code = code
+        super().__init__(message)
+
+
+class OperationalError(DatabaseError):
+    """Locked database, lost connection, bad SQL and other non-integrity failures."""
+
+
+class DataError(DatabaseError):
+    """The database cannot hold a value (too long, out of range, NUL in text, ...)."""
+
+
+class ConnectionLost(OperationalError):
+    """The connection died (server restart, killed session, network); the transaction in
+    progress is lost. The pool discards the connection, so a new session works again."""
+
+
+class SerializationFailure(OperationalError):
+    """The transaction conflicted with a concurrent one (SQLSTATE 40001): retry it."""
+
+
+class DeadlockDetected(OperationalError):
+    """The transaction was chosen as a deadlock victim: retry it."""
+
+
+class LockNotAvailable(OperationalError):
+    """A lock could not be obtained: ``for_update(nowait=True)`` found the row locked, or
+    waiting for a lock timed out (SQLSTATE 55P03, MySQL 1205/3572, SQLite "database is
+    locked"). The statement failed; on PostgreSQL so did the transaction."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint was violated; nothing of the failed statement was written."""
+
+
+class UniqueViolation(IntegrityError):
+    """A UNIQUE or PRIMARY KEY constraint was violated."""
+
+
+class ForeignKeyViolation(IntegrityError):
+    """A FOREIGN KEY constraint was violated."""
+
+
+class NotNullViolation(IntegrityError):
+    """A NOT NULL constraint was violated."""
+
+
+class CheckViolation(IntegrityError):
+    """A CHECK constraint was violated."""
+
+
+class NoResultFound(OrmoluError):
+    """A query that must return exactly one row returned none."""
+
+
+class MultipleResultsFound(OrmoluError):
+    """A query that must return at most one row returned several."""
+
+
+class ObjectDeletedError(OrmoluError):
+    """An expired object was reloaded but its row no longer exists."""
+
+
+class DetachedInstanceError(OrmoluError):
+    """An unloaded (expired) attribute was read on an object that belongs to no session."""

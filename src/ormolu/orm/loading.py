@@ -1,0 +1,176 @@
+"""Row loading (hydration): turning driver rows into objects, tuples, values or dicts.
+
+A loader is specialised once per compiled query shape and cached with the compiled
+statement; running it for a session only binds that session's identity map. Values read
+from the database are converted by type (no re-validation: the database is trusted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..sql.elements import Expr
+from .mapper import EntityInfo, Mapper
+from .state import PERSISTENT, STATE_KEY, InstanceState
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..sql.compiler import Compiled
+
+RowLoader = Callable[[Any], Any]
+LoaderFactory = Callable[[Any], RowLoader]
+
+
+def _entity_factory(
+    mapper: Mapper, start: int, dialect: Dialect
+) -> Callable[[Any], Callable[[Any], Any]]:
+    keys = mapper.column_keys
+    stop = start + len(keys)
+    procs = [
+        (i, p)
+        for i, p in enumerate(dialect.result_processor(c.type) for c in mapper.columns)
+        if p is not None
+    ]
+    pk_pos = [start + mapper.column_keys.index(k) for k in mapper.pk_keys]
+    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+    pk_proc = [dict(procs).get(p - start) for p in pk_pos]
+    cls = mapper.cls
+    new = object.__new__
+
+    def factory(session: Any) -> Callable[[Any], Any]:
+        imap = session._identity_map
+
+        def load(row: Any) -> Any:
+            if single_pk is not None:
+                pk = row[single_pk]
+                if pk is None:
+                    return None  # outer join with no matching row
+                if pk_proc[0] is not None:
+                    pk = pk_proc[0](pk)
+            else:
+                pk = tuple(row[p] if pr is None else pr(row[p]) for p, pr in zip(pk_pos, pk_proc))
+                if None in pk:
+                    return None
+            ident = (mapper, pk)
+            obj: Any = imap.get(ident)
+            d: dict[str, Any]
+            if obj is not None:
+                d = obj.__dict__
+                if len(d) <= len(keys):  # some attributes expired: fill them from this row
+                    _fill_missing(d, keys, row, start, procs)
+                return obj
+            obj = new(cls)
+            if procs:
+                values = list(row[start:stop])
+                for i, p in procs:
+                    values[i] = p(values[i])
+                d = dict(zip(keys, values))
+            else:
+                d = dict(zip(keys, row[start:stop]))
+            d[STATE_KEY] = InstanceState(session, ident, PERSISTENT)
+            obj.__dict__ = d
+            imap[ident] = obj
+            return obj
+
+        return load
+
+    return factory
+
+
+def _fill_missing(
+    d: dict[str, Any], keys: tuple[str, ...], row: Any, start: int, procs: list[Any]
+) -> None:
+    conv = dict(procs)
+    for i, k in enumerate(keys):
+        if k not in d:
+            v = row[start + i]
+            p = conv.get(i)
+            d[k] = v if p is None else p(v)
+
+
+def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str) -> LoaderFactory:
+    """Build the loader for a query's entities.
+
+    ``mode`` is ``"objects"`` (entities as objects, one entity or value per row unwrapped,
+    several as a tuple), ``"tuples"`` (every row a tuple of converted column values) or
+    ``"dicts"`` (every row a dict keyed by column name).
+    """
+    parts: list[tuple[str, Any]] = []
+    pos = 0
+    flat_procs: list[Any] = []
+    for ent in entities:
+        if isinstance(ent, EntityInfo):
+            n = len(ent.columns)
+            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect)))
+            flat_procs.extend(dialect.result_processor(c.type) for c in ent.columns)
+        else:
+            assert isinstance(ent, Expr)
+            n = 1
+            proc = dialect.result_processor(ent.type)
+            parts.append(("value", (pos, proc)))
+            flat_procs.append(proc)
+        pos += n
+
+    if mode in ("tuples", "dicts"):
+        conv = [(i, p) for i, p in enumerate(flat_procs) if p is not None]
+
+        def tuple_factory(session: Any) -> RowLoader:
+            if not conv:
+                return tuple
+
+            def load(row: Any) -> Any:
+                values = list(row)
+                for i, p in conv:
+                    values[i] = p(values[i])
+                return tuple(values)
+
+            return load
+
+        return tuple_factory
+
+    if len(parts) == 1:
+        kind, data = parts[0]
+        if kind == "entity":
+            return data  # type: ignore[no-any-return]
+        i, proc = data
+
+        def value_factory(session: Any) -> RowLoader:
+            if proc is None:
+                return lambda row: row[i]
+            return lambda row: proc(row[i])
+
+        return value_factory
+
+    def multi_factory(session: Any) -> RowLoader:
+        loaders: list[RowLoader] = []
+        for kind, data in parts:
+            if kind == "entity":
+                loaders.append(data(session))
+            else:
+                loaders.append(_column_loader(*data))
+
+        def load(row: Any) -> Any:
+            return tuple([f(row) for f in loaders])
+
+        return load
+
+    return multi_factory
+
+
+def _column_loader(i: int, proc: Callable[[Any], Any] | None) -> RowLoader:
+    if proc is None:
+        return lambda row: row[i]
+    return lambda row: proc(row[i])
+
+
+def loader_for(
+    compiled: Compiled, entities: tuple[Any, ...], dialect: Dialect, mode: str
+) -> LoaderFactory:
+    """The cached loader factory for ``compiled`` in ``mode``."""
+    key = ("loader", mode)
+    factory: LoaderFactory | None = compiled.extra.get(key)
+    if factory is None:
+        factory = build_loader_factory(entities, dialect, mode)
+        compiled.extra[key] = factory
+    return factory

@@ -1,0 +1,350 @@
+"""The mapper: from a model class's annotations and ``field()`` calls to a table, columns,
+validation rules and the data the loaders and the unit of work need."""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ..exceptions import ConfigurationError, ValidationError
+from ..schema import types as t
+from ..schema.table import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Table,
+    UniqueConstraint,
+    check_identifier,
+)
+from ..sql.elements import ColumnRef, Expr, Key
+from .attributes import Mapped
+from .fields import MISSING, FieldInfo
+
+
+def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
+    if info.db_type is not None:
+        return info.db_type  # type: ignore[no-any-return]
+    origin = typing.get_origin(py) or py
+    if py is bool:
+        return t.Boolean()
+    if py is int:
+        return t.Integer()
+    if py is float:
+        return t.Float()
+    if py is str:
+        return t.String(info.max_length)
+    if py is bytes:
+        return t.Bytes()
+    if py is Decimal:
+        return t.Numeric(info.max_digits, info.decimal_places)
+    if py is datetime:
+        return t.DateTime(timezone=bool(info.timezone))
+    if py is date:
+        return t.Date()
+    if py is time:
+        return t.Time()
+    if py is timedelta:
+        return t.Interval()
+    if py is uuid.UUID:
+        return t.Uuid()
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        return t.EnumType(py)
+    if origin in (dict, list):
+        return t.Json(origin)
+    raise ConfigurationError(
+        f"{where}: no column type for annotation {py!r}; use int, bool, float, str, bytes, "
+        f"Decimal, datetime, date, time, timedelta, UUID, an Enum, dict or list, or db_type="
+    )
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool] | None:
+    """``Mapped[X | None]`` → ``(X, True)``; ``None`` for annotations that are not fields."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.ClassVar:
+        return None
+    if origin is Mapped:
+        annotation = typing.get_args(annotation)[0]
+    elif annotation is Mapped:
+        raise ConfigurationError("Mapped needs a type: Mapped[int]")
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(annotation))
+        if len(args) != 1:
+            raise ConfigurationError(f"a field cannot be a union of types: {annotation!r}")
+        return args[0], nullable
+    return annotation, False
+
+
+class FieldSpec:
+    """One mapped field: its column, type and validation rules."""
+
+    __slots__ = (
+        "auto",
+        "coerce",
+        "column",
+        "default",
+        "default_factory",
+        "has_rules",
+        "info",
+        "key",
+        "model_name",
+        "nullable",
+        "type",
+    )  # fmt: skip
+
+    def __init__(self, key: str, column: Column, info: FieldInfo, model_name: str) -> None:
+        self.key = key
+        self.column = column
+        self.type = column.type
+        self.nullable = column.nullable
+        self.info = info
+        self.default = info.default
+        self.default_factory = info.default_factory
+        self.auto = False  # set for database-generated primary keys
+        self.model_name = model_name
+        self.coerce = column.type.coerce
+        self.has_rules = any(
+            getattr(info, n) not in (None, ())
+            for n in ("ge", "gt", "le", "lt", "min_length", "choices", "validators")
+        )
+
+    def fail(self, value: Any, rule: str) -> ValidationError:
+        """Build the ValidationError for ``value`` breaking ``rule``."""
+        return ValidationError(self.model_name, self.key, value, rule)
+
+    def validate(self, value: Any) -> Any:
+        """Check and convert a user-supplied value; raise ValidationError."""
+        if value is None:
+            if self.nullable or self.auto:
+                return None
+            raise self.fail(value, "must not be None (field is not nullable)")
+        try:
+            value = self.coerce(value)
+        except t.InvalidValue as exc:
+            raise self.fail(value, str(exc)) from None
+        if self.has_rules:
+            value = self._check_rules(value)
+        return value
+
+    def _check_rules(self, value: Any) -> Any:
+        info = self.info
+        try:
+            if info.ge is not None and not value >= info.ge:
+                raise self.fail(value, f"must be >= {info.ge!r}")
+            if info.gt is not None and not value > info.gt:
+                raise self.fail(value, f"must be > {info.gt!r}")
+            if info.le is not None and not value <= info.le:
+                raise self.fail(value, f"must be <= {info.le!r}")
+            if info.lt is not None and not value < info.lt:
+                raise self.fail(value, f"must be < {info.lt!r}")
+        except TypeError:
+            raise self.fail(value, "cannot be compared with its bounds") from None
+        if info.min_length is not None and len(value) < info.min_length:
+            raise self.fail(value, f"shorter than min_length={info.min_length}")
+        if info.choices is not None and value not in info.choices:
+            raise self.fail(value, f"must be one of {list(info.choices)!r}")
+        for fn in info.validators:
+            name = getattr(fn, "__name__", "validator")
+            try:
+                result = fn(value)
+            except (ValueError, TypeError) as exc:
+                raise self.fail(value, f"{name}: {exc}") from None
+            if result is False:
+                raise self.fail(value, f"rejected by {name}")
+            if result is not None and result is not True:
+                value = result
+        return value
+
+    def make_default(self) -> Any:
+        """The value for a constructor that did not name this field, or MISSING."""
+        if self.default_factory is not None:
+            return self.default_factory()
+        if self.default is not MISSING:
+            return self.default
+        if self.nullable or self.auto:
+            return None
+        return MISSING
+
+
+class EntityInfo:
+    """What the SQL layer and the loaders see of a model (or of an alias of one)."""
+
+    __slots__ = ("cache_key", "columns", "mapper", "source")
+
+    def __init__(self, mapper: Mapper, source: Any, columns: tuple[ColumnRef[Any], ...]) -> None:
+        self.mapper = mapper
+        self.source = source
+        self.columns = columns
+        self.cache_key: Key = ("E", id(mapper), getattr(source, "name", None))
+
+
+class Mapper:
+    """The mapping of one model class to its table."""
+
+    def __init__(self, cls: type, table_name: str | None) -> None:
+        self.cls = cls
+        self.name = cls.__name__
+        self.fields: dict[str, FieldSpec] = {}
+        try:
+            # Each class of the MRO is evaluated in its own module's namespace.
+            hints = typing.get_type_hints(cls, localns={cls.__name__: cls})
+        except NameError as exc:
+            raise ConfigurationError(f"{self.name}: cannot resolve an annotation: {exc}") from None
+        columns: list[Column] = []
+        infos: dict[str, FieldInfo] = {}
+        for key in _own_and_inherited_annotations(cls):
+            if key.startswith("_"):
+                continue
+            unwrapped = _unwrap(hints[key])
+            if unwrapped is None:
+                continue
+            py, nullable = unwrapped
+            raw = _class_value(cls, key)
+            info = raw if isinstance(raw, FieldInfo) else FieldInfo(default=raw)
+            if info.validators is None:
+                info.validators = ()
+            where = f"{self.name}.{key}"
+            type_ = _sql_type(py, info, where)
+            fk = None
+            if info.foreign_key:
+                fk = ForeignKey(info.foreign_key, info.on_delete, info.on_update)
+            col = Column(
+                check_identifier(info.column or key, "column"),
+                type_,
+                key=key,
+                nullable=nullable,
+                primary_key=bool(info.primary_key),
+                autoincrement=info.autoincrement,
+                unique=bool(info.unique),
+                index=bool(info.index),
+                server_default=info.server_default,
+                foreign_key=fk,
+                check=info.check,
+            )
+            if info.primary_key and nullable:
+                raise ConfigurationError(f"{where}: a primary key cannot be nullable")
+            columns.append(col)
+            infos[key] = info
+        if not columns:
+            raise ConfigurationError(f"{self.name} declares no fields")
+        self.table = Table(table_name or _snake(self.name), columns)
+        if not self.table.primary_key:
+            raise ConfigurationError(
+                f"{self.name} has no primary key; mark a field with field(primary_key=True)"
+            )
+        auto = self.table.autoincrement_column
+        for col in columns:
+            spec = FieldSpec(col.key, col, infos[col.key], self.name)
+            spec.auto = col is auto
+            self.fields[col.key] = spec
+        self.columns = columns
+        self.column_keys = tuple(c.key for c in columns)
+        self.pk_keys = tuple(c.key for c in self.table.primary_key)
+        self.pk_names = tuple(c.name for c in self.table.primary_key)
+        self.auto_key = auto.key if auto is not None else None
+        self.entity = EntityInfo(self, self.table, tuple(c.ref for c in columns))
+        self.field_order = tuple(k for k in self.column_keys if infos[k].init is not False)
+        self.repr_keys = tuple(k for k in self.column_keys if infos[k].repr is not False)
+        self._table_args(getattr(cls, "__table_args__", ()))
+        self.configured = False
+
+    def _table_args(self, args: Any) -> None:
+        for arg in args:
+            if isinstance(arg, Index | UniqueConstraint):
+                cols = []
+                for f in arg.fields:
+                    if f not in self.fields:
+                        raise ConfigurationError(f"{self.name}.__table_args__: no field {f!r}")
+                    cols.append(self.fields[f].column)
+                arg.columns = cols
+                (self.table.indexes if isinstance(arg, Index) else self.table.uniques).append(arg)  # type: ignore[arg-type]
+            elif isinstance(arg, CheckConstraint):
+                cond = arg.condition
+                rendered: Expr[Any] | str
+                if isinstance(cond, str):
+                    rendered = cond
+                else:
+                    # The class's descriptors are not installed yet: hand the condition an
+                    # object whose attributes are the column expressions.
+                    refs = {k: s.column.ref for k, s in self.fields.items()}
+                    rendered = cond(types.SimpleNamespace(**refs))
+                self.table.checks.append((arg.name, rendered))
+            else:
+                raise ConfigurationError(
+                    f"{self.name}.__table_args__: expected Index, UniqueConstraint or "
+                    f"CheckConstraint, got {arg!r}"
+                )
+
+    def validated_values(self, values: Any) -> dict[str, Any]:
+        """Validate a mapping of field values as the constructor does: unknown names raise
+        TypeError, bad values ValidationError; missing fields get their defaults (fields
+        left to a server default are omitted)."""
+        fields = self.fields
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            spec = fields.get(name)
+            if spec is None:
+                raise TypeError(
+                    f"{self.name}() got an unexpected keyword argument {name!r} "
+                    f"(fields: {', '.join(fields)})"
+                )
+            out[name] = spec.validate(value)
+        if len(out) == len(fields):
+            return out
+        for name, spec in fields.items():
+            if name not in out:
+                value = spec.make_default()
+                if value is MISSING:
+                    if spec.column.server_default is not None:
+                        continue  # the database fills it in
+                    raise spec.fail(None, "is required (no value and no default)")
+                out[name] = spec.validate(value) if value is not None else spec.validate(None)
+        return out
+
+    def identity_key(self, obj: Any) -> tuple[Any, ...] | None:
+        """The identity-map key of ``obj`` from its primary key values (None if unknown)."""
+        d = obj.__dict__
+        if len(self.pk_keys) == 1:
+            v = d.get(self.pk_keys[0])
+            return None if v is None else (self, v)
+        vals = tuple(d.get(k) for k in self.pk_keys)
+        return None if any(v is None for v in vals) else (self, vals)
+
+
+def _own_and_inherited_annotations(cls: type) -> list[str]:
+    keys: list[str] = []
+    for base in reversed(cls.__mro__):
+        for k in getattr(base, "__annotations__", {}) if "__annotations__" in base.__dict__ else {}:
+            if k not in keys:
+                keys.append(k)
+    return keys
+
+
+def _class_value(cls: type, key: str) -> Any:
+    for base in cls.__mro__:
+        if key in base.__dict__:
+            value = base.__dict__[key]
+            if isinstance(value, Mapped):
+                return value.mapper.fields[key].info
+            return value
+    return MISSING
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+Validator = Callable[[Any], Any]

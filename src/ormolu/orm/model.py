@@ -1,0 +1,127 @@
+"""``Model``: the base class of mapped classes — the one place with class-level magic.
+
+Subclassing runs ``__init_subclass__``, which builds a :class:`~ormolu.orm.mapper.Mapper`
+from the annotations and replaces each ``field()`` with a :class:`Mapped` descriptor.
+``dataclass_transform`` (PEP 681) tells type checkers about the keyword-only constructor.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar, dataclass_transform
+
+from ..exceptions import ConfigurationError
+from ..schema.table import Table
+from .attributes import Mapped
+from .fields import MISSING, FieldInfo, field
+from .mapper import EntityInfo, Mapper
+from .registry import configure, register
+from .state import STATE_KEY, on_attribute_change
+
+
+@dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(field, FieldInfo))
+class Model:
+    """Base class of models. Keyword arguments of the class statement:
+
+    * ``table``: the table name (default: the class name in snake_case);
+    * ``abstract=True``: a base holding shared fields, mapped by its subclasses only.
+
+    Example::
+
+        class Artist(Model, table="Artist"):
+            id: Mapped[int] = field(primary_key=True, column="ArtistId", default=None)
+            name: Mapped[str | None] = field(max_length=120, column="Name", default=None)
+
+    Construction validates every value (raising :class:`~ormolu.exceptions.ValidationError`
+    naming model, field, value and rule) and fills defaults; unknown keywords raise
+    ``TypeError``. Objects compare by identity: within a session one row is one object.
+    """
+
+    __mapper__: ClassVar[Mapper]
+    __table__: ClassVar[Table]
+    __table_args__: ClassVar[tuple[Any, ...]] = ()
+
+    def __init_subclass__(
+        cls, *, table: str | None = None, abstract: bool = False, **kw: Any
+    ) -> None:
+        super().__init_subclass__(**kw)
+        if abstract:
+            return
+        mapper = Mapper(cls, table)
+        for key in mapper.column_keys:
+            setattr(cls, key, Mapped(key, mapper.fields[key].column.ref, mapper))
+        cls.__mapper__ = mapper
+        cls.__table__ = mapper.table
+        register(mapper)
+        configure(mapper, partial=True)  # bind foreign keys to models already defined
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.__dict__.update(self.__mapper__.validated_values(kwargs))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        spec = self.__mapper__.fields.get(name)
+        if spec is None:
+            object.__setattr__(self, name, value)
+            return
+        value = spec.validate(value)
+        d = self.__dict__
+        state = d.get(STATE_KEY)
+        if state is not None and state.session is not None:
+            on_attribute_change(self, state, name, d.get(name, MISSING), value)
+        d[name] = value
+
+    def __repr__(self) -> str:
+        d = self.__dict__
+        shown = ", ".join(f"{k}={d[k]!r}" for k in self.__mapper__.repr_keys if k in d)
+        return f"{type(self).__name__}({shown})"
+
+    @classmethod
+    def __ormolu_entity__(cls) -> EntityInfo:
+        mapper = cls.__mapper__
+        if not mapper.configured:
+            configure(mapper)
+        return mapper.entity
+
+
+M = TypeVar("M", bound="Model")
+
+
+class AliasedModel:
+    """A model under a table alias, for self-joins; see :func:`aliased`."""
+
+    def __init__(self, model: type[Model], name: str) -> None:
+        from ..sql.selectable import Alias
+
+        mapper = model.__mapper__
+        configure(mapper)
+        self._model = model
+        self._alias = Alias(mapper.table, name)
+        self._columns = {c.key: self._alias.column(c.name) for c in mapper.columns}
+        self._entity = EntityInfo(mapper, self._alias, tuple(self._columns.values()))
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._columns[key]
+        except KeyError:
+            raise AttributeError(f"{self._model.__name__} has no field {key!r}") from None
+
+    def __ormolu_entity__(self) -> EntityInfo:
+        return self._entity
+
+    def __repr__(self) -> str:
+        return f"aliased({self._model.__name__}, {self._alias.name!r})"
+
+
+def aliased(model: type[M], name: str | None = None) -> type[M]:
+    """``model`` under another name, to use one table twice in a query (self-joins).
+
+    Example::
+
+        manager = aliased(Employee, "manager")
+        session.query(Employee.last_name, manager.last_name).join(
+            manager, Employee.reports_to == manager.id)
+
+    The result is typed as the model class so attribute access type-checks.
+    """
+    if not (isinstance(model, type) and issubclass(model, Model)):
+        raise ConfigurationError(f"aliased() takes a model class, got {model!r}")
+    return AliasedModel(model, name or f"{model.__mapper__.table.name}_1")  # type: ignore[return-value]

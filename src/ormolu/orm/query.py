@@ -1,0 +1,330 @@
+"""``Query``: a SELECT bound to a session, with typed results.
+
+Builder methods (``where``, ``join``, ``order_by``...) return a new query; execution
+methods (``all``, ``first``, ``one``, ``scalar``, ``count``, iteration) autoflush the
+session, run the compiled statement and load rows through the cached row loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from ..exceptions import InvalidRequestError, MultipleResultsFound, NoResultFound
+from ..sql.compiler import compile_statement
+from ..sql.dml import Delete, Update
+from ..sql.elements import ColumnRef, Expr, Ordering, coerce
+from ..sql.functions import func
+from ..sql.selectable import CompoundSelect, Select, Subquery, exists
+from .loading import loader_for
+from .mapper import EntityInfo
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from ..session.session import Session
+
+T = TypeVar("T")
+
+
+class Query(Generic[T]):
+    """A query over models/columns; see :meth:`ormolu.Session.query`.
+
+    Example::
+
+        long_tracks = (
+            s.query(Track)
+            .where(Track.milliseconds > 300_000, Track.name.contains("Live"))
+            .order_by(Track.milliseconds.desc())
+            .limit(10)
+            .all()
+        )  # list[Track]
+    """
+
+    __slots__ = ("mode", "session", "stmt")
+
+    def __init__(
+        self, session: Session, stmt: Select[Any] | CompoundSelect[Any], mode: str = "objects"
+    ) -> None:
+        self.session = session
+        self.stmt = stmt
+        self.mode = mode
+
+    def _with(self, stmt: Any, mode: str | None = None) -> Self:
+        return type(self)(self.session, stmt, mode or self.mode)
+
+    def _select(self, what: str) -> Select[Any]:
+        if not isinstance(self.stmt, Select):
+            raise InvalidRequestError(
+                f"{what}() cannot follow union(); wrap it: query.subquery() and select from it"
+            )
+        return self.stmt
+
+    # -- building (each returns a new Query) ----------------------------------------------
+    def where(self, *conditions: Expr[Any] | bool) -> Self:
+        """Add WHERE conditions (joined with AND)."""
+        return self._with(self._select("where").where(*conditions))
+
+    filter = where
+
+    def filter_by(self, **values: Any) -> Self:
+        """``filter_by(name="AC/DC")``: equality on the first entity's fields.
+
+        Raises InvalidRequestError naming the model when a field does not exist.
+        """
+        stmt = self._select("filter_by")
+        ent = next((e for e in stmt._entities if isinstance(e, EntityInfo)), None)
+        if ent is not None:
+            columns = {c.key: c for c in ent.columns}
+            name = ent.mapper.name
+        else:  # a query of columns: the fields of the first column's table
+            first = next((c for c in stmt._columns if isinstance(c, ColumnRef)), None)
+            table = getattr(first, "source", None)
+            if first is None or not hasattr(table, "columns_by_key"):
+                raise InvalidRequestError("filter_by() needs a model or a column of one")
+            columns = {k: c.ref for k, c in table.columns_by_key.items()}  # type: ignore[union-attr]
+            name = table.name  # type: ignore[union-attr]
+        conds = []
+        for key, value in values.items():
+            col = columns.get(key)
+            if col is None:
+                raise InvalidRequestError(
+                    f"{name} has no field {key!r} (fields: {', '.join(columns)})"
+                )
+            conds.append(col == value)
+        return self.where(*conds)
+
+    def join(
+        self, target: Any, onclause: Expr[Any] | None = None, *, isouter: bool = False
+    ) -> Self:
+        """``JOIN target ON onclause`` (inferred from a single foreign key when omitted)."""
+        return self._with(self._select("join").join(target, onclause, isouter=isouter))
+
+    def outerjoin(self, target: Any, onclause: Expr[Any] | None = None) -> Self:
+        """``LEFT OUTER JOIN``; entities of the outer side load as ``None`` when absent."""
+        return self.join(target, onclause, isouter=True)
+
+    def select_from(self, *froms: Any) -> Self:
+        """Set the FROM list explicitly."""
+        return self._with(self._select("select_from").select_from(*froms))
+
+    def group_by(self, *exprs: Expr[Any]) -> Self:
+        """GROUP BY terms."""
+        return self._with(self._select("group_by").group_by(*exprs))
+
+    def having(self, *conditions: Expr[Any]) -> Self:
+        """HAVING conditions."""
+        return self._with(self._select("having").having(*conditions))
+
+    def order_by(self, *clauses: Expr[Any] | Ordering | None) -> Self:
+        """ORDER BY terms; ``order_by(None)`` clears them."""
+        return self._with(self.stmt.order_by(*clauses))
+
+    def limit(self, n: int | None) -> Self:
+        """At most ``n`` rows."""
+        return self._with(self.stmt.limit(n))
+
+    def offset(self, n: int | None) -> Self:
+        """Skip ``n`` rows."""
+        return self._with(self.stmt.offset(n))
+
+    def distinct(self, flag: bool = True) -> Self:
+        """SELECT DISTINCT."""
+        return self._with(self._select("distinct").distinct(flag))
+
+    def for_update(self, *, nowait: bool = False, skip_locked: bool = False) -> Self:
+        """Lock the selected rows (``FOR UPDATE``) where the backend has row locks."""
+        return self._with(
+            self._select("for_update").for_update(nowait=nowait, skip_locked=skip_locked)
+        )
+
+    def union(self, *others: Query[Any]) -> Self:
+        """``UNION`` with other queries of the same shape."""
+        return self._with(self._select("union").union(*[o._select("union") for o in others]))
+
+    def union_all(self, *others: Query[Any]) -> Self:
+        """``UNION ALL`` with other queries of the same shape."""
+        return self._with(
+            self._select("union_all").union_all(*[o._select("union") for o in others])
+        )
+
+    def dicts(self) -> Query[dict[str, Any]]:
+        """Rows as ``dict``s keyed by column/label name, without building objects."""
+        return cast("Query[dict[str, Any]]", self._with(self.stmt, "dicts"))
+
+    def tuples(self) -> Query[tuple[Any, ...]]:
+        """Rows as plain tuples of column values, without building objects."""
+        return cast("Query[tuple[Any, ...]]", self._with(self.stmt, "tuples"))
+
+    # -- as SQL ---------------------------------------------------------------------------
+    @property
+    def statement(self) -> Select[T] | CompoundSelect[T]:
+        """The underlying SELECT statement."""
+        return self.stmt
+
+    def subquery(self, name: str = "anon") -> Subquery:
+        """This query as a FROM item; its columns are ``.c.<name>``."""
+        return self.stmt.subquery(name)
+
+    def scalar_subquery(self) -> Expr[T]:
+        """This one-column query as a value."""
+        return self._select("scalar_subquery").scalar_subquery()
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The compiled SQL text and parameter list (as sent to the driver)."""
+        compiled, params = compile_statement(self.session.dialect, self.stmt)
+        return compiled.sql, params
+
+    def __str__(self) -> str:
+        sql, params = self.sql()
+        return f"{sql}\n-- parameters: {params!r}"
+
+    # -- execution ------------------------------------------------------------------------
+    def _run(self, stmt: Any = None, stream: int = 0) -> tuple[Any, Any]:
+        session = self.session
+        session._check_open()
+        session._autoflush()
+        stmt = self.stmt if stmt is None else stmt
+        compiled, params = compile_statement(session.dialect, stmt)
+        if stream:
+            cursor = session._stream(compiled, params, stream)
+        else:
+            cursor = session._execute_compiled(compiled, params)
+        factory = loader_for(compiled, stmt._entities, session.dialect, self.mode)
+        load = factory(session)
+        if self.mode == "dicts":
+            keys = compiled.keys
+            inner = load
+            load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
+        return cursor, load
+
+    def all(self) -> list[T]:
+        """Every row."""
+        cursor, load = self._run()
+        return [load(r) for r in cursor.fetchall()]
+
+    def __iter__(self) -> Iterator[T]:
+        """Iterate over the rows, fetched 1,000 at a time (streamed from the server where
+        other statements may run meanwhile; see :meth:`yield_per`)."""
+        if self.session.dialect.concurrent_streaming:
+            return self.yield_per(1000)
+        return iter(self.all())
+
+    def yield_per(self, size: int) -> Iterator[T]:
+        """Iterate, fetching ``size`` rows at a time; objects no longer referenced by user
+        code can be freed as iteration goes, so memory stays bounded. On PostgreSQL this
+        uses a server-side cursor; on MySQL an unbuffered one (run no other statement in
+        the session until the iteration ends)."""
+        cursor, load = self._run(stream=size)
+        while True:
+            rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            for r in rows:
+                yield load(r)
+
+    def first(self) -> T | None:
+        """The first row (LIMIT 1), or ``None``."""
+        cursor, load = self._run(self.stmt.limit(1))
+        row = cursor.fetchone()
+        return None if row is None else load(row)
+
+    def one_or_none(self) -> T | None:
+        """The only row, or ``None``; MultipleResultsFound if there are several."""
+        cursor, load = self._run()
+        rows = cursor.fetchmany(2)
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got several: {self.sql()[0]}")
+        return load(rows[0]) if rows else None
+
+    def one(self) -> T:
+        """Exactly one row: NoResultFound for none, MultipleResultsFound for several."""
+        cursor, load = self._run()
+        rows = cursor.fetchmany(2)
+        if not rows:
+            raise NoResultFound(f"expected one row, got none: {self.sql()[0]}")
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected one row, got several: {self.sql()[0]}")
+        return cast(T, load(rows[0]))
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or ``None``."""
+        session = self.session
+        session._autoflush()
+        compiled, params = compile_statement(session.dialect, self.stmt)
+        row = session._execute_compiled(compiled, params).fetchone()
+        if row is None:
+            return None
+        proc = session.dialect.result_processor(compiled.types[0]) if compiled.types else None
+        return row[0] if proc is None else proc(row[0])
+
+    def count(self) -> int:
+        """The number of rows this query returns (``SELECT count(*) FROM (query)``)."""
+        stmt: Select[Any] = Select((func.count(),)).select_from(
+            self.stmt.order_by(None).subquery("counted")
+        )
+        return int(self._with(stmt, "objects").scalar() or 0)
+
+    def exists(self) -> bool:
+        """Whether the query returns any row (``SELECT EXISTS (query)``)."""
+        return bool(self._with(Select((exists(self._select("exists")),)), "objects").scalar())
+
+    # -- bulk writes ----------------------------------------------------------------------
+    def _target(self, what: str) -> Any:
+        stmt = self._select(what)
+        ents = [e for e in stmt._entities if isinstance(e, EntityInfo)]
+        if len(ents) != 1 or stmt._joins or stmt._group_by or stmt._limit is not None:
+            raise InvalidRequestError(
+                f"{what}() needs a query of exactly one model with WHERE conditions only"
+            )
+        return ents[0]
+
+    def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:
+        """``UPDATE ... SET ... WHERE <this query's conditions>``; returns the row count.
+
+        ``values`` maps fields (``Track.unit_price`` or ``"unit_price"``) to values or
+        expressions. Values are validated like assignments. Objects of the model in the
+        session are expired, so they reload on next access.
+        """
+        ent = self._target("update")
+        mapper = ent.mapper
+        items = {**(values or {}), **kw}
+        if not items:
+            raise InvalidRequestError("update() needs values")
+        sets = []
+        for k, v in items.items():
+            key = k.key if isinstance(k, ColumnRef) else k
+            spec = mapper.fields.get(key)
+            if spec is None:
+                raise InvalidRequestError(f"{mapper.name} has no field {key!r}")
+            if not isinstance(v, Expr):
+                v = spec.validate(v)
+            sets.append((spec.column.ref, coerce(v, spec.type)))
+        stmt = Update(mapper.table, sets, self._select("update").where_clause())
+        count = self._execute_write(stmt)
+        self._expire_model(mapper)
+        return count
+
+    def delete(self) -> int:
+        """``DELETE FROM ... WHERE <this query's conditions>``; returns the row count.
+        Objects of the model in the session are expired (a deleted one raises
+        ObjectDeletedError on next access)."""
+        ent = self._target("delete")
+        stmt = Delete(ent.mapper.table, self._select("delete").where_clause())
+        count = self._execute_write(stmt)
+        self._expire_model(ent.mapper)
+        return count
+
+    def _execute_write(self, stmt: Any) -> int:
+        session = self.session
+        session._autoflush()
+        compiled, params = compile_statement(session.dialect, stmt)
+        cur = session._execute_compiled(compiled, params)
+        session._levels[-1].has_writes = True
+        return int(cur.rowcount)
+
+    def _expire_model(self, mapper: Any) -> None:
+        session = self.session
+        for obj in list(session._identity_map.values()):
+            if type(obj).__mapper__ is mapper:
+                session.expire(obj)

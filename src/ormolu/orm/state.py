@@ -1,0 +1,88 @@
+"""Per-object ORM state and the hooks that attribute access calls into.
+
+Each object loaded or added through a session carries an :class:`InstanceState` in its
+``__dict__`` under ``STATE_KEY``: the owning session, the identity key, the lifecycle
+status and the original values of attributes changed since the last flush.
+
+Lifecycle (the terms of SQLAlchemy's session): *transient* (never added) → *pending*
+(added, not yet inserted) → *persistent* (has a row) → *deleted* (row deleted, transaction
+not committed) → *detached* (no longer in a session).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..exceptions import DetachedInstanceError
+
+STATE_KEY = "_ormolu_state"
+
+TRANSIENT = 0
+PENDING = 1
+PERSISTENT = 2
+DELETED = 3
+DETACHED = 4
+STATUS_NAMES = ("transient", "pending", "persistent", "deleted", "detached")
+
+
+class InstanceState:
+    """Mutable ORM bookkeeping for one object."""
+
+    __slots__ = ("key", "modified", "session", "status", "to_delete")
+
+    def __init__(self, session: Any, key: Any, status: int) -> None:
+        self.session = session
+        self.key = key
+        self.status = status
+        # attribute -> value in the database, for attributes changed since the last flush
+        self.modified: dict[str, Any] | None = None
+        self.to_delete = False
+
+
+def state_of(obj: Any) -> InstanceState | None:
+    """The object's state, or ``None`` for a transient object."""
+    return obj.__dict__.get(STATE_KEY)  # type: ignore[no-any-return]
+
+
+def status_of(obj: Any) -> str:
+    """``"transient"``, ``"pending"``, ``"persistent"``, ``"deleted"`` or ``"detached"``."""
+    state = state_of(obj)
+    return STATUS_NAMES[TRANSIENT if state is None else state.status]
+
+
+def on_attribute_change(obj: Any, state: InstanceState, key: str, old: Any, new: Any) -> None:
+    """Record that user code set ``obj.key`` (called by ``Model.__setattr__``)."""
+    state.session._record_change(obj, state, key, old)
+
+
+def load_missing_attribute(obj: Any, key: str) -> Any:
+    """Load an attribute that is not in the object's ``__dict__`` (expired or server default).
+
+    Raises DetachedInstanceError when no session can load it, ObjectDeletedError when the
+    row is gone.
+    """
+    state = state_of(obj)
+    cls = type(obj).__name__
+    if state is None or state.session is None:
+        if state is None:
+            raise AttributeError(
+                f"{cls}.{key} has no value yet: it is filled in by the database "
+                f"(server_default) when the object is flushed"
+            )
+        raise DetachedInstanceError(
+            f"{cls}.{key} is not loaded and the object belongs to no session; "
+            f"load it inside a session or re-attach it with session.add()"
+        )
+    session = state.session
+    if state.status == PENDING:
+        session.flush()
+    # refresh() reloads every column: keep the values user code set but did not flush.
+    d = obj.__dict__
+    unflushed = {k: d[k] for k in state.modified or () if k in d}
+    modified = state.modified
+    session.refresh(obj)
+    if unflushed:
+        d.update(unflushed)
+        state.modified = modified
+        session._dirty[id(obj)] = obj
+    return d[key]

@@ -1,0 +1,124 @@
+"""A thread-safe connection pool.
+
+``size`` connections are kept open when idle; up to ``max_overflow`` more are opened under
+load and closed when returned. A caller waits at most ``timeout`` seconds for a
+connection, then gets :class:`~ormolu.exceptions.OperationalError`. Connections older
+than ``recycle`` seconds are replaced; with ``pre_ping`` an idle connection is checked
+with a trivial query before it is handed out, so connections killed while idle (server
+restart, ``pg_terminate_backend``, ``KILL``) are replaced transparently. A connection is
+rolled back when returned, and discarded if that fails or if the driver marked it broken.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .exceptions import OperationalError
+
+
+class Pool:
+    """Connections from ``connect()``; see the module docstring for the parameters."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        *,
+        size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 30.0,
+        recycle: float | None = 3600.0,
+        pre_ping: bool = True,
+    ) -> None:
+        self._connect = connect
+        self.size = size
+        self.max_overflow = max_overflow
+        self.timeout = timeout
+        self.recycle = recycle
+        self.pre_ping = pre_ping
+        self._idle: list[tuple[Any, float]] = []  # (connection, created at)
+        self._created: dict[int, float] = {}
+        self._open = 0
+        self._cond = threading.Condition()
+
+    @property
+    def checked_out(self) -> int:
+        """Connections currently lent out."""
+        with self._cond:
+            return self._open - len(self._idle)
+
+    def acquire(self) -> Any:
+        """Lend a connection; raises OperationalError after ``timeout`` seconds of waiting."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            with self._cond:
+                while not self._idle and self._open >= self.size + self.max_overflow:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise OperationalError(
+                            f"no connection available within {self.timeout} s "
+                            f"(pool size {self.size} + overflow {self.max_overflow} in use)"
+                        )
+                    self._cond.wait(remaining)
+                if self._idle:
+                    conn, created = self._idle.pop()
+                else:
+                    self._open += 1
+                    conn = None
+                    created = 0.0
+            if conn is None:
+                try:
+                    conn = self._connect()
+                except BaseException:
+                    with self._cond:
+                        self._open -= 1
+                        self._cond.notify()
+                    raise
+                self._created[id(conn)] = time.monotonic()
+                return conn
+            if self._usable(conn, created):
+                return conn
+            self._discard(conn)
+
+    def _usable(self, conn: Any, created: float) -> bool:
+        if self.recycle is not None and time.monotonic() - created > self.recycle:
+            return False
+        if conn.is_broken():
+            return False
+        return not self.pre_ping or conn.ping()
+
+    def release(self, conn: Any) -> None:
+        """Take a connection back (rolled back first; discarded if broken)."""
+        try:
+            if not conn.is_broken() and conn.in_transaction():
+                conn.rollback()
+        except Exception:
+            pass
+        if conn.is_broken():
+            self._discard(conn)
+            return
+        with self._cond:
+            if len(self._idle) < self.size:
+                self._idle.append((conn, self._created.get(id(conn), time.monotonic())))
+                self._cond.notify()
+                return
+        self._discard(conn)
+
+    def _discard(self, conn: Any) -> None:
+        try:
+            conn.close()
+        except Exception:
+            pass
+        with self._cond:
+            self._created.pop(id(conn), None)
+            self._open -= 1
+            self._cond.notify()
+
+    def dispose(self) -> None:
+        """Close every idle connection."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            self._discard(conn)

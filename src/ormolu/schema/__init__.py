@@ -1,0 +1,1 @@
+"""Schema: column types, tables, constraints and DDL."""

@@ -1,0 +1,169 @@
+"""DDL: CREATE/DROP TABLE and CREATE INDEX text for a dialect.
+
+DDL cannot carry bound parameters, so server defaults and CHECK conditions are rendered
+with the dialect's literal renderer (quotes doubled, NUL refused); they come from model
+declarations, never from end-user input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ConfigurationError
+from ..sql.compiler import SQLCompiler
+from ..sql.elements import BindParam, Expr, TextClause
+from .table import Column, Table
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+
+
+class _LiteralCompiler(SQLCompiler):
+    """Renders bound values inline as literals (DDL only)."""
+
+    def __init__(self, dialect: Dialect, binds: list[BindParam[Any]]) -> None:
+        super().__init__(dialect, binds)
+        self.quote = dialect.quote  # DDL is run without parameters: '%' stays as it is
+
+    def escape_text(self, sql: str) -> str:
+        return sql
+
+    def visit_bind(self, node: BindParam[Any], **kw: Any) -> str:
+        proc = self.dialect.bind_processor(node.type)
+        return self.dialect.render_literal(node.value if proc is None else proc(node.value))
+
+    def visit_column(self, node: Any, **kw: Any) -> str:
+        return self.quote(node.name)
+
+
+def render_condition(dialect: Dialect, cond: Expr[Any] | str) -> str:
+    """Render a CHECK condition (expression or raw SQL string)."""
+    if isinstance(cond, str):
+        return cond
+    if isinstance(cond, TextClause) and not cond.names:
+        return cond.text
+    return _LiteralCompiler(dialect, []).process(cond)
+
+
+def _default_sql(dialect: Dialect, value: Any) -> str:
+    if isinstance(value, TextClause):
+        return value.text
+    return dialect.render_literal(value)
+
+
+def checked_name(dialect: Dialect, name: str, what: str) -> str:
+    """Return a declared name, or raise ConfigurationError (before any SQL) where it is too
+    long for the database, which would otherwise refuse or silently truncate it."""
+    limit = dialect.max_identifier_length
+    if limit is not None and dialect.identifier_length(name) > limit:
+        raise ConfigurationError(
+            f"{what} name {name!r} is too long for {dialect.name} (at most {limit})"
+        )
+    return name
+
+
+def generated_name(dialect: Dialect, name: str) -> str:
+    """Fit a name ormolu made up (``ix_<table>_<column>``) to the database's limit: the
+    start of it and a hash of all of it, so that different long names stay different."""
+    limit = dialect.max_identifier_length
+    if limit is None or dialect.identifier_length(name) <= limit:
+        return name
+    suffix = "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    head = name[: limit - len(suffix)]
+    while dialect.identifier_length(head + suffix) > limit:
+        head = head[:-1]
+    return head + suffix
+
+
+def _is_keyed(table: Table, col: Column) -> bool:
+    """Whether ``col`` is in a primary key, unique constraint, index or foreign key."""
+    if col.primary_key or col.unique or col.index or col.foreign_key is not None:
+        return True
+    return any(col in u.columns for u in table.uniques) or any(
+        col in ix.columns for ix in table.indexes
+    )
+
+
+def column_sql(dialect: Dialect, table: Table, col: Column) -> str:
+    """One column definition of CREATE TABLE."""
+    q = dialect.quote
+    type_sql = dialect.column_type_sql(col.type, _is_keyed(table, col))
+    checked_name(dialect, col.name, "column")
+    if col is table.autoincrement_column:
+        return f"{q(col.name)} {dialect.autoincrement_sql(type_sql)}"
+    parts = [q(col.name), type_sql]
+    if not col.nullable:
+        parts.append("NOT NULL")
+    if col.server_default is not None:
+        parts.append("DEFAULT " + _default_sql(dialect, col.server_default))
+    if col.unique:
+        parts.append("UNIQUE")
+    if col.check is not None:
+        cond = col.check if isinstance(col.check, str) else col.check(col.ref)
+        parts.append(f"CHECK ({render_condition(dialect, cond)})")
+    return " ".join(parts)
+
+
+def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> str:
+    """``CREATE TABLE`` with columns, primary key, unique, check and foreign key constraints."""
+    q = dialect.quote
+    checked_name(dialect, table.name, "table")
+    lines = [column_sql(dialect, table, c) for c in table.columns]
+    if table.autoincrement_column is None and table.primary_key:
+        lines.append(f"PRIMARY KEY ({', '.join(q(c.name) for c in table.primary_key)})")
+    for u in table.uniques:
+        name = f"CONSTRAINT {q(checked_name(dialect, u.name, 'constraint'))} " if u.name else ""
+        lines.append(f"{name}UNIQUE ({', '.join(q(c.name) for c in u.columns)})")
+    for check_name, cond in table.checks:
+        if check_name:
+            checked_name(dialect, check_name, "constraint")
+        prefix = f"CONSTRAINT {q(check_name)} " if check_name else ""
+        lines.append(f"{prefix}CHECK ({render_condition(dialect, cond)})")
+    for c in table.columns:
+        fk = c.foreign_key
+        if fk is None or fk.column is None or fk.column.table is None:
+            continue
+        ref = fk.column
+        assert ref.table is not None
+        sql = f"FOREIGN KEY ({q(c.name)}) REFERENCES {q(ref.table.name)} ({q(ref.name)})"
+        if dialect.max_identifier_length is not None:
+            # Name it here: the database's own name (MySQL: <table>_ibfk_<n>) may not fit.
+            # <table>_<column>_fkey is what PostgreSQL would call it.
+            sql = f"CONSTRAINT {q(generated_name(dialect, f'{table.name}_{c.name}_fkey'))} {sql}"
+        if fk.on_delete:
+            sql += " ON DELETE " + fk.on_delete
+        if fk.on_update:
+            sql += " ON UPDATE " + fk.on_update
+        lines.append(sql)
+    exists = "IF NOT EXISTS " if if_not_exists else ""
+    return f"CREATE TABLE {exists}{q(table.name)} (\n    " + ",\n    ".join(lines) + "\n)"
+
+
+def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> list[str]:
+    """``CREATE [UNIQUE] INDEX`` for single-column ``index=True`` columns and ``Index`` objects
+    (``IF NOT EXISTS`` where asked for and the dialect has it)."""
+    q = dialect.quote
+    wanted = if_not_exists and dialect.supports_create_index_if_not_exists
+    exists = "IF NOT EXISTS " if wanted else ""
+    out = []
+    for c in table.columns:
+        if c.index and not c.unique and not c.primary_key:
+            name = generated_name(dialect, f"ix_{table.name}_{c.name}")
+            out.append(f"CREATE INDEX {exists}{q(name)} ON {q(table.name)} ({q(c.name)})")
+    for ix in table.indexes:
+        if ix.name:
+            name = checked_name(dialect, ix.name, "index")
+        else:
+            name = generated_name(
+                dialect, f"ix_{table.name}_" + "_".join(c.name for c in ix.columns)
+            )
+        cols = ", ".join(q(c.name) for c in ix.columns)
+        unique = "UNIQUE " if ix.unique else ""
+        out.append(f"CREATE {unique}INDEX {exists}{q(name)} ON {q(table.name)} ({cols})")
+    return out
+
+
+def drop_table_sql(dialect: Dialect, table: Table, if_exists: bool = True) -> str:
+    """``DROP TABLE [IF EXISTS]``."""
+    return f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{dialect.quote(table.name)}"

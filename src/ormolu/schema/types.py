@@ -1,0 +1,509 @@
+"""Column types: how a Python value is checked, sent to the database and read back.
+
+Each :class:`SQLType` has three duties:
+
+* ``coerce(value)`` checks and converts a value given by user code (on construction and
+  assignment); it raises :class:`InvalidValue` with the rule that failed.
+* ``bind_processor(dialect)`` returns a function converting a Python value into what the
+  driver accepts, or ``None`` when the driver takes the value as it is.
+* ``result_processor(dialect)`` returns a function converting what the driver returns
+  into the Python value, or ``None`` when no conversion is needed.
+
+Processors are chosen from the dialect's capability flags (``native_decimal``,
+``native_datetime``, ``native_uuid``, ``native_json``, ``native_boolean``,
+``native_interval``), never from its name, and built once per (dialect, type).
+
+Storage where a backend has no native type (SQLite, see https://sqlite.org/datatype3.html):
+``Decimal`` in a NUMERIC column, which SQLite stores as REAL: values of up to 15
+significant digits round-trip exactly (and are quantized back to the declared
+``decimal_places``); longer ones keep only their first 15 digits — SQLite's own rule for
+NUMERIC affinity — so use PostgreSQL or MySQL, or a ``str`` field, for such values;
+``datetime``/``date``/``time`` as ISO-8601 TEXT (``YYYY-MM-DD HH:MM:SS``,
+the form SQLite's date functions read); timezone-aware datetimes are normalised to UTC and
+stored with a ``+00:00`` suffix, and read back as aware UTC datetimes; ``timedelta`` as an
+INTEGER count of microseconds; ``UUID`` as its 36-character text; ``Enum`` as its
+``value``; JSON as compact text.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, getcontext
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import DataError
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+
+Processor = Callable[[Any], Any]
+
+
+class InvalidValue(Exception):
+    """Raised by ``coerce`` with the rule a value failed."""
+
+
+def _none_safe(fn: Processor) -> Processor:
+    def process(value: Any) -> Any:
+        return None if value is None else fn(value)
+
+    return process
+
+
+class SQLType:
+    """Base of all column types. Subclasses set ``python_type``."""
+
+    python_type: type = object
+
+    def coerce(self, value: Any) -> Any:
+        """Check and convert a user-supplied, non-``None`` value; raise :class:`InvalidValue`."""
+        if not isinstance(value, self.python_type):
+            raise InvalidValue(f"expected {self.python_type.__name__}")
+        return value
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        """Return the Python → driver conversion for ``dialect``, or ``None``."""
+        return None
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        """Return the driver → Python conversion for ``dialect``, or ``None``."""
+        return None
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        """A hashable key identifying the type and its parameters (for the compile cache)."""
+        return (type(self).__name__,)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Integer(SQLType):
+    """A whole number (``int``; ``bool`` is refused). ``size`` is 2, 4 or 8 bytes."""
+
+    python_type = int
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValue("expected int")
+        limit = 1 << (self.size * 8 - 1)
+        if not -limit <= value < limit:
+            raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
+        return value
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("Integer", self.size)
+
+
+class Boolean(SQLType):
+    """``bool``; stored as 0/1 where the backend has no BOOLEAN type."""
+
+    python_type = bool
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_boolean else _none_safe(bool)
+
+
+class Float(SQLType):
+    """A double-precision float; ``int`` values are accepted and converted."""
+
+    python_type = float
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidValue("expected float")
+        return float(value)
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        nan, inf = dialect.supports_float_nan, dialect.supports_float_infinity
+        if nan and inf:
+            return None
+
+        def check(value: Any) -> Any:
+            # Refuse what the column cannot hold rather than let the database store NULL
+            # (SQLite turns NaN into NULL) or fail with a driver-specific message.
+            if (
+                isinstance(value, float)
+                and not math.isfinite(value)
+                and not (nan if math.isnan(value) else inf)
+            ):
+                raise DataError(f"{dialect.name} cannot store the float {value!r}")
+            return value
+
+        return check
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(float)
+
+
+class String(SQLType):
+    """Text; ``length`` is the maximum number of characters (``None``: unlimited TEXT)."""
+
+    python_type = str
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise InvalidValue("expected str")
+        if self.length is not None and len(value) > self.length:
+            raise InvalidValue(f"longer than max_length={self.length} characters")
+        return value
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("String", self.length)
+
+
+class Bytes(SQLType):
+    """Binary data (``bytes``; ``bytearray``/``memoryview`` are converted)."""
+
+    python_type = bytes
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bytearray | memoryview):
+            return bytes(value)
+        return super().coerce(value)
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(bytes)
+
+
+def _decimal_from_db(scale: int | None) -> Processor:
+    quantum = Decimal(1).scaleb(-scale) if scale is not None else None
+
+    def process(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            # repr gives the shortest string that round-trips: 0.99 -> "0.99", not 0.98999...
+            result = Decimal(repr(value))
+        elif isinstance(value, Decimal):
+            result = value
+        else:
+            result = Decimal(value)
+        if quantum is not None and result.is_finite():
+            # quantize() raises InvalidOperation when the result needs more digits than
+            # the context's precision (28 by default): widen it for wide columns.
+            ctx = getcontext()
+            needed = max(result.adjusted() + 2, 1) + (scale or 0)  # room for a carry
+            if needed > ctx.prec:
+                ctx = ctx.copy()
+                ctx.prec = needed
+            result = result.quantize(quantum, context=ctx)
+        return result
+
+    return process
+
+
+def _decimal_to_db(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        digits = value.as_tuple().digits
+        # A double holds 15 significant digits exactly; beyond that keep the exact text.
+        return float(value) if len(digits) <= 15 else str(value)
+    return value
+
+
+class Numeric(SQLType):
+    """Exact decimal (``Decimal``); ``int`` and ``float`` inputs are converted.
+
+    ``precision`` (max_digits) and ``scale`` (decimal_places) are checked on assignment;
+    values read back are quantized to ``scale`` places, so a money value stored as REAL
+    (``0.99000000001``) loads as ``Decimal("0.99")``.
+    """
+
+    python_type = Decimal
+
+    def __init__(self, precision: int | None = None, scale: int | None = None) -> None:
+        self.precision = precision
+        self.scale = scale
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise InvalidValue("expected Decimal")
+        if isinstance(value, int):
+            value = Decimal(value)
+        elif isinstance(value, float):
+            value = Decimal(repr(value))
+        elif not isinstance(value, Decimal):
+            raise InvalidValue("expected Decimal")
+        if not value.is_finite():
+            raise InvalidValue("expected a finite Decimal")
+        _, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        places = max(0, -exponent)
+        if self.scale is not None and places > self.scale:
+            raise InvalidValue(f"more than decimal_places={self.scale} decimal places")
+        if self.precision is not None:
+            whole = max(len(digits) + exponent, 0) if exponent < 0 else len(digits) + exponent
+            if whole > self.precision - (self.scale or 0):
+                raise InvalidValue(
+                    f"more than max_digits={self.precision} digits "
+                    f"(with decimal_places={self.scale or 0})"
+                )
+        return value
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_decimal else _decimal_to_db
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _decimal_from_db(self.scale)
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("Numeric", self.precision, self.scale)
+
+
+class DateTime(SQLType):
+    """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
+    otherwise they must be naive (an aware value is refused rather than silently shifted).
+    """
+
+    python_type = datetime
+
+    def __init__(self, timezone: bool = False) -> None:
+        self.timezone = timezone
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, datetime):
+            raise InvalidValue("expected datetime")
+        aware = value.utcoffset() is not None
+        if self.timezone and not aware:
+            raise InvalidValue("expected a timezone-aware datetime (timezone=True)")
+        if not self.timezone and aware:
+            raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
+        return value
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        if dialect.native_datetime:
+            if self.timezone and not dialect.native_timezone:
+                # Stored as naive UTC where the column type keeps no offset (MySQL DATETIME).
+                def to_naive_utc(value: Any) -> Any:
+                    if isinstance(value, datetime) and value.utcoffset() is not None:
+                        return value.astimezone(UTC).replace(tzinfo=None)
+                    return value
+
+                return to_naive_utc
+            return None
+        if self.timezone:
+
+            def to_utc_text(value: Any) -> Any:
+                if isinstance(value, datetime) and value.utcoffset() is not None:
+                    return value.astimezone(UTC).isoformat(sep=" ")
+                return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+            return to_utc_text
+        return _none_safe(lambda v: v.isoformat(sep=" ") if isinstance(v, datetime) else v)
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        tz = self.timezone
+
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                value = datetime.fromisoformat(value)
+            if tz:
+                if value.utcoffset() is None:
+                    return value.replace(tzinfo=UTC)
+                return value.astimezone(UTC)
+            return value
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("DateTime", self.timezone)
+
+
+class Date(SQLType):
+    """``date`` (a ``datetime`` is refused: it would lose its time silently)."""
+
+    python_type = date
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise InvalidValue("expected date")
+        return value
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_datetime else _none_safe(lambda v: v.isoformat())
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        def process(value: Any) -> Any:
+            if value is None or type(value) is date:
+                return value
+            if isinstance(value, datetime):
+                return value.date()
+            return date.fromisoformat(value[:10])
+
+        return process
+
+
+class Time(SQLType):
+    """``time`` of day."""
+
+    python_type = time
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_datetime else _none_safe(lambda v: v.isoformat())
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        def process(value: Any) -> Any:
+            if value is None or isinstance(value, time):
+                return value
+            if isinstance(value, timedelta):  # MySQL drivers return TIME as timedelta
+                return (datetime.min + value).time()
+            return time.fromisoformat(value)
+
+        return process
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class Interval(SQLType):
+    """``timedelta``; stored as a count of microseconds where there is no INTERVAL type."""
+
+    python_type = timedelta
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_interval else _none_safe(lambda v: v // _MICROSECOND)
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        if dialect.native_interval:
+            return None
+        return _none_safe(lambda v: v if isinstance(v, timedelta) else timedelta(microseconds=v))
+
+
+class Uuid(SQLType):
+    """``uuid.UUID``; a string in UUID form is accepted and converted."""
+
+    python_type = uuid.UUID
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                raise InvalidValue("expected a UUID") from None
+        return super().coerce(value)
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return None if dialect.native_uuid else _none_safe(str)
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(lambda v: v if isinstance(v, uuid.UUID) else uuid.UUID(v))
+
+
+class EnumType(SQLType):
+    """An ``enum.Enum`` subclass, stored as its members' ``value``.
+
+    A raw value equal to a member's value is accepted and converted to the member.
+    """
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        self.enum_class = enum_class
+        self.python_type = enum_class
+        values = [m.value for m in enum_class]
+        self.length = max((len(v) for v in values if isinstance(v, str)), default=0) or None
+        self.is_int = all(isinstance(v, int) for v in values)
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, self.enum_class):
+            return value
+        try:
+            return self.enum_class(value)
+        except ValueError:
+            choices = ", ".join(repr(m.value) for m in self.enum_class)
+            raise InvalidValue(f"expected a {self.enum_class.__name__} ({choices})") from None
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(lambda v: v.value if isinstance(v, enum.Enum) else v)
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(self.enum_class)
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("Enum", self.enum_class)
+
+
+class Json(SQLType):
+    """A JSON document held as ``dict`` or ``list`` (``python_type`` says which)."""
+
+    def __init__(self, python_type: type = dict) -> None:
+        self.python_type = python_type
+
+    def coerce(self, value: Any) -> Any:
+        value = super().coerce(value)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidValue(f"not JSON-serialisable: {exc}") from None
+        return value
+
+    def bind_processor(self, dialect: Dialect) -> Processor | None:
+        if dialect.native_json:
+            return None
+        return _none_safe(lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False))
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(lambda v: json.loads(v) if isinstance(v, str | bytes) else v)
+
+
+class NullType(SQLType):
+    """The type of an expression whose type is unknown; values pass through unchanged."""
+
+    def coerce(self, value: Any) -> Any:
+        return value
+
+
+NULLTYPE = NullType()
+INTEGER = Integer()
+BOOLEAN = Boolean()
+FLOAT = Float()
+TEXT = String()
+
+
+def type_for_value(value: Any) -> SQLType:
+    """Return the type to bind a literal Python value with (used for bare comparison values)."""
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return INTEGER
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, str):
+        return TEXT
+    if isinstance(value, Decimal):
+        return Numeric()
+    if isinstance(value, datetime):
+        return DateTime(timezone=value.utcoffset() is not None)
+    if isinstance(value, date):
+        return Date()
+    if isinstance(value, time):
+        return Time()
+    if isinstance(value, timedelta):
+        return Interval()
+    if isinstance(value, uuid.UUID):
+        return Uuid()
+    if isinstance(value, enum.Enum):
+        return EnumType(type(value))
+    if isinstance(value, bytes | bytearray | memoryview):
+        return Bytes()
+    if isinstance(value, dict | list):
+        return Json(type(value))
+    return NULLTYPE

@@ -1,0 +1,1 @@
+"""Sessions: identity map, unit of work front end, transactions and savepoints."""

@@ -1,0 +1,69 @@
+"""Transaction levels and the journal that makes rollback restore objects.
+
+The session keeps a stack of levels: the root (the database transaction), one per
+savepoint (``begin_nested``) and a short-lived one per flush. The first time an object is
+touched inside a level — attribute set, added, deleted, written by a flush — the level
+records a snapshot of it (its attribute values and ORM state). Rolling a level back puts
+every recorded object back as it was when the level began, so that after a rollback each
+object again matches the database:
+
+* objects added in the rolled-back transaction become transient again (generated primary
+  keys are cleared);
+* changed objects get back their values from before the transaction (or savepoint);
+* objects deleted in it are persistent again.
+
+Releasing a level merges its snapshots into the enclosing level (the older snapshot wins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..orm.state import STATE_KEY
+
+
+class Snapshot:
+    """An object's values and state as they were when a level first touched it."""
+
+    __slots__ = ("key", "modified", "obj", "session", "state", "status", "to_delete", "values")
+
+    def __init__(self, obj: Any) -> None:
+        d = obj.__dict__
+        st = d.get(STATE_KEY)
+        self.obj = obj
+        self.values = {k: v for k, v in d.items() if k != STATE_KEY}
+        self.state = st
+        if st is not None:
+            self.status = st.status
+            self.key = st.key
+            self.modified = dict(st.modified) if st.modified else None
+            self.to_delete = st.to_delete
+            self.session = st.session
+        else:
+            self.status = 0
+            self.key = None
+            self.modified = None
+            self.to_delete = False
+            self.session = None
+
+
+class Level:
+    """One transaction level: the journal of touched objects and its savepoint name."""
+
+    __slots__ = ("has_writes", "journal", "savepoint")
+
+    def __init__(self, savepoint: str | None = None) -> None:
+        self.journal: dict[int, Snapshot] = {}
+        self.savepoint = savepoint
+        self.has_writes = False
+
+    def touch(self, obj: Any) -> None:
+        """Snapshot ``obj`` unless this level already has."""
+        if id(obj) not in self.journal:
+            self.journal[id(obj)] = Snapshot(obj)
+
+    def merge_into(self, parent: Level) -> None:
+        """Hand this level's snapshots to ``parent`` (keeping the parent's older ones)."""
+        for k, snap in self.journal.items():
+            parent.journal.setdefault(k, snap)
+        parent.has_writes = parent.has_writes or self.has_writes

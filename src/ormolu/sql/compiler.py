@@ -1,0 +1,477 @@
+"""The SQL compiler: statement tree → SQL text, parameter order and result column types.
+
+Compiling is pure. :func:`compile_statement` computes the statement's structural key (one
+traversal that also collects the bound values), looks the key up in the dialect's compile
+cache and compiles only on a miss. The :class:`Compiled` object records, for each
+placeholder in the text, which collected value it takes and how to convert it, so a cache
+hit needs no further walk of the tree.
+
+Dialects subclass :class:`SQLCompiler` to change syntax; this module names no database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ConfigurationError
+from .elements import (
+    ATOM,
+    BindParam,
+    ClauseElement,
+    ColumnRef,
+    Expr,
+    Label,
+    Ordering,
+)
+from .selectable import CompoundSelect, FromClause, Select, Subquery
+
+if TYPE_CHECKING:
+    from ..dialects.base import Dialect
+    from ..schema.types import SQLType
+
+
+class Compiled:
+    """A compiled statement: ``sql`` text, how to build its parameter list, and the result
+    column ``types`` and ``keys`` (for SELECTs). ``extra`` memoises per-shape data that
+    callers attach (e.g. the ORM's row loader)."""
+
+    __slots__ = ("bind_order", "bind_procs", "extra", "is_select", "keys", "sql", "types")
+
+    def __init__(
+        self,
+        sql: str,
+        bind_order: tuple[int, ...],
+        bind_procs: tuple[Callable[[Any], Any] | None, ...],
+        types: list[SQLType],
+        keys: list[str],
+        is_select: bool,
+    ) -> None:
+        self.sql = sql
+        self.bind_order = bind_order
+        self.bind_procs = bind_procs
+        self.types = types
+        self.keys = keys
+        self.extra: dict[Any, Any] = {}
+        self.is_select = is_select
+
+    def params(self, binds: list[BindParam[Any]]) -> list[Any]:
+        """Return the driver parameters for ``binds`` (collected by the statement's key walk)."""
+        return [
+            binds[i].value if proc is None else proc(binds[i].value)
+            for i, proc in zip(self.bind_order, self.bind_procs)
+        ]
+
+
+class CompileCache:
+    """A bounded mapping from statement keys to :class:`Compiled` (oldest entries dropped)."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self.data: dict[Any, Compiled] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Any) -> Compiled | None:
+        return self.data.get(key)
+
+    def put(self, key: Any, value: Compiled) -> None:
+        if len(self.data) >= self.size:
+            for old in list(self.data)[: self.size // 4]:
+                del self.data[old]
+        self.data[key] = value
+
+
+def compile_statement(dialect: Dialect, stmt: ClauseElement) -> tuple[Compiled, list[Any]]:
+    """Compile ``stmt`` for ``dialect`` (through the cache); return it and its parameters.
+
+    Raises :class:`~ormolu.exceptions.ConfigurationError` for statements the dialect cannot
+    express.
+    """
+    binds: list[BindParam[Any]] = []
+    key = stmt._key(binds)
+    cache = dialect.compile_cache
+    try:
+        compiled = cache.data[key]
+        cache.hits += 1
+    except KeyError:
+        cache.misses += 1
+        compiled = dialect.compiler_class(dialect, binds).compile(stmt)
+        cache.put(key, compiled)
+    return compiled, compiled.params(binds)
+
+
+def measure_compile(dialect: Dialect, stmt: ClauseElement, repeat: int = 1000) -> float:
+    """Return the mean seconds per cached compile of ``stmt`` (for the benchmark)."""
+    compile_statement(dialect, stmt)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        compile_statement(dialect, stmt)
+    return (time.perf_counter() - start) / repeat
+
+
+class SQLCompiler:
+    """Renders statements in standard SQL; dialects override the pieces that differ."""
+
+    def __init__(self, dialect: Dialect, binds: list[BindParam[Any]]) -> None:
+        self.dialect = dialect
+        self.positions = {id(b): i for i, b in enumerate(binds)}
+        self.order: list[int] = []
+        self.procs: list[Callable[[Any], Any] | None] = []
+        self.quote = dialect.quote
+        if dialect.paramstyle == "format":
+            self.quote = self._quote_format
+        self.placeholder = dialect.placeholder
+        self.outer_froms: list[list[FromClause]] = []
+        self.result_types: list[SQLType] = []
+        self.result_keys: list[str] = []
+        self._visitors: dict[type, Callable[..., str]] = {}
+
+    def _quote_format(self, name: str) -> str:
+        # Under the 'format' paramstyle a '%' in a name would be read as a placeholder.
+        return self.dialect.quote(name).replace("%", "%%")
+
+    # -- entry points --------------------------------------------------------------
+    def compile(self, stmt: ClauseElement) -> Compiled:
+        """Compile a whole statement."""
+        sql = self.process(stmt, top=True)
+        return Compiled(
+            sql,
+            tuple(self.order),
+            tuple(self.procs),
+            self.result_types,
+            self.result_keys,
+            isinstance(stmt, Select | CompoundSelect),
+        )
+
+    def process(self, node: ClauseElement, **kw: Any) -> str:
+        """Render any node."""
+        visit = getattr(self, "visit_" + node.__visit_name__, None)
+        if visit is None:
+            raise ConfigurationError(f"{type(node).__name__} cannot be compiled")
+        return visit(node, **kw)  # type: ignore[no-any-return]
+
+    def operand(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
+        """Render a child, in parentheses when it binds less tightly than its parent."""
+        sql = self.process(node)
+        prec = node.precedence
+        if prec < parent_precedence or (right and prec == parent_precedence and prec != ATOM):
+            return "(" + sql + ")"
+        return sql
+
+    # -- values --------------------------------------------------------------------
+    def visit_bind(self, node: BindParam[Any], **kw: Any) -> str:
+        self.order.append(self.positions[id(node)])
+        self.procs.append(self.dialect.bind_processor(node.type))
+        return self.placeholder
+
+    def visit_null(self, node: Any, **kw: Any) -> str:
+        return "NULL"
+
+    def visit_star(self, node: Any, **kw: Any) -> str:
+        return "*"
+
+    def visit_column(self, node: ColumnRef[Any], *, unqualified: bool = False, **kw: Any) -> str:
+        if unqualified:
+            return self.quote(node.name)
+        return self.quote(node.source.name) + "." + self.quote(node.name)
+
+    def visit_binary(self, node: Any, **kw: Any) -> str:
+        op = node.op
+        if op == "||":
+            return self.concat(node.left, node.right)
+        left = self.operand(node.left, node.precedence)
+        right = self.operand(node.right, node.precedence, right=True)
+        return f"{left} {op} {right}"
+
+    def concat(self, left: ClauseElement, right: ClauseElement) -> str:
+        """String concatenation (``||`` in standard SQL)."""
+        prec = 6
+        return f"{self.operand(left, prec)} || {self.operand(right, prec, right=True)}"
+
+    def visit_boolean_list(self, node: Any, **kw: Any) -> str:
+        return f" {node.op} ".join(self.operand(c, node.precedence) for c in node.clauses)
+
+    def visit_not(self, node: Any, **kw: Any) -> str:
+        return "NOT " + self.operand(node.clause, node.precedence + 1)
+
+    def visit_in_list(self, node: Any, **kw: Any) -> str:
+        expr = self.operand(node.expr, node.precedence)
+        kw_ = "NOT IN" if node.negate else "IN"
+        if node.subquery is not None:
+            return f"{expr} {kw_} ({self.process(node.subquery, nested=True)})"
+        if not node.values:
+            # IN () is not valid SQL; an empty list matches nothing (NOT IN: everything).
+            return "1 = 1" if node.negate else "1 = 0"
+        return f"{expr} {kw_} ({', '.join(self.process(v) for v in node.values)})"
+
+    def visit_between(self, node: Any, **kw: Any) -> str:
+        p = node.precedence
+        return (
+            f"{self.operand(node.expr, p)} BETWEEN {self.operand(node.low, p + 1)} "
+            f"AND {self.operand(node.high, p + 1)}"
+        )
+
+    def visit_like(self, node: Any, **kw: Any) -> str:
+        p = node.precedence
+        op = node.op
+        left, pattern = self.operand(node.expr, p), self.operand(node.pattern, p, right=True)
+        if op.endswith("ILIKE") and not self.dialect.supports_ilike:
+            left, pattern, op = f"lower({left})", f"lower({pattern})", op.replace("ILIKE", "LIKE")
+        sql = f"{left} {op} {pattern}"
+        if node.escape is not None:
+            sql += " ESCAPE " + self.dialect.render_literal(node.escape)
+        return sql
+
+    def visit_function(self, node: Any, **kw: Any) -> str:
+        args = ", ".join(self.process(a) for a in node.args)
+        return f"{node.name}({'DISTINCT ' if node.distinct else ''}{args})"
+
+    def visit_extract(self, node: Any, **kw: Any) -> str:
+        return f"CAST(EXTRACT({node.field.upper()} FROM {self.process(node.expr)}) AS INTEGER)"
+
+    def visit_label(self, node: Label[Any], **kw: Any) -> str:
+        return self.process(node.expr)
+
+    def visit_cast(self, node: Any, **kw: Any) -> str:
+        return f"CAST({self.process(node.expr)} AS {self.dialect.cast_type_sql(node.type)})"
+
+    def visit_case(self, node: Any, **kw: Any) -> str:
+        parts = ["CASE"]
+        for cond, value in node.whens:
+            parts.append(f"WHEN {self.process(cond)} THEN {self.process(value)}")
+        if node.else_ is not None:
+            parts.append(f"ELSE {self.process(node.else_)}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def visit_ordering(self, node: Ordering, *, unqualified: bool = False, **kw: Any) -> str:
+        expr = node.expr
+        if isinstance(expr, Label):
+            # A label orders by its result-column name, which is also the only form an
+            # ORDER BY after UNION accepts (the expression itself matches no column).
+            sql = self.quote(expr.name)
+        else:
+            sql = self.process(expr, unqualified=unqualified)
+        out = sql + (" DESC" if node.descending else "")
+        if node.nulls is not None:
+            if self.dialect.supports_nulls_ordering:
+                out += " NULLS " + node.nulls
+            else:
+                # Emulate: (expr IS NULL) sorts 0 before 1, so DESC puts NULLs first.
+                flag = f"CASE WHEN {sql} IS NULL THEN 1 ELSE 0 END"
+                out = f"{flag}{' DESC' if node.nulls == 'FIRST' else ''}, {out}"
+        return out
+
+    def visit_text(self, node: Any, **kw: Any) -> str:
+        out: list[str] = []
+        pos = 0
+        for name, start, end in node.names:
+            out.append(self.escape_text(node.text[pos:start]))
+            out.append(self.process(node.params[name]))
+            pos = end
+        out.append(self.escape_text(node.text[pos:]))
+        return "".join(out)
+
+    def escape_text(self, sql: str) -> str:
+        """Make raw SQL text safe for the paramstyle (``%`` doubles under ``format``)."""
+        return sql.replace("%", "%%") if self.dialect.paramstyle == "format" else sql
+
+    # -- subqueries ----------------------------------------------------------------
+    def visit_scalar_subquery(self, node: Any, **kw: Any) -> str:
+        return "(" + self.process(node.select, nested=True) + ")"
+
+    def visit_exists(self, node: Any, **kw: Any) -> str:
+        return "EXISTS (" + self.process(node.select, nested=True) + ")"
+
+    def visit_table(self, node: Any, **kw: Any) -> str:
+        return self.quote(node.name)
+
+    def visit_alias(self, node: Any, **kw: Any) -> str:
+        return f"{self.quote(node.table.name)} AS {self.quote(node.name)}"
+
+    def visit_subquery(self, node: Subquery, **kw: Any) -> str:
+        inner = self.process(node.select, nested=True, labelled=True)
+        return f"({inner}) AS {self.quote(node.name)}"
+
+    def visit_join(self, node: Any, **kw: Any) -> str:
+        kind = "LEFT OUTER JOIN" if node.outer else "JOIN"
+        return f"{kind} {self.process(node.target)} ON {self.process(node.onclause)}"
+
+    # -- SELECT --------------------------------------------------------------------
+    def visit_select(
+        self, node: Select[Any], *, top: bool = False, labelled: bool = False, **kw: Any
+    ) -> str:
+        froms = node.froms()
+        if self.outer_froms:
+            enclosing = [f for level in self.outer_froms for f in level]
+            correlated = [f for f in froms if not any(f is e for e in enclosing)]
+            if correlated or node._joins:
+                froms = correlated
+        # Push this SELECT's FROM objects first so that subqueries anywhere inside it,
+        # including the column list, correlate to them.
+        self.outer_froms.append(froms + [j.target for j in node._joins])
+        try:
+            names = node.column_names()
+            cols: list[str] = []
+            for name, c in zip(names, node._columns):
+                sql = self.process(c)
+                if isinstance(c, Label):
+                    sql += " AS " + self.quote(c.name)
+                elif labelled:
+                    sql += " AS " + self.quote(name)
+                cols.append(sql)
+            if top:
+                self.result_types = [c.type for c in node._columns]
+                self.result_keys = names
+            parts = ["SELECT " + ("DISTINCT " if node._distinct else "") + ", ".join(cols)]
+            if froms or node._joins:
+                from_sql = [self.process(f) for f in froms]
+                if node._joins:
+                    if not from_sql:
+                        raise ConfigurationError("a JOIN needs something to join to")
+                    joins = " ".join(self.process(j) for j in node._joins)
+                    from_sql[0] += " " + joins
+                parts.append("FROM " + ", ".join(from_sql))
+            elif self.dialect.requires_from:
+                parts.append("FROM " + self.dialect.dummy_table)
+            if node._where:
+                parts.append("WHERE " + self.process(_and(node._where)))
+            if node._group_by:
+                # A labelled column groups by its label: re-rendering it would repeat its
+                # parameters, which PostgreSQL does not treat as the same expression.
+                labels = {id(c) for c in node._columns if isinstance(c, Label)}
+                groups = [
+                    self.quote(g.name) if id(g) in labels else self.process(g)  # type: ignore[attr-defined]
+                    for g in node._group_by
+                ]
+                parts.append("GROUP BY " + ", ".join(groups))
+            if node._having:
+                parts.append("HAVING " + self.process(_and(node._having)))
+            self.render_tail(node, parts)
+            if node._for_update is not None and self.dialect.supports_for_update:
+                parts.append(self.for_update_clause(*node._for_update))
+        finally:
+            self.outer_froms.pop()
+        return " ".join(parts)
+
+    def render_tail(self, node: Any, parts: list[str], unqualified: bool = False) -> None:
+        """Append ORDER BY, LIMIT and OFFSET."""
+        if node._order_by:
+            parts.append(
+                "ORDER BY "
+                + ", ".join(self.process(o, unqualified=unqualified) for o in node._order_by)
+            )
+        limit = None if node._limit is None else self.process(node._limit)
+        offset = None if node._offset is None else self.process(node._offset)
+        if limit is not None or offset is not None:
+            parts.append(self.limit_clause(limit, offset))
+
+    def limit_clause(self, limit: str | None, offset: str | None) -> str:
+        """``LIMIT n OFFSET m`` (either may be absent)."""
+        out = []
+        if limit is not None:
+            out.append("LIMIT " + limit)
+        if offset is not None:
+            out.append("OFFSET " + offset)
+        return " ".join(out)
+
+    def for_update_clause(self, nowait: bool, skip_locked: bool) -> str:
+        """``FOR UPDATE [NOWAIT|SKIP LOCKED]``."""
+        return (
+            "FOR UPDATE" + (" NOWAIT" if nowait else "") + (" SKIP LOCKED" if skip_locked else "")
+        )
+
+    def visit_compound(self, node: CompoundSelect[Any], *, top: bool = False, **kw: Any) -> str:
+        members = []
+        for i, s in enumerate(node.selects):
+            sql = self.process(s, top=top and i == 0)
+            if s._order_by or s._limit is not None or s._offset is not None:
+                sql = f"SELECT * FROM ({sql}) AS {self.quote(f'anon_{i + 1}')}"
+            members.append(sql)
+        parts = [f" {node.op} ".join(members)]
+        self.render_tail(node, parts, unqualified=True)
+        return " ".join(parts)
+
+    # -- DML -----------------------------------------------------------------------
+    def visit_update(self, node: Any, **kw: Any) -> str:
+        sets = ", ".join(f"{self.quote(c.name)} = {self.process(v)}" for c, v in node.values)
+        sql = f"UPDATE {self.quote(node.table.name)} SET {sets}"
+        if node.where is not None:
+            self.outer_froms.append([node.table])
+            try:
+                sql += " WHERE " + self.process(node.where)
+            finally:
+                self.outer_froms.pop()
+        return sql
+
+    def visit_delete(self, node: Any, **kw: Any) -> str:
+        sql = f"DELETE FROM {self.quote(node.table.name)}"
+        if node.where is not None:
+            self.outer_froms.append([node.table])
+            try:
+                sql += " WHERE " + self.process(node.where)
+            finally:
+                self.outer_froms.pop()
+        return sql
+
+    def visit_row_insert(self, node: Any, **kw: Any) -> str:
+        q = self.quote
+        table = q(node.table.name)
+        if node.columns:
+            cols = "(" + ", ".join(q(c) for c in node.columns) + ")"
+            row = "(" + ", ".join([self.placeholder] * len(node.columns)) + ")"
+            sql = f"INSERT INTO {table} {cols} VALUES " + ", ".join([row] * node.rows)
+        else:
+            sql = self.dialect.insert_default_values(table)
+        if node.returning:
+            sql += " RETURNING " + ", ".join(q(c) for c in node.returning)
+        return sql
+
+    def visit_upsert(self, node: Any, **kw: Any) -> str:
+        q = self.quote
+        insert = self.visit_row_insert(_AsInsert(node))
+        sql = insert + " " + self.upsert_clause(node)
+        if node.returning:
+            sql += " RETURNING " + ", ".join(q(c) for c in node.returning)
+        return sql
+
+    def upsert_clause(self, node: Any) -> str:
+        """``ON CONFLICT (...) DO UPDATE SET c = excluded.c`` / ``DO NOTHING`` (PostgreSQL
+        and SQLite syntax)."""
+        q = self.quote
+        target = "(" + ", ".join(q(c) for c in node.conflict) + ")"
+        if not node.update:
+            return f"ON CONFLICT {target} DO NOTHING"
+        sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in node.update)
+        return f"ON CONFLICT {target} DO UPDATE SET {sets}"
+
+    def visit_row_update(self, node: Any, **kw: Any) -> str:
+        q, p = self.quote, self.placeholder
+        sets = ", ".join(f"{q(c)} = {p}" for c in node.columns)
+        where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
+        return f"UPDATE {q(node.table.name)} SET {sets} WHERE {where}"
+
+    def visit_row_delete(self, node: Any, **kw: Any) -> str:
+        q, p = self.quote, self.placeholder
+        where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
+        return f"DELETE FROM {q(node.table.name)} WHERE {where}"
+
+
+class _AsInsert:
+    """An upsert seen as its plain INSERT part."""
+
+    def __init__(self, node: Any) -> None:
+        self.table, self.columns, self.rows, self.returning = (
+            node.table,
+            node.columns,
+            node.rows,
+            (),
+        )
+
+
+def _and(clauses: tuple[Expr[Any], ...]) -> Expr[Any]:
+    from .elements import and_
+
+    return and_(*clauses)
