@@ -159,11 +159,12 @@ class Database:
             self._shared = None
 
     # -- sessions ------------------------------------------------------------------------
-    def session(self, *, autoflush: bool = True) -> Session:
-        """A new :class:`~ormolu.Session` (use it as a context manager)."""
+    def session(self, *, autoflush: bool = True, strict: bool = False) -> Session:
+        """A new :class:`~ormolu.Session` (use it as a context manager); ``strict=True``
+        makes any lazy load of a relationship raise LazyLoadError."""
         from .session.session import Session
 
-        return Session(self, autoflush=autoflush)
+        return Session(self, autoflush=autoflush, strict=strict)
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:
@@ -184,12 +185,13 @@ class Database:
 
     # -- DDL -----------------------------------------------------------------------------
     def _tables(self, models: Iterable[type[Model]] | None) -> list[Any]:
-        from .orm.registry import all_mappers, configure
+        from .orm.registry import all_mappers, configure, secondary_tables
 
         mappers = [m.__mapper__ for m in models] if models is not None else all_mappers()
         for m in mappers:
             configure(m)
-        return sort_tables([m.table for m in mappers])
+        # automatic many-to-many association tables between the models
+        return sort_tables([m.table for m in mappers] + secondary_tables(mappers))
 
     def create_all(
         self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from ..sql.compiler import Compiled
 
 RowLoader = Callable[[Any], Any]
-LoaderFactory = Callable[[Any], RowLoader]
+# (session, result group or None) -> loader; the group collects the objects one query
+# loads, for batched lazy loading of their relationships
+LoaderFactory = Callable[..., RowLoader]
 
 
 def _entity_factory(
@@ -38,8 +40,14 @@ def _entity_factory(
     cls = mapper.cls
     new = object.__new__
 
-    def factory(session: Any) -> Callable[[Any], Any]:
+    # Only models with relationships remember their query result (for batched lazy
+    # loads); the others pay nothing for it.
+    grouped = bool(mapper.relationship_decls)
+
+    def factory(session: Any, group: Any = None) -> Callable[[Any], Any]:
         imap = session._identity_map
+        if not grouped:
+            group = None
 
         def load(row: Any) -> Any:
             if single_pk is not None:
@@ -68,9 +76,11 @@ def _entity_factory(
                 d = dict(zip(keys, values))
             else:
                 d = dict(zip(keys, row[start:stop]))
-            d[STATE_KEY] = InstanceState(session, ident, PERSISTENT)
+            d[STATE_KEY] = InstanceState(session, ident, PERSISTENT, group)
             obj.__dict__ = d
             imap[ident] = obj
+            if group is not None:
+                group.objs.append(obj)
             return obj
 
         return load
@@ -115,7 +125,7 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     if mode in ("tuples", "dicts"):
         conv = [(i, p) for i, p in enumerate(flat_procs) if p is not None]
 
-        def tuple_factory(session: Any) -> RowLoader:
+        def tuple_factory(session: Any, group: Any = None) -> RowLoader:
             if not conv:
                 return tuple
 
@@ -135,18 +145,18 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
             return data  # type: ignore[no-any-return]
         i, proc = data
 
-        def value_factory(session: Any) -> RowLoader:
+        def value_factory(session: Any, group: Any = None) -> RowLoader:
             if proc is None:
                 return lambda row: row[i]
             return lambda row: proc(row[i])
 
         return value_factory
 
-    def multi_factory(session: Any) -> RowLoader:
+    def multi_factory(session: Any, group: Any = None) -> RowLoader:
         loaders: list[RowLoader] = []
         for kind, data in parts:
             if kind == "entity":
-                loaders.append(data(session))
+                loaders.append(data(session, group))
             else:
                 loaders.append(_column_loader(*data))
 

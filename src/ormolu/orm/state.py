@@ -28,12 +28,14 @@ STATUS_NAMES = ("transient", "pending", "persistent", "deleted", "detached")
 class InstanceState:
     """Mutable ORM bookkeeping for one object."""
 
-    __slots__ = ("key", "modified", "session", "status", "to_delete")
+    __slots__ = ("group", "key", "modified", "session", "status", "to_delete")
 
-    def __init__(self, session: Any, key: Any, status: int) -> None:
+    def __init__(self, session: Any, key: Any, status: int, group: Any = None) -> None:
         self.session = session
         self.key = key
         self.status = status
+        # the ResultGroup of the query that loaded the object (batch lazy loading)
+        self.group = group
         # attribute -> value in the database, for attributes changed since the last flush
         self.modified: dict[str, Any] | None = None
         self.to_delete = False

@@ -80,6 +80,8 @@ def _is_keyed(table: Table, col: Column) -> bool:
     """Whether ``col`` is in a primary key, unique constraint, index or foreign key."""
     if col.primary_key or col.unique or col.index or col.foreign_key is not None:
         return True
+    if any(col in fkc.columns for fkc in table.foreign_key_constraints):
+        return True
     return any(col in u.columns for u in table.uniques) or any(
         col in ix.columns for ix in table.indexes
     )
@@ -135,6 +137,27 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
             sql += " ON DELETE " + fk.on_delete
         if fk.on_update:
             sql += " ON UPDATE " + fk.on_update
+        lines.append(sql)
+    for fkc in table.foreign_key_constraints:
+        if not fkc.referenced:
+            continue
+        ref_table = fkc.referenced[0].table
+        assert ref_table is not None
+        cols = ", ".join(q(c.name) for c in fkc.columns)
+        sql = (
+            f"FOREIGN KEY ({cols}) REFERENCES {q(ref_table.name)} "
+            f"({', '.join(q(c.name) for c in fkc.referenced)})"
+        )
+        fk_name = fkc.name
+        if fk_name is None and dialect.max_identifier_length is not None:
+            joined = "_".join(c.name for c in fkc.columns)
+            fk_name = generated_name(dialect, f"{table.name}_{joined}_fkey")
+        if fk_name is not None:
+            sql = f"CONSTRAINT {q(checked_name(dialect, fk_name, 'constraint'))} {sql}"
+        if fkc.on_delete:
+            sql += " ON DELETE " + fkc.on_delete
+        if fkc.on_update:
+            sql += " ON UPDATE " + fkc.on_update
         lines.append(sql)
     exists = "IF NOT EXISTS " if if_not_exists else ""
     return f"CREATE TABLE {exists}{q(table.name)} (\n    " + ",\n    ".join(lines) + "\n)"

@@ -12,7 +12,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from ..exceptions import ConnectionLost, InvalidRequestError, NoResultFound, ObjectDeletedError
+from ..orm.dependency import involves_relationships, relationship_flush_plan
 from ..orm.fields import MISSING
+from ..orm.registry import configure_pending
 from ..orm.state import (
     DELETED,
     DETACHED,
@@ -23,6 +25,7 @@ from ..orm.state import (
     InstanceState,
     load_missing_attribute,
 )
+from ..orm.sync import cascade_related
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
 from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
@@ -127,17 +130,23 @@ class Session:
             s.add(Artist(name="Ormolu"))
 
     Parameters: ``autoflush`` (default ``True``) flushes pending changes before every
-    query so queries see them.
+    query so queries see them; ``strict`` (default ``False``) forbids lazy loading of
+    relationships: reading an unloaded one raises
+    :class:`~ormolu.exceptions.LazyLoadError` (load them with ``selectinload`` /
+    ``joinedload``).
 
     Objects loaded by one session are held weakly by its identity map: the same row is
     the same object for as long as user code keeps it; changed, new and deleted objects
     are held strongly until flushed.
     """
 
-    def __init__(self, db: Database, *, autoflush: bool = True) -> None:
+    def __init__(self, db: Database, *, autoflush: bool = True, strict: bool = False) -> None:
         self.db = db
         self.dialect = db.dialect
         self.autoflush = autoflush
+        self.strict = strict
+        # many-to-many changes since the last flush: (relationship, owner, item, +1/-1)
+        self._links: list[tuple[Any, Any, Any, int]] = []
         self._identity_map: weakref.WeakValueDictionary[Any, Any] = weakref.WeakValueDictionary()
         self._new: dict[int, Any] = {}
         self._dirty: dict[int, Any] = {}
@@ -294,6 +303,7 @@ class Session:
                     pass  # the server already ended the transaction with the connection
         finally:
             self._in_db_tx = False
+            self._links.clear()
             for level in reversed(self._levels):
                 self._restore(level)
             self._levels = [Level()]
@@ -355,6 +365,9 @@ class Session:
         if st.status == PENDING:
             self._new[oid] = obj
         elif st.status == PERSISTENT:
+            # Loaded relationships may no longer match the database: reload on access.
+            for rel in type(obj).__mapper__.all_relationships:
+                d.pop(rel.key, None)
             self._identity_map[st.key] = obj
             if st.modified:
                 self._dirty[oid] = obj
@@ -398,6 +411,8 @@ class Session:
         if st is None or st.key is None or st.status == TRANSIENT:
             d[STATE_KEY] = InstanceState(self, None, PENDING)
             self._new[id(obj)] = obj
+            if mapper.all_relationships:
+                cascade_related(self, obj)
             return
         existing = self._identity_map.get(st.key)
         if existing is not None and existing is not obj:
@@ -408,6 +423,8 @@ class Session:
         self._identity_map[st.key] = obj
         if st.modified:
             self._dirty[id(obj)] = obj
+        if mapper.all_relationships:
+            cascade_related(self, obj)
 
     def add_all(self, objs: Iterable[Model]) -> None:
         """:meth:`add` each object."""
@@ -427,8 +444,32 @@ class Session:
             st.session, st.status = None, TRANSIENT
             del obj.__dict__[STATE_KEY]
         elif st.status == PERSISTENT:
+            if st.to_delete:
+                return
             st.to_delete = True
             self._deleted[id(obj)] = obj
+            mapper = type(obj).__mapper__
+            if mapper.relationship_decls or mapper.all_relationships:
+                cascade_delete(self, obj)
+
+    def _record_link(self, rel: Any, owner: Any, item: Any, sign: int) -> None:
+        """Record a many-to-many change for the next flush."""
+        self._levels[-1].touch(owner)
+        self._links.append((rel, owner, item, sign))
+
+    def _run_load_plan(self, plan: Any) -> None:
+        """Drive a relationship loading plan (see :mod:`ormolu.orm.strategies`): run each
+        SELECT it yields as a query and send back the loaded rows."""
+        from ..orm.query import Query
+
+        result: Any = None
+        while True:
+            try:
+                stmt, subtree = plan.send(result)
+            except StopIteration:
+                return
+            options = tuple(subtree.values()) if subtree else ()
+            result = Query(self, stmt, "objects", options).all()
 
     def expunge(self, obj: Model) -> None:
         """Detach ``obj`` from this session without touching the database."""
@@ -652,17 +693,19 @@ class Session:
         typed error (e.g. UniqueViolation) propagates.
         """
         self._check_open()
-        if self._flushing or not (self._new or self._dirty or self._deleted):
+        if self._flushing or not (self._new or self._dirty or self._deleted or self._links):
             return
+        configure_pending()
         new = list(self._new.values())
         dirty = [o for o in self._dirty.values() if o.__dict__[STATE_KEY].modified]
         deleted = list(self._deleted.values())
-        if not (new or dirty or deleted):
+        links = list(self._links)
+        if not (new or dirty or deleted or links):
             self._dirty.clear()
             return
         root = self._levels[-1]
         prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
-        n = len(new) + len(dirty) + len(deleted)
+        n = len(new) + len(dirty) + len(deleted) + len(links)
         conn_was_in_tx = self._in_db_tx
         self._connection()
         savepoint = None
@@ -687,9 +730,14 @@ class Session:
             and o.__dict__.get(m.auto_key) is not None
         }
         try:
-            sent = self._run_plan(
-                flush_plan(self.dialect, new, dirty, deleted, level.touch), open_savepoint
-            )
+            if links or involves_relationships(new, dirty, deleted):
+                plan = relationship_flush_plan(
+                    self.dialect, new, dirty, deleted, level.touch,
+                    _mapper_order(new, dirty, deleted), links,
+                )  # fmt: skip
+            else:
+                plan = flush_plan(self.dialect, new, dirty, deleted, level.touch)
+            sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
         except BaseException:
@@ -711,6 +759,7 @@ class Session:
             raise
         self._flushing = False
         self._levels.pop()
+        del self._links[: len(links)]
         if savepoint is not None:
             self._raw_execute("RELEASE SAVEPOINT " + savepoint, ())
         level.has_writes = sent > 0
@@ -994,6 +1043,56 @@ class Session:
     def scalar(self, statement: ClauseElement) -> Any:
         """Execute a statement and return the first column of the first row (or ``None``)."""
         return self.execute(statement).scalar()
+
+
+def _mapper_order(*groups: list[Any]) -> list[Any]:
+    """The mappers of the objects in ``groups``, referenced tables first."""
+    from ..schema.table import sort_tables
+
+    mappers = {type(o).__mapper__: None for g in groups for o in g}
+    by_table = {m.table: m for m in mappers}
+    return [by_table[t] for t in sort_tables(list(by_table))]
+
+
+def cascade_delete(session: Session, obj: Any) -> None:
+    """ORM cascades of ``session.delete(obj)``: delete the children of relationships
+    with ``cascade="all"`` (or ON DELETE CASCADE), and set the nullable foreign keys of
+    the other children to NULL, loading them first — so it works whether or not the
+    database enforces foreign keys."""
+
+    configure_pending()
+    autoflush, session.autoflush = session.autoflush, False  # nothing is written mid-cascade
+    try:
+        _cascade_delete(session, obj)
+    finally:
+        session.autoflush = autoflush
+
+
+def _cascade_delete(session: Session, obj: Any) -> None:
+    from ..orm.relationships import ONE_TO_MANY
+    from ..orm.strategies import selectin_plan
+    from ..orm.sync import set_many_to_one
+
+    mapper = type(obj).__mapper__
+    for rel in mapper.all_relationships:
+        if rel.direction != ONE_TO_MANY or not (rel.cascade_delete or rel.nullable):
+            continue
+        if rel.key not in obj.__dict__:
+            session._run_load_plan(
+                selectin_plan(rel, [obj], session.dialect.max_bind_parameters, None)
+            )
+        value = obj.__dict__.get(rel.key)
+        children = list(value) if rel.uselist else ([value] if value is not None else [])
+        for child in children:
+            cst = child.__dict__.get(STATE_KEY)
+            if cst is not None and cst.to_delete:
+                continue
+            if rel.cascade_delete:
+                st = child.__dict__.get(STATE_KEY)
+                if st is not None and st.session is session:
+                    session.delete(child)
+            elif rel.back is not None:
+                set_many_to_one(child, rel.back, None, from_back=True)
 
 
 class _Raw:
