@@ -385,6 +385,8 @@ class Mapper:
                     if self._set_by_relationship(name):
                         continue  # e.g. Album(title=...) about to go into artist.albums
                     raise spec.fail(None, "is required (no value and no default)")
+                if value is None and not spec.nullable and self._set_by_relationship(name):
+                    continue  # field(foreign_key=..., default=None) beside a relationship
                 out[name] = spec.validate(value) if value is not None else spec.validate(None)
         return out
 

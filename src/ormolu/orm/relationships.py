@@ -310,6 +310,11 @@ def configure_relationship(rel: Relationship, raw_annotation: Any) -> None:
     rel.target, rel.uselist = target, uselist
     info = rel.info
     wanted = _wanted_keys(info.foreign_key)
+    if wanted is None and info.back_populates and not info.many:
+        # one side naming the foreign key is enough for both
+        partner_decl = target.relationship_decls.get(info.back_populates)
+        if partner_decl is not None:
+            wanted = _wanted_keys(partner_decl.foreign_key)
     if info.many or info.through is not None:
         if not uselist:
             raise ConfigurationError(f"{rel.name}: a many-to-many is annotated Mapped[list[...]]")
