@@ -23,7 +23,8 @@ class Database:
     """A database: parses the URL, picks the dialect and driver, hands out sessions.
 
     URLs: ``sqlite://`` (or no URL: a private in-memory database),
-    ``sqlite:///app.db``, ``postgresql://user:password@host:5432/db`` (psycopg 3,
+    ``sqlite:///app.db`` (``?foreign_keys=off`` leaves SQLite's foreign key enforcement
+    off, as SQLite itself does by default), ``postgresql://user:password@host:5432/db`` (psycopg 3,
     ``pip install 'ormolu[postgresql]'``), ``mysql://user:password@host:3306/db``
     (MySQL/MariaDB through PyMySQL, ``pip install 'ormolu[mysql]'``). Query options are
     passed to the driver. Passwords may be URL-encoded and never appear in messages.
@@ -110,6 +111,9 @@ class Database:
         conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=self.timeout)
         for sql in self.dialect.connect_statements():
             conn.execute(sql)
+        if self.url.options.get("foreign_keys", "on").lower() in ("off", "0", "false"):
+            # ?foreign_keys=off: a legacy database whose rows break its own foreign keys
+            conn.execute("PRAGMA foreign_keys = OFF")
         return conn
 
     def _connect_postgresql(self) -> Any:

@@ -4,13 +4,14 @@ objects, post-update, association rows.
 :func:`relationship_flush_plan` is used instead of the plain table-by-table plan when a
 flush involves relationships. Like it, it is a generator of statements that does no I/O:
 
-1. new objects are ordered so that every object comes after the new objects it points at
+1. UPDATEs of changed objects that point at no new row run first (so a row giving up a
+   unique value, like the old side of a replaced one-to-one, does so before the INSERT);
+2. new objects are ordered so that every object comes after the new objects it points at
    (parents before children, also within one self-referential table); a cycle raises
    :class:`~ormolu.exceptions.CircularDependencyError` unless one of its relationships is
-   ``post_update=True``;
-2. each new object's foreign keys are taken from the related objects just before its
-   INSERT (their generated keys are known by then);
-3. changed objects get the same, then UPDATEs run; then post-update UPDATEs;
+   ``post_update=True``; each new object's foreign keys are taken from the related
+   objects just before its INSERT (their generated keys are known by then);
+3. changed objects pointing at new rows get the same, then their UPDATEs; post-updates;
 4. association rows of many-to-many collections are deleted and inserted;
 5. DELETEs run children first (rows of one self-referential table too), after deleting
    the association rows of deleted objects.
@@ -162,6 +163,40 @@ def _sync_dirty(obj: Any, touch: Any) -> None:
                 d[k] = x
 
 
+def _split_updates(dirty: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(updates needing no new row, updates pointing at a new row) — by relationship, or
+    by a changed foreign key value equal to a new row's given primary key."""
+    if not new:
+        return dirty, []
+    new_ids = {id(o) for o in new}
+    new_keys = {type(o).__mapper__.identity_key(o) for o in new} - {None}
+    early: list[Any] = []
+    late: list[Any] = []
+    for obj in dirty:
+        mapper = type(obj).__mapper__
+        d = obj.__dict__
+        is_late = False
+        for rel in mapper.many_to_one:
+            v = d.get(rel.key)
+            if v is not None and id(v) in new_ids:
+                is_late = True
+                break
+            vals = tuple(d.get(k) for k in rel.local_keys)
+            if new_keys and (rel.target, vals[0] if len(vals) == 1 else vals) in new_keys:
+                is_late = True
+                break
+        (late if is_late else early).append(obj)
+    return early, late
+
+
+def _updates(dialect: Dialect, objs: list[Any], rank: dict[Any, int], touch: Any) -> Any:
+    by_mapper: dict[Mapper, list[Any]] = {}
+    for obj in objs:
+        by_mapper.setdefault(type(obj).__mapper__, []).append(obj)
+    for mapper in sorted(by_mapper, key=lambda m: rank.get(m, 0)):
+        yield from _update(dialect, mapper, by_mapper[mapper], touch)
+
+
 def _link_rows(
     links: dict[tuple[int, int, int], list[Any]],
 ) -> tuple[dict[int, tuple[Any, list[list[Any]]]], dict[int, tuple[Any, list[list[Any]]]]]:
@@ -197,7 +232,11 @@ def relationship_flush_plan(
     def before_insert(obj: Any) -> None:
         _sync_new(obj, post, touch)
 
-    # 1-2. INSERTs in dependency order, runs of one model batched together
+    # 1. UPDATEs that do not depend on new rows come first, so that a row giving up a
+    # unique value (the old side of a one-to-one) does so before a new row takes it
+    early, late = _split_updates(dirty, new)
+    yield from _updates(dialect, early, rank, touch)
+    # 2. INSERTs in dependency order, runs of one model batched together
     ordered = _order_new(new, rank) if new else []
     run: list[Any] = []
     for obj in [*ordered, None]:
@@ -206,15 +245,11 @@ def relationship_flush_plan(
             run = []
         if obj is not None:
             run.append(obj)
-    # 3. UPDATEs (foreign keys from related objects inserted just now first)
-    for obj in dirty:
+    # 3. UPDATEs pointing at new rows (their keys are known now), then post-updates
+    for obj in late:
         if type(obj).__mapper__.many_to_one:
             _sync_dirty(obj, touch)
-    by_mapper: dict[Mapper, list[Any]] = {}
-    for obj in dirty:
-        by_mapper.setdefault(type(obj).__mapper__, []).append(obj)
-    for mapper in sorted(by_mapper, key=lambda m: rank.get(m, 0)):
-        yield from _update(dialect, mapper, by_mapper[mapper], touch)
+    yield from _updates(dialect, late, rank, touch)
     if post:
         post_objs: dict[Mapper, list[Any]] = {}
         for obj, rel in post:
@@ -249,9 +284,13 @@ def relationship_flush_plan(
         yield Step(compiled.sql, [_bind(dialect, rel, r) for r in rows], many=True)
     for rel, rows in inserts.values():
         assert rel.secondary is not None
-        names = tuple(c.name for c in (*rel.sec_local, *rel.sec_remote))
+        cols = [*rel.sec_local, *rel.sec_remote]
+        bound = [_bind(dialect, rel, r) for r in rows]
+        if rel.secondary_model is not None:
+            _add_defaults(dialect, rel.secondary_model, cols, bound)
+        names = tuple(c.name for c in cols)
         compiled, _ = compile_statement(dialect, RowInsert(rel.secondary, names))
-        yield Step(compiled.sql, [_bind(dialect, rel, r) for r in rows], many=True)
+        yield Step(compiled.sql, bound, many=True)
     # 5. DELETEs: association rows of deleted objects, then children before parents
     groups: dict[Mapper, list[Any]] = {}
     for obj in deleted:
@@ -282,6 +321,29 @@ def _add_link(
         entry[3] += sign
     elif entry[3] <= 0:
         entry[3] = 1
+
+
+def _add_defaults(dialect: Dialect, model: Mapper, cols: list[Any], rows: list[list[Any]]) -> None:
+    """Add an association model's other columns, with their defaults, to link rows;
+    raise ValidationError for one without a default (such rows are added as objects)."""
+    keyed = {c.key for c in cols}
+    for key, spec in model.fields.items():
+        if key in keyed or spec.auto:
+            continue
+        if spec.column.server_default is not None:
+            continue
+        probe = spec.make_default()
+        if probe is MISSING:
+            raise ValidationError(
+                model.name, key, None,
+                f"is required, so a collection cannot create {model.name} rows; add "
+                f"{model.name}(...) objects to the session instead",
+            )  # fmt: skip
+        proc = dialect.bind_processor(spec.type)
+        cols.append(spec.column)
+        for r in rows:
+            v = spec.validate(spec.make_default())
+            r.append(v if proc is None else proc(v))
 
 
 def _bind(dialect: Dialect, rel: Relationship, row: list[Any]) -> list[Any]:

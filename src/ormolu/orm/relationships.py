@@ -148,6 +148,7 @@ class Relationship:
         self.local_keys: tuple[str, ...] = ()
         self.remote_keys: tuple[str, ...] = ()
         self.secondary: Table | None = None
+        self.secondary_model: Mapper | None = None  # an explicit association model
         self.sec_local: tuple[Column, ...] = ()
         self.sec_remote: tuple[Column, ...] = ()
         self.back: Relationship | None = None
@@ -341,6 +342,13 @@ def configure_relationship(rel: Relationship, raw_annotation: Any) -> None:
                 direction = ONE_TO_MANY if uselist else MANY_TO_ONE
             elif uselist:
                 candidates, direction = in_links, ONE_TO_MANY
+                if not in_links and out_links:
+                    raise ConfigurationError(
+                        f"{rel.name}: {parent.name} holds the foreign key "
+                        f"{_describe(out_links)} to {target.name}, so this side is "
+                        f"many-to-one: annotate it Mapped[{target.name}] (or "
+                        f"Mapped[{target.name} | None])"
+                    )
             elif out_links and in_links:
                 raise ConfigurationError(
                     f"{rel.name}: foreign keys run both ways between {parent.name} and "
@@ -453,6 +461,7 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
                 f"foreign_key=(<to {parent.name}>, <to {target.name}>)"
             )
     rel.secondary = table
+    rel.secondary_model = sec_mapper
     rel.sec_local = to_parent[0][0]
     rel.sec_remote = to_target[0][0]
     rel.local_keys = tuple(c.key for c in to_parent[0][1])

@@ -108,11 +108,19 @@ def _sync_foreign_key(obj: Any, rel: Relationship, value: Any, session: Any) -> 
             setattr(obj, k, v)  # validated and change-tracked like any assignment
 
 
+def _touch(obj: Any) -> None:
+    """Journal ``obj`` before its loaded relationships change (rollback undoes it)."""
+    session = _session(obj)
+    if session is not None:
+        session._touch(obj)
+
+
 def _unlink(parent: Any, back: Relationship, child: Any) -> None:
     """Take ``child`` out of ``parent``'s loaded side of ``back`` (no events)."""
     loaded = parent.__dict__.get(back.key, MISSING)
     if loaded is MISSING:
         return
+    _touch(parent)
     if back.uselist:
         for i, c in enumerate(loaded):
             if c is child:
@@ -126,8 +134,16 @@ def _link(parent: Any, back: Relationship, child: Any) -> None:
     """Put ``child`` into ``parent``'s loaded side of ``back`` (no events)."""
     pd = parent.__dict__
     loaded = pd.get(back.key, MISSING)
+    _touch(parent)
     if back.uselist:
-        if loaded is not MISSING and not any(c is child for c in loaded):
+        if loaded is MISSING:
+            st = pd.get(STATE_KEY)
+            if st is None or st.status in (TRANSIENT, PENDING):
+                # a new object has no rows to load: its collection is what we know
+                from .collections import RelatedList
+
+                pd[back.key] = RelatedList(parent, back, [child])
+        elif not any(c is child for c in loaded):
             list.append(loaded, child)
     elif not back.hidden:
         pd[back.key] = child
@@ -203,6 +219,8 @@ def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
     from .relationships import ONE_TO_MANY
 
     session = _session(owner)
+    if session is not None:
+        session._touch(owner)
     back = rel.back
     if rel.direction == ONE_TO_MANY:
         assert back is not None
@@ -223,6 +241,7 @@ def collection_remove(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` was taken out of ``owner``'s collection ``rel``."""
     from .relationships import ONE_TO_MANY
 
+    _touch(owner)
     back = rel.back
     if rel.direction == ONE_TO_MANY:
         assert back is not None
