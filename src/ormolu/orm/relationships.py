@@ -275,6 +275,8 @@ def _target_of(rel: Relationship, raw: Any) -> tuple[type, bool, bool]:
     ann = _eval_annotation(rel, raw)
     if typing.get_origin(ann) is Mapped:
         ann = typing.get_args(ann)[0]
+    if isinstance(ann, typing.ForwardRef):  # Mapped["Artist"] without __future__ annotations
+        ann = _eval_annotation(rel, ann.__forward_arg__)
     optional = False
     if typing.get_origin(ann) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(ann) if a is not type(None)]
@@ -284,6 +286,8 @@ def _target_of(rel: Relationship, raw: Any) -> tuple[type, bool, bool]:
     if typing.get_origin(ann) is list:
         uselist = True
         ann = typing.get_args(ann)[0] if typing.get_args(ann) else None
+        if isinstance(ann, typing.ForwardRef):
+            ann = ann.__forward_arg__
         if isinstance(ann, str):
             ann = _eval_annotation(rel, ann)
     if not (isinstance(ann, type) and hasattr(ann, "__mapper__")):
