@@ -475,8 +475,6 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
 def make_secondary_table(rel: Relationship, name: str) -> Table:
     """The automatic association table of a many-to-many: both primary keys, each a
     foreign key with ON DELETE CASCADE, together the primary key."""
-    from .mapper import Mapper
-
     parent, target = rel.parent, rel.target
     cols: list[Column] = []
     used: set[str] = set()
@@ -494,7 +492,6 @@ def make_secondary_table(rel: Relationship, name: str) -> Table:
             type_ = col.type if not isinstance(col.type, Integer) else Integer()
             cols.append(Column(cname, type_, nullable=False, primary_key=True, foreign_key=fk))
             cols[-1].autoincrement = False
-    _ = Mapper
     return Table(name, cols)
 
 

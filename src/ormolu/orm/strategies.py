@@ -409,7 +409,7 @@ def joined_select(
         new._entities, new._columns = tuple(entities), tuple(columns)
         # collections come out in primary-key order, as select-in loading gives them
         # (after whatever order the query asked for its own rows)
-        order = []
+        order: list[Any] = []
         for step in steps:
             info = entities[step.child_index]
             if step.node.rel.uselist and step.node.rel.info.order_by is None:
