@@ -72,16 +72,20 @@ class Database:
         elif scheme in ("postgresql", "postgres"):
             from .dialects.postgresql import PostgreSQLDialect
             from .drivers.psycopg import _import as import_psycopg
+            from .drivers.psycopg import connect_options
 
             import_psycopg()  # fail now, naming the extra, if the driver is missing
+            connect_options(self.url)  # and for a URL option the driver would refuse
             self.dialect = PostgreSQLDialect()
             connect = self._connect_postgresql
             ping = True
         elif scheme in ("mysql", "mariadb"):
             from .dialects.mysql import MySQLDialect
             from .drivers.pymysql import _import as import_pymysql
+            from .drivers.pymysql import connect_options as mysql_options
 
             import_pymysql()
+            mysql_options(self.url)
             self.dialect = MySQLDialect()
             connect = self._connect_mysql
             ping = True
