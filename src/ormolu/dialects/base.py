@@ -50,6 +50,8 @@ class Dialect:
     like_pattern_stops_at_nul = False  # LIKE ignores what follows a NUL in the pattern
     text_compare_ignores_case = False  # 'a' = 'A' (the default collation ignores case)
     text_compare_ignores_trailing_spaces = False  # 'a' = 'a ' (a PAD SPACE collation)
+    # The collation of a String(exact=True) column, where the default one is not exact.
+    exact_text_collation: str | None = None
     supports_float_nan = True  # a float column keeps NaN
     supports_float_infinity = True  # a float column keeps +-inf
     concurrent_streaming = True  # other statements may run while a streamed result is open
@@ -172,8 +174,12 @@ class Dialect:
         """The type name of a column in CREATE TABLE; ``keyed`` says whether the column is
         part of a primary key, unique constraint, index or foreign key."""
         if keyed and self.key_string_length and isinstance(type_, t.String) and not type_.length:
-            return f"VARCHAR({self.key_string_length})"
-        return self.type_sql(type_)
+            sql = f"VARCHAR({self.key_string_length})"
+        else:
+            sql = self.type_sql(type_)
+        if isinstance(type_, t.String) and type_.exact and self.exact_text_collation:
+            sql += " COLLATE " + self.exact_text_collation
+        return sql
 
     def autoincrement_sql(self, type_sql: str) -> str:
         """Column definition tail for a database-generated integer primary key."""

@@ -146,12 +146,20 @@ class Float(SQLType):
 
 
 class String(SQLType):
-    """Text; ``length`` is the maximum number of characters (``None``: unlimited TEXT)."""
+    """Text; ``length`` is the maximum number of characters (``None``: unlimited TEXT).
+
+    ``exact=True`` makes the column compare exactly — case, accents and trailing spaces
+    count — where the database's default collation would not: the column is declared with
+    the dialect's ``exact_text_collation`` (a binary, no-pad collation on MySQL/MariaDB;
+    SQLite's and PostgreSQL's defaults already compare exactly). Ordering then follows
+    code points. Example: ``field(db_type=String(120, exact=True))``.
+    """
 
     python_type = str
 
-    def __init__(self, length: int | None = None) -> None:
+    def __init__(self, length: int | None = None, *, exact: bool = False) -> None:
         self.length = length
+        self.exact = exact
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, str):
@@ -162,7 +170,7 @@ class String(SQLType):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("String", self.length)
+        return ("String", self.length, self.exact)
 
 
 class Bytes(SQLType):
