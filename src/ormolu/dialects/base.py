@@ -194,6 +194,9 @@ class Dialect:
         keys, or ``None`` where the database does that itself (SQLite, MySQL)."""
         return None
 
+    def configure_for_server(self, version: str) -> None:
+        """Set version-dependent flags from the server's version string (on connecting)."""
+
     def connect_statements(self) -> list[str]:
         """Statements run on every new connection."""
         return []
