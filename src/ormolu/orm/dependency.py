@@ -253,9 +253,7 @@ def relationship_flush_plan(
     run: list[Any] = []
     in_run: set[int] = set()
     for obj in [*ordered, None]:
-        if run and (
-            obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)
-        ):
+        if run and (obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)):
             for o in run:
                 before_insert(o)
             yield from _insert(dialect, type(run[0]).__mapper__, run, touch)

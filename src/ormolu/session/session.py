@@ -31,6 +31,7 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
+from .errors import describe_flush_failure
 from .transaction import Level, Snapshot
 
 if TYPE_CHECKING:
@@ -740,7 +741,8 @@ class Session:
             sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
-        except BaseException:
+        except BaseException as error:
+            describe_flush_failure(error, self.dialect, (new, dirty, deleted))
             self._flushing = False
             self._levels.pop()
             try:
