@@ -8,7 +8,9 @@ from the database are converted by type (no re-validation: the database is trust
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
+from weakref import ref
 
 from ..sql.elements import Expr
 from .mapper import EntityInfo, Mapper
@@ -38,8 +40,14 @@ def _entity_factory(
     cls = mapper.cls
     new = object.__new__
 
+    # ``obj.__dict__ = d`` would go through ``Model.__setattr__`` (a Python call per row);
+    # the ``__dict__`` descriptor's setter does the same in C.
+    set_dict = object.__setattr__
+
     def factory(session: Any) -> Callable[[Any], Any]:
         imap = session._identity_map
+        refs = imap.data  # key -> weakref: looked up here without a Python-level call
+        forget = imap._forget  # the weakref callback, as in IdentityMap.remember
 
         def load(row: Any) -> Any:
             if single_pk is not None:
@@ -53,7 +61,8 @@ def _entity_factory(
                 if None in pk:
                     return None
             ident = (mapper, pk)
-            obj: Any = imap.get(ident)
+            wr = refs.get(ident)
+            obj: Any = None if wr is None else wr()
             d: dict[str, Any]
             if obj is not None:
                 d = obj.__dict__
@@ -69,8 +78,8 @@ def _entity_factory(
             else:
                 d = dict(zip(keys, row[start:stop]))
             d[STATE_KEY] = InstanceState(session, ident, PERSISTENT)
-            obj.__dict__ = d
-            imap[ident] = obj
+            set_dict(obj, "__dict__", d)
+            refs[ident] = ref(obj, partial(forget, ident))  # IdentityMap.remember, inlined
             return obj
 
         return load

@@ -16,7 +16,6 @@ from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
-from .loading import loader_for
 from .mapper import EntityInfo
 
 if TYPE_CHECKING:
@@ -190,8 +189,7 @@ class Query(Generic[T]):
             cursor = session._stream(compiled, params, stream)
         else:
             cursor = session._execute_compiled(compiled, params)
-        factory = loader_for(compiled, stmt._entities, session.dialect, self.mode)
-        load = factory(session)
+        load = session._loader(compiled, stmt._entities, self.mode)
         if self.mode == "dicts":
             keys = compiled.keys
             inner = load

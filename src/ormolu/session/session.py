@@ -6,13 +6,20 @@ when the first statement runs and given back at ``commit``/``rollback``/``close`
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
-from ..exceptions import ConnectionLost, InvalidRequestError, NoResultFound, ObjectDeletedError
+from ..exceptions import (
+    ConnectionLost,
+    InvalidRequestError,
+    MultipleResultsFound,
+    NoResultFound,
+    ObjectDeletedError,
+)
 from ..orm.fields import MISSING
+from ..orm.identity import IdentityMap
+from ..orm.loading import loader_for
 from ..orm.state import (
     DELETED,
     DETACHED,
@@ -138,7 +145,8 @@ class Session:
         self.db = db
         self.dialect = db.dialect
         self.autoflush = autoflush
-        self._identity_map: weakref.WeakValueDictionary[Any, Any] = weakref.WeakValueDictionary()
+        self._identity_map = IdentityMap()
+        self._loaders: dict[Any, Any] = {}  # loader factory -> its loader for this session
         self._new: dict[int, Any] = {}
         self._dirty: dict[int, Any] = {}
         self._deleted: dict[int, Any] = {}
@@ -317,7 +325,8 @@ class Session:
             if st is not None:
                 st.session = None
                 st.status = DETACHED
-        self._identity_map = weakref.WeakValueDictionary()
+        self._identity_map = IdentityMap()
+        self._loaders = {}  # they are bound to the old map
         self._new.clear()
         self._dirty.clear()
         self._deleted.clear()
@@ -832,13 +841,36 @@ class Session:
                 except ObjectDeletedError:
                     return None
             return cast(M, obj)
-        from ..orm.query import Query
-
+        self._autoflush()
         key = ident[1] if isinstance(ident[1], tuple) else (ident[1],)
-        q: Query[M] = Query(self, Select((model,)))
-        cols = [mapper.fields[k].column.ref for k in mapper.pk_keys]
-        q = q.where(*[c == v for c, v in zip(cols, key)])
-        return q.one_or_none()
+        # The SELECT by primary key is compiled once per model: building and keying the
+        # statement tree each time would cost more than running it.
+        cache = self.dialect.compile_cache
+        compiled = cache.data.get(("orm_get", mapper))
+        if compiled is None:
+            cols = [mapper.fields[k].column.ref for k in mapper.pk_keys]
+            stmt: Select[Any] = Select((model,)).where(*[c == v for c, v in zip(cols, key)])
+            compiled, _ = compile_statement(self.dialect, stmt)
+            cache.put(("orm_get", mapper), compiled)
+        # The statement's parameters are the key values in WHERE order.
+        params = [
+            key[i] if proc is None else proc(key[i])
+            for i, proc in zip(compiled.bind_order, compiled.bind_procs)
+        ]
+        rows = self._execute_compiled(compiled, params).fetchmany(2)
+        if not rows:
+            return None
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got several: {compiled.sql}")
+        return cast(M, self._loader(compiled, (mapper.entity,), "objects")(rows[0]))
+
+    def _loader(self, compiled: Any, entities: tuple[Any, ...], mode: str) -> Any:
+        """The row loader of ``compiled`` bound to this session (built once per session)."""
+        factory = loader_for(compiled, entities, self.dialect, mode)
+        load = self._loaders.get(factory)
+        if load is None:
+            load = self._loaders[factory] = factory(self)
+        return load
 
     def get_one(self, model: type[M], pk: Any) -> M:
         """Like :meth:`get` but raises NoResultFound when there is no such row."""
