@@ -35,7 +35,7 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
-from .transaction import Level, Snapshot
+from .transaction import Level, Snapshot, record
 
 if TYPE_CHECKING:
     from ..engine import Database
@@ -353,6 +353,7 @@ class Session:
         d.clear()
         d.update(snap.values)
         if snap.status == TRANSIENT or st is None:
+            d.pop(STATE_KEY, None)  # the snapshot's copy of __dict__ may hold one
             if st is not None:
                 st.session = None
             return
@@ -673,7 +674,10 @@ class Session:
         prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
         n = len(new) + len(dirty) + len(deleted)
         conn_was_in_tx = self._in_db_tx
-        self._connection()
+        conn = self._connection()
+        max_params = min(
+            self.dialect.max_bind_parameters, getattr(conn, "max_variables", None) or 1 << 30
+        )
         savepoint = None
         wants_savepoint = prior_writes and (n > 1 or self.dialect_aborts_on_error)
 
@@ -689,6 +693,15 @@ class Session:
         level = Level()
         self._levels.append(level)
         self._flushing = True
+        # The plan calls touch(obj) before changing an object: keep a cheap record of it
+        # (a tuple, not a Snapshot), turned into a snapshot only where one is needed: to
+        # undo a failed flush, or for the enclosing level when it has none of the object.
+        undo: dict[int, tuple[Any, ...]] = {}
+
+        def touch(obj: Any) -> None:
+            if id(obj) not in undo:
+                undo[id(obj)] = record(obj)
+
         explicit_keys = {
             m
             for o in new
@@ -697,7 +710,8 @@ class Session:
         }
         try:
             sent = self._run_plan(
-                flush_plan(self.dialect, new, dirty, deleted, level.touch), open_savepoint
+                flush_plan(self.dialect, new, dirty, deleted, touch, max_params),
+                open_savepoint,
             )
             if explicit_keys:
                 self._reset_identity(explicit_keys)
@@ -712,6 +726,9 @@ class Session:
                     self._raw_execute("ROLLBACK", ())
                     self._in_db_tx = False
             finally:
+                for oid, rec in undo.items():
+                    if oid not in level.journal:
+                        level.journal[oid] = Snapshot.of(rec)
                 self._restore(level)
                 # Restoring re-adds pending objects last-first: keep the order of adding.
                 pending = dict(self._new)
@@ -723,6 +740,10 @@ class Session:
         if savepoint is not None:
             self._raw_execute("RELEASE SAVEPOINT " + savepoint, ())
         level.has_writes = sent > 0
+        known = root.journal
+        for oid, done in undo.items():
+            if oid not in known and oid not in level.journal:
+                level.journal[oid] = Snapshot.of(done)
         level.merge_into(root)
         for obj in new:
             st = obj.__dict__[STATE_KEY]
@@ -733,10 +754,11 @@ class Session:
             self._dirty.pop(id(obj), None)
             # A changed primary key moves the object to its new identity.
             st = obj.__dict__[STATE_KEY]
-            snap = level.journal.get(id(obj))
-            if snap is not None and snap.key != st.key and st.status == PERSISTENT:
-                if snap.key is not None and self._identity_map.get(snap.key) is obj:
-                    del self._identity_map[snap.key]
+            before = undo.get(id(obj))
+            if before is not None and before[4] != st.key and st.status == PERSISTENT:
+                old_key = before[4]
+                if old_key is not None and self._identity_map.get(old_key) is obj:
+                    del self._identity_map[old_key]
                 self._identity_map[st.key] = obj
         for obj in deleted:
             self._deleted.pop(id(obj), None)
