@@ -1,40 +1,37 @@
 """The identity map: identity key → object, holding the objects weakly.
 
 It behaves like ``weakref.WeakValueDictionary`` for the few operations the session needs,
-but is cheaper on the hot path (hydrating a row): each entry is a plain ``weakref.ref``
-whose callback is a ``functools.partial`` carrying the key, both built in C, where
-``WeakValueDictionary`` runs two Python-level constructors (``KeyedRef``) per entry. The
-row loader uses :attr:`IdentityMap.data` and :meth:`IdentityMap.remember` directly.
+but costs less on the hot path (hydrating a row): the value stored for a key is the
+object's :class:`~ormolu.orm.state.InstanceState`, which *is* a weak reference to the
+object, so an entry needs no allocation of its own; the state's callback removes the
+entry when the object dies. The row loader uses :attr:`IdentityMap.data` directly.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-from functools import partial
 from typing import Any
+
+from .state import STATE_KEY, InstanceState
 
 
 class IdentityMap:
-    """``key -> object`` for live objects only; an entry disappears with its object."""
+    """``key -> object`` for live objects only; an entry disappears with its object.
 
-    __slots__ = ("__weakref__", "_forget", "data")
+    An object is always stored under its state's ``key`` (the callback removes that key).
+    """
+
+    __slots__ = ("data",)
 
     def __init__(self) -> None:
-        # key -> weak reference to the object (dead entries are removed by the callback)
-        self.data: dict[Any, weakref.ref[Any]] = {}
-        self._forget = _forgetter(self)
-
-    def remember(self, key: Any, obj: Any) -> None:
-        """Map ``key`` to ``obj`` (weakly)."""
-        self.data[key] = weakref.ref(obj, partial(self._forget, key))
+        # key -> the object's state (a weak reference to it)
+        self.data: dict[Any, InstanceState] = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The live object for ``key``, or ``default``."""
-        wr = self.data.get(key)
-        if wr is None:
+        st = self.data.get(key)
+        if st is None:
             return default
-        obj = wr()
+        obj = st()
         return default if obj is None else obj
 
     def __getitem__(self, key: Any) -> Any:
@@ -44,7 +41,9 @@ class IdentityMap:
         return obj
 
     def __setitem__(self, key: Any, obj: Any) -> None:
-        self.remember(key, obj)
+        st = obj.__dict__[STATE_KEY]
+        assert st.key == key, "an object is mapped under its state's key"
+        self.data[key] = st
 
     def __delitem__(self, key: Any) -> None:
         del self.data[key]
@@ -57,17 +56,4 @@ class IdentityMap:
 
     def values(self) -> list[Any]:
         """The live objects (a list: the map may change while the caller iterates)."""
-        return [o for wr in list(self.data.values()) if (o := wr()) is not None]
-
-
-def _forgetter(imap: IdentityMap) -> Callable[[Any, Any], None]:
-    # The callback refers to the map weakly, so the map is freed by reference counting
-    # rather than kept alive in a cycle (map -> ref -> callback -> map) until a collection.
-    selfref = weakref.ref(imap)
-
-    def forget(key: Any, wr: Any) -> None:
-        m = selfref()
-        if m is not None and m.data.get(key) is wr:
-            del m.data[key]
-
-    return forget
+        return [o for st in list(self.data.values()) if (o := st()) is not None]

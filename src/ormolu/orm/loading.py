@@ -8,13 +8,11 @@ from the database are converted by type (no re-validation: the database is trust
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
-from weakref import ref
 
 from ..sql.elements import Expr
 from .mapper import EntityInfo, Mapper
-from .state import PERSISTENT, STATE_KEY, InstanceState
+from .state import PERSISTENT, STATE_KEY, new_state
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -46,8 +44,7 @@ def _entity_factory(
 
     def factory(session: Any) -> Callable[[Any], Any]:
         imap = session._identity_map
-        refs = imap.data  # key -> weakref: looked up here without a Python-level call
-        forget = imap._forget  # the weakref callback, as in IdentityMap.remember
+        states = imap.data  # key -> state: looked up here without a Python-level call
 
         def load(row: Any) -> Any:
             if single_pk is not None:
@@ -61,8 +58,8 @@ def _entity_factory(
                 if None in pk:
                     return None
             ident = (mapper, pk)
-            wr = refs.get(ident)
-            obj: Any = None if wr is None else wr()
+            st = states.get(ident)
+            obj: Any = None if st is None else st()  # a state is a weak reference
             d: dict[str, Any]
             if obj is not None:
                 d = obj.__dict__
@@ -77,9 +74,9 @@ def _entity_factory(
                 d = dict(zip(keys, values))
             else:
                 d = dict(zip(keys, row[start:stop]))
-            d[STATE_KEY] = InstanceState(session, ident, PERSISTENT)
+            st = d[STATE_KEY] = new_state(obj, session, ident, PERSISTENT)
             set_dict(obj, "__dict__", d)
-            refs[ident] = ref(obj, partial(forget, ident))  # IdentityMap.remember, inlined
+            states[ident] = st  # IdentityMap.__setitem__, inlined
             return obj
 
         return load

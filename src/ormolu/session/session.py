@@ -29,6 +29,7 @@ from ..orm.state import (
     TRANSIENT,
     InstanceState,
     load_missing_attribute,
+    new_state,
 )
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
 from ..sql.compiler import compile_statement
@@ -406,7 +407,7 @@ class Session:
             )
         self._touch(obj)
         if st is None or st.key is None or st.status == TRANSIENT:
-            d[STATE_KEY] = InstanceState(self, None, PENDING)
+            d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
             return
         existing = self._identity_map.get(st.key)
@@ -524,7 +525,7 @@ class Session:
         self._write_atomically(run, objs)
         for o in objs:
             key = mapper.identity_key(o)
-            o.__dict__[STATE_KEY] = InstanceState(self, key, PERSISTENT)
+            o.__dict__[STATE_KEY] = new_state(o, self, key, PERSISTENT)
             self._identity_map[key] = o
         return len(all_rows)
 
