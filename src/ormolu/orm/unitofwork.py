@@ -95,7 +95,7 @@ class _Writer:
 
     __slots__ = (
         "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "no_auto", "position",
-        "sql",
+        "single_pk", "sql",
     )  # fmt: skip
 
     def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
@@ -109,6 +109,9 @@ class _Writer:
         # column keys -> ((key, bind processor or None), ...)
         self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         self.sql: dict[Any, str] = {}
+        pk = mapper.pk_keys
+        # (key, bind processor) of a one-column primary key
+        self.single_pk = self.binder(pk)[0] if len(pk) == 1 else None
 
     def present_keys(self, d: dict[str, Any]) -> tuple[str, ...]:
         """The columns ``d`` holds values for, in column order (a ``None`` database-generated
@@ -135,6 +138,9 @@ class _Writer:
         """The driver values of the primary key as the database has it (before any
         unflushed change to it)."""
         m = st.modified
+        if self.single_pk is not None and not (m and self.single_pk[0] in m):
+            k, p = self.single_pk  # the usual case
+            return [d[k] if p is None else p(d[k])]
         out = []
         for k, p in self.binder(self.mapper.pk_keys):
             v = m.get(k, MISSING) if m else MISSING
@@ -178,7 +184,20 @@ class _Writer:
     def changed_keys(self, d: dict[str, Any], m: dict[str, Any]) -> tuple[str, ...]:
         """The fields of ``d`` whose value differs from ``m`` (field -> value in the
         database), in column order."""
-        changed = [k for k in m if _changed(m[k], d.get(k, MISSING))]
+        changed = []
+        for k, old in m.items():
+            new = d.get(k, MISSING)
+            # _changed(old, new), inlined (it runs for every changed attribute)
+            if old is new:
+                if not isinstance(new, dict | list):  # JSON may have changed in place
+                    continue
+            elif type(old) is type(new):
+                try:
+                    if old == new:
+                        continue
+                except Exception:
+                    pass
+            changed.append(k)
         if len(changed) > 1:
             changed.sort(key=self.position.__getitem__)
         return tuple(changed)
@@ -381,15 +400,21 @@ def bulk_insert_plan(
     Otherwise rows go through one ``executemany`` per group.
     """
     auto = mapper.auto_key
+    w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for d in rows:
-        keys = tuple(k for k in mapper.column_keys if k in d and not (k == auto and d[k] is None))
-        groups.setdefault(keys, []).append(d)
+        keys = w.present_keys(d)
+        group = groups.get(keys)
+        if group is None:
+            groups[keys] = [d]
+        else:
+            group.append(d)
     table = mapper.table
     for keys, group in groups.items():
         names = tuple(mapper.fields[k].column.name for k in keys)
         need_ids = want_keys and auto is not None and auto not in keys
-        params = [_bind_row(dialect, mapper, d, keys) for d in group]
+        pairs = w.binder(keys)
+        params = [[d[k] if p is None else p(d[k]) for k, p in pairs] for d in group]
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
             yield Step(compiled.sql, params, many=True)

@@ -90,11 +90,12 @@ class Integer(SQLType):
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
+        self._limit = 1 << (size * 8 - 1)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidValue("expected int")
-        limit = 1 << (self.size * 8 - 1)
+        limit = self._limit
         if not -limit <= value < limit:
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value

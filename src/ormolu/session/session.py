@@ -36,7 +36,7 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
-from .transaction import Level, Snapshot, record
+from .transaction import Level, Snapshot
 
 if TYPE_CHECKING:
     from ..engine import Database
@@ -375,7 +375,9 @@ class Session:
     def _record_change(self, obj: Any, state: InstanceState, key: str, old: Any) -> None:
         if state.session is not self:
             return
-        self._levels[-1].touch(obj)
+        journal = self._levels[-1].journal  # Level.touch, inlined: it runs on every set
+        if id(obj) not in journal:
+            journal[id(obj)] = Snapshot(obj)
         if state.status == PERSISTENT:
             m = state.modified
             if m is None:
@@ -497,9 +499,10 @@ class Session:
         mapper = model.__mapper__
         dicts: list[dict[str, Any]] = []
         objs: list[Any] = []
+        validated = mapper.validated_values
         for row in rows:
-            if isinstance(row, Mapping):
-                dicts.append(mapper.validated_values(row))
+            if type(row) is dict or isinstance(row, Mapping):  # (the ABC check costs more)
+                dicts.append(validated(row))
                 continue
             if type(row) is not model:
                 raise TypeError(f"insert_many({model.__name__}): got {row!r}")
@@ -701,7 +704,13 @@ class Session:
 
         def touch(obj: Any) -> None:
             if id(obj) not in undo:
-                undo[id(obj)] = record(obj)
+                # The record Snapshot.of() reads. A flush runs no user code, so the dict of
+                # modified values it sees is not changed in place and needs no copy.
+                d = obj.__dict__
+                st = d[STATE_KEY]
+                undo[id(obj)] = (
+                    obj, d.copy(), st, st.status, st.key, st.modified, st.to_delete, st.session,
+                )  # fmt: skip
 
         explicit_keys = {
             m
@@ -746,26 +755,33 @@ class Session:
             if oid not in known and oid not in level.journal:
                 level.journal[oid] = Snapshot.of(done)
         level.merge_into(root)
+        # The identity map's entries are the objects' states (see IdentityMap): work on
+        # them directly, this runs for every object flushed.
+        entries = self._identity_map.data
+        pending = self._new
         for obj in new:
             st = obj.__dict__[STATE_KEY]
-            self._new.pop(id(obj), None)
+            pending.pop(id(obj), None)
             if st.status == PERSISTENT:
-                self._identity_map[st.key] = obj
+                entries[st.key] = st
+        changed = self._dirty
         for obj in dirty:
-            self._dirty.pop(id(obj), None)
+            changed.pop(id(obj), None)
             # A changed primary key moves the object to its new identity.
             st = obj.__dict__[STATE_KEY]
             before = undo.get(id(obj))
             if before is not None and before[4] != st.key and st.status == PERSISTENT:
                 old_key = before[4]
-                if old_key is not None and self._identity_map.get(old_key) is obj:
-                    del self._identity_map[old_key]
-                self._identity_map[st.key] = obj
+                if old_key is not None and entries.get(old_key) is st:
+                    del entries[old_key]
+                entries[st.key] = st
+        to_delete = self._deleted
         for obj in deleted:
-            self._deleted.pop(id(obj), None)
+            to_delete.pop(id(obj), None)
             st = obj.__dict__[STATE_KEY]
-            if st.key is not None and self._identity_map.get(st.key) is obj:
-                del self._identity_map[st.key]
+            key = st.key
+            if key is not None and entries.get(key) is st:
+                del entries[key]
         _ = conn_was_in_tx
 
     def _reset_identity(self, mappers: Iterable[Any]) -> None:

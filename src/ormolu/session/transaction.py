@@ -50,22 +50,14 @@ class Snapshot:
 
     @classmethod
     def of(cls, rec: tuple[Any, ...]) -> Snapshot:
-        """The snapshot that :func:`record` ``rec`` stands for."""
+        """The snapshot from a record ``(obj, values, state, status, key, modified,
+        to_delete, session)`` (the flush keeps such cheap tuples)."""
         snap = cls.__new__(cls)
         snap.obj, snap.values, snap.state, snap.status, snap.key = rec[:5]
         modified = rec[5]
         snap.modified = dict(modified) if modified else None
         snap.to_delete, snap.session = rec[6], rec[7]
         return snap
-
-
-def record(obj: Any) -> tuple[Any, ...]:
-    """A cheap snapshot of ``obj`` as a tuple (``obj``, values, state, status, key,
-    modified, to_delete, session), for a flush: it runs no user code, so the modified-values
-    dict it sees is not changed in place and needs no copy. See :meth:`Snapshot.of`."""
-    d = obj.__dict__
-    st = d[STATE_KEY]
-    return (obj, d.copy(), st, st.status, st.key, st.modified, st.to_delete, st.session)
 
 
 class Level:
