@@ -8,6 +8,7 @@ from the database are converted by type (no re-validation: the database is trust
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..sql.elements import Expr
@@ -23,14 +24,14 @@ LoaderFactory = Callable[[Any], RowLoader]
 
 
 def _entity_factory(
-    mapper: Mapper, start: int, dialect: Dialect
+    mapper: Mapper, start: int, dialect: Dialect, converted: bool = False
 ) -> Callable[[Any], Callable[[Any], Any]]:
     keys = mapper.column_keys
     stop = start + len(keys)
     procs = [
         (i, p)
         for i, p in enumerate(dialect.result_processor(c.type) for c in mapper.columns)
-        if p is not None
+        if p is not None and not converted
     ]
     pk_pos = [start + mapper.column_keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
@@ -99,21 +100,23 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     """Build the loader for a query's entities.
 
     ``mode`` is ``"objects"`` (entities as objects, one entity or value per row unwrapped,
-    several as a tuple), ``"tuples"`` (every row a tuple of converted column values) or
-    ``"dicts"`` (every row a dict keyed by column name).
+    several as a tuple), ``"converted"`` (the same from rows whose values are already
+    converted, see :func:`rows_converter`), ``"tuples"`` (every row a tuple of converted
+    column values) or ``"dicts"`` (every row a dict keyed by column name).
     """
     parts: list[tuple[str, Any]] = []
     pos = 0
     flat_procs: list[Any] = []
+    converted = mode == "converted"
     for ent in entities:
         if isinstance(ent, EntityInfo):
             n = len(ent.columns)
-            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect)))
+            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect, converted)))
             flat_procs.extend(dialect.result_processor(c.type) for c in ent.columns)
         else:
             assert isinstance(ent, Expr)
             n = 1
-            proc = dialect.result_processor(ent.type)
+            proc = None if converted else dialect.result_processor(ent.type)
             parts.append(("value", (pos, proc)))
             flat_procs.append(proc)
         pos += n
@@ -180,3 +183,50 @@ def loader_for(
         factory = build_loader_factory(entities, dialect, mode)
         compiled.extra[key] = factory
     return factory
+
+
+def rows_converter(
+    compiled: Compiled, entities: tuple[Any, ...], dialect: Dialect, mode: str
+) -> Callable[[list[Any]], list[Any]]:
+    """The (cached) function turning all the fetched rows of ``compiled`` into tuples or
+    dicts (``mode``) at once.
+
+    It works column by column: only the columns that need a conversion are visited by
+    Python code, one processor call per value (or none, where the processor names a C
+    function that converts a column without NULLs alike: ``column_fast_path``);
+    transposing and building the tuples or dicts runs in C (``zip``, ``map``), where a
+    per-row loader would run a Python call and a loop for every row.
+    """
+    key = ("rows", mode)
+    convert: Callable[[list[Any]], list[Any]] | None = compiled.extra.get(key)
+    if convert is not None:
+        return convert
+    procs: list[Any] = []
+    for ent in entities:
+        if isinstance(ent, EntityInfo):
+            procs.extend(dialect.result_processor(c.type) for c in ent.columns)
+        else:
+            procs.append(dialect.result_processor(ent.type))
+    conv = [(i, p) for i, p in enumerate(procs) if p is not None]
+    keys = compiled.keys
+
+    def convert_rows(rows: list[Any]) -> list[Any]:
+        values: Any = rows
+        if conv and rows:
+            cols: list[Any] = list(zip(*rows))
+            for i, p in conv:
+                fast = getattr(p, "column_fast_path", None)
+                if fast is not None:
+                    try:
+                        cols[i] = list(map(fast, cols[i]))
+                        continue
+                    except TypeError:  # a NULL: the full processor
+                        pass
+                cols[i] = map(p, cols[i])
+            values = zip(*cols)
+        if mode == "dicts":
+            return list(map(dict, map(zip, repeat(keys), values)))
+        return list(map(tuple, values))
+
+    compiled.extra[key] = convert_rows
+    return convert_rows

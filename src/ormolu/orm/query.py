@@ -16,6 +16,7 @@ from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
+from .loading import rows_converter
 from .mapper import EntityInfo
 
 if TYPE_CHECKING:
@@ -179,7 +180,9 @@ class Query(Generic[T]):
         return f"{sql}\n-- parameters: {params!r}"
 
     # -- execution ------------------------------------------------------------------------
-    def _run(self, stmt: Any = None, stream: int = 0) -> tuple[Any, Any]:
+    def _run(self, stmt: Any = None, stream: int = 0, bulk: bool = False) -> tuple[Any, Any]:
+        """Execute; return the cursor and the row loader (``bulk``: the loader of a whole
+        list of rows)."""
         session = self.session
         session._check_open()
         session._autoflush()
@@ -189,6 +192,15 @@ class Query(Generic[T]):
             cursor = session._stream(compiled, params, stream)
         else:
             cursor = session._execute_compiled(compiled, params)
+        if bulk:
+            ents = stmt._entities
+            if self.mode != "objects":
+                return cursor, rows_converter(compiled, ents, session.dialect, self.mode)
+            # Objects: convert the values column by column first (as for tuples), then
+            # build the objects from the converted rows.
+            convert = rows_converter(compiled, ents, session.dialect, "tuples")
+            load = session._loader(compiled, ents, "converted")
+            return cursor, lambda rows: [load(r) for r in convert(rows)]
         load = session._loader(compiled, stmt._entities, self.mode)
         if self.mode == "dicts":
             keys = compiled.keys
@@ -198,8 +210,9 @@ class Query(Generic[T]):
 
     def all(self) -> list[T]:
         """Every row."""
-        cursor, load = self._run()
-        return [load(r) for r in cursor.fetchall()]
+        # The rows are converted all at once, column by column (see rows_converter).
+        cursor, convert = self._run(bulk=True)
+        return cast("list[T]", convert(cursor.fetchall()))
 
     def __iter__(self) -> Iterator[T]:
         """Iterate over the rows, fetched 1,000 at a time (streamed from the server where
