@@ -167,9 +167,8 @@ def _sync_dirty(obj: Any, touch: Any) -> None:
             old = d.get(k, MISSING)
             if old != x:
                 touch(obj)
-                if st.modified is None:
-                    st.modified = {}
-                st.modified.setdefault(k, old)
+                # a new dict: the flush's undo record may hold the old one
+                st.modified = {k: old, **(st.modified or {})}
                 d[k] = x
 
 
@@ -229,6 +228,7 @@ def relationship_flush_plan(
     dirty: list[Any],
     deleted: list[Any],
     touch: Any,
+    max_params: int,
     order: list[Mapper],
     links: list[tuple[Relationship, Any, Any, int]],
 ) -> Generator[Step, Any, None]:
@@ -256,7 +256,7 @@ def relationship_flush_plan(
         if run and (obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)):
             for o in run:
                 before_insert(o)
-            yield from _insert(dialect, type(run[0]).__mapper__, run, touch)
+            yield from _insert(dialect, type(run[0]).__mapper__, run, touch, max_params)
             run, in_run = [], set()
         if obj is not None:
             run.append(obj)
@@ -275,10 +275,11 @@ def relationship_flush_plan(
             if target is None:
                 continue
             touch(obj)
-            st.modified = dict(st.modified or {})
+            modified = dict(st.modified or {})
             for k, rk in zip(rel.local_keys, rel.remote_keys):
-                st.modified.setdefault(k, d.get(k))
+                modified.setdefault(k, d.get(k))
                 d[k] = target.__dict__.get(rk)
+            st.modified = modified
             post_objs.setdefault(type(obj).__mapper__, []).append(obj)
         for mapper, objs in post_objs.items():
             yield from _update(dialect, mapper, objs, touch)

@@ -378,6 +378,13 @@ class Mapper:
             return out
         for name, spec in fields.items():
             if name not in out:
+                if (
+                    spec.default is None
+                    and spec.default_factory is None
+                    and (spec.nullable or spec.auto)
+                ):
+                    out[name] = None  # the common case, as validate(None) would give it
+                    continue
                 value = spec.make_default()
                 if value is MISSING:
                     if spec.column.server_default is not None or name in deferred:
