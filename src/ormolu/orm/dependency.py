@@ -73,7 +73,13 @@ def _order_new(new: list[Any], table_rank: dict[Mapper, int]) -> list[Any]:
                 deps.setdefault(id(o), set()).add(id(v))
                 users.setdefault(id(v), []).append(o)
                 any_edge = True
-    if not any_edge:
+    if not any_edge or all(
+        table_rank[type(v).__mapper__] < table_rank[type(u).__mapper__]
+        for v_id, us in users.items()
+        for u in us
+        for v in (_by_id(new, v_id, index),)
+    ):
+        # table order already puts every target first (no self-reference, no cycle)
         return sorted(new, key=lambda o: key[id(o)])
     heap = [(key[id(o)], id(o), o) for o in new if not deps.get(id(o))]
     heapq.heapify(heap)
@@ -112,6 +118,10 @@ def _points_into(obj: Any, ids: set[int]) -> bool:
         if v is not None and id(v) in ids:
             return True
     return False
+
+
+def _by_id(objs: list[Any], oid: int, index: dict[int, int]) -> Any:
+    return objs[index[oid]]
 
 
 def _sync_new(obj: Any, post: list[tuple[Any, Relationship]], touch: Any) -> None:
