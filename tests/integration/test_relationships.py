@@ -750,3 +750,17 @@ def test_refresh_and_expire_forget_loaded_relationships(rdb: Database) -> None:
         assert album.tracks == []
         with pytest.raises(InvalidRequestError, match="no field"):
             s.expire(album, "nonsense")
+
+
+def test_one_to_one_taken_from_another_owner(rdb: Database) -> None:
+    with rdb.session() as s:
+        ann, bob = User(name="ann"), User(name="bob")
+        p = Profile(bio="shared")
+        ann.profile = p
+        s.add_all([ann, bob])
+        s.flush()
+        bob.profile = p
+        assert ann.profile is None and p.user is bob and p.user_id == bob.id
+    with rdb.session() as s:
+        rows = s.query(User.name, Profile.bio).join(User.profile).all()
+        assert rows == [("bob", "shared")]
