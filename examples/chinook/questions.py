@@ -19,11 +19,12 @@ aggregates of money columns keep that type: ``func.sum(Invoice.total)`` reads ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ormolu import (
+    Database,
     Session,
     aliased,
     case,
@@ -471,6 +472,36 @@ class Question(NamedTuple):
     title: str
     headers: tuple[str, ...]
     run: Callable[[Session], Sequence[tuple[Any, ...]]]
+
+
+#: How the statements that only delimit a transaction begin; :func:`count_statements`
+#: leaves them out (``SET TRANSACTION`` and ``START TRANSACTION`` are MySQL's BEGIN).
+TRANSACTION_CONTROL = (
+    "BEGIN",
+    "START TRANSACTION",
+    "SET TRANSACTION",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+)
+
+
+def count_statements(sent: Iterable[tuple[str, Any]]) -> int:
+    """The number of statements in ``sent`` (what ``db.capture()`` collected) that do
+    work: SELECT, INSERT, UPDATE, DELETE... but not transaction control."""
+    return sum(1 for sql, _ in sent if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL))
+
+
+def answer(db: Database, question: Question) -> tuple[list[tuple[Any, ...]], int]:
+    """Answer ``question`` in a session of its own: ``(rows, SQL statements needed)``.
+
+    A fresh session means an empty identity map, so the count is the question's own
+    cost, not helped by what an earlier question happened to load.
+    """
+    with db.session() as s, db.capture() as sent:
+        rows = list(question.run(s))
+    return rows, count_statements(sent)
 
 
 QUESTIONS: list[Question] = [
