@@ -392,8 +392,10 @@ def q_org_chart(s: Session) -> list[tuple[str, str | None, int]]:
     their reports (depth first, by id), names indented by level.
 
     Two SELECTs: every employee, then ``selectinload(Employee.reports)`` for all of them;
-    walking the tree from the top (``employee.manager is None``, answered from the
-    identity map) reads only loaded collections.
+    walking the tree from the top (no ``reports_to``) reads only loaded collections, so
+    it works in a strict session too. (The top is found by its foreign key column, not
+    ``employee.manager is None``: a strict session refuses to read an unloaded
+    many-to-one even when its key is NULL and no SQL would be needed.)
     """
     staff = s.query(Employee).options(selectinload(Employee.reports)).order_by(Employee.id).all()
     rows: list[tuple[str, str | None, int]] = []
@@ -404,7 +406,7 @@ def q_org_chart(s: Session) -> list[tuple[str, str | None, int]]:
         for report in employee.reports:
             walk(report, level + 1)
 
-    for top in (e for e in staff if e.manager is None):
+    for top in (e for e in staff if e.reports_to is None):
         walk(top, 0)
     return rows
 
