@@ -734,3 +734,19 @@ def test_misconfigured_relationships_say_what_to_write(rdb: Database) -> None:
     # the broken models do not break the working ones
     with rdb.session() as s:
         s.add(Artist(name="still fine"))
+
+
+def test_refresh_and_expire_forget_loaded_relationships(rdb: Database) -> None:
+    seed(rdb, artists=1, albums=1, tracks=2)
+    with rdb.session() as s:
+        album = s.query(Album).one()
+        assert len(album.tracks) == 2
+        s.execute("DELETE FROM rl_track WHERE name = :n", {"n": "track 0.0.0"})
+        assert len(album.tracks) == 2  # loaded: no query
+        s.refresh(album)
+        assert [t.name for t in album.tracks] == ["track 0.0.1"]
+        s.execute("DELETE FROM rl_track")
+        s.expire(album, "tracks")
+        assert album.tracks == []
+        with pytest.raises(InvalidRequestError, match="no field"):
+            s.expire(album, "nonsense")

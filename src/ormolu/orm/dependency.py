@@ -104,6 +104,16 @@ def _order_new(new: list[Any], table_rank: dict[Mapper, int]) -> list[Any]:
     return out
 
 
+def _points_into(obj: Any, ids: set[int]) -> bool:
+    """Whether ``obj`` points (many-to-one) at one of the objects ``ids``."""
+    d = obj.__dict__
+    for rel in type(obj).__mapper__.many_to_one:
+        v = d.get(rel.key)
+        if v is not None and id(v) in ids:
+            return True
+    return False
+
+
 def _sync_new(obj: Any, post: list[tuple[Any, Relationship]], touch: Any) -> None:
     """Fill in ``obj``'s foreign keys from the related objects it points at; raise
     ValidationError for a required one that nothing provides."""
@@ -236,15 +246,21 @@ def relationship_flush_plan(
     # unique value (the old side of a one-to-one) does so before a new row takes it
     early, late = _split_updates(dirty, new)
     yield from _updates(dialect, early, rank, touch)
-    # 2. INSERTs in dependency order, runs of one model batched together
+    # 2. INSERTs in dependency order: a run of one model's objects none of which points
+    # at another of the run goes in as one batch, its foreign keys filled in from the
+    # runs before it (whose generated keys are known by then)
     ordered = _order_new(new, rank) if new else []
     run: list[Any] = []
+    in_run: set[int] = set()
     for obj in [*ordered, None]:
-        if run and (obj is None or type(obj) is not type(run[0])):
-            yield from _insert(dialect, type(run[0]).__mapper__, run, touch, before_insert)
-            run = []
+        if run and (obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)):
+            for o in run:
+                before_insert(o)
+            yield from _insert(dialect, type(run[0]).__mapper__, run, touch)
+            run, in_run = [], set()
         if obj is not None:
             run.append(obj)
+            in_run.add(id(obj))
     # 3. UPDATEs pointing at new rows (their keys are known now), then post-updates
     for obj in late:
         if type(obj).__mapper__.many_to_one:

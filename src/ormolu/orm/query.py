@@ -258,10 +258,11 @@ class Query(Generic[T]):
             load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
         return cursor, load
 
-    def _fetch(self, stmt: Any = None, limit: int | None = None) -> list[Any]:
+    def _fetch(self, stmt: Any = None, limit: int | None = None, plan: Any = False) -> list[Any]:
         """Run the query (``limit`` rows at most: 1 for first(), 2 for one()) and load
         the relationships its plan asks for."""
-        plan, _mapper = self._plan()
+        if plan is False:
+            plan, _mapper = self._plan()
         base = self.stmt if stmt is None else stmt
         if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
             return self._fetch_joined(base, plan, limit)
@@ -361,8 +362,8 @@ class Query(Generic[T]):
         if self.mode == "objects":
             plan, _ = self._plan()
             if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-                return self._fetch()[:2]
-            return self._fetch(None, 2)
+                return self._fetch(None, None, plan)[:2]
+            return self._fetch(None, 2, plan)
         cursor, load = self._run()
         return [load(r) for r in cursor.fetchmany(2)]
 

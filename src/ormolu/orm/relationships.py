@@ -275,6 +275,8 @@ def _target_of(rel: Relationship, raw: Any) -> tuple[type, bool, bool]:
     ann = _eval_annotation(rel, raw)
     if typing.get_origin(ann) is Mapped:
         ann = typing.get_args(ann)[0]
+    if isinstance(ann, typing.ForwardRef):  # Mapped["Artist"] without __future__ annotations
+        ann = _eval_annotation(rel, ann.__forward_arg__)
     optional = False
     if typing.get_origin(ann) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(ann) if a is not type(None)]
@@ -284,6 +286,8 @@ def _target_of(rel: Relationship, raw: Any) -> tuple[type, bool, bool]:
     if typing.get_origin(ann) is list:
         uselist = True
         ann = typing.get_args(ann)[0] if typing.get_args(ann) else None
+        if isinstance(ann, typing.ForwardRef):
+            ann = ann.__forward_arg__
         if isinstance(ann, str):
             ann = _eval_annotation(rel, ann)
     if not (isinstance(ann, type) and hasattr(ann, "__mapper__")):
@@ -471,8 +475,6 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
 def make_secondary_table(rel: Relationship, name: str) -> Table:
     """The automatic association table of a many-to-many: both primary keys, each a
     foreign key with ON DELETE CASCADE, together the primary key."""
-    from .mapper import Mapper
-
     parent, target = rel.parent, rel.target
     cols: list[Column] = []
     used: set[str] = set()
@@ -490,7 +492,6 @@ def make_secondary_table(rel: Relationship, name: str) -> Table:
             type_ = col.type if not isinstance(col.type, Integer) else Integer()
             cols.append(Column(cname, type_, nullable=False, primary_key=True, foreign_key=fk))
             cols[-1].autoincrement = False
-    _ = Mapper
     return Table(name, cols)
 
 

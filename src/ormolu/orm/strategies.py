@@ -407,6 +407,16 @@ def joined_select(
     walk(plan.nodes, mapper.cls, 0)
     if steps:
         new._entities, new._columns = tuple(entities), tuple(columns)
+        # collections come out in primary-key order, as select-in loading gives them
+        # (after whatever order the query asked for its own rows)
+        order: list[Any] = []
+        for step in steps:
+            info = entities[step.child_index]
+            if step.node.rel.uselist and step.node.rel.info.order_by is None:
+                cols = dict(zip(info.mapper.column_keys, info.columns))
+                order.extend(cols[k] for k in info.mapper.pk_keys)
+        if order:
+            new = new.order_by(*order)
     return new, steps, collection
 
 

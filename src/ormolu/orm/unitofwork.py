@@ -78,10 +78,8 @@ def _bind_row(
 
 
 def _insert(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, before: Any = None
+    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
-    """INSERT ``objs`` of one model; ``before(obj)`` runs just before each row is bound
-    (the relationship flush fills in foreign keys there)."""
     table = mapper.table
     auto = mapper.auto_key
     batch: list[Any] = []
@@ -100,8 +98,6 @@ def _insert(
         batch.clear()
 
     for obj in objs:
-        if before is not None:
-            before(obj)
         d = obj.__dict__
         keys = tuple(k for k in mapper.column_keys if k in d and not (k == auto and d[k] is None))
         missing = [k for k in mapper.column_keys if k not in keys]

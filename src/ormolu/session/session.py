@@ -31,6 +31,7 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
+from .errors import describe_flush_failure
 from .transaction import Level, Snapshot
 
 if TYPE_CHECKING:
@@ -740,7 +741,8 @@ class Session:
             sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
-        except BaseException:
+        except BaseException as error:
+            describe_flush_failure(error, self.dialect, (new, dirty, deleted))
             self._flushing = False
             self._levels.pop()
             try:
@@ -916,8 +918,9 @@ class Session:
         return vals[0] if len(vals) == 1 else vals
 
     def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` from the database, discarding unflushed changes.
-        Raises ObjectDeletedError when its row no longer exists."""
+        """Reload every column of ``obj`` from the database, discarding unflushed changes;
+        loaded relationships are forgotten and reload on next access. Raises
+        ObjectDeletedError when its row no longer exists."""
         st: InstanceState | None = obj.__dict__.get(STATE_KEY)
         if st is None or st.session is not self or st.status != PERSISTENT:
             raise InvalidRequestError(f"{obj!r} is not persistent in this session")
@@ -937,18 +940,23 @@ class Session:
         for k, v, col in zip(mapper.column_keys, row, mapper.columns):
             proc = self.dialect.result_processor(col.type)
             d[k] = v if proc is None else proc(v)
+        for rel in mapper.all_relationships:  # related objects reload on next access
+            d.pop(rel.key, None)
         st.modified = None
         self._dirty.pop(id(obj), None)
 
     def expire(self, obj: Model, *keys: str) -> None:
-        """Forget loaded values (all, or ``keys``) and unflushed changes to them; the next
-        read reloads them."""
+        """Forget loaded values (all, or ``keys``: fields or relationships) and unflushed
+        changes to them; the next read reloads them."""
         st: InstanceState | None = obj.__dict__.get(STATE_KEY)
         if st is None or st.session is not self:
             raise InvalidRequestError(f"{obj!r} is not in this session")
         self._touch(obj)
         mapper = type(obj).__mapper__
-        for k in keys or mapper.column_keys:
+        for k in keys or (*mapper.column_keys, *(r.key for r in mapper.all_relationships)):
+            if k in mapper.relationship_decls or any(r.key == k for r in mapper.all_relationships):
+                obj.__dict__.pop(k, None)  # a relationship: reloaded on next access
+                continue
             if k not in mapper.fields:
                 raise InvalidRequestError(f"{mapper.name} has no field {k!r}")
             if k not in mapper.pk_keys:
