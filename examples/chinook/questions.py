@@ -421,11 +421,10 @@ def q_playlist_tracks(
     table, the tracks, their albums and the albums' artists into the playlist's query,
     and ormolu de-duplicates the repeated playlist.
 
-    Two workarounds for this version of ormolu: joined rather than select-in loading,
-    because a path continuing past a select-in loaded many-to-many
-    (``selectinload(Playlist.tracks, Track.album)``) is refused with "loader options need
-    a query of one model"; and the tracks are sorted by id in Python, because a joined
-    collection comes in the database's row order (no ORDER BY), unlike a select-in one.
+    A joined collection comes in primary-key order, like a select-in one. (Joined rather
+    than select-in loading works around a limit of this version of ormolu: a path that
+    continues past a select-in loaded many-to-many, ``selectinload(Playlist.tracks,
+    Track.album)``, is refused with "loader options need a query of one model".)
     """
     [found] = (
         s.query(Playlist)
@@ -439,7 +438,7 @@ def q_playlist_tracks(
             track.album.title if track.album is not None else None,
             track.album.artist.name if track.album is not None else None,
         )
-        for track in sorted(found.tracks, key=lambda t: t.id)
+        for track in found.tracks
     ]
 
 
