@@ -26,7 +26,6 @@ from .strategies import (
     assemble_joined,
     build_plan,
     joined_select,
-    selectin_plan,
 )
 
 if TYPE_CHECKING:
@@ -301,7 +300,7 @@ class Query(Generic[T]):
             names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
             raise InvalidRequestError(
                 f"joinedload of a collection ({names}) cannot be combined with limit(), "
-                f"offset(), first() or one(): the join repeats each parent once per child; "
+                f"offset() or first(): the join repeats each parent once per child; "
                 f"use selectinload instead"
             )
         if base is not self.stmt:  # first(): the same limit on the joined statement
@@ -322,15 +321,13 @@ class Query(Generic[T]):
         return parents
 
     def _load_nodes(self, objs: list[Any], nodes: dict[str, Node]) -> None:
+        """Load the eager relationships ``nodes`` of already loaded ``objs`` with select-in
+        queries (a joined node reached here, on objects already loaded, too); what lies
+        below each node rides along as options of those queries."""
         session = self.session
         for node in nodes.values():
             if node.strategy in ("selectin", "joined"):
-                # a joined node below a select-in one loads select-in too
-                session._run_load_plan(
-                    selectin_plan(
-                        node.rel, objs, session.dialect.max_bind_parameters, node.children
-                    )
-                )
+                session._load_relationship(node.rel, objs, node.children)
 
     def all(self) -> list[T]:
         """Every row."""

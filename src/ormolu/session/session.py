@@ -473,19 +473,42 @@ class Session:
         self._levels[-1].touch(owner)
         self._links.append((rel, owner, item, sign))
 
-    def _run_load_plan(self, plan: Any) -> None:
+    def _run_load_plan(self, plan: Any, options: tuple[Any, ...] = ()) -> list[Any]:
         """Drive a relationship loading plan (see :mod:`ormolu.orm.strategies`): run each
-        SELECT it yields as a query and send back the loaded rows."""
+        SELECT it yields (with loader ``options``) and send back the loaded rows; return
+        what the plan returns."""
         from ..orm.query import Query
 
         result: Any = None
         while True:
             try:
-                stmt, subtree = plan.send(result)
-            except StopIteration:
-                return
-            options = tuple(subtree.values()) if subtree else ()
+                stmt = plan.send(result)
+            except StopIteration as stop:
+                return stop.value or []
             result = Query(self, stmt, "objects", options).all()
+
+    def _load_relationship(self, rel: Any, objs: list[Any], nodes: Any = None) -> None:
+        """Select-in load ``rel`` for ``objs`` and the ``nodes`` (LoadPlan nodes) below it:
+        as options of the select-in queries (so a joined node joins into them), or — for
+        a many-to-many, whose queries also select association keys — afterwards, once for
+        all the related objects."""
+        from ..orm.relationships import MANY_TO_MANY
+        from ..orm.strategies import build_plan, selectin_plan
+
+        options = tuple(nodes.values()) if nodes else ()
+        plan = selectin_plan(rel, objs, self.dialect.max_bind_parameters)
+        if rel.direction != MANY_TO_MANY:
+            self._run_load_plan(plan, options)
+            return
+        loaded = self._run_load_plan(plan)
+        target = rel.target
+        if loaded and (options or target.eager_relationships):
+            load_plan = build_plan(target, options)
+            if load_plan.nodes:
+                from ..orm.query import Query
+
+                unique = list({id(o): o for o in loaded}.values())
+                Query(self, Select((target.cls,)))._load_nodes(unique, load_plan.nodes)
 
     def expunge(self, obj: Model) -> None:
         """Detach ``obj`` from this session without touching the database."""
@@ -1150,7 +1173,6 @@ def cascade_delete(session: Session, obj: Any) -> None:
 
 def _cascade_delete(session: Session, obj: Any) -> None:
     from ..orm.relationships import ONE_TO_MANY
-    from ..orm.strategies import selectin_plan
     from ..orm.sync import set_many_to_one
 
     mapper = type(obj).__mapper__
@@ -1158,9 +1180,7 @@ def _cascade_delete(session: Session, obj: Any) -> None:
         if rel.direction != ONE_TO_MANY or not (rel.cascade_delete or rel.nullable):
             continue
         if rel.key not in obj.__dict__:
-            session._run_load_plan(
-                selectin_plan(rel, [obj], session.dialect.max_bind_parameters, None)
-            )
+            session._load_relationship(rel, [obj])
         value = obj.__dict__.get(rel.key)
         children = list(value) if rel.uselist else ([value] if value is not None else [])
         for child in children:
