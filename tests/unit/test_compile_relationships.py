@@ -79,22 +79,21 @@ def test_self_referential_any_uses_an_alias() -> None:
 def test_selectin_plan_yields_chunked_in_queries() -> None:
     owners = [Writer(name=f"w{i}", id=i) for i in range(1, 6)]
     rel = Writer.novels.property
-    plan = selectin_plan(rel, owners, 4, None)  # hardly any room: one key per statement
-    stmt, subtree = next(plan)
-    assert subtree is None
+    plan = selectin_plan(rel, owners, 4)  # hardly any room: one key per statement
+    stmt = next(plan)
     assert_sql(
         stmt,
         'SELECT "cr_novel"."id", "cr_novel"."title", "cr_novel"."writer_id" FROM '
         '"cr_novel" WHERE "cr_novel"."writer_id" IN (?) ORDER BY "cr_novel"."id"',
         [1],
     )
-    plan = selectin_plan(rel, owners, 13, None)  # 3 keys per statement
-    stmt, _ = next(plan)
+    plan = selectin_plan(rel, owners, 13)  # 3 keys per statement
+    stmt = next(plan)
     assert SQLITE.placeholder * 3 in compile_sql(stmt).replace(", ", "")
     sent = [stmt]
     try:
         while True:
-            stmt, _ = plan.send([])
+            stmt = plan.send([])
             sent.append(stmt)
     except StopIteration:
         pass
