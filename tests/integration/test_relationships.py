@@ -795,3 +795,80 @@ def test_strict_mode_answers_what_needs_no_sql(rdb: Database) -> None:
         album = s.query(Album).one()
         assert album.artist is artist  # in the identity map
     assert len(selects(sent)) == 3
+
+
+class Member(Model, table="rl_member"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = field(max_length=20)
+    friends: Mapped[list[Member]] = many_to_many()  # self-referential, automatic table
+    follows: Mapped[list[Member]] = many_to_many(
+        through="Follow", foreign_key=("follower_id", "followed_id"), back_populates="followers"
+    )
+    followers: Mapped[list[Member]] = many_to_many(
+        through="Follow", foreign_key=("followed_id", "follower_id"), back_populates="follows"
+    )
+
+
+class Follow(Model, table="rl_follow"):
+    follower_id: Mapped[int] = field(primary_key=True, foreign_key="Member.id")
+    followed_id: Mapped[int] = field(primary_key=True, foreign_key="Member.id")
+
+
+def test_self_referential_many_to_many(db: Database) -> None:
+    db.create_all([Member, Follow])
+    with db.session() as s:
+        ann, bob, cy = Member(name="ann"), Member(name="bob"), Member(name="cy")
+        ann.friends = [bob, cy]
+        ann.follows.append(bob)
+        cy.follows.append(bob)
+        assert bob.followers == [ann, cy]  # the other side, in memory
+        s.add_all([ann, bob, cy])
+    with db.session() as s:
+        bob = s.query(Member).filter_by(name="bob").one()
+        assert sorted(m.name for m in bob.followers) == ["ann", "cy"]
+        assert bob.follows == [] and bob.friends == []
+        ann = s.query(Member).filter_by(name="ann").one()
+        assert sorted(m.name for m in ann.friends) == ["bob", "cy"]
+        s.delete(bob)  # its rows go from both association tables, on either side
+    with db.session() as s:
+        assert s.query(Follow).count() == 0
+        ann = s.query(Member).filter_by(name="ann").one()
+        assert [m.name for m in ann.friends] == ["cy"]
+
+
+def test_savepoint_rollback_restores_relationships(rdb: Database) -> None:
+    seed(rdb, artists=2, albums=1, tracks=0)
+    with rdb.session() as s:
+        a0, a1 = s.query(Artist).order_by(Artist.id).all()
+        album = a0.albums[0]
+        with pytest.raises(RuntimeError), s.begin_nested():
+            album.artist = a1
+            s.flush()
+            raise RuntimeError("undo")
+        assert album.artist is a0 and album.artist_id == a0.id
+        assert [x.title for x in a1.albums] == ["album 1.0"]
+        assert a0.albums == [album]
+    with rdb.session() as s:
+        assert (
+            s.query(Album)
+            .filter_by(artist_id=s.query(Artist).filter_by(name="artist 0").one().id)
+            .count()
+            == 1
+        )
+
+
+def test_related_object_of_another_session_is_refused(rdb: Database) -> None:
+    seed(rdb, artists=1, albums=0, tracks=0)
+    other = rdb.session()
+    foreign = other.query(Artist).one()
+    other.commit()  # (an in-memory SQLite database has one connection to share)
+    with rdb.session() as s:
+        album = Album(title="x")
+        s.add(album)
+        with pytest.raises(InvalidRequestError, match="another session"):
+            album.artist = foreign
+        assert "artist" not in album.__dict__ and album.artist_id is None  # unchanged
+        with pytest.raises(InvalidRequestError, match="another session"):
+            s.add(Album(title="y", artist=foreign))
+        s.expunge_all()
+    other.close()

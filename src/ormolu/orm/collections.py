@@ -44,7 +44,7 @@ class RelatedList(list[T]):
 
         out = list(items)
         for item in out:
-            check_item(self._rel, item)
+            check_item(self._rel, item, self._owner)
         return out
 
     def append(self, item: T) -> None:

@@ -109,6 +109,8 @@ def load_missing_attribute(obj: Any, key: str) -> Any:
         )
     session = state.session
     if state.status == PENDING:
+        if key in type(obj).__mapper__.relationship_keys:
+            return None  # a foreign key a relationship fills in when the object is flushed
         session.flush()
     # refresh() reloads every column: keep the values user code set but did not flush.
     d = obj.__dict__

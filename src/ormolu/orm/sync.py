@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ValidationError
+from ..exceptions import InvalidRequestError, ValidationError
 from .fields import MISSING
 from .state import PENDING, PERSISTENT, STATE_KEY, TRANSIENT
 
@@ -26,12 +26,27 @@ def _session(obj: Any) -> Any:
     return None
 
 
-def check_item(rel: Relationship, item: Any) -> None:
-    """Raise ValidationError unless ``item`` is an instance of the related model."""
+def check_item(rel: Relationship, item: Any, owner: Any = None) -> None:
+    """Raise ValidationError unless ``item`` is an instance of the related model, and
+    InvalidRequestError if it belongs to another open session than ``owner``."""
     if not isinstance(item, rel.target.cls):
         raise ValidationError(
             rel.parent.name, rel.key, item, f"must be a {rel.target.name} instance"
         )
+    if owner is not None:
+        session = _session(owner)
+        st = item.__dict__.get(STATE_KEY)
+        if (
+            session is not None
+            and st is not None
+            and st.session is not None
+            and st.session is not session
+            and not st.session._closed
+        ):
+            raise InvalidRequestError(
+                f"{item!r} belongs to another session; load it in this one (session.get) "
+                f"or expunge it from the other first"
+            )
 
 
 def check_removal(owner: Any, rel: Relationship, item: Any) -> None:
@@ -63,7 +78,7 @@ def set_relationship(obj: Any, key: str, value: Any) -> None:
 def set_many_to_one(obj: Any, rel: Relationship, value: Any, *, from_back: bool = False) -> None:
     """Point ``obj`` at ``value`` (or None): foreign key, other side, cascade."""
     if value is not None:
-        check_item(rel, value)
+        check_item(rel, value, obj)
     elif not rel.nullable:
         raise ValidationError(
             rel.parent.name, rel.key, None,
@@ -154,7 +169,7 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
     from .strategies import lazy_load
 
     if value is not None:
-        check_item(rel, value)
+        check_item(rel, value, obj)
     d = obj.__dict__
     old = d.get(rel.key, MISSING)
     st = d.get(STATE_KEY)
@@ -194,7 +209,7 @@ def set_collection(obj: Any, rel: Relationship, value: Any) -> None:
         raise ValidationError(rel.parent.name, rel.key, value, "must be a list of objects")
     items = list(value)
     for item in items:
-        check_item(rel, item)
+        check_item(rel, item, obj)
     d = obj.__dict__
     old = d.get(rel.key, MISSING)
     if old is MISSING:
@@ -272,10 +287,18 @@ def _orphan(item: Any) -> None:
 
 
 def cascade_add(session: Any, obj: Any) -> None:
-    """Add ``obj`` to ``session`` if it is new (``session.add`` cascades further)."""
+    """Add ``obj`` to ``session`` if it is new (``session.add`` cascades further).
+
+    Raises InvalidRequestError when it belongs to another open session: one object graph
+    is written by one session."""
     st = obj.__dict__.get(STATE_KEY)
     if st is None or st.status == TRANSIENT:
         session.add(obj)
+    elif st.session is not None and st.session is not session and not st.session._closed:
+        raise InvalidRequestError(
+            f"{obj!r} belongs to another session; load it in this one (session.get) or "
+            f"expunge it from the other first"
+        )
 
 
 def cascade_related(session: Any, obj: Any) -> None:
@@ -286,6 +309,4 @@ def cascade_related(session: Any, obj: Any) -> None:
         if v is None:
             continue
         for item in v if rel.uselist else (v,):
-            st = item.__dict__.get(STATE_KEY)
-            if st is None or st.status == TRANSIENT:
-                session.add(item)
+            cascade_add(session, item)
