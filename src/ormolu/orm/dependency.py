@@ -29,7 +29,7 @@ from ..sql.dml import Delete, RowDelete, RowInsert
 from ..sql.elements import BindParam, and_
 from .fields import MISSING
 from .relationships import Relationship
-from .state import PENDING, STATE_KEY
+from .state import STATE_KEY
 from .unitofwork import Step, _delete, _insert, _update
 
 if TYPE_CHECKING:
@@ -50,36 +50,25 @@ def involves_relationships(new: list[Any], dirty: list[Any], deleted: list[Any])
     return False
 
 
-def _target_pending(value: Any) -> bool:
-    st = value.__dict__.get(STATE_KEY)
-    return st is not None and st.status == PENDING
-
-
 def _order_new(new: list[Any], table_rank: dict[Mapper, int]) -> list[Any]:
     """Topologically order new objects: targets of many-to-one relationships first; ties
     keep table order, then the order of adding."""
-    index = {id(o): i for i, o in enumerate(new)}
     key = {id(o): (table_rank[type(o).__mapper__], i) for i, o in enumerate(new)}
     deps: dict[int, set[int]] = {}
     users: dict[int, list[Any]] = {}
-    any_edge = False
+    table_order_suffices = True
     for o in new:
         d = o.__dict__
         for rel in type(o).__mapper__.many_to_one:
             if rel.post_update:
                 continue
             v = d.get(rel.key)
-            if v is not None and v is not o and id(v) in index:
+            if v is not None and v is not o and id(v) in key:
                 deps.setdefault(id(o), set()).add(id(v))
                 users.setdefault(id(v), []).append(o)
-                any_edge = True
-    if not any_edge or all(
-        table_rank[type(v).__mapper__] < table_rank[type(u).__mapper__]
-        for v_id, us in users.items()
-        for u in us
-        for v in (_by_id(new, v_id, index),)
-    ):
-        # table order already puts every target first (no self-reference, no cycle)
+                if key[id(v)][0] >= key[id(o)][0]:
+                    table_order_suffices = False  # a self-reference or a cycle of tables
+    if table_order_suffices:
         return sorted(new, key=lambda o: key[id(o)])
     heap = [(key[id(o)], id(o), o) for o in new if not deps.get(id(o))]
     heapq.heapify(heap)
@@ -118,10 +107,6 @@ def _points_into(obj: Any, ids: set[int]) -> bool:
         if v is not None and id(v) in ids:
             return True
     return False
-
-
-def _by_id(objs: list[Any], oid: int, index: dict[int, int]) -> Any:
-    return objs[index[oid]]
 
 
 def _sync_new(obj: Any, post: list[tuple[Any, Relationship]], touch: Any) -> None:
