@@ -130,6 +130,28 @@ class _Writer:
             self.binders[keys] = pairs
         return pairs
 
+    def columns(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
+        """The driver values of ``keys`` in each of ``dicts``, column by column: one
+        comprehension per column rather than a Python call per row."""
+        cols = []
+        for k, p in self.binder(keys):
+            col = [d[k] for d in dicts]
+            cols.append(col if p is None else list(map(p, col)))
+        return cols
+
+    def rows(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """The driver values of ``keys`` in each of ``dicts``, a tuple per dict."""
+        return list(zip(*self.columns(dicts, keys)))
+
+    def flat(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[Any]:
+        """The driver values of ``keys`` in each of ``dicts``, one row after the other (the
+        parameters of a multi-row VALUES)."""
+        n = len(keys)
+        out: list[Any] = [None] * (n * len(dicts))
+        for i, col in enumerate(self.columns(dicts, keys)):
+            out[i::n] = col
+        return out
+
     def params(self, d: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
         """The driver values of ``d``'s ``keys``."""
         return [d[k] if p is None else p(d[k]) for k, p in self.binder(keys)]
@@ -211,6 +233,11 @@ def writer(dialect: Dialect, mapper: Mapper) -> _Writer:
     return w
 
 
+# Rows per multi-row INSERT at most: past a few hundred rows a longer statement only costs
+# more to parse and plan (measured on SQLite), and this bounds the text of each statement.
+_MAX_ROWS = 512
+
+
 def _chunks(n: int, per: int) -> list[int]:
     """Split ``n`` rows into multi-row statements of at most ``per`` rows, the remainder in
     power-of-two sizes: each column set then has at most ~15 statement shapes to compile
@@ -249,18 +276,18 @@ def _insert(
             if len(group) == 1:
                 yield Step(sql, w.params(group[0].__dict__, keys))
             else:
-                yield Step(sql, [w.params(o.__dict__, keys) for o in group], many=True)
+                yield Step(sql, w.rows([o.__dict__ for o in group], keys), many=True)
             for o in group:
                 _mark_persistent(mapper, o, touch)
         elif dialect.supports_returning:
             procs = [dialect.result_processor(mapper.fields[k].type) for k in missing]
             # (a row of defaults only, INSERT ... DEFAULT VALUES, has no multi-row form)
-            per = max(1, max_params // len(keys)) if keys else 1
+            per = max(1, min(_MAX_ROWS, max_params // len(keys))) if keys else 1
             start = 0
             for size in _chunks(len(group), per):
                 chunk = group[start : start + size]
                 start += size
-                flat = [v for o in chunk for v in w.params(o.__dict__, keys)]
+                flat = w.flat([o.__dict__ for o in chunk], keys)
                 returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
@@ -269,7 +296,10 @@ def _insert(
                     d = o.__dict__
                     for k, v, proc in zip(missing, row, procs):
                         d[k] = v if proc is None else proc(v)
-                    _mark_persistent(mapper, o, touch)
+                    st = d[STATE_KEY]  # _mark_persistent, inlined (once per row)
+                    st.status = PERSISTENT
+                    st.key = mapper.identity_key(o)
+                    st.modified = None
         else:
             for obj in group:
                 d = obj.__dict__
@@ -295,7 +325,8 @@ def _update(
     """UPDATE the changed columns of ``objs``; consecutive objects changing the same
     columns go through one ``executemany``."""
     w = writer(dialect, mapper)
-    batch: list[tuple[Any, list[Any]]] = []
+    batch: list[Any] = []  # objects changing batch_keys
+    rows: list[list[Any]] = []  # and their parameters
     batch_keys: tuple[str, ...] = ()
     for obj in objs:
         d = obj.__dict__
@@ -309,35 +340,34 @@ def _update(
             st.modified = None
             continue
         if changed != batch_keys and batch:
-            yield from _update_batch(w, batch_keys, batch, touch)
-            batch = []
+            yield from _update_batch(w, batch_keys, batch, rows, touch)
+            batch, rows = [], []
         batch_keys = changed
-        batch.append((obj, w.params(d, changed) + w.key_params(d, st)))
+        batch.append(obj)
+        rows.append(w.params(d, changed) + w.key_params(d, st))
     if batch:
-        yield from _update_batch(w, batch_keys, batch, touch)
+        yield from _update_batch(w, batch_keys, batch, rows, touch)
 
 
 def _update_batch(
-    w: _Writer, keys: tuple[str, ...], batch: list[tuple[Any, list[Any]]], touch: Any
+    w: _Writer, keys: tuple[str, ...], batch: list[Any], rows: list[list[Any]], touch: Any
 ) -> Generator[Step, Any, None]:
     sql = w.update_sql(keys)
     mapper = w.mapper
     if len(batch) > 1:
         # Every driver (sqlite3, psycopg, PyMySQL with FOUND_ROWS) reports the total of
         # the matched rows of an executemany, and each UPDATE matches at most one row.
-        count = yield Step(sql, [p for _, p in batch], many=True, fetch="rowcount")
+        count = yield Step(sql, rows, many=True, fetch="rowcount")
         if count != len(batch):
             # A row is gone: send the statements one at a time to name it (they write the
             # same values again, and the failed flush is rolled back anyway).
-            for obj, params in batch:
+            for obj, params in zip(batch, rows):
                 if (yield Step(sql, params, fetch="rowcount")) == 0:
                     raise _gone(mapper, obj)
-    else:
-        obj, params = batch[0]
-        if (yield Step(sql, params, fetch="rowcount")) == 0:
-            raise _gone(mapper, obj)
+    elif (yield Step(sql, rows[0], fetch="rowcount")) == 0:
+        raise _gone(mapper, batch[0])
     pk_keys = frozenset(mapper.pk_keys)
-    for obj, _ in batch:
+    for obj in batch:
         touch(obj)
         st = obj.__dict__[STATE_KEY]
         if not pk_keys.isdisjoint(st.modified):  # a changed primary key: a new identity
@@ -413,8 +443,7 @@ def bulk_insert_plan(
     for keys, group in groups.items():
         names = tuple(mapper.fields[k].column.name for k in keys)
         need_ids = want_keys and auto is not None and auto not in keys
-        pairs = w.binder(keys)
-        params = [[d[k] if p is None else p(d[k]) for k, p in pairs] for d in group]
+        params = w.rows(group, keys)
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
             yield Step(compiled.sql, params, many=True)

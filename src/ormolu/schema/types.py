@@ -267,6 +267,11 @@ class Numeric(SQLType):
         return ("Numeric", self.precision, self.scale)
 
 
+def _datetime_text(value: Any) -> Any:
+    # None and values of other types pass through (one function: it runs for every value)
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
@@ -306,7 +311,7 @@ class DateTime(SQLType):
                 return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
             return to_utc_text
-        return _none_safe(lambda v: v.isoformat(sep=" ") if isinstance(v, datetime) else v)
+        return _datetime_text
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
         tz = self.timezone

@@ -705,11 +705,14 @@ class Session:
         def touch(obj: Any) -> None:
             if id(obj) not in undo:
                 # The record Snapshot.of() reads. A flush runs no user code, so the dict of
-                # modified values it sees is not changed in place and needs no copy.
+                # modified values it sees is not changed in place and needs no copy; and
+                # it writes into __dict__ only for new objects (generated keys), so only
+                # theirs is copied (fewer allocations, fewer garbage-collector passes).
                 d = obj.__dict__
                 st = d[STATE_KEY]
+                values = d.copy() if st.status == PENDING else None
                 undo[id(obj)] = (
-                    obj, d.copy(), st, st.status, st.key, st.modified, st.to_delete, st.session,
+                    obj, values, st, st.status, st.key, st.modified, st.to_delete, st.session,
                 )  # fmt: skip
 
         explicit_keys = {
