@@ -27,6 +27,9 @@ class Dialect:
     # -- capability flags ------------------------------------------------------------
     max_bind_parameters = 999
     supports_returning = False
+    # cursor.lastrowid after a one-row INSERT is the generated key: reading it is cheaper
+    # than RETURNING (which SQLite buffers in a temporary table) where both are available
+    lastrowid_is_key = False
     supports_nulls_ordering = True
     supports_ilike = False
     supports_for_update = True

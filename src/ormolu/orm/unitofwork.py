@@ -94,8 +94,8 @@ class _Writer:
     trees, or looking processors up field by field."""
 
     __slots__ = (
-        "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "no_auto", "position",
-        "single_pk", "sql",
+        "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "missing_keys",
+        "no_auto", "position", "sql",
     )  # fmt: skip
 
     def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
@@ -109,9 +109,7 @@ class _Writer:
         # column keys -> ((key, bind processor or None), ...)
         self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         self.sql: dict[Any, str] = {}
-        pk = mapper.pk_keys
-        # (key, bind processor) of a one-column primary key
-        self.single_pk = self.binder(pk)[0] if len(pk) == 1 else None
+        self.missing_keys: dict[tuple[str, ...], tuple[tuple[str, ...], list[Any]]] = {}
 
     def present_keys(self, d: dict[str, Any]) -> tuple[str, ...]:
         """The columns ``d`` holds values for, in column order (a ``None`` database-generated
@@ -129,6 +127,16 @@ class _Writer:
             pairs = tuple((k, self.dialect.bind_processor(fields[k].type)) for k in keys)
             self.binders[keys] = pairs
         return pairs
+
+    def missing(self, keys: tuple[str, ...]) -> tuple[tuple[str, ...], list[Any]]:
+        """The columns not in ``keys`` (those the database fills in), and their result
+        processors."""
+        found = self.missing_keys.get(keys)
+        if found is None:
+            missing = tuple(k for k in self.all_keys if k not in keys)
+            procs = [self.dialect.result_processor(self.mapper.fields[k].type) for k in missing]
+            found = self.missing_keys[keys] = (missing, procs)
+        return found
 
     def columns(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
         """The driver values of ``keys`` in each of ``dicts``, column by column: one
@@ -156,20 +164,19 @@ class _Writer:
         """The driver values of ``d``'s ``keys``."""
         return [d[k] if p is None else p(d[k]) for k, p in self.binder(keys)]
 
-    def key_params(self, d: dict[str, Any], st: Any) -> list[Any]:
-        """The driver values of the primary key as the database has it (before any
-        unflushed change to it)."""
-        m = st.modified
-        if self.single_pk is not None and not (m and self.single_pk[0] in m):
-            k, p = self.single_pk  # the usual case
-            return [d[k] if p is None else p(d[k])]
-        out = []
+    def key_columns(self, objs: list[Any]) -> list[list[Any]]:
+        """The driver values of the primary key of ``objs`` as the database has it
+        (before any unflushed change to it), column by column."""
+        cols = []
         for k, p in self.binder(self.mapper.pk_keys):
-            v = m.get(k, MISSING) if m else MISSING
-            if v is MISSING:
-                v = d[k]
-            out.append(v if p is None else p(v))
-        return out
+            col = []
+            for o in objs:
+                d = o.__dict__
+                m = d[STATE_KEY].modified
+                v = m.get(k, MISSING) if m else MISSING
+                col.append(d[k] if v is MISSING else v)
+            cols.append(col if p is None else list(map(p, col)))
+        return cols
 
     def _compiled_sql(self, key: Any, stmt: Any) -> str:
         sql = self.sql.get(key)
@@ -270,7 +277,7 @@ def _insert(
             j += 1
         group = objs[i:j]
         i = j
-        missing = tuple(k for k in mapper.column_keys if k not in keys)
+        missing, procs = w.missing(keys)
         if not missing:
             sql = w.insert_sql(keys)
             if len(group) == 1:
@@ -279,15 +286,19 @@ def _insert(
                 yield Step(sql, w.rows([o.__dict__ for o in group], keys), many=True)
             for o in group:
                 _mark_persistent(mapper, o, touch)
-        elif dialect.supports_returning:
-            procs = [dialect.result_processor(mapper.fields[k].type) for k in missing]
+        elif dialect.supports_returning and not (
+            len(group) == 1 and dialect.lastrowid_is_key and missing == (auto,)
+        ):
             # (a row of defaults only, INSERT ... DEFAULT VALUES, has no multi-row form)
             per = max(1, min(_MAX_ROWS, max_params // len(keys))) if keys else 1
             start = 0
             for size in _chunks(len(group), per):
                 chunk = group[start : start + size]
                 start += size
-                flat = w.flat([o.__dict__ for o in chunk], keys)
+                if size == 1:
+                    flat = w.params(chunk[0].__dict__, keys)
+                else:
+                    flat = w.flat([o.__dict__ for o in chunk], keys)
                 returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
@@ -301,6 +312,7 @@ def _insert(
                     st.key = mapper.identity_key(o)
                     st.modified = None
         else:
+            # Without RETURNING, or a single row whose only generated value is the key
             for obj in group:
                 d = obj.__dict__
                 rowid = yield Step(w.insert_sql(keys), w.params(d, keys), fetch="lastrowid")
@@ -326,7 +338,6 @@ def _update(
     columns go through one ``executemany``."""
     w = writer(dialect, mapper)
     batch: list[Any] = []  # objects changing batch_keys
-    rows: list[list[Any]] = []  # and their parameters
     batch_keys: tuple[str, ...] = ()
     for obj in objs:
         d = obj.__dict__
@@ -340,20 +351,21 @@ def _update(
             st.modified = None
             continue
         if changed != batch_keys and batch:
-            yield from _update_batch(w, batch_keys, batch, rows, touch)
-            batch, rows = [], []
+            yield from _update_batch(w, batch_keys, batch, touch)
+            batch = []
         batch_keys = changed
         batch.append(obj)
-        rows.append(w.params(d, changed) + w.key_params(d, st))
     if batch:
-        yield from _update_batch(w, batch_keys, batch, rows, touch)
+        yield from _update_batch(w, batch_keys, batch, touch)
 
 
 def _update_batch(
-    w: _Writer, keys: tuple[str, ...], batch: list[Any], rows: list[list[Any]], touch: Any
+    w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
     sql = w.update_sql(keys)
     mapper = w.mapper
+    # SET values, then the primary key as the database has it
+    rows = list(zip(*w.columns([o.__dict__ for o in batch], keys), *w.key_columns(batch)))
     if len(batch) > 1:
         # Every driver (sqlite3, psycopg, PyMySQL with FOUND_ROWS) reports the total of
         # the matched rows of an executemany, and each UPDATE matches at most one row.
@@ -362,9 +374,9 @@ def _update_batch(
             # A row is gone: send the statements one at a time to name it (they write the
             # same values again, and the failed flush is rolled back anyway).
             for obj, params in zip(batch, rows):
-                if (yield Step(sql, params, fetch="rowcount")) == 0:
+                if (yield Step(sql, list(params), fetch="rowcount")) == 0:
                     raise _gone(mapper, obj)
-    elif (yield Step(sql, rows[0], fetch="rowcount")) == 0:
+    elif (yield Step(sql, list(rows[0]), fetch="rowcount")) == 0:
         raise _gone(mapper, batch[0])
     pk_keys = frozenset(mapper.pk_keys)
     for obj in batch:
@@ -401,7 +413,7 @@ def _delete(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
     w = writer(dialect, mapper)
-    rows = [w.key_params(o.__dict__, o.__dict__[STATE_KEY]) for o in objs]
+    rows = list(zip(*w.key_columns(objs)))
     yield Step(w.delete_sql(), rows, many=True)
     for obj in objs:
         touch(obj)

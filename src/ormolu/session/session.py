@@ -675,7 +675,8 @@ class Session:
             self._dirty.clear()
             return
         root = self._levels[-1]
-        prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
+        # (levels above the root are savepoints, which count as prior writes)
+        prior_writes = len(self._levels) > 1 or root.has_writes
         n = len(new) + len(dirty) + len(deleted)
         conn_was_in_tx = self._in_db_tx
         conn = self._connection()
