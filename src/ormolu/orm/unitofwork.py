@@ -144,7 +144,15 @@ class _Writer:
         cols = []
         for k, p in self.binder(keys):
             col = [d[k] for d in dicts]
-            cols.append(col if p is None else list(map(p, col)))
+            if p is not None:
+                fast = getattr(p, "column_fast_path", None)
+                try:
+                    if fast is None:
+                        raise TypeError
+                    col = list(map(fast, col))  # C calls only (see DateTime)
+                except (TypeError, AttributeError):  # a NULL: the full processor
+                    col = list(map(p, col))
+            cols.append(col)
         return cols
 
     def rows(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -289,6 +297,7 @@ def _insert(
         elif dialect.supports_returning and not (
             len(group) == 1 and dialect.lastrowid_is_key and missing == (auto,)
         ):
+            key_only = missing == (auto,) == mapper.pk_keys and procs[0] is None
             # (a row of defaults only, INSERT ... DEFAULT VALUES, has no multi-row form)
             per = max(1, min(_MAX_ROWS, max_params // len(keys))) if keys else 1
             start = 0
@@ -309,7 +318,8 @@ def _insert(
                         d[k] = v if proc is None else proc(v)
                     st = d[STATE_KEY]  # _mark_persistent, inlined (once per row)
                     st.status = PERSISTENT
-                    st.key = mapper.identity_key(o)
+                    # (the identity of a model keyed by its generated key, directly)
+                    st.key = (mapper, row[0]) if key_only else mapper.identity_key(o)
                     st.modified = None
         else:
             # Without RETURNING, or a single row whose only generated value is the key
@@ -444,8 +454,13 @@ def bulk_insert_plan(
     auto = mapper.auto_key
     w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    all_keys, key_set, no_auto = w.all_keys, w.key_set, w.no_auto
     for d in rows:
-        keys = w.present_keys(d)
+        # w.present_keys(d), its usual case inlined (it runs for every row)
+        if d.keys() >= key_set:
+            keys = all_keys if auto is None or d[auto] is not None else no_auto
+        else:
+            keys = w.present_keys(d)
         group = groups.get(keys)
         if group is None:
             groups[keys] = [d]

@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, getcontext
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DataError
@@ -270,6 +271,11 @@ class Numeric(SQLType):
 def _datetime_text(value: Any) -> Any:
     # None and values of other types pass through (one function: it runs for every value)
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
+# For a column of datetimes (no NULL), a C-level call per value gives the same result:
+# converters of whole columns use it first (see orm.unitofwork._Writer.columns).
+_datetime_text.column_fast_path = methodcaller("isoformat", " ")  # type: ignore[attr-defined]
 
 
 class DateTime(SQLType):
