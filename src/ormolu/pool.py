@@ -42,6 +42,9 @@ class Pool:
         self._created: dict[int, float] = {}
         self._open = 0
         self._cond = threading.Condition()
+        # threads waiting in acquire(): release() notifies only when there are some
+        # (Condition.notify is Python code, and releasing is on every commit's path)
+        self._waiting = 0
 
     @property
     def checked_out(self) -> int:
@@ -61,7 +64,11 @@ class Pool:
                             f"no connection available within {self.timeout} s "
                             f"(pool size {self.size} + overflow {self.max_overflow} in use)"
                         )
-                    self._cond.wait(remaining)
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiting -= 1
                 if self._idle:
                     conn, created = self._idle.pop()
                 else:
@@ -101,8 +108,10 @@ class Pool:
             return
         with self._cond:
             if len(self._idle) < self.size:
-                self._idle.append((conn, self._created.get(id(conn), time.monotonic())))
-                self._cond.notify()
+                created = self._created.get(id(conn))
+                self._idle.append((conn, time.monotonic() if created is None else created))
+                if self._waiting:
+                    self._cond.notify()
                 return
         self._discard(conn)
 

@@ -95,6 +95,62 @@ def _entity_factory(
     return factory
 
 
+def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]], list[Any]]]:
+    """For converted rows holding exactly one model's columns: the loader of all the rows
+    at once. It does what the per-row loader does, in one loop: no call per row."""
+    keys = mapper.column_keys
+    nkeys = len(keys)
+    pk_pos = [mapper.column_keys.index(k) for k in mapper.pk_keys]
+    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+    cls = mapper.cls
+    new = object.__new__
+    set_dict = object.__setattr__  # (see _entity_factory)
+    grouped = bool(mapper.relationship_decls)  # (see _entity_factory)
+
+    def factory(session: Any) -> Callable[[list[Any]], list[Any]]:
+        states = session._identity_map.data
+
+        def load_all(rows: list[Any]) -> list[Any]:
+            out: list[Any] = []
+            append = out.append
+            group = session._load_group if grouped else None
+            for row in rows:
+                if single_pk is not None:
+                    pk = row[single_pk]
+                    if pk is None:
+                        append(None)
+                        continue
+                else:
+                    pk = tuple([row[p] for p in pk_pos])
+                    if None in pk:
+                        append(None)
+                        continue
+                ident = (mapper, pk)
+                st = states.get(ident)
+                if st is not None:
+                    obj = st()  # a state is a weak reference
+                    if obj is not None:
+                        d = obj.__dict__
+                        if len(d) <= nkeys:  # some attributes expired: fill them
+                            _fill_missing(d, keys, row, 0, [])
+                        append(obj)
+                        continue
+                obj = new(cls)
+                d = dict(zip(keys, row))
+                st = d[STATE_KEY] = new_state(obj, session, ident, PERSISTENT)
+                set_dict(obj, "__dict__", d)
+                states[ident] = st
+                if group is not None:
+                    st.group = group
+                    group.objs.append(obj)
+                append(obj)
+            return out
+
+        return load_all
+
+    return factory
+
+
 def _fill_missing(
     d: dict[str, Any], keys: tuple[str, ...], row: Any, start: int, procs: list[Any]
 ) -> None:
@@ -111,7 +167,8 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
 
     ``mode`` is ``"objects"`` (entities as objects, one entity or value per row unwrapped,
     several as a tuple), ``"converted"`` (the same from rows whose values are already
-    converted, see :func:`rows_converter`), ``"tuples"`` (every row a tuple of converted
+    converted, see :func:`rows_converter`), ``"many"`` (a loader of a whole list of such
+    converted rows), ``"tuples"`` (every row a tuple of converted
     column values) or ``"dicts"`` (every row a dict keyed by column name).
     """
     parts: list[tuple[str, Any]] = []
@@ -147,6 +204,18 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
             return load
 
         return tuple_factory
+
+    if mode == "many":
+        # All the converted rows at once: see _entity_many_factory.
+        if len(entities) == 1 and isinstance(entities[0], EntityInfo):
+            return _entity_many_factory(entities[0].mapper)
+        one = build_loader_factory(entities, dialect, "converted")
+
+        def many_factory(session: Any) -> RowLoader:
+            load = one(session)
+            return lambda rows: [load(r) for r in rows]
+
+        return many_factory
 
     if len(parts) == 1:
         kind, data = parts[0]

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..exceptions import ConfigurationError
 from ..schema.table import Table
+from ..schema.types import InvalidValue
 from .attributes import Mapped
 from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
@@ -73,7 +74,13 @@ class Model:
                 return
             object.__setattr__(self, name, value)
             return
-        value = spec.validate(value)
+        if value is None or spec.has_rules:
+            value = spec.validate(value)
+        else:
+            try:  # FieldSpec.validate for the usual case, inlined (it runs on every set)
+                value = spec.coerce(value)
+            except InvalidValue as exc:
+                raise spec.fail(value, str(exc)) from None
         d = self.__dict__
         state = d.get(STATE_KEY)
         if state is not None and state.session is not None:

@@ -252,8 +252,8 @@ class Query(Generic[T]):
             # Objects: convert the values column by column first (as for tuples), then
             # build the objects from the converted rows.
             convert = rows_converter(compiled, ents, session.dialect, "tuples")
-            load = session._loader(compiled, ents, "converted")
-            return cursor, lambda rows: [load(r) for r in convert(rows)]
+            load_all = session._loader(compiled, ents, "many")
+            return cursor, lambda rows: load_all(convert(rows))
         load = session._loader(compiled, stmt._entities, self.mode)
         if self.mode == "dicts":
             keys = compiled.keys

@@ -94,8 +94,8 @@ class _Writer:
     trees, or looking processors up field by field."""
 
     __slots__ = (
-        "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "no_auto", "position",
-        "single_pk", "sql",
+        "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "missing_keys",
+        "no_auto", "position", "sql",
     )  # fmt: skip
 
     def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
@@ -109,9 +109,7 @@ class _Writer:
         # column keys -> ((key, bind processor or None), ...)
         self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         self.sql: dict[Any, str] = {}
-        pk = mapper.pk_keys
-        # (key, bind processor) of a one-column primary key
-        self.single_pk = self.binder(pk)[0] if len(pk) == 1 else None
+        self.missing_keys: dict[tuple[str, ...], tuple[tuple[str, ...], list[Any]]] = {}
 
     def present_keys(self, d: dict[str, Any]) -> tuple[str, ...]:
         """The columns ``d`` holds values for, in column order (a ``None`` database-generated
@@ -130,24 +128,63 @@ class _Writer:
             self.binders[keys] = pairs
         return pairs
 
+    def missing(self, keys: tuple[str, ...]) -> tuple[tuple[str, ...], list[Any]]:
+        """The columns not in ``keys`` (those the database fills in), and their result
+        processors."""
+        found = self.missing_keys.get(keys)
+        if found is None:
+            missing = tuple(k for k in self.all_keys if k not in keys)
+            procs = [self.dialect.result_processor(self.mapper.fields[k].type) for k in missing]
+            found = self.missing_keys[keys] = (missing, procs)
+        return found
+
+    def columns(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
+        """The driver values of ``keys`` in each of ``dicts``, column by column: one
+        comprehension per column rather than a Python call per row."""
+        cols = []
+        for k, p in self.binder(keys):
+            col = [d[k] for d in dicts]
+            if p is not None:
+                fast = getattr(p, "column_fast_path", None)
+                try:
+                    if fast is None:
+                        raise TypeError
+                    col = list(map(fast, col))  # C calls only (see DateTime)
+                except (TypeError, AttributeError):  # a NULL: the full processor
+                    col = list(map(p, col))
+            cols.append(col)
+        return cols
+
+    def rows(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """The driver values of ``keys`` in each of ``dicts``, a tuple per dict."""
+        return list(zip(*self.columns(dicts, keys)))
+
+    def flat(self, dicts: list[dict[str, Any]], keys: tuple[str, ...]) -> list[Any]:
+        """The driver values of ``keys`` in each of ``dicts``, one row after the other (the
+        parameters of a multi-row VALUES)."""
+        n = len(keys)
+        out: list[Any] = [None] * (n * len(dicts))
+        for i, col in enumerate(self.columns(dicts, keys)):
+            out[i::n] = col
+        return out
+
     def params(self, d: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
         """The driver values of ``d``'s ``keys``."""
         return [d[k] if p is None else p(d[k]) for k, p in self.binder(keys)]
 
-    def key_params(self, d: dict[str, Any], st: Any) -> list[Any]:
-        """The driver values of the primary key as the database has it (before any
-        unflushed change to it)."""
-        m = st.modified
-        if self.single_pk is not None and not (m and self.single_pk[0] in m):
-            k, p = self.single_pk  # the usual case
-            return [d[k] if p is None else p(d[k])]
-        out = []
+    def key_columns(self, objs: list[Any]) -> list[list[Any]]:
+        """The driver values of the primary key of ``objs`` as the database has it
+        (before any unflushed change to it), column by column."""
+        cols = []
         for k, p in self.binder(self.mapper.pk_keys):
-            v = m.get(k, MISSING) if m else MISSING
-            if v is MISSING:
-                v = d[k]
-            out.append(v if p is None else p(v))
-        return out
+            col = []
+            for o in objs:
+                d = o.__dict__
+                m = d[STATE_KEY].modified
+                v = m.get(k, MISSING) if m else MISSING
+                col.append(d[k] if v is MISSING else v)
+            cols.append(col if p is None else list(map(p, col)))
+        return cols
 
     def _compiled_sql(self, key: Any, stmt: Any) -> str:
         sql = self.sql.get(key)
@@ -211,6 +248,11 @@ def writer(dialect: Dialect, mapper: Mapper) -> _Writer:
     return w
 
 
+# Rows per multi-row INSERT at most: past a few hundred rows a longer statement only costs
+# more to parse and plan (measured on SQLite), and this bounds the text of each statement.
+_MAX_ROWS = 512
+
+
 def _chunks(n: int, per: int) -> list[int]:
     """Split ``n`` rows into multi-row statements of at most ``per`` rows, the remainder in
     power-of-two sizes: each column set then has at most ~15 statement shapes to compile
@@ -243,24 +285,29 @@ def _insert(
             j += 1
         group = objs[i:j]
         i = j
-        missing = tuple(k for k in mapper.column_keys if k not in keys)
+        missing, procs = w.missing(keys)
         if not missing:
             sql = w.insert_sql(keys)
             if len(group) == 1:
                 yield Step(sql, w.params(group[0].__dict__, keys))
             else:
-                yield Step(sql, [w.params(o.__dict__, keys) for o in group], many=True)
+                yield Step(sql, w.rows([o.__dict__ for o in group], keys), many=True)
             for o in group:
                 _mark_persistent(mapper, o, touch)
-        elif dialect.supports_returning:
-            procs = [dialect.result_processor(mapper.fields[k].type) for k in missing]
+        elif dialect.supports_returning and not (
+            len(group) == 1 and dialect.lastrowid_is_key and missing == (auto,)
+        ):
+            key_only = missing == (auto,) == mapper.pk_keys and procs[0] is None
             # (a row of defaults only, INSERT ... DEFAULT VALUES, has no multi-row form)
-            per = max(1, max_params // len(keys)) if keys else 1
+            per = max(1, min(_MAX_ROWS, max_params // len(keys))) if keys else 1
             start = 0
             for size in _chunks(len(group), per):
                 chunk = group[start : start + size]
                 start += size
-                flat = [v for o in chunk for v in w.params(o.__dict__, keys)]
+                if size == 1:
+                    flat = w.params(chunk[0].__dict__, keys)
+                else:
+                    flat = w.flat([o.__dict__ for o in chunk], keys)
                 returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
@@ -269,8 +316,13 @@ def _insert(
                     d = o.__dict__
                     for k, v, proc in zip(missing, row, procs):
                         d[k] = v if proc is None else proc(v)
-                    _mark_persistent(mapper, o, touch)
+                    st = d[STATE_KEY]  # _mark_persistent, inlined (once per row)
+                    st.status = PERSISTENT
+                    # (the identity of a model keyed by its generated key, directly)
+                    st.key = (mapper, row[0]) if key_only else mapper.identity_key(o)
+                    st.modified = None
         else:
+            # Without RETURNING, or a single row whose only generated value is the key
             for obj in group:
                 d = obj.__dict__
                 rowid = yield Step(w.insert_sql(keys), w.params(d, keys), fetch="lastrowid")
@@ -295,7 +347,7 @@ def _update(
     """UPDATE the changed columns of ``objs``; consecutive objects changing the same
     columns go through one ``executemany``."""
     w = writer(dialect, mapper)
-    batch: list[tuple[Any, list[Any]]] = []
+    batch: list[Any] = []  # objects changing batch_keys
     batch_keys: tuple[str, ...] = ()
     for obj in objs:
         d = obj.__dict__
@@ -312,32 +364,32 @@ def _update(
             yield from _update_batch(w, batch_keys, batch, touch)
             batch = []
         batch_keys = changed
-        batch.append((obj, w.params(d, changed) + w.key_params(d, st)))
+        batch.append(obj)
     if batch:
         yield from _update_batch(w, batch_keys, batch, touch)
 
 
 def _update_batch(
-    w: _Writer, keys: tuple[str, ...], batch: list[tuple[Any, list[Any]]], touch: Any
+    w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
     sql = w.update_sql(keys)
     mapper = w.mapper
+    # SET values, then the primary key as the database has it
+    rows = list(zip(*w.columns([o.__dict__ for o in batch], keys), *w.key_columns(batch)))
     if len(batch) > 1:
         # Every driver (sqlite3, psycopg, PyMySQL with FOUND_ROWS) reports the total of
         # the matched rows of an executemany, and each UPDATE matches at most one row.
-        count = yield Step(sql, [p for _, p in batch], many=True, fetch="rowcount")
+        count = yield Step(sql, rows, many=True, fetch="rowcount")
         if count != len(batch):
             # A row is gone: send the statements one at a time to name it (they write the
             # same values again, and the failed flush is rolled back anyway).
-            for obj, params in batch:
-                if (yield Step(sql, params, fetch="rowcount")) == 0:
+            for obj, params in zip(batch, rows):
+                if (yield Step(sql, list(params), fetch="rowcount")) == 0:
                     raise _gone(mapper, obj)
-    else:
-        obj, params = batch[0]
-        if (yield Step(sql, params, fetch="rowcount")) == 0:
-            raise _gone(mapper, obj)
+    elif (yield Step(sql, list(rows[0]), fetch="rowcount")) == 0:
+        raise _gone(mapper, batch[0])
     pk_keys = frozenset(mapper.pk_keys)
-    for obj, _ in batch:
+    for obj in batch:
         touch(obj)
         st = obj.__dict__[STATE_KEY]
         if not pk_keys.isdisjoint(st.modified):  # a changed primary key: a new identity
@@ -371,7 +423,7 @@ def _delete(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
     w = writer(dialect, mapper)
-    rows = [w.key_params(o.__dict__, o.__dict__[STATE_KEY]) for o in objs]
+    rows = list(zip(*w.key_columns(objs)))
     yield Step(w.delete_sql(), rows, many=True)
     for obj in objs:
         touch(obj)
@@ -402,8 +454,13 @@ def bulk_insert_plan(
     auto = mapper.auto_key
     w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    all_keys, key_set, no_auto = w.all_keys, w.key_set, w.no_auto
     for d in rows:
-        keys = w.present_keys(d)
+        # w.present_keys(d), its usual case inlined (it runs for every row)
+        if d.keys() >= key_set:
+            keys = all_keys if auto is None or d[auto] is not None else no_auto
+        else:
+            keys = w.present_keys(d)
         group = groups.get(keys)
         if group is None:
             groups[keys] = [d]
@@ -413,8 +470,7 @@ def bulk_insert_plan(
     for keys, group in groups.items():
         names = tuple(mapper.fields[k].column.name for k in keys)
         need_ids = want_keys and auto is not None and auto not in keys
-        pairs = w.binder(keys)
-        params = [[d[k] if p is None else p(d[k]) for k, p in pairs] for d in group]
+        params = w.rows(group, keys)
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
             yield Step(compiled.sql, params, many=True)

@@ -409,7 +409,8 @@ class Session:
         Raises InvalidRequestError when the object belongs to another open session or its
         identity is already taken by another object in this one; TypeError for non-models.
         """
-        self._check_open()
+        if self._closed:
+            self._check_open()
         mapper = getattr(type(obj), "__mapper__", None)
         if mapper is None:
             raise TypeError(f"session.add() takes a model instance, got {obj!r}")
@@ -423,7 +424,9 @@ class Session:
             raise InvalidRequestError(
                 f"{obj!r} belongs to another session; call other.expunge(obj) first"
             )
-        self._touch(obj)
+        journal = self._levels[-1].journal  # self._touch(obj), inlined
+        if id(obj) not in journal:
+            journal[id(obj)] = Snapshot(obj)
         if st is None or st.key is None or st.status == TRANSIENT:
             d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
@@ -450,11 +453,14 @@ class Session:
     def delete(self, obj: Model) -> None:
         """Mark a persistent object for deletion at the next flush (a pending one is simply
         removed). Raises InvalidRequestError for objects not in this session."""
-        self._check_open()
+        if self._closed:
+            self._check_open()
         st: InstanceState | None = obj.__dict__.get(STATE_KEY)
         if st is None or st.session is not self:
             raise InvalidRequestError(f"{obj!r} is not in this session")
-        self._touch(obj)
+        journal = self._levels[-1].journal  # self._touch(obj), inlined
+        if id(obj) not in journal:
+            journal[id(obj)] = Snapshot(obj)
         if st.status == PENDING:
             self._new.pop(id(obj), None)
             st.session, st.status = None, TRANSIENT
@@ -585,7 +591,11 @@ class Session:
         )
         all_rows = [o.__dict__ for o in objs] + dicts
         auto = mapper.auto_key
-        explicit = auto is not None and any(d.get(auto) is not None for d in all_rows)
+        if auto is None:
+            explicit = False
+        else:  # does any row bring its own key? (a comprehension and a C count: no call per row)
+            keys = [d.get(auto) for d in all_rows]
+            explicit = keys.count(None) != len(keys)
 
         def run() -> None:
             self._run_plan(bulk_insert_plan(self.dialect, mapper, all_rows, bool(objs), max_params))
@@ -744,7 +754,8 @@ class Session:
             self._dirty.clear()
             return
         root = self._levels[-1]
-        prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
+        # (levels above the root are savepoints, which count as prior writes)
+        prior_writes = len(self._levels) > 1 or root.has_writes
         n = len(new) + len(dirty) + len(deleted) + len(links)
         conn_was_in_tx = self._in_db_tx
         conn = self._connection()
@@ -774,11 +785,14 @@ class Session:
         def touch(obj: Any) -> None:
             if id(obj) not in undo:
                 # The record Snapshot.of() reads. A flush runs no user code, so the dict of
-                # modified values it sees is not changed in place and needs no copy.
+                # modified values it sees is not changed in place and needs no copy; and
+                # it writes into __dict__ only for new objects (generated keys), so only
+                # theirs is copied (fewer allocations, fewer garbage-collector passes).
                 d = obj.__dict__
                 st = d[STATE_KEY]
+                values = d.copy() if st.status == PENDING else None
                 undo[id(obj)] = (
-                    obj, d.copy(), st, st.status, st.key, st.modified, st.to_delete, st.session,
+                    obj, values, st, st.status, st.key, st.modified, st.to_delete, st.session,
                 )  # fmt: skip
 
         explicit_keys = {

@@ -51,9 +51,12 @@ class Snapshot:
     @classmethod
     def of(cls, rec: tuple[Any, ...]) -> Snapshot:
         """The snapshot from a record ``(obj, values, state, status, key, modified,
-        to_delete, session)`` (the flush keeps such cheap tuples)."""
+        to_delete, session)`` (the flush keeps such cheap tuples); ``values`` ``None``
+        means the object's values have not changed since the record was made."""
         snap = cls.__new__(cls)
         snap.obj, snap.values, snap.state, snap.status, snap.key = rec[:5]
+        if snap.values is None:
+            snap.values = snap.obj.__dict__.copy()
         modified = rec[5]
         snap.modified = dict(modified) if modified else None
         snap.to_delete, snap.session = rec[6], rec[7]

@@ -68,6 +68,7 @@ class MySQLDialect(Dialect):
     compiler_class = MySQLCompiler
     max_bind_parameters = 65535
     supports_returning = False  # set per server: MariaDB >= 10.5
+    lastrowid_is_key = True
     supports_create_index_if_not_exists = False  # set per server: MariaDB has it
     supports_ilike = False
     supports_nulls_ordering = False

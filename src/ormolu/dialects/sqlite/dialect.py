@@ -52,6 +52,7 @@ class SQLiteDialect(Dialect):
     compiler_class = SQLiteCompiler
     max_bind_parameters = 32766 if _VERSION >= (3, 32) else 999
     supports_returning = _VERSION >= (3, 35)
+    lastrowid_is_key = True
     supports_nulls_ordering = _VERSION >= (3, 30)
     supports_for_update = False  # SQLite locks the whole database; BEGIN IMMEDIATE instead.
     transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
