@@ -221,12 +221,16 @@ class PyMySQLConnection:
 
     def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
         """An unbuffered cursor: rows are read from the server as they are fetched."""
+        started = time.perf_counter()
         cur = self.raw.cursor(self._pymysql.cursors.SSCursor)
         query, args = self._args(sql, params)
         try:
             cur.execute(query, args)
         except self._pymysql.Error as e:
             raise self._map(e, sql) from e
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(sql, params, started)
         return cur
 
     def in_transaction(self) -> bool:
