@@ -55,6 +55,10 @@ def test_exact_column_compares_exactly_on_every_backend(tags: Database) -> None:
         assert s.query(Tag.exact).where(Tag.exact == "ROCK").all() == []  # padding counts
         assert s.query(Tag.exact).where(Tag.exact.in_(["Rock", "jazz"])).all() == ["Rock"]
         assert s.query(Tag.exact).distinct().count() == 4
+        # ilike() ignores case everywhere, an exact column included (lower() LIKE lower()
+        # where the backend has no ILIKE)
+        found = s.query(Tag.exact).where(Tag.exact.ilike("rock")).order_by(Tag.id).all()
+        assert found == ["Rock", "rock"]
 
 
 def test_exact_unique_column_keeps_values_differing_in_case(db: Database) -> None:
