@@ -197,6 +197,10 @@ class Dialect:
         keys, or ``None`` where the database does that itself (SQLite, MySQL)."""
         return None
 
+    def register_functions(self, raw: Any) -> None:
+        """Register the SQL functions this dialect's SQL uses on a new (raw driver)
+        connection, where the database lacks them (none by default)."""
+
     def configure_for_server(self, version: str) -> None:
         """Set version-dependent flags from the server's version string (on connecting)."""
 
