@@ -140,11 +140,12 @@ def test_mypy_rejects(case: str, mypy_errors: dict[str, set[tuple[int, str]]]) -
     assert mypy_errors[case] == expected
 
 
-def test_accepted_cases_also_run() -> None:
-    """``tests/typing/check_queries.py`` is type-checked by the main mypy run; its checks
-    must also hold at run time (``assert_type`` does nothing when executed)."""
-    path = ROOT / "tests" / "typing" / "check_queries.py"
-    spec = importlib.util.spec_from_file_location("_ormolu_typing_check_queries", path)
+@pytest.mark.parametrize("name", ["check_queries", "check_relationships"])
+def test_accepted_cases_also_run(name: str) -> None:
+    """``tests/typing/*.py`` are type-checked by the main mypy run; their checks must
+    also hold at run time (``assert_type`` does nothing when executed)."""
+    path = ROOT / "tests" / "typing" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_ormolu_typing_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # models resolve foreign keys through their module

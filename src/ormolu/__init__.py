@@ -6,6 +6,7 @@ Everything a user needs is importable from here; the rest is internal.
 from .engine import Database
 from .exceptions import (
     CheckViolation,
+    CircularDependencyError,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -15,6 +16,7 @@ from .exceptions import (
     ForeignKeyViolation,
     IntegrityError,
     InvalidRequestError,
+    LazyLoadError,
     LockNotAvailable,
     MultipleResultsFound,
     NoResultFound,
@@ -30,8 +32,10 @@ from .orm.attributes import Mapped
 from .orm.fields import field
 from .orm.model import Model, aliased
 from .orm.query import Query
+from .orm.relationships import RelationshipAttribute, many_to_many, relationship
 from .orm.state import status_of
-from .schema.table import CheckConstraint, Index, UniqueConstraint
+from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
+from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
 from .session.session import Result, Session, Transaction
 from .sql.elements import ColumnRef, Expr, and_, asc, case, desc, extract, literal, not_, or_, text
@@ -47,6 +51,9 @@ __all__ = [
     "Query", "Result", "SQLType", "Session", "Transaction", "UniqueConstraint", "UniqueViolation",
     "ValidationError", "aliased", "and_", "asc", "case", "desc", "exists", "field", "func",
     "extract", "literal", "not_", "or_", "select", "status_of", "text",
+    "CircularDependencyError", "ForeignKeyConstraint", "LazyLoadError", "LoadOption",
+    "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
+    "relationship", "selectinload",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

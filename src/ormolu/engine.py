@@ -24,7 +24,8 @@ class Database:
     """A database: parses the URL, picks the dialect and driver, hands out sessions.
 
     URLs: ``sqlite://`` (or no URL: a private in-memory database),
-    ``sqlite:///app.db``, ``postgresql://user:password@host:5432/db`` (psycopg 3,
+    ``sqlite:///app.db`` (``?foreign_keys=off`` leaves SQLite's foreign key enforcement
+    off, as SQLite itself does by default), ``postgresql://user:password@host:5432/db`` (psycopg 3,
     ``pip install 'ormolu[postgresql]'``), ``mysql://user:password@host:3306/db``
     (MySQL/MariaDB through PyMySQL, ``pip install 'ormolu[mysql]'``). Query options are
     passed to the driver. Passwords may be URL-encoded and never appear in messages.
@@ -111,11 +112,12 @@ class Database:
             self._shared = None
 
     # -- sessions ------------------------------------------------------------------------
-    def session(self, *, autoflush: bool = True) -> Session:
-        """A new :class:`~ormolu.Session` (use it as a context manager)."""
+    def session(self, *, autoflush: bool = True, strict: bool = False) -> Session:
+        """A new :class:`~ormolu.Session` (use it as a context manager); ``strict=True``
+        makes any lazy load of a relationship raise LazyLoadError."""
         from .session.session import Session
 
-        return Session(self, autoflush=autoflush)
+        return Session(self, autoflush=autoflush, strict=strict)
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:
@@ -136,12 +138,13 @@ class Database:
 
     # -- DDL -----------------------------------------------------------------------------
     def _tables(self, models: Iterable[type[Model]] | None) -> list[Any]:
-        from .orm.registry import all_mappers, configure
+        from .orm.registry import all_mappers, configure, secondary_tables
 
         mappers = [m.__mapper__ for m in models] if models is not None else all_mappers()
         for m in mappers:
             configure(m)
-        return sort_tables([m.table for m in mappers])
+        # automatic many-to-many association tables between the models
+        return sort_tables([m.table for m in mappers] + secondary_tables(mappers))
 
     def create_all(
         self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False

@@ -26,6 +26,8 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      ├── ObjectDeletedError          an expired object's row no longer exists
      ├── DetachedInstanceError       an unloaded attribute was read outside any session
      └── InvalidRequestError         the session was used in a way its state does not allow
+          ├── LazyLoadError           a relationship would lazy-load where that is forbidden
+          └── CircularDependencyError  a flush cannot order rows that point at each other
 """
 
 from __future__ import annotations
@@ -43,6 +45,19 @@ class ConfigurationError(OrmoluError):
 
 class InvalidRequestError(OrmoluError):
     """An operation is not valid in the current state (e.g. a closed session)."""
+
+
+class LazyLoadError(InvalidRequestError):
+    """An unloaded relationship was read where lazy loading is forbidden: a session or
+    query in strict mode (``db.session(strict=True)``, ``raiseload(...)``) or a
+    relationship declared ``lazy="raise"``. Load it eagerly with ``selectinload`` or
+    ``joinedload`` instead."""
+
+
+class CircularDependencyError(InvalidRequestError):
+    """New rows point at each other, so no INSERT order can satisfy their foreign keys;
+    declare one of the relationships ``post_update=True`` (it is then set by an UPDATE
+    after both rows exist)."""
 
 
 class ValidationError(OrmoluError, ValueError):

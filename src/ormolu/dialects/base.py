@@ -75,6 +75,8 @@ class Dialect:
         self.compile_cache = CompileCache()
         self._bind_procs: dict[Any, Any] = {}
         self._result_procs: dict[Any, Any] = {}
+        # Per-mapper data the ORM precomputes for this dialect (see orm/unitofwork.py).
+        self.orm_cache: dict[Any, Any] = {}
 
     # -- quoting ---------------------------------------------------------------------
     def quote(self, name: str) -> str:

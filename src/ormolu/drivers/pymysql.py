@@ -136,6 +136,7 @@ class PyMySQLConnection:
         self._pymysql = pymysql
         self._secrets = secrets_of(url)
         self._broken = False
+        self._stream: _BufferedStream | None = None  # an open unbuffered result
         kwargs: dict[str, Any] = {
             "host": url.host or "localhost",
             "port": url.port or 3306,
@@ -196,6 +197,7 @@ class PyMySQLConnection:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; return the cursor."""
+        self._drain_stream()
         started = time.perf_counter()
         cur = self.raw.cursor()
         query, args = self._args(sql, params)
@@ -217,6 +219,7 @@ class PyMySQLConnection:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         """Run one statement for each parameter row (PyMySQL batches INSERTs)."""
+        self._drain_stream()
         started = time.perf_counter()
         cur = self.raw.cursor()
         try:
@@ -229,7 +232,12 @@ class PyMySQLConnection:
                 log_statement(sql, rows, started, many=True)
 
     def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
-        """An unbuffered cursor: rows are read from the server as they are fetched."""
+        """An unbuffered cursor: rows are read from the server as they are fetched.
+
+        MySQL cannot run another statement on the connection while such a result is
+        open; if one is run (a lazy load inside the loop), the rest of the result is
+        read into memory first, so no row is lost."""
+        self._drain_stream()
         started = time.perf_counter()
         cur = self.raw.cursor(self._pymysql.cursors.SSCursor)
         query, args = self._args(sql, params)
@@ -240,7 +248,13 @@ class PyMySQLConnection:
         finally:
             if logger.isEnabledFor(logging.DEBUG):
                 log_statement(sql, params, started)
-        return cur
+        self._stream = _BufferedStream(cur)
+        return self._stream
+
+    def _drain_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.buffer_rest()
 
     def in_transaction(self) -> bool:
         """Whether a transaction begun by ormolu is open."""
@@ -269,3 +283,40 @@ class PyMySQLConnection:
             self.raw.close()
         except Exception:
             pass
+
+
+class _BufferedStream:
+    """An unbuffered cursor that can be switched to reading from memory."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.rest: list[Any] | None = None
+
+    def buffer_rest(self) -> None:
+        """Read every remaining row now (another statement is about to run)."""
+        if self.rest is None:
+            self.rest = list(self.cursor.fetchall())
+            self.cursor.close()
+
+    def fetchmany(self, size: int) -> list[Any]:
+        """The next ``size`` rows (fewer at the end)."""
+        if self.rest is None:
+            return list(self.cursor.fetchmany(size))
+        rows, self.rest = self.rest[:size], self.rest[size:]
+        return rows
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        if self.rest is None:
+            return list(self.cursor.fetchall())
+        rows, self.rest = self.rest, []
+        return rows
+
+    def fetchone(self) -> Any:
+        """The next row or None."""
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        """Close the cursor."""
+        self.cursor.close()

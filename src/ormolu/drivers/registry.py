@@ -51,12 +51,15 @@ class SQLiteBackend(Backend):
     pre_ping = False  # a local file does not go away
 
     def check(self, url: URL) -> None:
-        unknown = sorted(set(url.options) - {"timeout"})
+        unknown = sorted(set(url.options) - {"timeout", "foreign_keys"})
         if unknown:
             raise ConfigurationError(
                 f"unknown SQLite URL option(s) {', '.join(map(repr, unknown))}; "
-                f"only 'timeout' (seconds) is read (or use a 'file:' URI)"
+                f"only 'timeout' (seconds) and 'foreign_keys' (on/off) are read (or use a "
+                f"'file:' URI)"
             )
+        if url.options.get("foreign_keys", "on").lower() not in ("on", "off", "1", "0"):
+            raise ConfigurationError("the SQLite URL option 'foreign_keys' is 'on' or 'off'")
         self.timeout(url, 0.0)
 
     def dialect(self) -> Dialect:
@@ -87,6 +90,10 @@ class SQLiteBackend(Backend):
         dialect.register_functions(conn.raw)
         for sql in dialect.connect_statements():
             conn.execute(sql)
+        if url.options.get("foreign_keys", "on").lower() in ("off", "0"):
+            # ?foreign_keys=off: SQLite's own default, for a legacy database whose rows
+            # break its declared foreign keys (https://sqlite.org/foreignkeys.html)
+            conn.execute("PRAGMA foreign_keys = OFF")
         return conn
 
 

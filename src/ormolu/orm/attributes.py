@@ -1,5 +1,9 @@
 """``Mapped[T]``: the annotation of a model field, and the descriptor installed for it.
 
+For a relationship (``Mapped[Artist]``, ``Mapped[list[Album]]``) the class attribute is a
+:class:`~ormolu.orm.relationships.RelationshipAttribute` instead; the overloads below
+tell type checkers so.
+
 At class level ``Track.name`` is a column expression (``ColumnRef[str]``) for queries; on
 an instance ``track.name`` is a plain ``str``. Reads are plain instance-dictionary
 lookups: the descriptor defines no ``__set__`` at run time (only for type checkers), so
@@ -14,7 +18,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ..sql.elements import ColumnRef
 
+if TYPE_CHECKING:
+    from .model import Model
+    from .relationships import RelationshipAttribute
+
 T = TypeVar("T")
+R = TypeVar("R", bound="Model")
 
 
 class Mapped(Generic[T]):
@@ -27,6 +36,12 @@ class Mapped(Generic[T]):
         self.ref = ref
         self.mapper = mapper
 
+    # Relationships (Mapped[Model], Mapped[Model | None], Mapped[list[Model]]) are a
+    # RelationshipAttribute on the class; everything else a column expression.
+    @overload
+    def __get__(self: Mapped[list[R]], obj: None, owner: Any) -> RelationshipAttribute[list[R]]: ...
+    @overload
+    def __get__(self: Mapped[R], obj: None, owner: Any) -> RelationshipAttribute[R]: ...
     @overload
     def __get__(self, obj: None, owner: Any) -> ColumnRef[T]: ...
     @overload

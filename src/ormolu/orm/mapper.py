@@ -4,6 +4,7 @@ validation rules and the data the loaders and the unit of work need."""
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
 import uuid
@@ -18,6 +19,7 @@ from ..schema.table import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Table,
     UniqueConstraint,
@@ -26,6 +28,7 @@ from ..schema.table import (
 from ..sql.elements import ColumnRef, Expr, Key
 from .attributes import Mapped
 from .fields import MISSING, FieldInfo
+from .relationships import Relationship, RelationshipInfo, configure_relationship
 
 
 def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
@@ -193,21 +196,32 @@ class Mapper:
         self.cls = cls
         self.name = cls.__name__
         self.fields: dict[str, FieldSpec] = {}
-        try:
-            # Each class of the MRO is evaluated in its own module's namespace.
-            hints = typing.get_type_hints(cls, localns={cls.__name__: cls})
-        except NameError as exc:
-            raise ConfigurationError(f"{self.name}: cannot resolve an annotation: {exc}") from None
+        # Relationships: declared here, resolved once every model they name exists.
+        self.relationship_decls: dict[str, RelationshipInfo] = {}
+        self.relationship_annotations: dict[str, Any] = {}
+        self.resolved_relationships: dict[str, Relationship] = {}
+        self.all_relationships: list[Relationship] = []  # with undeclared reverse sides
+        self.many_to_one: list[Relationship] = []  # what a flush syncs foreign keys from
+        self.relationship_keys: set[str] = set()  # foreign key fields they set
+        self.secondary_refs: list[Relationship] = []  # many-to-manys touching this table
+        self.eager_relationships: list[Relationship] = []  # lazy="selectin"/"joined"
+        self.resolving: set[str] = set()
+        self.columns_configured = False
+        self.configuring = False
         columns: list[Column] = []
         infos: dict[str, FieldInfo] = {}
-        for key in _own_and_inherited_annotations(cls):
+        for key, raw_ann, module in _own_and_inherited_annotations(cls):
             if key.startswith("_"):
                 continue
-            unwrapped = _unwrap(hints[key])
+            raw = _class_value(cls, key)
+            if isinstance(raw, RelationshipInfo):
+                self.relationship_decls[key] = raw
+                self.relationship_annotations[key] = raw_ann
+                continue
+            unwrapped = _unwrap(_evaluate(raw_ann, module, cls))
             if unwrapped is None:
                 continue
             py, nullable = unwrapped
-            raw = _class_value(cls, key)
             info = raw if isinstance(raw, FieldInfo) else FieldInfo(default=raw)
             if info.validators is None:
                 info.validators = ()
@@ -256,9 +270,76 @@ class Mapper:
         self._table_args(getattr(cls, "__table_args__", ()))
         self.configured = False
 
+    # -- relationships -------------------------------------------------------------------
+    def relationship(self, key: str) -> Relationship:
+        """The resolved relationship ``key`` (resolving the model's relationships first).
+
+        Raises ConfigurationError when it cannot be resolved, AttributeError when the
+        model has no such relationship."""
+        rel = self.resolved_relationships.get(key)
+        if rel is not None:
+            return rel
+        if key not in self.relationship_decls:
+            raise AttributeError(f"{self.name} has no relationship {key!r}")
+        return self.resolve_relationship(key)
+
+    def resolve_relationship(self, key: str) -> Relationship:
+        """Resolve one declared relationship (once)."""
+        rel = self.resolved_relationships.get(key)
+        if rel is not None:
+            return rel
+        if key in self.resolving:
+            raise ConfigurationError(f"{self.name}.{key}: refers to itself while resolving")
+        self.resolving.add(key)
+        try:
+            rel = Relationship(self, key, self.relationship_decls[key])
+            configure_relationship(rel, self.relationship_annotations[key])
+        finally:
+            self.resolving.discard(key)
+        return rel
+
+    def _set_by_relationship(self, key: str) -> bool:
+        """Whether foreign key field ``key`` may be left for a relationship to set at
+        flush time (the flush raises ValidationError if none does)."""
+        if key in self.relationship_keys:
+            return True
+        if self.fields[key].column.foreign_key is None and not any(
+            key in [c.key for c in fkc.columns] for fkc in self.table.foreign_key_constraints
+        ):
+            return False
+        from .registry import configure_pending
+
+        configure_pending()
+        return key in self.relationship_keys
+
+    def register_relationship(self, rel: Relationship) -> None:
+        """Record a resolved relationship (declared or an undeclared reverse side)."""
+        if not rel.hidden:
+            self.resolved_relationships[rel.key] = rel
+        self.all_relationships.append(rel)
+        if rel.direction == "many-to-one":
+            self.many_to_one.append(rel)
+            self.relationship_keys.update(rel.local_keys)
+        if rel.direction == "many-to-many":
+            for m in (rel.parent, rel.target):
+                if not any(r.secondary is rel.secondary for r in m.secondary_refs):
+                    m.secondary_refs.append(rel)
+        if rel.lazy in ("selectin", "joined"):
+            self.eager_relationships.append(rel)
+
     def _table_args(self, args: Any) -> None:
         for arg in args:
-            if isinstance(arg, Index | UniqueConstraint):
+            if isinstance(arg, ForeignKeyConstraint):
+                cols = []
+                for f in arg.fields:
+                    if f not in self.fields:
+                        raise ConfigurationError(
+                            f"{self.name}.__table_args__: ForeignKeyConstraint names no field {f!r}"
+                        )
+                    cols.append(self.fields[f].column)
+                arg.columns = cols
+                self.table.foreign_key_constraints.append(arg)
+            elif isinstance(arg, Index | UniqueConstraint):
                 cols = []
                 for f in arg.fields:
                     if f not in self.fields:
@@ -283,10 +364,10 @@ class Mapper:
                     f"CheckConstraint, got {arg!r}"
                 )
 
-    def validated_values(self, values: Any) -> dict[str, Any]:
+    def validated_values(self, values: Any, deferred: Any = ()) -> dict[str, Any]:
         """Validate a mapping of field values as the constructor does: unknown names raise
         TypeError, bad values ValidationError; missing fields get their defaults (fields
-        left to a server default are omitted)."""
+        left to a server default, or ``deferred`` to a related object, are omitted)."""
         fields = self.fields
         out: dict[str, Any] = {}
         for name, value in values.items():
@@ -301,11 +382,22 @@ class Mapper:
             return out
         for name, spec in fields.items():
             if name not in out:
+                if (
+                    spec.default is None
+                    and spec.default_factory is None
+                    and (spec.nullable or spec.auto)
+                ):
+                    out[name] = None  # the common case, as validate(None) would give it
+                    continue
                 value = spec.make_default()
                 if value is MISSING:
-                    if spec.column.server_default is not None:
-                        continue  # the database fills it in
+                    if spec.column.server_default is not None or name in deferred:
+                        continue  # the database (or a related object's key) fills it in
+                    if self._set_by_relationship(name):
+                        continue  # e.g. Album(title=...) about to go into artist.albums
                     raise spec.fail(None, "is required (no value and no default)")
+                if value is None and not spec.nullable and self._set_by_relationship(name):
+                    continue  # field(foreign_key=..., default=None) beside a relationship
                 out[name] = spec.validate(value) if value is not None else spec.validate(None)
         return out
 
@@ -319,21 +411,47 @@ class Mapper:
         return None if any(v is None for v in vals) else (self, vals)
 
 
-def _own_and_inherited_annotations(cls: type) -> list[str]:
-    keys: list[str] = []
+def _own_and_inherited_annotations(cls: type) -> list[tuple[str, Any, str]]:
+    """(key, annotation as written, defining module) for every annotated attribute, base
+    classes first; a subclass's annotation of the same key wins."""
+    found: dict[str, tuple[str, Any, str]] = {}
     for base in reversed(cls.__mro__):
-        for k in getattr(base, "__annotations__", {}) if "__annotations__" in base.__dict__ else {}:
-            if k not in keys:
-                keys.append(k)
-    return keys
+        own = base.__dict__.get("__annotations__", {})  # noqa: RUF063 (own, unevaluated)
+        for k, ann in own.items():
+            found.pop(k, None)
+            found[k] = (k, ann, base.__module__)
+    order: list[str] = []
+    for base in reversed(cls.__mro__):
+        for k in base.__dict__.get("__annotations__", {}):  # noqa: RUF063
+            if k not in order:
+                order.append(k)
+    return [found[k] for k in order]
+
+
+def _evaluate(annotation: Any, module: str, cls: type) -> Any:
+    """Evaluate a string annotation (``from __future__ import annotations``) in the
+    namespace of the module that wrote it, as ``typing.get_type_hints`` does."""
+    if not isinstance(annotation, str):
+        return annotation
+    mod = sys.modules.get(module)
+    ns = dict(vars(mod)) if mod is not None else {}
+    ns.setdefault(cls.__name__, cls)
+    try:
+        return eval(annotation, ns)
+    except NameError as exc:
+        raise ConfigurationError(f"{cls.__name__}: cannot resolve an annotation: {exc}") from None
 
 
 def _class_value(cls: type, key: str) -> Any:
+    from .relationships import RelationshipAttribute
+
     for base in cls.__mro__:
         if key in base.__dict__:
             value = base.__dict__[key]
             if isinstance(value, Mapped):
                 return value.mapper.fields[key].info
+            if isinstance(value, RelationshipAttribute):
+                return value.mapper.relationship_decls[key]
             return value
     return MISSING
 

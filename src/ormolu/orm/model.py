@@ -15,7 +15,9 @@ from .attributes import Mapped
 from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
+from .relationships import RelationshipAttribute
 from .state import STATE_KEY, on_attribute_change
+from .sync import set_relationship
 
 
 @dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(field, FieldInfo))
@@ -49,17 +51,26 @@ class Model:
         mapper = Mapper(cls, table)
         for key in mapper.column_keys:
             setattr(cls, key, Mapped(key, mapper.fields[key].column.ref, mapper))
+        for key in mapper.relationship_decls:
+            setattr(cls, key, RelationshipAttribute(key, mapper))
         cls.__mapper__ = mapper
         cls.__table__ = mapper.table
         register(mapper)
         configure(mapper, partial=True)  # bind foreign keys to models already defined
 
     def __init__(self, **kwargs: Any) -> None:
-        self.__dict__.update(self.__mapper__.validated_values(kwargs))
+        mapper = self.__mapper__
+        if mapper.relationship_decls and not mapper.relationship_decls.keys().isdisjoint(kwargs):
+            _init_with_relationships(self, mapper, kwargs)
+            return
+        self.__dict__.update(mapper.validated_values(kwargs))
 
     def __setattr__(self, name: str, value: Any) -> None:
         spec = self.__mapper__.fields.get(name)
         if spec is None:
+            if name in self.__mapper__.relationship_decls:
+                set_relationship(self, name, value)
+                return
             object.__setattr__(self, name, value)
             return
         value = spec.validate(value)
@@ -83,6 +94,22 @@ class Model:
 
 
 M = TypeVar("M", bound="Model")
+
+
+def _init_with_relationships(obj: Model, mapper: Mapper, kwargs: dict[str, Any]) -> None:
+    """The constructor given related objects: ``Album(title=..., artist=acdc)``. A
+    foreign key a related object will provide need not be given."""
+    from .relationships import MANY_TO_ONE
+
+    rels = {k: kwargs.pop(k) for k in list(kwargs) if k in mapper.relationship_decls}
+    deferred: set[str] = set()
+    for key, value in rels.items():
+        rel = mapper.relationship(key)
+        if rel.direction == MANY_TO_ONE and value is not None:
+            deferred.update(k for k in rel.local_keys if k not in kwargs)
+    obj.__dict__.update(mapper.validated_values(kwargs, deferred))
+    for key, value in rels.items():
+        setattr(obj, key, value)
 
 
 class AliasedModel:

@@ -16,8 +16,17 @@ from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
-from .loading import loader_for
+from .loading import rows_converter
 from .mapper import EntityInfo
+from .strategies import (
+    LoadOption,
+    LoadPlan,
+    Node,
+    ResultGroup,
+    assemble_joined,
+    build_plan,
+    joined_select,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -41,17 +50,39 @@ class Query(Generic[T]):
         )  # list[Track]
     """
 
-    __slots__ = ("mode", "session", "stmt")
+    __slots__ = ("_options", "mode", "session", "stmt")
 
     def __init__(
-        self, session: Session, stmt: Select[Any] | CompoundSelect[Any], mode: str = "objects"
+        self,
+        session: Session,
+        stmt: Select[Any] | CompoundSelect[Any],
+        mode: str = "objects",
+        options: tuple[Any, ...] = (),
     ) -> None:
         self.session = session
         self.stmt = stmt
         self.mode = mode
+        self._options = options
 
     def _with(self, stmt: Any, mode: str | None = None) -> Self:
-        return type(self)(self.session, stmt, mode or self.mode)
+        return type(self)(self.session, stmt, mode or self.mode, self._options)
+
+    def options(self, *options: LoadOption) -> Self:
+        """Loading strategies for relationships of the queried model:
+        :func:`~ormolu.selectinload`, :func:`~ormolu.joinedload`,
+        :func:`~ormolu.lazyload`, :func:`~ormolu.raiseload`.
+
+        Example::
+
+            s.query(Artist).options(selectinload(Artist.albums, Album.tracks)).all()
+        """
+        for o in options:
+            if not isinstance(o, LoadOption):
+                raise InvalidRequestError(
+                    f"options() takes selectinload(...), joinedload(...), lazyload(...) or "
+                    f"raiseload(...), got {o!r}"
+                )
+        return type(self)(self.session, self.stmt, self.mode, self._options + options)
 
     def _select(self, what: str) -> Select[Any]:
         if not isinstance(self.stmt, Select):
@@ -97,7 +128,9 @@ class Query(Generic[T]):
     def join(
         self, target: Any, onclause: Expr[Any] | None = None, *, isouter: bool = False
     ) -> Self:
-        """``JOIN target ON onclause`` (inferred from a single foreign key when omitted)."""
+        """``JOIN target ON onclause`` (inferred from a single foreign key when omitted);
+        ``target`` may be a relationship (``join(Album.artist)``, ``join(Playlist.tracks)``
+        through its association table), which needs no ON condition."""
         return self._with(self._select("join").join(target, onclause, isouter=isouter))
 
     def outerjoin(self, target: Any, onclause: Expr[Any] | None = None) -> Self:
@@ -180,7 +213,29 @@ class Query(Generic[T]):
         return f"{sql}\n-- parameters: {params!r}"
 
     # -- execution ------------------------------------------------------------------------
-    def _run(self, stmt: Any = None, stream: int = 0) -> tuple[Any, Any]:
+    def _plan(self) -> tuple[LoadPlan | None, ResultGroup | None]:
+        """The relationship loading plan of an object query (None when nothing is to be
+        loaded eagerly or forbidden) and the result group its objects join (None for a
+        model without relationships, which needs none)."""
+        if self.mode != "objects":
+            return None, None
+        ents = self.stmt._entities
+        ent = ents[0] if len(ents) == 1 else None
+        if not isinstance(ent, EntityInfo):
+            if self._options:
+                raise InvalidRequestError(
+                    "loader options need a query of one model: query(Model).options(...)"
+                )
+            return None, None
+        mapper = ent.mapper
+        if not self._options and not mapper.eager_relationships:
+            return None, (ResultGroup() if mapper.relationship_decls else None)
+        plan = build_plan(mapper, self._options)
+        return plan, ResultGroup(plan.strict, plan.raise_keys)
+
+    def _run(self, stmt: Any = None, stream: int = 0, bulk: bool = False) -> tuple[Any, Any]:
+        """Execute; return the cursor and the row loader (``bulk``: the loader of a whole
+        list of rows)."""
         session = self.session
         session._check_open()
         session._autoflush()
@@ -190,18 +245,96 @@ class Query(Generic[T]):
             cursor = session._stream(compiled, params, stream)
         else:
             cursor = session._execute_compiled(compiled, params)
-        factory = loader_for(compiled, stmt._entities, session.dialect, self.mode)
-        load = factory(session)
+        if bulk:
+            ents = stmt._entities
+            if self.mode != "objects":
+                return cursor, rows_converter(compiled, ents, session.dialect, self.mode)
+            # Objects: convert the values column by column first (as for tuples), then
+            # build the objects from the converted rows.
+            convert = rows_converter(compiled, ents, session.dialect, "tuples")
+            load = session._loader(compiled, ents, "converted")
+            return cursor, lambda rows: [load(r) for r in convert(rows)]
+        load = session._loader(compiled, stmt._entities, self.mode)
         if self.mode == "dicts":
             keys = compiled.keys
             inner = load
             load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
         return cursor, load
 
+    def _grouped(self, group: ResultGroup | None, load_all: Any, rows: list[Any]) -> list[Any]:
+        """``load_all(rows)`` with new objects joining ``group`` (see ``_load_group``)."""
+        if group is None:
+            return load_all(rows)  # type: ignore[no-any-return]
+        session = self.session
+        prev, session._load_group = session._load_group, group
+        try:
+            return load_all(rows)  # type: ignore[no-any-return]
+        finally:
+            session._load_group = prev
+
+    def _fetch(self, stmt: Any = None, limit: int | None = None) -> list[Any]:
+        """Run an object query (``limit`` rows at most: 1 for first(), 2 for one()) and
+        load the relationships its plan asks for."""
+        plan, group = self._plan()
+        base = self.stmt if stmt is None else stmt
+        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
+            return self._fetch_joined(base, plan, group, limit)
+        if limit is None:
+            # The rows are converted all at once, column by column (see rows_converter).
+            cursor, convert = self._run(base, bulk=True)
+            objs = self._grouped(group, convert, cursor.fetchall())
+        else:
+            cursor, load = self._run(base)
+            rows = cursor.fetchmany(limit)
+            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
+        if plan is not None and objs:
+            self._load_nodes(objs, plan.nodes)
+        return objs
+
+    def _fetch_joined(
+        self, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int | None
+    ) -> list[Any]:
+        mapper = self.stmt._entities[0].mapper
+        stmt, steps, collection = joined_select(self._select("joinedload"), mapper, plan)
+        if collection and (base._limit is not None or base._offset is not None):
+            names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
+            raise InvalidRequestError(
+                f"joinedload of a collection ({names}) cannot be combined with limit(), "
+                f"offset() or first(): the join repeats each parent once per child; "
+                f"use selectinload instead"
+            )
+        if base is not self.stmt:  # first(): the same limit on the joined statement
+            stmt = stmt.limit(1) if base._limit is not None else stmt
+        q: Query[Any] = Query(self.session, stmt, "objects")
+        cursor, load = q._run(stmt)
+        rows = self._grouped(group, lambda rs: [load(r) for r in rs], cursor.fetchall())
+        parents = assemble_joined(rows, steps)
+        if limit is not None and len(parents) > limit:
+            parents = parents[:limit]
+        # select-in nodes: at the top level, and below joined ones
+        self._load_nodes(parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"})
+        for step in steps:
+            below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
+            if below:
+                children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
+                self._load_nodes(_unique(children), below)
+        return parents
+
+    def _load_nodes(self, objs: list[Any], nodes: dict[str, Node]) -> None:
+        """Load the eager relationships ``nodes`` of already loaded ``objs`` with select-in
+        queries (a joined node reached here, on objects already loaded, too); what lies
+        below each node rides along as options of those queries."""
+        session = self.session
+        for node in nodes.values():
+            if node.strategy in ("selectin", "joined"):
+                session._load_relationship(node.rel, objs, node.children)
+
     def all(self) -> list[T]:
         """Every row."""
-        cursor, load = self._run()
-        return [load(r) for r in cursor.fetchall()]
+        if self.mode == "objects":
+            return self._fetch()
+        cursor, convert = self._run(bulk=True)
+        return cast("list[T]", convert(cursor.fetchall()))
 
     def __iter__(self) -> Iterator[T]:
         """Iterate over the rows, fetched 1,000 at a time (streamed from the server where
@@ -213,39 +346,58 @@ class Query(Generic[T]):
     def yield_per(self, size: int) -> Iterator[T]:
         """Iterate, fetching ``size`` rows at a time; objects no longer referenced by user
         code can be freed as iteration goes, so memory stays bounded. On PostgreSQL this
-        uses a server-side cursor; on MySQL an unbuffered one (run no other statement in
-        the session until the iteration ends)."""
+        uses a server-side cursor; on MySQL an unbuffered one (a statement run inside the
+        loop, such as a lazy load, first reads the rest of the result into memory).
+        Select-in eager loads run per chunk."""
+        plan, group = self._plan()
+        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
+            yield from self.all()
+            return
         cursor, load = self._run(stream=size)
         while True:
             rows = cursor.fetchmany(size)
             if not rows:
                 return
-            for r in rows:
-                yield load(r)
+            if group is None:
+                for r in rows:
+                    yield load(r)
+                continue
+            group = ResultGroup(group.strict, group.raise_keys)  # a lazy load batches per chunk
+            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
+            if plan is not None:
+                self._load_nodes(objs, plan.nodes)
+            yield from objs
 
     def first(self) -> T | None:
         """The first row (LIMIT 1), or ``None``."""
+        if self.mode == "objects":
+            objs = self._fetch(self.stmt.limit(1), 1)
+            return objs[0] if objs else None
         cursor, load = self._run(self.stmt.limit(1))
         row = cursor.fetchone()
         return None if row is None else load(row)
 
+    def _at_most_two(self) -> list[Any]:
+        if self.mode == "objects":
+            return self._fetch(None, 2)
+        cursor, load = self._run()
+        return [load(r) for r in cursor.fetchmany(2)]
+
     def one_or_none(self) -> T | None:
         """The only row, or ``None``; MultipleResultsFound if there are several."""
-        cursor, load = self._run()
-        rows = cursor.fetchmany(2)
+        rows = self._at_most_two()
         if len(rows) > 1:
             raise MultipleResultsFound(f"expected at most one row, got several: {self.sql()[0]}")
-        return load(rows[0]) if rows else None
+        return cast(T, rows[0]) if rows else None
 
     def one(self) -> T:
         """Exactly one row: NoResultFound for none, MultipleResultsFound for several."""
-        cursor, load = self._run()
-        rows = cursor.fetchmany(2)
+        rows = self._at_most_two()
         if not rows:
             raise NoResultFound(f"expected one row, got none: {self.sql()[0]}")
         if len(rows) > 1:
             raise MultipleResultsFound(f"expected one row, got several: {self.sql()[0]}")
-        return cast(T, load(rows[0]))
+        return cast(T, rows[0])
 
     def scalar(self) -> Any:
         """The first column of the first row, or ``None``."""
@@ -328,3 +480,13 @@ class Query(Generic[T]):
         for obj in list(session._identity_map.values()):
             if type(obj).__mapper__ is mapper:
                 session.expire(obj)
+
+
+def _unique(objs: list[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for o in objs:
+        if id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
+    return out

@@ -80,6 +80,8 @@ def _is_keyed(table: Table, col: Column) -> bool:
     """Whether ``col`` is in a primary key, unique constraint, index or foreign key."""
     if col.primary_key or col.unique or col.index or col.foreign_key is not None:
         return True
+    if any(col in fkc.columns for fkc in table.foreign_key_constraints):
+        return True
     return any(col in u.columns for u in table.uniques) or any(
         col in ix.columns for ix in table.indexes
     )
@@ -124,20 +126,55 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
         fk = c.foreign_key
         if fk is None or fk.column is None or fk.column.table is None:
             continue
-        ref = fk.column
-        assert ref.table is not None
-        sql = f"FOREIGN KEY ({q(c.name)}) REFERENCES {q(ref.table.name)} ({q(ref.name)})"
-        if dialect.max_identifier_length is not None:
-            # Name it here: the database's own name (MySQL: <table>_ibfk_<n>) may not fit.
-            # <table>_<column>_fkey is what PostgreSQL would call it.
-            sql = f"CONSTRAINT {q(generated_name(dialect, f'{table.name}_{c.name}_fkey'))} {sql}"
-        if fk.on_delete:
-            sql += " ON DELETE " + fk.on_delete
-        if fk.on_update:
-            sql += " ON UPDATE " + fk.on_update
-        lines.append(sql)
+        lines.append(
+            _foreign_key_sql(dialect, table, [c], [fk.column], None, fk.on_delete, fk.on_update)
+        )
+    for fkc in table.foreign_key_constraints:
+        if fkc.referenced:
+            lines.append(
+                _foreign_key_sql(
+                    dialect,
+                    table,
+                    fkc.columns,
+                    fkc.referenced,
+                    fkc.name,
+                    fkc.on_delete,
+                    fkc.on_update,
+                )
+            )
     exists = "IF NOT EXISTS " if if_not_exists else ""
     return f"CREATE TABLE {exists}{q(table.name)} (\n    " + ",\n    ".join(lines) + "\n)"
+
+
+def _foreign_key_sql(
+    dialect: Dialect,
+    table: Table,
+    columns: list[Column],
+    referenced: list[Column],
+    name: str | None,
+    on_delete: str | None,
+    on_update: str | None,
+) -> str:
+    """``[CONSTRAINT name] FOREIGN KEY (...) REFERENCES t (...) [ON DELETE ...]``."""
+    q = dialect.quote
+    ref_table = referenced[0].table
+    assert ref_table is not None
+    sql = (
+        f"FOREIGN KEY ({', '.join(q(c.name) for c in columns)}) REFERENCES "
+        f"{q(ref_table.name)} ({', '.join(q(c.name) for c in referenced)})"
+    )
+    if name is not None:
+        sql = f"CONSTRAINT {q(checked_name(dialect, name, 'constraint'))} {sql}"
+    elif dialect.max_identifier_length is not None:
+        # Name it here: the database's own name (MySQL: <table>_ibfk_<n>) may not fit.
+        # <table>_<columns>_fkey is what PostgreSQL would call it.
+        joined = "_".join(c.name for c in columns)
+        sql = f"CONSTRAINT {q(generated_name(dialect, f'{table.name}_{joined}_fkey'))} {sql}"
+    if on_delete:
+        sql += " ON DELETE " + on_delete
+    if on_update:
+        sql += " ON UPDATE " + on_update
+    return sql
 
 
 def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> list[str]:

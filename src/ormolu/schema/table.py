@@ -100,6 +100,41 @@ class UniqueConstraint:
         self.columns: list[Column] = []
 
 
+class ForeignKeyConstraint:
+    """A (composite) foreign key over several fields, for ``__table_args__``:
+    ``ForeignKeyConstraint(("order_id", "line_no"), "OrderLine", on_delete="CASCADE")``
+    references the primary key of model ``OrderLine`` (or ``target_fields``, in order).
+
+    ``on_delete``/``on_update`` are SQL referential actions as for ``field(foreign_key=)``.
+    """
+
+    def __init__(
+        self,
+        fields: Sequence[str],
+        target: str,
+        target_fields: Sequence[str] | None = None,
+        *,
+        on_delete: str | None = None,
+        on_update: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(fields, str) or not fields:
+            raise ConfigurationError("ForeignKeyConstraint() takes a tuple of field names")
+        for action in (on_delete, on_update):
+            if action is not None and action.upper() not in REFERENTIAL_ACTIONS:
+                raise ConfigurationError(
+                    f"unknown referential action {action!r}; use one of {REFERENTIAL_ACTIONS}"
+                )
+        self.fields = tuple(fields)
+        self.target = target
+        self.target_fields = tuple(target_fields) if target_fields else None
+        self.on_delete = on_delete.upper() if on_delete else None
+        self.on_update = on_update.upper() if on_update else None
+        self.name = name
+        self.columns: list[Column] = []
+        self.referenced: list[Column] | None = None  # resolved on first use
+
+
 class CheckConstraint:
     """``CHECK (condition)``: a SQL string, or a function of the model class returning an
     expression, e.g. ``CheckConstraint(lambda m: m.starts < m.ends, name="ck_span")``."""
@@ -130,6 +165,7 @@ class Table(FromClause):
         self.indexes: list[Index] = []
         self.uniques: list[UniqueConstraint] = []
         self.checks: list[tuple[str | None, Expr[Any] | str]] = []
+        self.foreign_key_constraints: list[ForeignKeyConstraint] = []
         self._key_cache: Key = ("table", name)
 
     @property
@@ -164,6 +200,10 @@ class Table(FromClause):
         for c in self.columns:
             fk = c.foreign_key
             target = fk.column.table if fk is not None and fk.column is not None else None
+            if target is not None and target is not self and target not in out:
+                out.append(target)
+        for fkc in self.foreign_key_constraints:
+            target = fkc.referenced[0].table if fkc.referenced else None
             if target is not None and target is not self and target not in out:
                 out.append(target)
         return out

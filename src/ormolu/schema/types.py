@@ -90,11 +90,12 @@ class Integer(SQLType):
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
+        self._limit = 1 << (size * 8 - 1)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidValue("expected int")
-        limit = 1 << (self.size * 8 - 1)
+        limit = self._limit
         if not -limit <= value < limit:
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value
@@ -365,6 +366,10 @@ class DateTime(SQLType):
                 return value.astimezone(UTC)
             return value
 
+        if not tz and not dialect.native_datetime:
+            # For ISO text (every value but NULL) the C parser alone gives the same result:
+            # converters of whole columns use it first (see orm.loading.rows_converter).
+            process.column_fast_path = datetime.fromisoformat  # type: ignore[attr-defined]
         return process
 
     @property

@@ -311,6 +311,13 @@ class Select(_Statement[T]):
         Raises :class:`~ormolu.exceptions.ConfigurationError` when no or several foreign
         keys could serve.
         """
+        hook = getattr(target, "__ormolu_join__", None)
+        if hook is not None and onclause is None:
+            # a relationship attribute: its target (through its association table)
+            new = self
+            for item, on in hook():
+                new = new.join(item, on, isouter=isouter)
+            return new
         tgt = resolve_from(target)
         on = onclause if onclause is not None else self._infer_onclause(tgt)
         new = self._clone()

@@ -1,0 +1,462 @@
+"""Relationship loading: eager options, select-in and joined loading, batched lazy loads.
+
+* **select-in loading** (``selectinload``): after the parents are loaded, one more
+  ``SELECT ... WHERE key IN (...)`` per relationship (chunked to the dialect's
+  ``max_bind_parameters``) loads the related rows of all of them.
+* **joined loading** (``joinedload``): the relationship's table is LEFT OUTER JOINed into
+  the query itself; parents are de-duplicated.
+* **lazy loading** (the default): reading an unloaded relationship loads it — for every
+  object of the same query result that lacks it, in one select-in statement, so touching
+  ``album.artist`` in a loop over 100 albums costs one statement, not 100 (no N+1). A
+  many-to-one whose target is already in the identity map costs none.
+* **strict mode** (``db.session(strict=True)``, ``raiseload("*")``, ``lazy="raise"``):
+  any lazy load raises :class:`~ormolu.exceptions.LazyLoadError` instead.
+
+The loading logic is written as generators that yield SELECT statements and receive the
+loaded rows (:func:`selectin_plan`), so it never performs I/O itself; the session drives
+it with its executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import DetachedInstanceError, InvalidRequestError, LazyLoadError
+from ..sql.elements import and_, or_
+from ..sql.selectable import Select
+from .collections import RelatedList
+from .fields import MISSING
+from .relationships import MANY_TO_MANY, MANY_TO_ONE, Relationship, RelationshipAttribute
+from .state import PERSISTENT, STATE_KEY
+
+if TYPE_CHECKING:
+    from .mapper import Mapper
+
+STRATEGIES = ("selectin", "joined", "select", "raise")
+
+
+class ResultGroup:
+    """The objects one query loaded (what a lazy load batches over) and its strictness."""
+
+    __slots__ = ("objs", "raise_keys", "strict")
+
+    def __init__(self, strict: bool = False, raise_keys: frozenset[str] = frozenset()) -> None:
+        self.objs: list[Any] = []
+        self.strict = strict
+        self.raise_keys = raise_keys
+
+
+# -- options ---------------------------------------------------------------------------
+class LoadOption:
+    """A loading strategy for a relationship path; build with :func:`selectinload`,
+    :func:`joinedload`, :func:`lazyload`, :func:`raiseload` and pass to
+    ``query.options(...)``. Chain to give deeper steps another strategy:
+    ``joinedload(Track.album).selectinload(Album.tracks)``."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: tuple[tuple[Any, str], ...]) -> None:
+        self.steps = steps
+
+    def _then(self, attrs: Sequence[Any], strategy: str) -> LoadOption:
+        return LoadOption(self.steps + tuple((a, strategy) for a in _check_attrs(attrs)))
+
+    def selectinload(self, *attrs: Any) -> LoadOption:
+        """Continue the path with select-in loading."""
+        return self._then(attrs, "selectin")
+
+    def joinedload(self, *attrs: Any) -> LoadOption:
+        """Continue the path with joined loading."""
+        return self._then(attrs, "joined")
+
+    def __repr__(self) -> str:
+        return " -> ".join(f"{s}({a!r})" for a, s in self.steps)
+
+
+def _check_attrs(attrs: Sequence[Any]) -> tuple[Any, ...]:
+    for a in attrs:
+        if not isinstance(a, RelationshipAttribute) and a != "*":
+            raise InvalidRequestError(
+                f"loader options take relationship attributes such as Album.tracks, got {a!r}"
+            )
+    if not attrs:
+        raise InvalidRequestError("a loader option needs at least one relationship")
+    return tuple(attrs)
+
+
+def selectinload(*attrs: Any) -> LoadOption:
+    """Load ``attrs`` (a path: ``selectinload(Artist.albums, Album.tracks)``) with one
+    extra ``SELECT ... IN (...)`` per relationship for all parents of the query.
+
+    Example::
+
+        artists = s.query(Artist).options(selectinload(Artist.albums)).all()
+    """
+    return LoadOption(tuple((a, "selectin") for a in _check_attrs(attrs)))
+
+
+def joinedload(*attrs: Any) -> LoadOption:
+    """Load ``attrs`` in the same query with LEFT OUTER JOINs (parents de-duplicated).
+
+    A joined collection cannot be combined with ``limit()``/``offset()``/``first()``
+    (the join multiplies rows): InvalidRequestError suggests ``selectinload``. Below a
+    select-in step a joined step joins into the select-in query (below a many-to-many
+    one it is loaded select-in)."""
+    return LoadOption(tuple((a, "joined") for a in _check_attrs(attrs)))
+
+
+def lazyload(*attrs: Any) -> LoadOption:
+    """Load ``attrs`` lazily (on first access), overriding an eager ``lazy=`` default."""
+    return LoadOption(tuple((a, "select") for a in _check_attrs(attrs)))
+
+
+def raiseload(*attrs: Any) -> LoadOption:
+    """Forbid lazy loading of ``attrs`` for the objects of this query — or of every
+    relationship with ``raiseload("*")`` (the default without arguments): reading an
+    unloaded one raises LazyLoadError."""
+    return LoadOption(tuple((a, "raise") for a in _check_attrs(attrs or ("*",))))
+
+
+class Node:
+    """One relationship to load for a query's objects, with what to load below it."""
+
+    __slots__ = ("children", "rel", "strategy")
+
+    def __init__(self, rel: Relationship, strategy: str) -> None:
+        self.rel = rel
+        self.strategy = strategy
+        self.children: dict[str, Node] = {}
+
+
+class LoadPlan:
+    """Options resolved against a query's model: the tree of relationships to load."""
+
+    __slots__ = ("nodes", "raise_keys", "strict")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.strict = False
+        self.raise_keys: frozenset[str] = frozenset()
+
+
+def build_plan(mapper: Mapper, options: Sequence[Any]) -> LoadPlan:
+    """Resolve ``options`` (LoadOptions or Nodes) for a query of ``mapper``, on top of
+    the relationships declared ``lazy="selectin"``/``"joined"``.
+
+    Raises InvalidRequestError when a path step is not a relationship of the previous
+    step's model."""
+    plan = LoadPlan()
+    for rel in mapper.eager_relationships:
+        plan.nodes[rel.key] = Node(rel, rel.lazy)
+    raise_keys: set[str] = set()
+    for opt in options:
+        if isinstance(opt, Node):
+            plan.nodes[opt.rel.key] = opt
+            continue
+        level = plan.nodes
+        current: Mapper = mapper
+        for i, (attr, strategy) in enumerate(opt.steps):
+            if attr == "*":
+                if i == 0 and strategy == "raise":
+                    plan.strict = True
+                    break
+                raise InvalidRequestError(f"'*' is only valid as raiseload('*'): {opt!r}")
+            rel = attr.property
+            if not issubclass(current.cls, rel.parent.cls):
+                raise InvalidRequestError(
+                    f"{opt!r}: {attr!r} is not a relationship of {current.name}"
+                )
+            if strategy == "raise" and i == 0:
+                raise_keys.add(rel.key)
+            node = level.get(rel.key)
+            if node is None or i == len(opt.steps) - 1:
+                keep = node.children if node is not None else {}
+                node = Node(rel, strategy)
+                node.children = keep
+                level[rel.key] = node
+            level = node.children
+            current = rel.target
+    plan.raise_keys = frozenset(raise_keys)
+    return plan
+
+
+# -- lazy loading ----------------------------------------------------------------------
+def lazy_load(obj: Any, rel: Relationship) -> Any:
+    """Load ``obj``'s unloaded relationship ``rel`` (and the same relationship of every
+    other object of its query result) and return its value.
+
+    New objects get an empty collection (or ``None``) without SQL. Raises LazyLoadError
+    in strict mode, DetachedInstanceError outside a session."""
+    d = obj.__dict__
+    st = d.get(STATE_KEY)
+    if st is None or (st.status != PERSISTENT and st.session is not None):
+        return _initial_value(obj, rel, st)
+    session = st.session
+    if session is None:
+        raise DetachedInstanceError(
+            f"{rel.name} is not loaded and the object belongs to no session; load it inside "
+            f"the session or eagerly: query(...).options(selectinload({rel.name}))"
+        )
+    # Answers that need no SQL are given even in strict mode: it forbids I/O only.
+    if rel.direction == MANY_TO_ONE:
+        values = tuple(d.get(k) for k in rel.local_keys)
+        if any(v is None for v in values):
+            d[rel.key] = None
+            return None
+        if rel.target_pk_lookup():
+            found = session._identity_map.get(
+                (rel.target, values[0] if len(values) == 1 else values)
+            )
+            if found is not None:
+                d[rel.key] = found
+                return found
+    group = st.group
+    reason = None
+    if rel.lazy == "raise":
+        reason = 'the relationship is declared lazy="raise"'
+    elif session.strict:
+        reason = "the session is strict"
+    elif group is not None and (group.strict or rel.key in group.raise_keys):
+        reason = "the query said raiseload"
+    if reason is not None:
+        raise LazyLoadError(
+            f"{rel.name} is not loaded and lazy loading is forbidden ({reason}); load it "
+            f"eagerly: query({rel.parent.name}).options(selectinload({rel.name})) or "
+            f"joinedload({rel.name})"
+        )
+    objs = [obj]
+    if group is not None:
+        cls = type(obj)
+        for o in group.objs:
+            od = o.__dict__
+            if o is not obj and rel.key not in od and type(o) is cls:
+                ost = od[STATE_KEY]
+                if ost.session is session and ost.status == PERSISTENT:
+                    objs.append(o)
+    session._load_relationship(rel, objs)
+    return d[rel.key]
+
+
+def _initial_value(obj: Any, rel: Relationship, st: Any) -> Any:
+    if rel.uselist:
+        value: Any = RelatedList(obj, rel)
+        obj.__dict__[rel.key] = value
+        return value
+    if rel.direction == MANY_TO_ONE and st is not None and st.session is not None:
+        d = obj.__dict__
+        values = tuple(d.get(k) for k in rel.local_keys)
+        if None not in values and rel.target_pk_lookup():
+            key = values[0] if len(values) == 1 else values
+            return st.session._identity_map.get((rel.target, key))
+    return None
+
+
+# -- select-in loading -----------------------------------------------------------------
+def _key_of(d: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    if len(keys) == 1:
+        return d.get(keys[0])
+    vals = tuple(d.get(k) for k in keys)
+    return None if None in vals else vals
+
+
+def _in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
+    if len(cols) == 1:
+        return cols[0].in_(keys)
+    return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
+
+
+def selectin_plan(
+    rel: Relationship, objs: list[Any], max_params: int
+) -> Generator[Select[Any], Any, list[Any]]:
+    """Load ``rel`` for ``objs``: yields SELECT statements and receives their loaded rows
+    (objects, or tuples for a many-to-many); sets each object's attribute. Returns the
+    related objects loaded (what nested options apply to)."""
+    target = rel.target
+    objs = [o for o in objs if rel.key not in o.__dict__]
+    if not objs:
+        return []
+    per = max(1, (max_params - 10) // max(1, len(rel.local_keys)))
+    by_key: dict[Any, list[Any]] = {}
+    for o in objs:
+        k = _key_of(o.__dict__, rel.local_keys)
+        if k is None:
+            o.__dict__[rel.key] = RelatedList(o, rel) if rel.uselist else None
+            continue
+        by_key.setdefault(k, []).append(o)
+    keys = list(by_key)
+    tcols = {k: target.fields[k].column.ref for k in target.column_keys}
+    loaded: list[Any] = []
+    if rel.direction == MANY_TO_ONE:
+        found: dict[Any, Any] = {}
+        rcols = [tcols[k] for k in rel.remote_keys]
+        for start in range(0, len(keys), per):
+            chunk = keys[start : start + per]
+            stmt: Select[Any] = Select((target.cls,)).where(_in_condition(rcols, chunk))
+            rows = yield stmt
+            for t in rows:
+                found[_key_of(t.__dict__, rel.remote_keys)] = t
+        for k, owners in by_key.items():
+            t = found.get(k)
+            for o in owners:
+                o.__dict__[rel.key] = t
+        return list(found.values())
+    collected: dict[Any, list[Any]] = {k: [] for k in keys}
+    order = rel.order_by_exprs()
+    if rel.direction == MANY_TO_MANY:
+        assert rel.secondary is not None
+        sec_refs = [c.ref for c in rel.sec_local]
+        right_cond = [c.ref == tcols[k] for k, c in zip(rel.remote_keys, rel.sec_remote)]
+        n = len(sec_refs)
+        for start in range(0, len(keys), per):
+            chunk = keys[start : start + per]
+            stmt = (
+                Select((*sec_refs, target.cls))
+                .select_from(target.cls)
+                .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
+                .where(_in_condition(sec_refs, chunk))
+                .order_by(*order)
+            )
+            rows = yield stmt
+            for row in rows:
+                k = row[0] if n == 1 else tuple(row[:n])
+                t = row[n]
+                collected[k].append(t)
+                loaded.append(t)
+    else:
+        rcols = [tcols[k] for k in rel.remote_keys]
+        back = rel.back
+        for start in range(0, len(keys), per):
+            chunk = keys[start : start + per]
+            stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
+            rows = yield stmt
+            for t in rows:
+                collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
+                loaded.append(t)
+        if back is not None:  # the children's reverse side is known now: no query later
+            for k, owners in by_key.items():
+                for t in collected[k]:
+                    td = t.__dict__
+                    if back.key not in td:
+                        td[back.key] = owners[0]
+    for k, owners in by_key.items():
+        items = collected[k]
+        for o in owners:
+            if rel.uselist:
+                o.__dict__[rel.key] = RelatedList(o, rel, items)
+            else:
+                o.__dict__[rel.key] = items[0] if items else None
+    return loaded
+
+
+# -- joined loading --------------------------------------------------------------------
+class JoinedStep:
+    """One joined relationship: which result column holds the parent and the child."""
+
+    __slots__ = ("child_index", "node", "parent_index")
+
+    def __init__(self, node: Node, parent_index: int, child_index: int) -> None:
+        self.node, self.parent_index, self.child_index = node, parent_index, child_index
+
+
+def joined_select(
+    stmt: Select[Any], mapper: Mapper, plan: LoadPlan
+) -> tuple[Select[Any], list[JoinedStep], bool]:
+    """Add LEFT OUTER JOINs and columns for the joined nodes of ``plan`` (recursively
+    while the strategy stays joined). Returns the statement, the steps, and whether a
+    collection was joined (the rows then repeat parents)."""
+    from .model import aliased
+
+    steps: list[JoinedStep] = []
+    collection = False
+    entities = list(stmt._entities)
+    columns = list(stmt._columns)
+    new = stmt
+
+    def walk(nodes: dict[str, Node], parent_entity: Any, parent_index: int) -> None:
+        nonlocal new, collection
+        for node in nodes.values():
+            if node.strategy != "joined":
+                continue
+            rel = node.rel
+            alias: Any = aliased(rel.target.cls, f"j{len(steps) + 1}_{rel.target.table.name}")
+            info = alias.__ormolu_entity__()
+            from .relationships import columns_of
+
+            pcols = columns_of(parent_entity)
+            tcols = columns_of(alias)
+            if rel.direction == MANY_TO_MANY:
+                assert rel.secondary is not None
+                from ..sql.selectable import Alias
+
+                sec = Alias(rel.secondary, f"j{len(steps) + 1}_{rel.secondary.name}")
+                left = [
+                    pcols[k] == sec.column(c.name) for k, c in zip(rel.local_keys, rel.sec_local)
+                ]
+                right = [
+                    sec.column(c.name) == tcols[k] for k, c in zip(rel.remote_keys, rel.sec_remote)
+                ]
+                new = new.outerjoin(sec, and_(*left) if len(left) > 1 else left[0])
+                new = new.outerjoin(alias, and_(*right) if len(right) > 1 else right[0])
+            else:
+                new = new.outerjoin(alias, rel.condition(pcols, tcols))
+            entities.append(info)
+            columns.extend(info.columns)
+            index = len(entities) - 1
+            steps.append(JoinedStep(node, parent_index, index))
+            collection = collection or rel.uselist
+            walk(node.children, alias, index)
+
+    walk(plan.nodes, mapper.cls, 0)
+    if steps:
+        new._entities, new._columns = tuple(entities), tuple(columns)
+        # collections come out in primary-key order, as select-in loading gives them
+        # (after whatever order the query asked for its own rows)
+        order: list[Any] = []
+        for step in steps:
+            info = entities[step.child_index]
+            if step.node.rel.uselist and step.node.rel.info.order_by is None:
+                cols = dict(zip(info.mapper.column_keys, info.columns))
+                order.extend(cols[k] for k in info.mapper.pk_keys)
+        if order:
+            new = new.order_by(*order)
+    return new, steps, collection
+
+
+def assemble_joined(rows: list[tuple[Any, ...]], steps: list[JoinedStep]) -> list[Any]:
+    """Build the parents of a joined query: set each joined relationship (collections
+    de-duplicated, in row order) on objects that did not have it loaded, and return the
+    distinct parents in order."""
+    parents: list[Any] = []
+    seen: set[int] = set()
+    fresh: dict[tuple[int, int], list[Any] | None] = {}  # (step, id(parent)) -> items
+    for row in rows:
+        p = row[0]
+        if id(p) not in seen:
+            seen.add(id(p))
+            parents.append(p)
+        for si, step in enumerate(steps):
+            owner = row[step.parent_index]
+            if owner is None:
+                continue
+            rel = step.node.rel
+            fk = (si, id(owner))
+            items = fresh.get(fk, MISSING)
+            if items is MISSING:
+                if rel.key in owner.__dict__:
+                    fresh[fk] = None  # already loaded: keep what the session has
+                    continue
+                items = []
+                fresh[fk] = items
+                owner.__dict__[rel.key] = RelatedList(owner, rel, ()) if rel.uselist else None
+            if items is None:
+                continue
+            child = row[step.child_index]
+            if child is None or any(c is child for c in items):
+                continue
+            items.append(child)
+            if rel.uselist:
+                list.append(owner.__dict__[rel.key], child)
+            else:
+                owner.__dict__[rel.key] = child
+    return parents
