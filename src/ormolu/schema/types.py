@@ -288,29 +288,6 @@ class Numeric(SQLType):
         return ("Numeric", self.precision, self.scale)
 
 
-class ComputedNumeric(Numeric):
-    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
-    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
-    point (SQLite), the digits after the 15th significant one are rounding noise (a double
-    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
-    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
-    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        exact = _decimal_from_db(None)
-
-        def process(value: Any) -> Any:
-            if isinstance(value, float) and math.isfinite(value):
-                return Decimal(format(value, ".15g"))
-            return exact(value)
-
-        return process
-
-    @property
-    def cache_key(self) -> tuple[Any, ...]:
-        return ("ComputedNumeric",)
-
-
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
@@ -435,6 +412,29 @@ class Interval(SQLType):
         if dialect.native_interval:
             return None
         return _none_safe(lambda v: v if isinstance(v, timedelta) else timedelta(microseconds=v))
+
+
+class ComputedNumeric(Numeric):
+    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
+    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
+    point (SQLite), the digits after the 15th significant one are rounding noise (a double
+    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
+    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
+    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        exact = _decimal_from_db(None)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, float) and math.isfinite(value):
+                return Decimal(format(value, ".15g"))
+            return exact(value)
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("ComputedNumeric",)
 
 
 class Uuid(SQLType):
