@@ -55,6 +55,10 @@ def test_exact_column_compares_exactly_on_every_backend(tags: Database) -> None:
         assert s.query(Tag.exact).where(Tag.exact == "ROCK").all() == []  # padding counts
         assert s.query(Tag.exact).where(Tag.exact.in_(["Rock", "jazz"])).all() == ["Rock"]
         assert s.query(Tag.exact).distinct().count() == 4
+        # ilike() ignores case everywhere, an exact column included (lower() LIKE lower()
+        # where the backend has no ILIKE)
+        found = s.query(Tag.exact).where(Tag.exact.ilike("rock")).order_by(Tag.id).all()
+        assert found == ["Rock", "rock"]
 
 
 def test_exact_unique_column_keeps_values_differing_in_case(db: Database) -> None:
@@ -75,3 +79,17 @@ def test_binary_function_compares_exactly_where_the_collation_does_not(tags: Dat
     with tags.session() as s:
         exact = s.query(Tag.name).where(func.binary(Tag.name) == "rock").all()
         assert exact == ["rock"]
+
+
+def test_ilike_folds_non_ascii_case_on_every_backend(tags: Database) -> None:
+    # SQLite's own lower() and LIKE fold ASCII letters only; ormolu's ilike() does not
+    # depend on that. (MySQL's default collation also ignores accents: 'a' LIKE 'ä'.)
+    with tags.session() as s:
+        s.add_all([Tag(name=v, exact=v) for v in ("Ärger", "Éclair", "ÇA VA")])
+        s.flush()
+        found = s.query(Tag.exact).where(Tag.exact.ilike("ärger")).all()
+        assert found == ["Ärger"]
+        found = s.query(Tag.exact).where(Tag.exact.ilike("éc%")).all()
+        assert found == ["Éclair"]
+        found = s.query(Tag.exact).where(Tag.exact.ilike("%ça%")).all()
+        assert found == ["ÇA VA"]

@@ -227,10 +227,26 @@ def test_like_not_like_and_explicit_escape() -> None:
 
 
 def test_ilike_is_lower_like_without_native_ilike() -> None:
-    assert not SQLiteDialect.supports_ilike
+    assert not Dialect.supports_ilike
     assert_sql(
         select(Book.id).where(Book.title.ilike("Ab%")),
         f'SELECT "book"."id" FROM "book" WHERE lower({T}) LIKE lower(?)',
+        ["Ab%"],
+        dialect=Dialect(),
+    )
+
+
+def test_ilike_on_sqlite_folds_unicode_case() -> None:
+    # SQLite's own lower() folds ASCII only: a Unicode-aware one is registered per connection.
+    assert not SQLiteDialect.supports_ilike
+    assert_sql(
+        select(Book.id).where(Book.title.ilike("Äb%")),
+        f'SELECT "book"."id" FROM "book" WHERE ormolu_lower({T}) LIKE ormolu_lower(?)',
+        ["Äb%"],
+    )
+    assert_sql(
+        select(Book.id).where(Book.title.like("Ab%")),
+        f'SELECT "book"."id" FROM "book" WHERE {T} LIKE ?',
         ["Ab%"],
     )
 

@@ -131,12 +131,16 @@ class PsycopgConnection:
 
     def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
         """A server-side cursor, so rows arrive ``size`` at a time (needs a transaction)."""
+        started = time.perf_counter()
         cur = self.raw.cursor(name=f"ormolu_stream_{next(_names)}")
         cur.itersize = size
         try:
             cur.execute(sql, params)
         except self._psycopg.Error as e:
             raise self._map(e, sql) from e
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(sql, params, started)
         return cur
 
     def in_transaction(self) -> bool:
@@ -146,7 +150,7 @@ class PsycopgConnection:
 
     def rollback(self) -> None:
         """Roll back the open transaction."""
-        self.raw.execute("ROLLBACK")
+        self.execute("ROLLBACK")
 
     def is_broken(self) -> bool:
         """Whether the connection is closed or lost."""

@@ -82,6 +82,10 @@ _STR_OPTIONS = frozenset(
      "ssl_cert", "ssl_key", "ssl_key_password"}
 )  # fmt: skip
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_MANAGED = frozenset(
+    {"autocommit", "client_flag", "cursorclass", "conv", "defer_connect", "host", "port",
+     "user", "password", "passwd", "database", "db", "sql_mode"}
+)  # fmt: skip
 
 
 def connect_options(url: URL) -> dict[str, Any]:
@@ -105,6 +109,11 @@ def connect_options(url: URL) -> dict[str, Any]:
                 converted[name] = text.lower() in _TRUE
             elif name in _STR_OPTIONS:
                 converted[name] = text
+            elif name in _MANAGED:
+                raise ConfigurationError(
+                    f"the MySQL connect() argument {name!r} is set by ormolu (or by the "
+                    f"URL's user, password, host, port and database), not by a URL option"
+                )
             else:
                 known = sorted(_FLOAT_OPTIONS | _INT_OPTIONS | _BOOL_OPTIONS | _STR_OPTIONS)
                 raise ConfigurationError(
@@ -229,12 +238,16 @@ class PyMySQLConnection:
         open; if one is run (a lazy load inside the loop), the rest of the result is
         read into memory first, so no row is lost."""
         self._drain_stream()
+        started = time.perf_counter()
         cur = self.raw.cursor(self._pymysql.cursors.SSCursor)
         query, args = self._args(sql, params)
         try:
             cur.execute(query, args)
         except self._pymysql.Error as e:
             raise self._map(e, sql) from e
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(sql, params, started)
         self._stream = _BufferedStream(cur)
         return self._stream
 

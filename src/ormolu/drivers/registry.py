@@ -87,6 +87,7 @@ class SQLiteBackend(Backend):
 
         path = url.database or ":memory:"
         conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=timeout)
+        dialect.register_functions(conn.raw)
         for sql in dialect.connect_statements():
             conn.execute(sql)
         if url.options.get("foreign_keys", "on").lower() in ("off", "0"):

@@ -289,29 +289,6 @@ class Numeric(SQLType):
         return ("Numeric", self.precision, self.scale)
 
 
-class ComputedNumeric(Numeric):
-    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
-    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
-    point (SQLite), the digits after the 15th significant one are rounding noise (a double
-    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
-    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
-    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        exact = _decimal_from_db(None)
-
-        def process(value: Any) -> Any:
-            if isinstance(value, float) and math.isfinite(value):
-                return Decimal(format(value, ".15g"))
-            return exact(value)
-
-        return process
-
-    @property
-    def cache_key(self) -> tuple[Any, ...]:
-        return ("ComputedNumeric",)
-
-
 def _datetime_text(value: Any) -> Any:
     # None and values of other types pass through (one function: it runs for every value)
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
@@ -446,6 +423,29 @@ class Interval(SQLType):
         if dialect.native_interval:
             return None
         return _none_safe(lambda v: v if isinstance(v, timedelta) else timedelta(microseconds=v))
+
+
+class ComputedNumeric(Numeric):
+    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
+    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
+    point (SQLite), the digits after the 15th significant one are rounding noise (a double
+    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
+    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
+    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        exact = _decimal_from_db(None)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, float) and math.isfinite(value):
+                return Decimal(format(value, ".15g"))
+            return exact(value)
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("ComputedNumeric",)
 
 
 class Uuid(SQLType):

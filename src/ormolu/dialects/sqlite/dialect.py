@@ -19,6 +19,10 @@ from ..base import Dialect
 _VERSION = sqlite3.sqlite_version_info
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 class SQLiteCompiler(SQLCompiler):
     """SQLite needs LIMIT before OFFSET (``LIMIT -1`` means no limit)."""
 
@@ -29,6 +33,20 @@ class SQLiteCompiler(SQLCompiler):
 
     def for_update_clause(self, nowait: bool, skip_locked: bool) -> str:
         return ""
+
+    def visit_like(self, node: Any, **kw: Any) -> str:
+        if not node.op.endswith("ILIKE") or self.dialect.supports_ilike:
+            return super().visit_like(node, **kw)
+        # SQLite's lower() and LIKE fold ASCII letters only, so 'Ä' would not match 'ä':
+        # both sides go through a Unicode-aware lower() registered on each connection.
+        fold = SQLiteDialect.unicode_lower_function
+        p = node.precedence
+        left, pattern = self.operand(node.expr, p), self.operand(node.pattern, p, right=True)
+        op = node.op.replace("ILIKE", "LIKE")
+        sql = f"{fold}({left}) {op} {fold}({pattern})"
+        if node.escape is not None:
+            sql += " ESCAPE " + self.dialect.render_literal(node.escape)
+        return sql
 
     _STRFTIME = {
         "year": "%Y",
@@ -78,6 +96,13 @@ class SQLiteDialect(Dialect):
     def autoincrement_sql(self, type_sql: str) -> str:
         # INTEGER PRIMARY KEY makes the column the rowid alias (https://sqlite.org/lang_createtable.html#rowid).
         return "INTEGER PRIMARY KEY"
+
+    # The name of the Unicode-aware lower() that ilike() uses (see register_functions).
+    unicode_lower_function = "ormolu_lower"
+
+    def register_functions(self, raw: sqlite3.Connection) -> None:
+        """Register the SQL functions this dialect's SQL uses on a new connection."""
+        raw.create_function(self.unicode_lower_function, 1, _unicode_lower, deterministic=True)
 
     def connect_statements(self) -> list[str]:
         # Foreign keys are off by default in SQLite; ormolu enforces them
