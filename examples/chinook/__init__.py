@@ -1,9 +1,10 @@
 """The Chinook demo: ormolu on a real sample database (a digital music store).
 
-* :mod:`.models` maps the 11 Chinook tables;
-* :mod:`.questions` answers questions about the store, one typed query each;
-* :mod:`.write` writes an invoice with its lines in one transaction, and shows a refused
-  write (an unknown track) leaving nothing behind.
+* :mod:`.models` maps the 11 Chinook tables and the relationships between them;
+* :mod:`.questions` answers questions about the store with typed rows, one query each or
+  by walking relationships with eager loading (a fixed number of statements each);
+* :mod:`.write` writes an invoice with its lines in one transaction, through the
+  relationships, and shows a refused write (an unknown track) leaving nothing behind.
 
 Run it with ``python -m examples.chinook`` (needs the ``demo`` extra for ``rich``). The
 bundled database ``data/Chinook_Sqlite.sqlite`` is never modified: the demo works on a copy

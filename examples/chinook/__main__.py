@@ -6,6 +6,9 @@ copy is opened, so the original stays untouched and every run starts from the sa
 ``--url postgresql://...`` or ``--url mysql://...`` loads the Chinook data into that
 (empty) database through ormolu first, then asks the same questions; ``--url sqlite:///...``
 opens an SQLite file that already holds the data.
+
+Each question runs in a session of its own inside ``db.capture()``; the caption under its
+table says how many SQL statements it needed (transaction control not counted).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ormolu import Database
 
 from . import BUNDLED_DB, WORK_DB
 from .load import load_chinook
-from .questions import QUESTIONS
+from .questions import QUESTIONS, answer
 from .write import write_invoice, write_invoice_unknown_track
 
 
@@ -54,8 +57,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table(headers: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> Table:
-    table = Table()
+def _statements(n: int) -> str:
+    """``"1 SQL statement"``, ``"3 SQL statements"``."""
+    return f"{n} SQL statement{'' if n == 1 else 's'}"
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[tuple[Any, ...]], caption: str | None = None
+) -> Table:
+    table = Table(caption=caption, caption_style="dim", caption_justify="left")
     first = rows[0] if rows else ()
     for i, header in enumerate(headers):
         numeric = i < len(first) and isinstance(first[i], int | float | Decimal)
@@ -86,11 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{db.url}[/dim]",
                 highlight=False,
             )
-        with db.session() as s:
-            for question in QUESTIONS:
-                console.print(f"[bold]{question.title}[/bold]", highlight=False)
-                console.print(_table(question.headers, question.run(s)))
-                console.print()
+        for question in QUESTIONS:
+            rows, statements = answer(db, question)
+            console.print(f"[bold]{question.title}[/bold]", highlight=False)
+            console.print(_table(question.headers, rows, caption=_statements(statements)))
+            console.print()
 
         console.rule("A transactional write")
         written = write_invoice(db)

@@ -7,6 +7,14 @@ with ``max_digits=10, decimal_places=2``, ``DATETIME`` is ``datetime``, and null
 columns are ``X | None``. Every foreign key of the schema is declared, including the
 self-reference ``Employee.reports_to`` and the composite primary key of ``PlaylistTrack``.
 
+Relationships sit beside the foreign key columns, which keep their names
+(``Album.artist_id`` and ``Album.artist``): artist ↔ albums ↔ tracks, a track's genre and
+media type, customer ↔ invoices ↔ lines → track, the org chart (``Employee.manager`` ↔
+``Employee.reports``, self-referential through ``ReportsTo``), a support rep's customers,
+and playlists ↔ tracks (many-to-many through the ``PlaylistTrack`` model). A foreign key
+column a relationship can set has ``default=None``, so ``InvoiceLine(track=track, ...)``
+needs no ``track_id``.
+
 Schema and data: https://github.com/lerocha/chinook-database (MIT licence, see
 ``data/LICENSE.md``).
 """
@@ -16,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from ormolu import Mapped, Model, field
+from ormolu import Mapped, Model, field, many_to_many, relationship
 
 
 class Artist(Model, table="Artist"):
@@ -24,6 +32,7 @@ class Artist(Model, table="Artist"):
 
     id: Mapped[int] = field(primary_key=True, column="ArtistId", default=None)
     name: Mapped[str | None] = field(max_length=120, column="Name", default=None)
+    albums: Mapped[list[Album]] = relationship(back_populates="artist")
 
 
 class Album(Model, table="Album"):
@@ -31,7 +40,11 @@ class Album(Model, table="Album"):
 
     id: Mapped[int] = field(primary_key=True, column="AlbumId", default=None)
     title: Mapped[str] = field(max_length=160, column="Title")
-    artist_id: Mapped[int] = field(column="ArtistId", foreign_key="Artist.id", index=True)
+    artist_id: Mapped[int] = field(
+        column="ArtistId", foreign_key="Artist.id", index=True, default=None
+    )
+    artist: Mapped[Artist] = relationship(back_populates="albums")
+    tracks: Mapped[list[Track]] = relationship(back_populates="album")
 
 
 class Genre(Model, table="Genre"):
@@ -56,7 +69,9 @@ class Track(Model, table="Track"):
     album_id: Mapped[int | None] = field(
         column="AlbumId", foreign_key="Album.id", index=True, default=None
     )
-    media_type_id: Mapped[int] = field(column="MediaTypeId", foreign_key="MediaType.id", index=True)
+    media_type_id: Mapped[int] = field(
+        column="MediaTypeId", foreign_key="MediaType.id", index=True, default=None
+    )
     genre_id: Mapped[int | None] = field(
         column="GenreId", foreign_key="Genre.id", index=True, default=None
     )
@@ -64,6 +79,12 @@ class Track(Model, table="Track"):
     milliseconds: Mapped[int] = field(column="Milliseconds")
     bytes: Mapped[int | None] = field(column="Bytes", default=None)
     unit_price: Mapped[Decimal] = field(max_digits=10, decimal_places=2, column="UnitPrice")
+    album: Mapped[Album | None] = relationship(back_populates="tracks")
+    genre: Mapped[Genre | None] = relationship()
+    media_type: Mapped[MediaType] = relationship()
+    playlists: Mapped[list[Playlist]] = many_to_many(
+        through="PlaylistTrack", back_populates="tracks"
+    )
 
 
 class Playlist(Model, table="Playlist"):
@@ -71,6 +92,7 @@ class Playlist(Model, table="Playlist"):
 
     id: Mapped[int] = field(primary_key=True, column="PlaylistId", default=None)
     name: Mapped[str | None] = field(max_length=120, column="Name", default=None)
+    tracks: Mapped[list[Track]] = many_to_many(through="PlaylistTrack", back_populates="playlists")
 
 
 class PlaylistTrack(Model, table="PlaylistTrack"):
@@ -104,6 +126,13 @@ class Employee(Model, table="Employee"):
     phone: Mapped[str | None] = field(max_length=24, column="Phone", default=None)
     fax: Mapped[str | None] = field(max_length=24, column="Fax", default=None)
     email: Mapped[str | None] = field(max_length=60, column="Email", default=None)
+    manager: Mapped[Employee | None] = relationship(
+        back_populates="reports", foreign_key="reports_to"
+    )
+    reports: Mapped[list[Employee]] = relationship(
+        back_populates="manager", foreign_key="reports_to"
+    )
+    customers: Mapped[list[Customer]] = relationship(back_populates="support_rep")
 
 
 class Customer(Model, table="Customer"):
@@ -124,13 +153,17 @@ class Customer(Model, table="Customer"):
     support_rep_id: Mapped[int | None] = field(
         column="SupportRepId", foreign_key="Employee.id", index=True, default=None
     )
+    support_rep: Mapped[Employee | None] = relationship(back_populates="customers")
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="customer")
 
 
 class Invoice(Model, table="Invoice"):
     """A customer's purchase; ``total`` is the sum of its lines."""
 
     id: Mapped[int] = field(primary_key=True, column="InvoiceId", default=None)
-    customer_id: Mapped[int] = field(column="CustomerId", foreign_key="Customer.id", index=True)
+    customer_id: Mapped[int] = field(
+        column="CustomerId", foreign_key="Customer.id", index=True, default=None
+    )
     invoice_date: Mapped[datetime] = field(column="InvoiceDate")
     billing_address: Mapped[str | None] = field(
         max_length=70, column="BillingAddress", default=None
@@ -144,16 +177,24 @@ class Invoice(Model, table="Invoice"):
         max_length=10, column="BillingPostalCode", default=None
     )
     total: Mapped[Decimal] = field(max_digits=10, decimal_places=2, column="Total")
+    customer: Mapped[Customer] = relationship(back_populates="invoices")
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice")
 
 
 class InvoiceLine(Model, table="InvoiceLine"):
     """One track bought on an invoice, at a unit price and quantity."""
 
     id: Mapped[int] = field(primary_key=True, column="InvoiceLineId", default=None)
-    invoice_id: Mapped[int] = field(column="InvoiceId", foreign_key="Invoice.id", index=True)
-    track_id: Mapped[int] = field(column="TrackId", foreign_key="Track.id", index=True)
+    invoice_id: Mapped[int] = field(
+        column="InvoiceId", foreign_key="Invoice.id", index=True, default=None
+    )
+    track_id: Mapped[int] = field(
+        column="TrackId", foreign_key="Track.id", index=True, default=None
+    )
     unit_price: Mapped[Decimal] = field(max_digits=10, decimal_places=2, column="UnitPrice")
     quantity: Mapped[int] = field(column="Quantity")
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    track: Mapped[Track] = relationship()
 
 
 ALL_MODELS: list[type[Model]] = [

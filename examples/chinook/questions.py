@@ -1,9 +1,16 @@
-"""Questions about the Chinook store, each answered with one ormolu query.
+"""Questions about the Chinook store, answered with ormolu.
 
 Every question is a function ``q_xxx(session) -> list[tuple[...]]`` with a typed result,
 so a type checker knows what each row holds. :data:`QUESTIONS` lists them with a title and
-column headers; the demo (``python -m examples.chinook``) prints each as a table, and
-``tests/integration/test_chinook.py`` checks each against hand-written SQL.
+column headers; the demo (``python -m examples.chinook``) prints each as a table with the
+number of SQL statements it needed, and ``tests/integration/test_chinook.py`` checks each
+against hand-written SQL.
+
+The first questions are one query each (joins, aggregates, subqueries, a UNION). The last
+ones walk relationships (artist → albums → tracks, invoice → lines → track → album → artist,
+the org chart through ``Employee.reports``, playlist ↔ tracks, a rep's customers and their
+invoices): they load model objects with ``selectinload``/``joinedload`` and compute the
+answer in Python, in a fixed number of statements whatever the number of rows.
 
 Money (``Invoice.total``, ``InvoiceLine.unit_price``) is ``Decimal`` in the models, and the
 aggregates of money columns keep that type: ``func.sum(Invoice.total)`` reads back as a
@@ -12,11 +19,23 @@ aggregates of money columns keep that type: ``func.sum(Invoice.total)`` reads ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from ormolu import Session, aliased, case, exists, extract, func, literal, select
+from ormolu import (
+    Database,
+    Session,
+    aliased,
+    case,
+    exists,
+    extract,
+    func,
+    joinedload,
+    literal,
+    select,
+    selectinload,
+)
 
 from .models import (
     Album,
@@ -302,12 +321,188 @@ def q_top_customers(s: Session) -> list[tuple[str, str | None, int, Decimal]]:
     )
 
 
+# -- questions answered through relationships ---------------------------------------------
+# These load model objects with eager loading options and compute the answer in Python
+# from the loaded graph. Each costs a fixed number of statements, whatever the number of
+# rows (no N+1): the demo prints it, the tests assert it.
+
+
+def _full_name(person: Employee | Customer) -> str:
+    return f"{person.first_name} {person.last_name}"
+
+
+def _minutes(milliseconds: int) -> float:
+    """Milliseconds as minutes rounded to one decimal place."""
+    return round(milliseconds / 60000, 1)
+
+
+def q_discography(s: Session, artist: str = "Led Zeppelin") -> list[tuple[str, int, float]]:
+    """An artist's discography: ``(album, tracks, minutes)`` per album, in album id order.
+
+    Artist → albums → tracks in three SELECTs (the artist, then one ``IN`` query per
+    level with ``selectinload(Artist.albums, Album.tracks)``); track counts and minutes
+    are computed in Python from the loaded objects.
+    """
+    found = (
+        s.query(Artist)
+        .where(Artist.name == artist)
+        .options(selectinload(Artist.albums, Album.tracks))
+        .one()
+    )
+    return [
+        (album.title, len(album.tracks), _minutes(sum(t.milliseconds for t in album.tracks)))
+        for album in found.albums
+    ]
+
+
+def q_invoice_lines(s: Session) -> list[tuple[str, str | None, str | None, Decimal, int]]:
+    """The lines of the largest invoice: ``(track, album, artist, unit price, quantity)``.
+
+    Invoice → lines → track → album → artist in two SELECTs: the invoice, then its lines
+    by select-in loading with each line's track, album and artist joined into that same
+    query (``selectinload(Invoice.lines).joinedload(InvoiceLine.track, Track.album,
+    Album.artist)``).
+    """
+    invoice = (
+        s.query(Invoice)
+        .options(
+            selectinload(Invoice.lines).joinedload(InvoiceLine.track, Track.album, Album.artist)
+        )
+        .order_by(Invoice.total.desc(), Invoice.id)
+        .first()
+    )
+    assert invoice is not None, "Chinook has invoices"
+    rows: list[tuple[str, str | None, str | None, Decimal, int]] = []
+    for line in invoice.lines:
+        album = line.track.album
+        rows.append(
+            (
+                line.track.name,
+                album.title if album is not None else None,
+                album.artist.name if album is not None else None,
+                line.unit_price,
+                line.quantity,
+            )
+        )
+    return rows
+
+
+def q_org_chart(s: Session) -> list[tuple[str, str | None, int]]:
+    """The org chart: ``(employee, title, direct reports)``, each manager followed by
+    their reports (depth first, by id), names indented by level.
+
+    Two SELECTs: every employee, then ``selectinload(Employee.reports)`` for all of them;
+    walking the tree from the top (no ``reports_to``) reads only loaded collections, so
+    it works in a strict session too. (The top is found by its foreign key column, not
+    ``employee.manager is None``: a strict session refuses to read an unloaded
+    many-to-one even when its key is NULL and no SQL would be needed.)
+    """
+    staff = s.query(Employee).options(selectinload(Employee.reports)).order_by(Employee.id).all()
+    rows: list[tuple[str, str | None, int]] = []
+
+    def walk(employee: Employee, level: int) -> None:
+        prefix = "  " * (level - 1) + "└ " if level else ""
+        rows.append((prefix + _full_name(employee), employee.title, len(employee.reports)))
+        for report in employee.reports:
+            walk(report, level + 1)
+
+    for top in (e for e in staff if e.reports_to is None):
+        walk(top, 0)
+    return rows
+
+
+def q_playlist_tracks(
+    s: Session, playlist: str = "Grunge"
+) -> list[tuple[str, str | None, str | None]]:
+    """The tracks of a playlist: ``(track, album, artist)`` in track id order.
+
+    Playlist ↔ tracks is a many-to-many through the ``PlaylistTrack`` model. One SELECT:
+    ``joinedload(Playlist.tracks, Track.album, Album.artist)`` outer-joins the association
+    table, the tracks, their albums and the albums' artists into the playlist's query,
+    and ormolu de-duplicates the repeated playlist.
+
+    A joined collection comes in primary-key order, like a select-in one. (Joined rather
+    than select-in loading works around a limit of this version of ormolu: a path that
+    continues past a select-in loaded many-to-many, ``selectinload(Playlist.tracks,
+    Track.album)``, is refused with "loader options need a query of one model".)
+    """
+    [found] = (
+        s.query(Playlist)
+        .where(Playlist.name == playlist)
+        .options(joinedload(Playlist.tracks, Track.album, Album.artist))
+        .all()
+    )
+    return [
+        (
+            track.name,
+            track.album.title if track.album is not None else None,
+            track.album.artist.name if track.album is not None else None,
+        )
+        for track in found.tracks
+    ]
+
+
+def q_rep_customers(s: Session) -> list[tuple[str, int, int, str, Decimal]]:
+    """Each support rep's customers: ``(rep, customers, countries, best customer, spent)``.
+
+    Only employees with customers (``Employee.customers.any()``, an ``EXISTS``); rep →
+    customers → invoices in three SELECTs. The best customer spent the most (the lowest
+    id wins a tie); sums of ``Invoice.total`` are ``Decimal``.
+    """
+    reps = (
+        s.query(Employee)
+        .where(Employee.customers.any())
+        .options(selectinload(Employee.customers, Customer.invoices))
+        .order_by(Employee.id)
+        .all()
+    )
+    rows: list[tuple[str, int, int, str, Decimal]] = []
+    for rep in reps:
+        spent = {c.id: sum((i.total for i in c.invoices), Decimal("0.00")) for c in rep.customers}
+        best = min(rep.customers, key=lambda c: (-spent[c.id], c.id))
+        countries = {c.country for c in rep.customers}
+        rows.append(
+            (_full_name(rep), len(rep.customers), len(countries), _full_name(best), spent[best.id])
+        )
+    return rows
+
+
 class Question(NamedTuple):
     """One entry of :data:`QUESTIONS`: a title, the column headers, the query function."""
 
     title: str
     headers: tuple[str, ...]
     run: Callable[[Session], Sequence[tuple[Any, ...]]]
+
+
+#: How the statements that only delimit a transaction begin; :func:`count_statements`
+#: leaves them out (``SET TRANSACTION`` and ``START TRANSACTION`` are MySQL's BEGIN).
+TRANSACTION_CONTROL = (
+    "BEGIN",
+    "START TRANSACTION",
+    "SET TRANSACTION",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+)
+
+
+def count_statements(sent: Iterable[tuple[str, Any]]) -> int:
+    """The number of statements in ``sent`` (what ``db.capture()`` collected) that do
+    work: SELECT, INSERT, UPDATE, DELETE... but not transaction control."""
+    return sum(1 for sql, _ in sent if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL))
+
+
+def answer(db: Database, question: Question) -> tuple[list[tuple[Any, ...]], int]:
+    """Answer ``question`` in a session of its own: ``(rows, SQL statements needed)``.
+
+    A fresh session means an empty identity map, so the count is the question's own
+    cost, not helped by what an earlier question happened to load.
+    """
+    with db.session() as s, db.capture() as sent:
+        rows = list(question.run(s))
+    return rows, count_statements(sent)
 
 
 QUESTIONS: list[Question] = [
@@ -373,6 +568,31 @@ QUESTIONS: list[Question] = [
         "Top 10 customers by spending",
         ("Customer", "Country", "Invoices", "Spent"),
         q_top_customers,
+    ),
+    Question(
+        "Discography of Led Zeppelin (artist → albums → tracks)",
+        ("Album", "Tracks", "Minutes"),
+        q_discography,
+    ),
+    Question(
+        "The largest invoice, line by line (invoice → lines → track → album → artist)",
+        ("Track", "Album", "Artist", "Unit price", "Quantity"),
+        q_invoice_lines,
+    ),
+    Question(
+        "Org chart (employee → reports)",
+        ("Employee", "Title", "Reports"),
+        q_org_chart,
+    ),
+    Question(
+        "The Grunge playlist (playlist ↔ tracks → album → artist)",
+        ("Track", "Album", "Artist"),
+        q_playlist_tracks,
+    ),
+    Question(
+        "Support reps and their customers (employee → customers → invoices)",
+        ("Support rep", "Customers", "Countries", "Best customer", "Spent"),
+        q_rep_customers,
     ),
 ]
 """Every question, in the order the demo prints them."""

@@ -1,8 +1,10 @@
 """A transactional write: a new invoice with its lines, all or nothing.
 
 :func:`create_invoice` adds an :class:`~examples.chinook.models.Invoice` and its
-:class:`~examples.chinook.models.InvoiceLine` rows in the caller's session, computing the
-invoice total from the lines as a ``Decimal``. :func:`write_invoice` runs it in one
+:class:`~examples.chinook.models.InvoiceLine` rows in the caller's session through the
+relationships (``Invoice(customer=customer, lines=[InvoiceLine(...), ...])``: one flush
+inserts the invoice, then its lines with its new id), computing the invoice total from the
+lines as a ``Decimal``. :func:`write_invoice` runs it in one
 transaction and commits; :func:`write_invoice_unknown_track` shows the failure path: a line
 referencing a track that does not exist violates the ``TrackId`` foreign key, ormolu
 raises its typed :class:`~ormolu.ForeignKeyViolation`, the transaction is rolled back and
@@ -16,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from ormolu import Database, ForeignKeyViolation, Session, func
+from ormolu import Database, ForeignKeyViolation, Session, func, selectinload
 
-from .models import Customer, Invoice, InvoiceLine, Track
+from .models import Album, Customer, Invoice, InvoiceLine
 
 #: A track id that does not exist in Chinook (its ids run from 1 to 3503).
 UNKNOWN_TRACK_ID = 999_999
@@ -94,7 +96,7 @@ def create_invoice(
         raise ValueError("an invoice needs at least one line")
     customer = s.get_one(Customer, customer_id)
     invoice = Invoice(
-        customer_id=customer.id,
+        customer=customer,
         invoice_date=invoice_date or datetime.combine(date.today(), time()),
         billing_address=customer.address,
         billing_city=customer.city,
@@ -102,19 +104,15 @@ def create_invoice(
         billing_country=customer.country,
         billing_postal_code=customer.postal_code,
         total=invoice_total(lines),
+        # A line names its track by id: a track that does not exist is refused by the
+        # database's foreign key (ForeignKeyViolation), not looked up beforehand.
+        lines=[
+            InvoiceLine(track_id=line.track_id, unit_price=line.unit_price, quantity=line.quantity)
+            for line in lines
+        ],
     )
-    s.add(invoice)
-    s.flush()  # the INSERT assigns invoice.id, which the lines reference
-    s.add_all(
-        InvoiceLine(
-            invoice_id=invoice.id,
-            track_id=line.track_id,
-            unit_price=line.unit_price,
-            quantity=line.quantity,
-        )
-        for line in lines
-    )
-    s.flush()
+    s.add(invoice)  # the lines come along (cascade)
+    s.flush()  # the invoice first, then its lines with the new invoice id
     return invoice
 
 
@@ -130,23 +128,17 @@ def write_invoice(
 ) -> InvoiceWritten:
     """Invoice the first tracks of an album to a customer, in one committed transaction.
 
-    One track per entry of ``quantities`` is taken from album ``album_id`` (in track id
-    order) at its current price. Returns the new invoice's id, its lines and total and
-    the invoice counts before and after.
+    One track per entry of ``quantities`` is taken from album ``album_id`` (its
+    ``tracks`` relationship, in track id order) at its current price. Returns the new
+    invoice's id, its lines and total and the invoice counts before and after.
     """
     with db.session() as s:
         before, _ = count_invoices(s)
     with db.session() as s, s.begin():
-        tracks = (
-            s.query(Track.id, Track.unit_price)
-            .where(Track.album_id == album_id)
-            .order_by(Track.id)
-            .limit(len(quantities))
-            .all()
-        )
+        album = s.query(Album).where(Album.id == album_id).options(selectinload(Album.tracks)).one()
         lines = tuple(
-            LineItem(track_id, price, qty)
-            for (track_id, price), qty in zip(tracks, quantities, strict=True)
+            LineItem(track.id, track.unit_price, qty)
+            for track, qty in zip(album.tracks[: len(quantities)], quantities, strict=True)
         )
         invoice = create_invoice(s, customer_id, lines)
         invoice_id, total = invoice.id, invoice.total

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ConfigurationError, InvalidRequestError
+from .drivers.registry import DEFAULT_URL, backend_for
+from .exceptions import InvalidRequestError
 from .pool import Pool
 from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
 from .schema.table import sort_tables
@@ -51,95 +52,43 @@ class Database:
         pre_ping: bool | None = None,
         timeout: float = 5.0,
     ) -> None:
-        self.url: URL = parse_url(url or "sqlite://")
-        self.timeout = timeout
+        self.url: URL = parse_url(url or DEFAULT_URL)
+        # The backend (dialect + driver) comes from the URL scheme; its driver is imported
+        # now, so a missing one fails here, naming the extra to install.
+        self._backend = backend_for(self.url)
+        self.dialect: Dialect = self._backend.dialect()
+        self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         self._lock = threading.Lock()
-        self._shared: Any = None  # the one connection of an in-memory database
+        self._shared: Any = None  # the one connection of a single-connection database
         self._shared_owner: Any = None
-        self._memory = False
-        scheme = self.url.scheme.split("+")[0]
-        if scheme == "sqlite":
-            from .dialects.sqlite import SQLiteDialect
-
-            self.dialect: Dialect = SQLiteDialect()
-            database = self.url.database or ":memory:"
-            self._memory = database == ":memory:" or "mode=memory" in database
-            self._sqlite_path = database
-            if "timeout" in self.url.options:
-                self.timeout = float(self.url.options["timeout"])
-            connect = self._connect_sqlite
-            ping = False
-        elif scheme in ("postgresql", "postgres"):
-            from .dialects.postgresql import PostgreSQLDialect
-            from .drivers.psycopg import _import as import_psycopg
-
-            import_psycopg()  # fail now, naming the extra, if the driver is missing
-            self.dialect = PostgreSQLDialect()
-            connect = self._connect_postgresql
-            ping = True
-        elif scheme in ("mysql", "mariadb"):
-            from .dialects.mysql import MySQLDialect
-            from .drivers.pymysql import _import as import_pymysql
-
-            import_pymysql()
-            self.dialect = MySQLDialect()
-            connect = self._connect_mysql
-            ping = True
-        else:
-            raise ConfigurationError(
-                f"unsupported database scheme {self.url.scheme!r} "
-                f"(supported: sqlite, postgresql, mysql)"
-            )
+        self._memory = self._backend.single_connection(self.url)
         self.pool = Pool(
-            connect,
+            self._connect,
             size=pool_size,
             max_overflow=max_overflow,
             timeout=pool_timeout,
             recycle=pool_recycle,
-            pre_ping=ping if pre_ping is None else pre_ping,
+            pre_ping=self._backend.pre_ping if pre_ping is None else pre_ping,
         )
 
     def __repr__(self) -> str:
         return f"Database({str(self.url)!r})"
 
     # -- connections ---------------------------------------------------------------------
-    def _connect_sqlite(self) -> Any:
-        from .drivers.sqlite import SQLiteConnection
-
-        path = self._sqlite_path
-        conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=self.timeout)
-        for sql in self.dialect.connect_statements():
-            conn.execute(sql)
-        if self.url.options.get("foreign_keys", "on").lower() in ("off", "0", "false"):
-            # ?foreign_keys=off: a legacy database whose rows break its own foreign keys
-            conn.execute("PRAGMA foreign_keys = OFF")
-        return conn
-
-    def _connect_postgresql(self) -> Any:
-        from .drivers.psycopg import PsycopgConnection
-
-        return PsycopgConnection(self.url, connect_timeout=self.timeout)
-
-    def _connect_mysql(self) -> Any:
-        from .dialects.mysql import MySQLDialect
-        from .drivers.pymysql import PyMySQLConnection
-
-        conn = PyMySQLConnection(self.url, connect_timeout=self.timeout)
-        assert isinstance(self.dialect, MySQLDialect)
-        self.dialect.configure_for_server(conn.server_version)
-        return conn
+    def _connect(self) -> Any:
+        return self._backend.connect(self.url, self.dialect, self.timeout)
 
     def _acquire(self, owner: Any) -> Any:
         if self._memory:
             with self._lock:
                 if self._shared_owner is not None and self._shared_owner is not owner:
                     raise InvalidRequestError(
-                        "an in-memory SQLite database has one connection, held by another "
+                        "an in-memory database has one connection, held by another "
                         "session; commit or close that session first (or use a file database)"
                     )
                 if self._shared is None:
-                    self._shared = self._connect_sqlite()
+                    self._shared = self._connect()
                 self._shared_owner = owner
                 return self._shared
         return self.pool.acquire()

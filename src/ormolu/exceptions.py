@@ -82,13 +82,15 @@ class ValidationError(OrmoluError, ValueError):
 class DatabaseError(OrmoluError):
     """The database refused a statement; the driver's error is chained as ``__cause__``.
 
-    Attributes: ``sql`` (the statement text, never containing values) and ``code`` (the
-    driver's error code or SQLSTATE when known).
+    Attributes: ``sql`` (the statement text, never containing values), ``code`` (the
+    driver's error code or SQLSTATE when known) and ``model`` (the name of the model whose
+    row a failed flush was writing, which the message then also names; else ``None``).
     """
 
     def __init__(self, message: str, *, sql: str | None = None, code: Any = None) -> None:
         self.sql = sql
         self.code = code
+        self.model: str | None = None
         super().__init__(message)
 
 

@@ -22,7 +22,8 @@ class URL:
     host: str | None = None
     port: int | None = None
     database: str | None = None
-    options: dict[str, str] = field(default_factory=dict)
+    # Not in repr: an option may hold a secret (``?ssl_key_password=...``).
+    options: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __str__(self) -> str:
         auth = ""

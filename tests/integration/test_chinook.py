@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -33,6 +34,7 @@ from examples.chinook import BUNDLED_DB  # noqa: E402
 from examples.chinook import questions as q  # noqa: E402
 from examples.chinook.models import (  # noqa: E402
     ALL_MODELS,
+    Artist,
     Employee,
     Invoice,
     InvoiceLine,
@@ -127,6 +129,17 @@ def media_share(raw: sqlite3.Connection) -> list[tuple[Any, ...]]:
         (kind, n, raw.execute("SELECT round(? * 100.0 / ?, 1)", (n, total)).fetchone()[0])
         for kind, n in rows
     ]
+
+
+DISCOGRAPHY_SQL = """
+    SELECT al.Title, count(t.TrackId), round(coalesce(sum(t.Milliseconds), 0) / 60000.0, 1)
+    FROM Album al JOIN Artist ar ON ar.ArtistId = al.ArtistId
+    LEFT JOIN Track t ON t.AlbumId = al.AlbumId
+    WHERE ar.Name = :artist GROUP BY al.AlbumId ORDER BY al.AlbumId"""
+
+
+def discography(raw: sqlite3.Connection, artist: str = "Led Zeppelin") -> list[tuple[Any, ...]]:
+    return list(raw.execute(DISCOGRAPHY_SQL, {"artist": artist}))
 
 
 # question function -> (SQL, one converter per column) or a function of the connection
@@ -226,6 +239,73 @@ EXPECTED: dict[Any, tuple[str, tuple[Convert | None, ...]] | Callable[..., Any]]
            GROUP BY c.CustomerId ORDER BY round(s, 2) DESC, c.CustomerId LIMIT 10""",
         (KEEP, KEEP, KEEP, money),
     ),
+    # -- the questions answered through relationships --
+    q.q_discography: discography,
+    q.q_invoice_lines: (
+        """SELECT t.Name, al.Title, ar.Name, il.UnitPrice, il.Quantity
+           FROM InvoiceLine il JOIN Track t ON t.TrackId = il.TrackId
+           LEFT JOIN Album al ON al.AlbumId = t.AlbumId
+           LEFT JOIN Artist ar ON ar.ArtistId = al.ArtistId
+           WHERE il.InvoiceId = (SELECT InvoiceId FROM Invoice
+                                 ORDER BY Total DESC, InvoiceId LIMIT 1)
+           ORDER BY il.InvoiceLineId""",
+        (KEEP, KEEP, KEEP, money, KEEP),
+    ),
+    q.q_org_chart: (
+        """WITH RECURSIVE tree(id, level, path) AS (
+               SELECT EmployeeId, 0, printf('%06d', EmployeeId) FROM Employee
+               WHERE ReportsTo IS NULL
+               UNION ALL
+               SELECT e.EmployeeId, tree.level + 1,
+                      tree.path || '/' || printf('%06d', e.EmployeeId)
+               FROM Employee e JOIN tree ON e.ReportsTo = tree.id)
+           SELECT CASE WHEN tree.level = 0 THEN ''
+                       ELSE substr('                    ', 1, 2 * (tree.level - 1)) || '└ '
+                  END || e.FirstName || ' ' || e.LastName,
+                  e.Title,
+                  (SELECT count(*) FROM Employee r WHERE r.ReportsTo = e.EmployeeId)
+           FROM tree JOIN Employee e ON e.EmployeeId = tree.id
+           ORDER BY tree.path""",
+        (KEEP, KEEP, KEEP),
+    ),
+    q.q_playlist_tracks: (
+        """SELECT t.Name, al.Title, ar.Name
+           FROM Playlist p JOIN PlaylistTrack pt ON pt.PlaylistId = p.PlaylistId
+           JOIN Track t ON t.TrackId = pt.TrackId
+           LEFT JOIN Album al ON al.AlbumId = t.AlbumId
+           LEFT JOIN Artist ar ON ar.ArtistId = al.ArtistId
+           WHERE p.Name = 'Grunge' ORDER BY t.TrackId""",
+        (KEEP, KEEP, KEEP),
+    ),
+    q.q_rep_customers: (
+        """WITH spent AS (
+               SELECT c.CustomerId, c.SupportRepId, c.Country,
+                      c.FirstName || ' ' || c.LastName AS name, coalesce(sum(i.Total), 0) AS s
+               FROM Customer c LEFT JOIN Invoice i ON i.CustomerId = c.CustomerId
+               GROUP BY c.CustomerId),
+           ranked AS (
+               SELECT *, row_number() OVER (
+                   PARTITION BY SupportRepId ORDER BY round(s, 2) DESC, CustomerId) AS n
+               FROM spent)
+           SELECT e.FirstName || ' ' || e.LastName, count(*), count(DISTINCT r.Country),
+                  max(CASE WHEN r.n = 1 THEN r.name END), max(CASE WHEN r.n = 1 THEN r.s END)
+           FROM Employee e JOIN ranked r ON r.SupportRepId = e.EmployeeId
+           GROUP BY e.EmployeeId ORDER BY e.EmployeeId""",
+        (KEEP, KEEP, KEEP, KEEP, money),
+    ),
+}
+
+#: The SQL statements each question needs (transaction control not counted). A question
+#: answered through relationships costs a fixed number, whatever the number of rows:
+#: artist, albums, tracks = 3; the invoice, then its lines with track, album and artist
+#: joined = 2; every employee, then their reports = 2; the playlist with everything
+#: joined = 1; reps (with an EXISTS), customers, invoices = 3.
+STATEMENTS = {
+    q.q_discography: 3,
+    q.q_invoice_lines: 2,
+    q.q_org_chart: 2,
+    q.q_playlist_tracks: 1,
+    q.q_rep_customers: 3,
 }
 
 
@@ -266,6 +346,66 @@ def test_question_matches_handwritten_sql(
         for got, want in zip(got_row, want_row, strict=True):
             if want is not None:
                 assert type(got) is type(want), (got, want)
+
+
+@pytest.mark.parametrize("question", q.QUESTIONS, ids=lambda x: x.run.__name__)
+def test_question_statement_counts(question: q.Question, db: Database) -> None:
+    """Each question costs exactly the statements listed in STATEMENTS (1 otherwise)."""
+    rows, statements = q.answer(db, question)
+    assert rows
+    assert statements == STATEMENTS.get(question.run, 1)
+
+
+def test_at_least_four_questions_walk_relationships() -> None:
+    assert len(STATEMENTS) >= 4
+    assert set(STATEMENTS) <= {question.run for question in q.QUESTIONS}
+
+
+@pytest.mark.parametrize("artist", ["Led Zeppelin", "Iron Maiden", "AC/DC", "Aerosmith"])
+def test_discography_costs_three_selects_whatever_its_size(
+    artist: str, db: Database, raw: sqlite3.Connection
+) -> None:
+    """No N+1: 1 album or 21 albums with 213 tracks, always artist + albums + tracks."""
+    with db.session() as s, db.capture() as sent:
+        rows = q.q_discography(s, artist)
+    assert rows == discography(raw, artist)
+    work = [sql for sql, _ in sent if not sql.startswith(q.TRANSACTION_CONTROL)]
+    assert len(work) == q.count_statements(sent) == 3
+    assert all(sql.startswith("SELECT") for sql in work)
+
+
+def test_lazy_loading_the_discography_is_batched_too(db: Database) -> None:
+    """Without loader options, walking artist → albums → tracks lazily still costs one
+    statement per level: the first album's tracks are loaded for every album at once."""
+    with db.session() as s, db.capture() as sent:
+        artist = s.query(Artist).where(Artist.name == "Iron Maiden").one()
+        tracks = sum(len(album.tracks) for album in artist.albums)
+    assert tracks == 213
+    assert q.count_statements(sent) == 3
+
+
+def test_strict_session_proves_the_questions_load_eagerly(db: Database) -> None:
+    """In a strict session any lazy load raises: the relationship questions must have
+    loaded everything they read with their options."""
+    for run in STATEMENTS:
+        with db.session(strict=True) as s:
+            assert run(s)
+
+
+def test_rep_customers_agree_with_the_sql_aggregate(session: Session) -> None:
+    through_relationships = {rep: n for rep, n, *_ in q.q_rep_customers(session)}
+    aggregated = {rep: n for rep, n, *_ in q.q_support_rep_sales(session)}
+    assert through_relationships == aggregated
+
+
+def test_count_statements_leaves_out_transaction_control() -> None:
+    sent = [
+        ("BEGIN", ()), ("START TRANSACTION", ()), ("SET TRANSACTION ISOLATION LEVEL x", ()),
+        ("SELECT 1", ()), ("  select 2", ()), ("SAVEPOINT a", ()), ("INSERT INTO t", ()),
+        ("RELEASE SAVEPOINT a", ()), ("ROLLBACK TO SAVEPOINT a", ()), ("COMMIT", ()),
+        ("ROLLBACK", ()), ("UPDATE t SET x = 1", ()),
+    ]  # fmt: skip
+    assert q.count_statements(sent) == 4
 
 
 def test_money_aggregates_are_decimal_in_cents(session: Session) -> None:
@@ -394,6 +534,10 @@ def test_write_invoice(fresh_db: Database, fresh_path: Path) -> None:
         assert invoice.total == line_sum
         loaded = s.query(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).all()
         assert sum((x.unit_price * x.quantity for x in loaded), Decimal(0)) == invoice.total
+        # the same rows through the relationships the write went through
+        assert invoice.customer.id == 5 and invoice in invoice.customer.invoices
+        assert invoice.lines == loaded
+        assert [x.track.album_id for x in invoice.lines] == [3, 3, 3]
 
 
 def test_failing_write_raises_foreign_key_violation(fresh_db: Database, fresh_path: Path) -> None:
@@ -452,10 +596,26 @@ def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def demo_statement_counts(stdout: str) -> dict[str, int]:
+    """Each question's title -> the statement count printed under its table."""
+    out = " ".join(stdout.split())  # rich may wrap long lines
+    found: dict[str, int] = {}
+    for question in q.QUESTIONS:
+        start = out.index(question.title) + len(question.title)
+        match = re.compile(r"(\d+) SQL statements?\b").search(out, start)
+        assert match is not None, question.title
+        found[question.title] = int(match.group(1))
+    return found
+
+
 def assert_demo_output(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stderr
     for question in q.QUESTIONS:
         assert question.title in result.stdout
+    assert demo_statement_counts(result.stdout) == {
+        question.title: STATEMENTS.get(question.run, 1) for question in q.QUESTIONS
+    }
+    assert "3 SQL statements" in result.stdout  # the discography, on one line
     assert "ForeignKeyViolation" in result.stdout
     assert "nothing was written" in result.stdout
 

@@ -128,6 +128,35 @@ def test_foreign_key_violation(league: Database) -> None:
         s.rollback()
 
 
+def test_failed_flush_errors_name_the_model_and_object(league: Database) -> None:
+    """The database's message may name neither table nor value (SQLite: "FOREIGN KEY
+    constraint failed"), so a failed flush adds the model and the object it was writing."""
+    with league.session() as s:
+        s.add(Player(team_id=99, number=1))
+        err = failed_flush(s, ForeignKeyViolation)
+        assert err.model == "Player"
+        assert "(while inserting Player(id=None, team_id=99, number=1))" in str(err)
+        s.rollback()
+        s.add_all([Team(name="red"), Team(name="green")])
+        err = failed_flush(s, UniqueViolation)
+        assert err.model == "Team" and "(while inserting 2 Team objects)" in str(err)
+        s.rollback()
+    with league.session() as s:
+        s.add(Player(team_id=1, number=7))
+    with league.session() as s:
+        s.get_one(Team, 1).name = "blue"
+        err = failed_flush(s, UniqueViolation)
+        assert err.model == "Team" and "(while updating Team(id=1, name='blue'))" in str(err)
+        s.rollback()
+        s.delete(s.get_one(Team, 1))
+        err = failed_flush(s, ForeignKeyViolation)
+        assert err.model == "Team" and "(while deleting Team(id=1, name='red'))" in str(err)
+        s.rollback()
+    with league.session() as s, pytest.raises(UniqueViolation) as info:
+        s.execute("INSERT INTO er_team (name) VALUES ('red')")  # no flush, no model
+    assert info.value.model is None
+
+
 def test_foreign_key_violation_on_delete_of_a_referenced_row(league: Database) -> None:
     with league.session() as s:
         s.add(Player(team_id=1, number=7))

@@ -220,6 +220,34 @@ def test_group_by_having_with_aggregates(s: Session) -> None:
     assert rows == [("Alpha", 3, Decimal("27.49"), 1990), ("Beta", 2, Decimal("8.24"), 1990)]
 
 
+def test_aggregate_types_are_the_same_on_every_backend(s: Session) -> None:
+    """Values *and* types: ``835 == Decimal(835)`` in Python, so a sum of integers read
+    back as a Decimal (PostgreSQL's SUM(bigint) is NUMERIC, MySQL's SUM is DECIMAL) would
+    pass a plain equality check."""
+
+    def typed(row: Any) -> list[tuple[str, Any]]:
+        return [(type(v).__name__, v) for v in row]
+
+    row = s.query(
+        func.sum(Record.year),
+        func.count(Record.id),
+        func.min(Record.year),
+        func.max(Record.id),
+        func.sum(Record.price),
+        func.avg(Record.price),
+        func.avg(Record.id),
+        func.coalesce(func.sum(Record.year), 0),
+    ).one()
+    assert typed(row) == [
+        ("int", 7976), ("int", 5), ("int", 1990), ("int", 5), ("Decimal", Decimal("35.73")),
+        ("Decimal", Decimal("7.146")), ("float", 3.0), ("int", 7976),
+    ]  # fmt: skip
+    empty = s.query(func.sum(Record.year), func.coalesce(func.sum(Record.year), 0))
+    assert typed(empty.where(Record.id > 99).one()) == [("NoneType", None), ("int", 0)]
+    per_band = s.query(Record.band_id, func.sum(Record.year)).group_by(Record.band_id)
+    assert typed(per_band.order_by(Record.band_id).all()[1]) == [("int", 2), ("int", 3991)]
+
+
 def test_case_and_functions(s: Session) -> None:
     label = case((Record.price >= 10, "dear"), (Record.price >= 5, "fair"), else_="cheap")
     rows = s.query(Record.title, label.label("band")).order_by(Record.id).all()

@@ -750,3 +750,48 @@ def test_refresh_and_expire_forget_loaded_relationships(rdb: Database) -> None:
         assert album.tracks == []
         with pytest.raises(InvalidRequestError, match="no field"):
             s.expire(album, "nonsense")
+
+
+def test_one_to_one_taken_from_another_owner(rdb: Database) -> None:
+    with rdb.session() as s:
+        ann, bob = User(name="ann"), User(name="bob")
+        p = Profile(bio="shared")
+        ann.profile = p
+        s.add_all([ann, bob])
+        s.flush()
+        bob.profile = p
+        assert ann.profile is None and p.user is bob and p.user_id == bob.id
+    with rdb.session() as s:
+        rows = s.query(User.name, Profile.bio).join(User.profile).all()
+        assert rows == [("bob", "shared")]
+
+
+def test_paths_continue_past_a_many_to_many(rdb: Database) -> None:
+    seed(rdb, artists=2, albums=1, tracks=2)
+    with rdb.session() as s:
+        s.add(Playlist(name="all", tracks=s.query(Track).all()))
+    for option in (
+        selectinload(Playlist.tracks, Track.album, Album.artist),
+        selectinload(Playlist.tracks).joinedload(Track.album),
+        joinedload(Playlist.tracks, Track.album),
+    ):
+        with rdb.session(strict=True) as s, rdb.capture() as sent:
+            p = s.query(Playlist).options(option).one()
+            assert sorted(t.album.title for t in p.tracks if t.album) == [
+                "album 0.0", "album 0.0", "album 1.0", "album 1.0",
+            ]  # fmt: skip
+        assert len(selects(sent)) <= 4, option
+
+
+def test_strict_mode_answers_what_needs_no_sql(rdb: Database) -> None:
+    seed(rdb, artists=1, albums=1, tracks=1)
+    with rdb.session(strict=True) as s, rdb.capture() as sent:
+        s.add(Employee(name="solo"))
+        s.flush()
+        s.expunge_all()
+        solo = s.query(Employee).one()
+        assert solo.boss is None  # NULL key: nothing to load
+        artist = s.query(Artist).one()
+        album = s.query(Album).one()
+        assert album.artist is artist  # in the identity map
+    assert len(selects(sent)) == 3

@@ -378,6 +378,38 @@ def test_update_of_a_row_deleted_behind_the_session(people: Database) -> None:
         s.rollback()
 
 
+def test_batched_update_names_the_row_deleted_behind_the_session(people: Database) -> None:
+    # Several objects changing the same columns go through one executemany; a missing row
+    # is still reported by its key and the flush is undone.
+    with people.session() as s:
+        ps = s.query(Person).order_by(Person.id).all()
+        s.execute("DELETE FROM se_person WHERE id = 2")
+        for p in ps:
+            p.age = 5
+        with pytest.raises(ObjectDeletedError, match="primary key 2"):
+            s.flush()
+        assert [p.age for p in ps] == [5, 5, 5]  # the unflushed changes are kept
+        assert len(s.dirty) == 3
+        s.rollback()
+    assert names(people) == ["ann", "bob", "cy"]
+
+
+def test_a_batch_of_new_objects_gets_its_keys_in_order(people: Database) -> None:
+    with people.session() as s:
+        batch = [Person(name=f"p{i}") for i in range(37)]
+        batch.insert(5, Person(id=500, name="explicit"))
+        s.add_all(batch)
+        s.flush()
+        ids = [p.id for p in batch]
+        assert ids[5] == 500
+        generated = ids[:5] + ids[6:]
+        assert generated == sorted(generated) and len(set(generated)) == 37
+        assert all(s.get(Person, p.id) is p for p in batch)
+    with people.session() as s:
+        for p in batch:
+            assert s.get_one(Person, p.id).name == p.name
+
+
 def test_flush_orders_parents_before_children_and_deletes_children_first(
     people: Database,
 ) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from ormolu import Mapped, Model, field, func, status_of
 from ormolu.dialects.sqlite import SQLiteDialect
+from ormolu.orm.identity import IdentityMap
 from ormolu.orm.loading import build_loader_factory
 from ormolu.orm.state import STATE_KEY
 
@@ -60,7 +61,7 @@ D = SQLiteDialect()
 
 
 def fake_session() -> Any:
-    return SimpleNamespace(_identity_map={})
+    return SimpleNamespace(_identity_map=IdentityMap())
 
 
 def loader(*entities: Any, mode: str = "objects", session: Any = None) -> Any:
@@ -214,5 +215,5 @@ def test_tuple_modes_convert_without_building_objects(mode: str) -> None:
         (1, 0.99, None, 1, "2024-01-01 00:00:00", None, 1.5)
     )
     assert row == (1, Decimal("0.99"), None, True, datetime(2024, 1, 1), None, Decimal("1.50"))
-    assert session._identity_map == {}
+    assert len(session._identity_map) == 0
     assert loader(Pair.a, Pair.v, mode="tuples")((1, 2)) == (1, 2)

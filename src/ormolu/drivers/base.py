@@ -35,6 +35,20 @@ class DriverConnection(Protocol):
     def close(self) -> None: ...
 
 
+def secrets_of(url: Any) -> list[str]:
+    """The secret strings of a URL: its password and any ``*password*`` option's value."""
+    found = [url.password] if url.password else []
+    found += [v for k, v in url.options.items() if "password" in k.lower() and v]
+    return found
+
+
+def hide_secrets(message: str, secrets: list[str]) -> str:
+    """``message`` with every secret replaced by ``***``."""
+    for secret in secrets:
+        message = message.replace(secret, "***")
+    return message
+
+
 def log_statement(sql: str, params: Any, started: float, many: bool = False) -> None:
     """Log one executed statement with its duration (milliseconds)."""
     ms = (time.perf_counter() - started) * 1000

@@ -14,8 +14,9 @@ from itertools import count
 from typing import Any
 
 from .. import exceptions as exc
+from ..exceptions import ConfigurationError
 from ..url import URL
-from .base import log_statement, logger
+from .base import hide_secrets, log_statement, logger, secrets_of
 
 _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "23505": exc.UniqueViolation,
@@ -42,6 +43,23 @@ def _import() -> Any:
     return psycopg
 
 
+def connect_options(url: URL) -> dict[str, str]:
+    """The URL's query options as libpq connection parameters (``?sslmode=require``,
+    ``?application_name=app``, ``?options=-c statement_timeout=5000``).
+
+    Raises ConfigurationError, before any connection is tried, for a name libpq does not
+    know and for ``autocommit``, which ormolu manages (the session sends BEGIN itself).
+    """
+    psycopg = _import()
+    if "autocommit" in url.options:
+        raise ConfigurationError("the 'autocommit' URL option is managed by ormolu")
+    try:
+        psycopg.conninfo.make_conninfo("", **url.options)
+    except psycopg.Error as e:
+        raise ConfigurationError(f"PostgreSQL URL option refused: {e}") from None
+    return dict(url.options)
+
+
 class PsycopgConnection:
     """A psycopg 3 connection with error mapping and logging."""
 
@@ -50,7 +68,7 @@ class PsycopgConnection:
     def __init__(self, url: URL, connect_timeout: float = 10.0) -> None:
         psycopg = _import()
         self._psycopg = psycopg
-        self._password = url.password
+        self._secrets = secrets_of(url)
         kwargs: dict[str, Any] = {
             "host": url.host or "localhost",
             "port": url.port or 5432,
@@ -62,16 +80,14 @@ class PsycopgConnection:
             kwargs["user"] = url.user
         if url.password:
             kwargs["password"] = url.password
-        kwargs.update(url.options)
+        kwargs.update(connect_options(url))
         try:
             self.raw = psycopg.connect(**kwargs)
         except psycopg.Error as e:
             raise exc.OperationalError(self._clean(f"cannot connect to PostgreSQL: {e}")) from None
 
     def _clean(self, message: str) -> str:
-        if self._password:
-            message = message.replace(self._password, "***")
-        return message
+        return hide_secrets(message, self._secrets)
 
     def _map(self, error: Any, sql: str) -> exc.DatabaseError:
         psycopg = self._psycopg

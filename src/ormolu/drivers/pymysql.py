@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
+from ..exceptions import ConfigurationError
 from ..url import URL
-from .base import log_statement, logger
+from .base import hide_secrets, log_statement, logger, secrets_of
 
 _CODES: dict[int, type[exc.DatabaseError]] = {
     1062: exc.UniqueViolation,  # ER_DUP_ENTRY
@@ -67,6 +68,55 @@ def _import() -> Any:
     return pymysql
 
 
+# PyMySQL's connect() parameters that a URL may set (``?read_timeout=30``), by the type a
+# URL's text is converted to; the others are ormolu's to set (autocommit, client_flag, ...).
+_FLOAT_OPTIONS = frozenset({"connect_timeout", "read_timeout", "write_timeout"})
+_INT_OPTIONS = frozenset({"max_allowed_packet"})
+_BOOL_OPTIONS = frozenset(
+    {"local_infile", "binary_prefix", "compress", "ssl_disabled", "ssl_verify_cert",
+     "ssl_verify_identity"}
+)  # fmt: skip
+_STR_OPTIONS = frozenset(
+    {"unix_socket", "charset", "collation", "init_command", "read_default_file",
+     "read_default_group", "bind_address", "program_name", "server_public_key", "ssl_ca",
+     "ssl_cert", "ssl_key", "ssl_key_password"}
+)  # fmt: skip
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def connect_options(url: URL) -> dict[str, Any]:
+    """The URL's query options as PyMySQL connect() arguments, converted from text.
+
+    Raises ConfigurationError, before any connection is tried, for an unknown name, a
+    parameter ormolu sets itself (``autocommit``, ``client_flag``, ...) or a value of the
+    wrong kind (``?read_timeout=soon``). Secret values are never shown.
+    """
+    converted: dict[str, Any] = {}
+    for name, text in url.options.items():
+        shown = "***" if "password" in name.lower() else repr(text)
+        try:
+            if name in _FLOAT_OPTIONS:
+                converted[name] = float(text)
+            elif name in _INT_OPTIONS:
+                converted[name] = int(text)
+            elif name in _BOOL_OPTIONS:
+                if text.lower() not in _TRUE + _FALSE:
+                    raise ValueError(text)
+                converted[name] = text.lower() in _TRUE
+            elif name in _STR_OPTIONS:
+                converted[name] = text
+            else:
+                known = sorted(_FLOAT_OPTIONS | _INT_OPTIONS | _BOOL_OPTIONS | _STR_OPTIONS)
+                raise ConfigurationError(
+                    f"unknown MySQL URL option {name!r}; PyMySQL options: {', '.join(known)}"
+                )
+        except ValueError:
+            raise ConfigurationError(
+                f"MySQL URL option {name!r} has a value of the wrong kind: {shown}"
+            ) from None
+    return converted
+
+
 class PyMySQLConnection:
     """A PyMySQL connection with error mapping and logging."""
 
@@ -75,7 +125,7 @@ class PyMySQLConnection:
     def __init__(self, url: URL, connect_timeout: float = 10.0) -> None:
         pymysql = _import()
         self._pymysql = pymysql
-        self._password = url.password
+        self._secrets = secrets_of(url)
         self._broken = False
         self._stream: _BufferedStream | None = None  # an open unbuffered result
         kwargs: dict[str, Any] = {
@@ -90,7 +140,7 @@ class PyMySQLConnection:
         }
         if url.database:
             kwargs["database"] = url.database
-        kwargs.update(url.options)
+        kwargs.update(connect_options(url))
         try:
             self.raw = pymysql.connect(**kwargs)
             cur = self.raw.cursor()
@@ -102,9 +152,7 @@ class PyMySQLConnection:
         self._in_tx = False
 
     def _clean(self, message: str) -> str:
-        if self._password:
-            message = message.replace(self._password, "***")
-        return message
+        return hide_secrets(message, self._secrets)
 
     def _map(self, error: Any, sql: str) -> exc.DatabaseError:
         pymysql = self._pymysql

@@ -73,7 +73,13 @@ def _order_new(new: list[Any], table_rank: dict[Mapper, int]) -> list[Any]:
                 deps.setdefault(id(o), set()).add(id(v))
                 users.setdefault(id(v), []).append(o)
                 any_edge = True
-    if not any_edge:
+    if not any_edge or all(
+        table_rank[type(v).__mapper__] < table_rank[type(u).__mapper__]
+        for v_id, us in users.items()
+        for u in us
+        for v in (_by_id(new, v_id, index),)
+    ):
+        # table order already puts every target first (no self-reference, no cycle)
         return sorted(new, key=lambda o: key[id(o)])
     heap = [(key[id(o)], id(o), o) for o in new if not deps.get(id(o))]
     heapq.heapify(heap)
@@ -112,6 +118,10 @@ def _points_into(obj: Any, ids: set[int]) -> bool:
         if v is not None and id(v) in ids:
             return True
     return False
+
+
+def _by_id(objs: list[Any], oid: int, index: dict[int, int]) -> Any:
+    return objs[index[oid]]
 
 
 def _sync_new(obj: Any, post: list[tuple[Any, Relationship]], touch: Any) -> None:
@@ -167,9 +177,8 @@ def _sync_dirty(obj: Any, touch: Any) -> None:
             old = d.get(k, MISSING)
             if old != x:
                 touch(obj)
-                if st.modified is None:
-                    st.modified = {}
-                st.modified.setdefault(k, old)
+                # a new dict: the flush's undo record may hold the old one
+                st.modified = {k: old, **(st.modified or {})}
                 d[k] = x
 
 
@@ -229,6 +238,7 @@ def relationship_flush_plan(
     dirty: list[Any],
     deleted: list[Any],
     touch: Any,
+    max_params: int,
     order: list[Mapper],
     links: list[tuple[Relationship, Any, Any, int]],
 ) -> Generator[Step, Any, None]:
@@ -253,12 +263,10 @@ def relationship_flush_plan(
     run: list[Any] = []
     in_run: set[int] = set()
     for obj in [*ordered, None]:
-        if run and (
-            obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)
-        ):
+        if run and (obj is None or type(obj) is not type(run[0]) or _points_into(obj, in_run)):
             for o in run:
                 before_insert(o)
-            yield from _insert(dialect, type(run[0]).__mapper__, run, touch)
+            yield from _insert(dialect, type(run[0]).__mapper__, run, touch, max_params)
             run, in_run = [], set()
         if obj is not None:
             run.append(obj)
@@ -277,10 +285,11 @@ def relationship_flush_plan(
             if target is None:
                 continue
             touch(obj)
-            st.modified = dict(st.modified or {})
+            modified = dict(st.modified or {})
             for k, rk in zip(rel.local_keys, rel.remote_keys):
-                st.modified.setdefault(k, d.get(k))
+                modified.setdefault(k, d.get(k))
                 d[k] = target.__dict__.get(rk)
+            st.modified = modified
             post_objs.setdefault(type(obj).__mapper__, []).append(obj)
         for mapper, objs in post_objs.items():
             yield from _update(dialect, mapper, objs, touch)

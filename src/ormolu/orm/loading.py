@@ -8,31 +8,30 @@ from the database are converted by type (no re-validation: the database is trust
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..sql.elements import Expr
 from .mapper import EntityInfo, Mapper
-from .state import PERSISTENT, STATE_KEY, InstanceState
+from .state import PERSISTENT, STATE_KEY, new_state
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..sql.compiler import Compiled
 
 RowLoader = Callable[[Any], Any]
-# (session, result group or None) -> loader; the group collects the objects one query
-# loads, for batched lazy loading of their relationships
-LoaderFactory = Callable[..., RowLoader]
+LoaderFactory = Callable[[Any], RowLoader]
 
 
 def _entity_factory(
-    mapper: Mapper, start: int, dialect: Dialect
+    mapper: Mapper, start: int, dialect: Dialect, converted: bool = False
 ) -> Callable[[Any], Callable[[Any], Any]]:
     keys = mapper.column_keys
     stop = start + len(keys)
     procs = [
         (i, p)
         for i, p in enumerate(dialect.result_processor(c.type) for c in mapper.columns)
-        if p is not None
+        if p is not None and not converted
     ]
     pk_pos = [start + mapper.column_keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
@@ -40,14 +39,18 @@ def _entity_factory(
     cls = mapper.cls
     new = object.__new__
 
-    # Only models with relationships remember their query result (for batched lazy
-    # loads); the others pay nothing for it.
+    # ``obj.__dict__ = d`` would go through ``Model.__setattr__`` (a Python call per row);
+    # the ``__dict__`` descriptor's setter does the same in C.
+    set_dict = object.__setattr__
+
+    # Only models with relationships remember the query result an object came from
+    # (session._load_group, set by the query around loading), for batched lazy loads;
+    # the others pay nothing for it.
     grouped = bool(mapper.relationship_decls)
 
-    def factory(session: Any, group: Any = None) -> Callable[[Any], Any]:
+    def factory(session: Any) -> Callable[[Any], Any]:
         imap = session._identity_map
-        if not grouped:
-            group = None
+        states = imap.data  # key -> state: looked up here without a Python-level call
 
         def load(row: Any) -> Any:
             if single_pk is not None:
@@ -61,7 +64,8 @@ def _entity_factory(
                 if None in pk:
                     return None
             ident = (mapper, pk)
-            obj: Any = imap.get(ident)
+            st = states.get(ident)
+            obj: Any = None if st is None else st()  # a state is a weak reference
             d: dict[str, Any]
             if obj is not None:
                 d = obj.__dict__
@@ -76,11 +80,14 @@ def _entity_factory(
                 d = dict(zip(keys, values))
             else:
                 d = dict(zip(keys, row[start:stop]))
-            d[STATE_KEY] = InstanceState(session, ident, PERSISTENT, group)
-            obj.__dict__ = d
-            imap[ident] = obj
-            if group is not None:
-                group.objs.append(obj)
+            st = d[STATE_KEY] = new_state(obj, session, ident, PERSISTENT)
+            set_dict(obj, "__dict__", d)
+            states[ident] = st  # IdentityMap.__setitem__, inlined
+            if grouped:
+                group = session._load_group
+                if group is not None:
+                    st.group = group
+                    group.objs.append(obj)
             return obj
 
         return load
@@ -103,21 +110,23 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     """Build the loader for a query's entities.
 
     ``mode`` is ``"objects"`` (entities as objects, one entity or value per row unwrapped,
-    several as a tuple), ``"tuples"`` (every row a tuple of converted column values) or
-    ``"dicts"`` (every row a dict keyed by column name).
+    several as a tuple), ``"converted"`` (the same from rows whose values are already
+    converted, see :func:`rows_converter`), ``"tuples"`` (every row a tuple of converted
+    column values) or ``"dicts"`` (every row a dict keyed by column name).
     """
     parts: list[tuple[str, Any]] = []
     pos = 0
     flat_procs: list[Any] = []
+    converted = mode == "converted"
     for ent in entities:
         if isinstance(ent, EntityInfo):
             n = len(ent.columns)
-            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect)))
+            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect, converted)))
             flat_procs.extend(dialect.result_processor(c.type) for c in ent.columns)
         else:
             assert isinstance(ent, Expr)
             n = 1
-            proc = dialect.result_processor(ent.type)
+            proc = None if converted else dialect.result_processor(ent.type)
             parts.append(("value", (pos, proc)))
             flat_procs.append(proc)
         pos += n
@@ -125,7 +134,7 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     if mode in ("tuples", "dicts"):
         conv = [(i, p) for i, p in enumerate(flat_procs) if p is not None]
 
-        def tuple_factory(session: Any, group: Any = None) -> RowLoader:
+        def tuple_factory(session: Any) -> RowLoader:
             if not conv:
                 return tuple
 
@@ -145,18 +154,18 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
             return data  # type: ignore[no-any-return]
         i, proc = data
 
-        def value_factory(session: Any, group: Any = None) -> RowLoader:
+        def value_factory(session: Any) -> RowLoader:
             if proc is None:
                 return lambda row: row[i]
             return lambda row: proc(row[i])
 
         return value_factory
 
-    def multi_factory(session: Any, group: Any = None) -> RowLoader:
+    def multi_factory(session: Any) -> RowLoader:
         loaders: list[RowLoader] = []
         for kind, data in parts:
             if kind == "entity":
-                loaders.append(data(session, group))
+                loaders.append(data(session))
             else:
                 loaders.append(_column_loader(*data))
 
@@ -184,3 +193,50 @@ def loader_for(
         factory = build_loader_factory(entities, dialect, mode)
         compiled.extra[key] = factory
     return factory
+
+
+def rows_converter(
+    compiled: Compiled, entities: tuple[Any, ...], dialect: Dialect, mode: str
+) -> Callable[[list[Any]], list[Any]]:
+    """The (cached) function turning all the fetched rows of ``compiled`` into tuples or
+    dicts (``mode``) at once.
+
+    It works column by column: only the columns that need a conversion are visited by
+    Python code, one processor call per value (or none, where the processor names a C
+    function that converts a column without NULLs alike: ``column_fast_path``);
+    transposing and building the tuples or dicts runs in C (``zip``, ``map``), where a
+    per-row loader would run a Python call and a loop for every row.
+    """
+    key = ("rows", mode)
+    convert: Callable[[list[Any]], list[Any]] | None = compiled.extra.get(key)
+    if convert is not None:
+        return convert
+    procs: list[Any] = []
+    for ent in entities:
+        if isinstance(ent, EntityInfo):
+            procs.extend(dialect.result_processor(c.type) for c in ent.columns)
+        else:
+            procs.append(dialect.result_processor(ent.type))
+    conv = [(i, p) for i, p in enumerate(procs) if p is not None]
+    keys = compiled.keys
+
+    def convert_rows(rows: list[Any]) -> list[Any]:
+        values: Any = rows
+        if conv and rows:
+            cols: list[Any] = list(zip(*rows))
+            for i, p in conv:
+                fast = getattr(p, "column_fast_path", None)
+                if fast is not None:
+                    try:
+                        cols[i] = list(map(fast, cols[i]))
+                        continue
+                    except TypeError:  # a NULL: the full processor
+                        pass
+                cols[i] = map(p, cols[i])
+            values = zip(*cols)
+        if mode == "dicts":
+            return list(map(dict, map(zip, repeat(keys), values)))
+        return list(map(tuple, values))
+
+    compiled.extra[key] = convert_rows
+    return convert_rows

@@ -202,6 +202,7 @@ class Mapper:
         self.resolved_relationships: dict[str, Relationship] = {}
         self.all_relationships: list[Relationship] = []  # with undeclared reverse sides
         self.many_to_one: list[Relationship] = []  # what a flush syncs foreign keys from
+        self.relationship_keys: set[str] = set()  # foreign key fields they set
         self.secondary_refs: list[Relationship] = []  # many-to-manys touching this table
         self.eager_relationships: list[Relationship] = []  # lazy="selectin"/"joined"
         self.resolving: set[str] = set()
@@ -300,6 +301,8 @@ class Mapper:
     def _set_by_relationship(self, key: str) -> bool:
         """Whether foreign key field ``key`` may be left for a relationship to set at
         flush time (the flush raises ValidationError if none does)."""
+        if key in self.relationship_keys:
+            return True
         if self.fields[key].column.foreign_key is None and not any(
             key in [c.key for c in fkc.columns] for fkc in self.table.foreign_key_constraints
         ):
@@ -307,7 +310,7 @@ class Mapper:
         from .registry import configure_pending
 
         configure_pending()
-        return any(key in rel.local_keys for rel in self.many_to_one)
+        return key in self.relationship_keys
 
     def register_relationship(self, rel: Relationship) -> None:
         """Record a resolved relationship (declared or an undeclared reverse side)."""
@@ -316,6 +319,7 @@ class Mapper:
         self.all_relationships.append(rel)
         if rel.direction == "many-to-one":
             self.many_to_one.append(rel)
+            self.relationship_keys.update(rel.local_keys)
         if rel.direction == "many-to-many":
             for m in (rel.parent, rel.target):
                 if not any(r.secondary is rel.secondary for r in m.secondary_refs):
@@ -378,6 +382,13 @@ class Mapper:
             return out
         for name, spec in fields.items():
             if name not in out:
+                if (
+                    spec.default is None
+                    and spec.default_factory is None
+                    and (spec.nullable or spec.auto)
+                ):
+                    out[name] = None  # the common case, as validate(None) would give it
+                    continue
                 value = spec.make_default()
                 if value is MISSING:
                     if spec.column.server_default is not None or name in deferred:

@@ -16,7 +16,7 @@ from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
-from .loading import loader_for
+from .loading import rows_converter
 from .mapper import EntityInfo
 from .strategies import (
     LoadOption,
@@ -26,7 +26,6 @@ from .strategies import (
     assemble_joined,
     build_plan,
     joined_select,
-    selectin_plan,
 )
 
 if TYPE_CHECKING:
@@ -214,9 +213,10 @@ class Query(Generic[T]):
         return f"{sql}\n-- parameters: {params!r}"
 
     # -- execution ------------------------------------------------------------------------
-    def _plan(self) -> tuple[LoadPlan | None, Any]:
-        """The relationship loading plan of an object query (None when there is nothing
-        to load eagerly and nothing forbidden), and the mapper it is for."""
+    def _plan(self) -> tuple[LoadPlan | None, ResultGroup | None]:
+        """The relationship loading plan of an object query (None when nothing is to be
+        loaded eagerly or forbidden) and the result group its objects join (None for a
+        model without relationships, which needs none)."""
         if self.mode != "objects":
             return None, None
         ents = self.stmt._entities
@@ -229,16 +229,13 @@ class Query(Generic[T]):
             return None, None
         mapper = ent.mapper
         if not self._options and not mapper.eager_relationships:
-            return None, mapper
-        return build_plan(mapper, self._options), mapper
+            return None, (ResultGroup() if mapper.relationship_decls else None)
+        plan = build_plan(mapper, self._options)
+        return plan, ResultGroup(plan.strict, plan.raise_keys)
 
-    def _run(
-        self,
-        stmt: Any = None,
-        stream: int = 0,
-        plan: LoadPlan | None = None,
-        group: ResultGroup | None = None,
-    ) -> tuple[Any, Any]:
+    def _run(self, stmt: Any = None, stream: int = 0, bulk: bool = False) -> tuple[Any, Any]:
+        """Execute; return the cursor and the row loader (``bulk``: the loader of a whole
+        list of rows)."""
         session = self.session
         session._check_open()
         session._autoflush()
@@ -248,46 +245,69 @@ class Query(Generic[T]):
             cursor = session._stream(compiled, params, stream)
         else:
             cursor = session._execute_compiled(compiled, params)
-        factory = loader_for(compiled, stmt._entities, session.dialect, self.mode)
-        if group is None and self.mode == "objects":
-            group = ResultGroup(plan.strict, plan.raise_keys) if plan else ResultGroup()
-        load = factory(session, group)
+        if bulk:
+            ents = stmt._entities
+            if self.mode != "objects":
+                return cursor, rows_converter(compiled, ents, session.dialect, self.mode)
+            # Objects: convert the values column by column first (as for tuples), then
+            # build the objects from the converted rows.
+            convert = rows_converter(compiled, ents, session.dialect, "tuples")
+            load = session._loader(compiled, ents, "converted")
+            return cursor, lambda rows: [load(r) for r in convert(rows)]
+        load = session._loader(compiled, stmt._entities, self.mode)
         if self.mode == "dicts":
             keys = compiled.keys
             inner = load
             load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
         return cursor, load
 
-    def _fetch(self, stmt: Any = None, limit: int | None = None, plan: Any = False) -> list[Any]:
-        """Run the query (``limit`` rows at most: 1 for first(), 2 for one()) and load
-        the relationships its plan asks for."""
-        if plan is False:
-            plan, _mapper = self._plan()
+    def _grouped(self, group: ResultGroup | None, load_all: Any, rows: list[Any]) -> list[Any]:
+        """``load_all(rows)`` with new objects joining ``group`` (see ``_load_group``)."""
+        if group is None:
+            return load_all(rows)  # type: ignore[no-any-return]
+        session = self.session
+        prev, session._load_group = session._load_group, group
+        try:
+            return load_all(rows)  # type: ignore[no-any-return]
+        finally:
+            session._load_group = prev
+
+    def _fetch(self, stmt: Any = None, limit: int | None = None) -> list[Any]:
+        """Run an object query (``limit`` rows at most: 1 for first(), 2 for one()) and
+        load the relationships its plan asks for."""
+        plan, group = self._plan()
         base = self.stmt if stmt is None else stmt
         if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-            return self._fetch_joined(base, plan, limit)
-        cursor, load = self._run(base, plan=plan)
-        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-        objs = [load(r) for r in rows]
+            return self._fetch_joined(base, plan, group, limit)
+        if limit is None:
+            # The rows are converted all at once, column by column (see rows_converter).
+            cursor, convert = self._run(base, bulk=True)
+            objs = self._grouped(group, convert, cursor.fetchall())
+        else:
+            cursor, load = self._run(base)
+            rows = cursor.fetchmany(limit)
+            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
         if plan is not None and objs:
             self._load_nodes(objs, plan.nodes)
         return objs
 
-    def _fetch_joined(self, base: Any, plan: LoadPlan, limit: int | None) -> list[Any]:
+    def _fetch_joined(
+        self, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int | None
+    ) -> list[Any]:
         mapper = self.stmt._entities[0].mapper
         stmt, steps, collection = joined_select(self._select("joinedload"), mapper, plan)
         if collection and (base._limit is not None or base._offset is not None):
             names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
             raise InvalidRequestError(
                 f"joinedload of a collection ({names}) cannot be combined with limit(), "
-                f"offset(), first() or one(): the join repeats each parent once per child; "
+                f"offset() or first(): the join repeats each parent once per child; "
                 f"use selectinload instead"
             )
         if base is not self.stmt:  # first(): the same limit on the joined statement
             stmt = stmt.limit(1) if base._limit is not None else stmt
         q: Query[Any] = Query(self.session, stmt, "objects")
-        cursor, load = q._run(stmt, plan=plan)
-        rows = [load(r) for r in cursor.fetchall()]
+        cursor, load = q._run(stmt)
+        rows = self._grouped(group, lambda rs: [load(r) for r in rs], cursor.fetchall())
         parents = assemble_joined(rows, steps)
         if limit is not None and len(parents) > limit:
             parents = parents[:limit]
@@ -301,22 +321,20 @@ class Query(Generic[T]):
         return parents
 
     def _load_nodes(self, objs: list[Any], nodes: dict[str, Node]) -> None:
+        """Load the eager relationships ``nodes`` of already loaded ``objs`` with select-in
+        queries (a joined node reached here, on objects already loaded, too); what lies
+        below each node rides along as options of those queries."""
         session = self.session
         for node in nodes.values():
             if node.strategy in ("selectin", "joined"):
-                # a joined node below a select-in one loads select-in too
-                session._run_load_plan(
-                    selectin_plan(
-                        node.rel, objs, session.dialect.max_bind_parameters, node.children
-                    )
-                )
+                session._load_relationship(node.rel, objs, node.children)
 
     def all(self) -> list[T]:
         """Every row."""
         if self.mode == "objects":
             return self._fetch()
-        cursor, load = self._run()
-        return [load(r) for r in cursor.fetchall()]
+        cursor, convert = self._run(bulk=True)
+        return cast("list[T]", convert(cursor.fetchall()))
 
     def __iter__(self) -> Iterator[T]:
         """Iterate over the rows, fetched 1,000 at a time (streamed from the server where
@@ -328,26 +346,27 @@ class Query(Generic[T]):
     def yield_per(self, size: int) -> Iterator[T]:
         """Iterate, fetching ``size`` rows at a time; objects no longer referenced by user
         code can be freed as iteration goes, so memory stays bounded. On PostgreSQL this
-        uses a server-side cursor; on MySQL an unbuffered one (run no other statement in
-        the session until the iteration ends). Select-in eager loads run per chunk."""
-        plan, _mapper = self._plan()
+        uses a server-side cursor; on MySQL an unbuffered one (a statement run inside the
+        loop, such as a lazy load, first reads the rest of the result into memory).
+        Select-in eager loads run per chunk."""
+        plan, group = self._plan()
         if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
             yield from self.all()
             return
-        group = ResultGroup(plan.strict, plan.raise_keys) if plan else ResultGroup()
-        cursor, load = self._run(stream=size, plan=plan, group=group)
+        cursor, load = self._run(stream=size)
         while True:
             rows = cursor.fetchmany(size)
             if not rows:
                 return
-            group.objs = []  # a lazy load batches over the current chunk only
-            if plan is not None:
-                objs = [load(r) for r in rows]
-                self._load_nodes(objs, plan.nodes)
-                yield from objs
+            if group is None:
+                for r in rows:
+                    yield load(r)
                 continue
-            for r in rows:
-                yield load(r)
+            group = ResultGroup(group.strict, group.raise_keys)  # a lazy load batches per chunk
+            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
+            if plan is not None:
+                self._load_nodes(objs, plan.nodes)
+            yield from objs
 
     def first(self) -> T | None:
         """The first row (LIMIT 1), or ``None``."""
@@ -360,10 +379,7 @@ class Query(Generic[T]):
 
     def _at_most_two(self) -> list[Any]:
         if self.mode == "objects":
-            plan, _ = self._plan()
-            if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-                return self._fetch(None, None, plan)[:2]
-            return self._fetch(None, 2, plan)
+            return self._fetch(None, 2)
         cursor, load = self._run()
         return [load(r) for r in cursor.fetchmany(2)]
 

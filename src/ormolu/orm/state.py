@@ -11,6 +11,7 @@ not committed) → *detached* (no longer in a session).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ..exceptions import DetachedInstanceError
@@ -25,20 +26,51 @@ DETACHED = 4
 STATUS_NAMES = ("transient", "pending", "persistent", "deleted", "detached")
 
 
-class InstanceState:
-    """Mutable ORM bookkeeping for one object."""
+class InstanceState(weakref.ref[Any]):
+    """Mutable ORM bookkeeping for one object, which is also the session's weak reference
+    to it: calling the state returns the object, or ``None`` once it has been collected.
+
+    The identity map holds states, so a loaded row costs one allocation for both the
+    bookkeeping and the weak reference; when the object dies, the reference's callback
+    removes the state from its session's identity map. Create states with
+    :func:`new_state`.
+    """
 
     __slots__ = ("group", "key", "modified", "session", "status", "to_delete")
 
-    def __init__(self, session: Any, key: Any, status: int, group: Any = None) -> None:
-        self.session = session
-        self.key = key
-        self.status = status
-        # the ResultGroup of the query that loaded the object (batch lazy loading)
-        self.group = group
-        # attribute -> value in the database, for attributes changed since the last flush
-        self.modified: dict[str, Any] | None = None
-        self.to_delete = False
+    # the ResultGroup of the query that loaded the object (batched lazy loading), or None
+    group: Any
+    key: Any
+    # attribute -> value in the database, for attributes changed since the last flush
+    modified: dict[str, Any] | None
+    session: Any
+    status: int
+    to_delete: bool
+
+
+def new_state(obj: Any, session: Any, key: Any, status: int) -> InstanceState:
+    """A new state for ``obj`` (the caller stores it in ``obj.__dict__[STATE_KEY]``)."""
+    # weakref.ref's own (C) constructor, then plain attribute stores: a Python-level
+    # __new__/__init__ would cost more than the rest of loading a row.
+    st = InstanceState(obj, forget)
+    st.session = session
+    st.key = key
+    st.status = status
+    st.modified = None
+    st.to_delete = False
+    st.group = None
+    return st
+
+
+def forget(st: InstanceState) -> None:
+    """The states' weak reference callback."""
+    # The object is gone: drop its entry from the identity map of its session, if that
+    # entry is still this state (close() replaces the map; expunge() removes the entry).
+    session = st.session
+    if session is not None:
+        data = session._identity_map.data
+        if data.get(st.key) is st:
+            del data[st.key]
 
 
 def state_of(obj: Any) -> InstanceState | None:

@@ -100,7 +100,9 @@ def joinedload(*attrs: Any) -> LoadOption:
     """Load ``attrs`` in the same query with LEFT OUTER JOINs (parents de-duplicated).
 
     A joined collection cannot be combined with ``limit()``/``offset()``/``first()``
-    (the join multiplies rows): InvalidRequestError suggests ``selectinload``."""
+    (the join multiplies rows): InvalidRequestError suggests ``selectinload``. Below a
+    select-in step a joined step joins into the select-in query (below a many-to-many
+    one it is loaded select-in)."""
     return LoadOption(tuple((a, "joined") for a in _check_attrs(attrs)))
 
 
@@ -196,6 +198,19 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"{rel.name} is not loaded and the object belongs to no session; load it inside "
             f"the session or eagerly: query(...).options(selectinload({rel.name}))"
         )
+    # Answers that need no SQL are given even in strict mode: it forbids I/O only.
+    if rel.direction == MANY_TO_ONE:
+        values = tuple(d.get(k) for k in rel.local_keys)
+        if any(v is None for v in values):
+            d[rel.key] = None
+            return None
+        if rel.target_pk_lookup():
+            found = session._identity_map.get(
+                (rel.target, values[0] if len(values) == 1 else values)
+            )
+            if found is not None:
+                d[rel.key] = found
+                return found
     group = st.group
     reason = None
     if rel.lazy == "raise":
@@ -210,18 +225,6 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"eagerly: query({rel.parent.name}).options(selectinload({rel.name})) or "
             f"joinedload({rel.name})"
         )
-    if rel.direction == MANY_TO_ONE:
-        values = tuple(d.get(k) for k in rel.local_keys)
-        if any(v is None for v in values):
-            d[rel.key] = None
-            return None
-        if rel.target_pk_lookup():
-            found = session._identity_map.get(
-                (rel.target, values[0] if len(values) == 1 else values)
-            )
-            if found is not None:
-                d[rel.key] = found
-                return found
     objs = [obj]
     if group is not None:
         cls = type(obj)
@@ -231,7 +234,7 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
                 ost = od[STATE_KEY]
                 if ost.session is session and ost.status == PERSISTENT:
                     objs.append(o)
-    session._run_load_plan(selectin_plan(rel, objs, session.dialect.max_bind_parameters, None))
+    session._load_relationship(rel, objs)
     return d[rel.key]
 
 
@@ -264,11 +267,11 @@ def _in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
 
 
 def selectin_plan(
-    rel: Relationship, objs: list[Any], max_params: int, subtree: dict[str, Node] | None
-) -> Generator[tuple[Select[Any], dict[str, Node] | None], Any, list[Any]]:
-    """Load ``rel`` for ``objs``: yields ``(select, options below it)`` and receives the
-    loaded rows (objects, or tuples for a many-to-many); sets each object's attribute.
-    Returns the related objects loaded (for nested options)."""
+    rel: Relationship, objs: list[Any], max_params: int
+) -> Generator[Select[Any], Any, list[Any]]:
+    """Load ``rel`` for ``objs``: yields SELECT statements and receives their loaded rows
+    (objects, or tuples for a many-to-many); sets each object's attribute. Returns the
+    related objects loaded (what nested options apply to)."""
     target = rel.target
     objs = [o for o in objs if rel.key not in o.__dict__]
     if not objs:
@@ -290,7 +293,7 @@ def selectin_plan(
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
             stmt: Select[Any] = Select((target.cls,)).where(_in_condition(rcols, chunk))
-            rows = yield stmt, subtree
+            rows = yield stmt
             for t in rows:
                 found[_key_of(t.__dict__, rel.remote_keys)] = t
         for k, owners in by_key.items():
@@ -314,7 +317,7 @@ def selectin_plan(
                 .where(_in_condition(sec_refs, chunk))
                 .order_by(*order)
             )
-            rows = yield stmt, subtree
+            rows = yield stmt
             for row in rows:
                 k = row[0] if n == 1 else tuple(row[:n])
                 t = row[n]
@@ -326,7 +329,7 @@ def selectin_plan(
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
             stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
-            rows = yield stmt, subtree
+            rows = yield stmt
             for t in rows:
                 collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
                 loaded.append(t)

@@ -176,6 +176,9 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
         else:
             set_many_to_one(old, rel.back, None, from_back=True)
     if value is not None:
+        prev = value.__dict__.get(rel.back.key, MISSING)
+        if prev is not MISSING and prev is not None and prev is not obj:
+            _unlink(prev, rel, value)  # taken from another owner
         set_many_to_one(value, rel.back, obj, from_back=True)
         if session is not None:
             cascade_add(session, value)

@@ -44,19 +44,29 @@ def _group(objs: Iterable[Any]) -> dict[Mapper, list[Any]]:
 
 
 def flush_plan(
-    dialect: Dialect, new: list[Any], dirty: list[Any], deleted: list[Any], touch: Any
+    dialect: Dialect,
+    new: list[Any],
+    dirty: list[Any],
+    deleted: list[Any],
+    touch: Any,
+    max_params: int | None = None,
 ) -> Generator[Step, Any, None]:
     """Yield the statements that write ``new``, ``dirty`` and ``deleted`` objects.
 
     ``touch(obj)`` is called before an object's state is changed (so a failed flush can be
-    undone). Raises ObjectDeletedError when an UPDATE finds its row gone.
+    undone). ``max_params`` bounds the parameters of one statement (default: the
+    dialect's limit). Raises ObjectDeletedError when an UPDATE finds its row gone.
     """
     inserts, updates, deletes = _group(new), _group(dirty), _group(deleted)
     tables = {m.table: m for m in (*inserts, *updates, *deletes)}
-    order = [tables[t] for t in sort_tables(list(tables))]
+    if len(tables) > 1:
+        order = [tables[t] for t in sort_tables(list(tables))]
+    else:
+        order = list(tables.values())
+    limit = max_params or dialect.max_bind_parameters
     for mapper in order:
         if mapper in inserts:
-            yield from _insert(dialect, mapper, inserts[mapper], touch)
+            yield from _insert(dialect, mapper, inserts[mapper], touch, limit)
     for mapper in order:
         if mapper in updates:
             yield from _update(dialect, mapper, updates[mapper], touch)
@@ -77,57 +87,198 @@ def _bind_row(
     return out
 
 
+class _Writer:
+    """What writing one mapper's rows on one dialect needs, computed once and kept in
+    ``dialect.orm_cache``: the bind processors of each column set and the SQL text of each
+    row statement. A flush then spends no time building, keying and compiling statement
+    trees, or looking processors up field by field."""
+
+    __slots__ = (
+        "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "no_auto", "position",
+        "single_pk", "sql",
+    )  # fmt: skip
+
+    def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
+        self.dialect = dialect
+        self.mapper = mapper
+        self.auto = mapper.auto_key
+        self.all_keys = mapper.column_keys
+        self.key_set = frozenset(mapper.column_keys)
+        self.no_auto = tuple(k for k in mapper.column_keys if k != self.auto)
+        self.position = {k: i for i, k in enumerate(mapper.column_keys)}
+        # column keys -> ((key, bind processor or None), ...)
+        self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
+        self.sql: dict[Any, str] = {}
+        pk = mapper.pk_keys
+        # (key, bind processor) of a one-column primary key
+        self.single_pk = self.binder(pk)[0] if len(pk) == 1 else None
+
+    def present_keys(self, d: dict[str, Any]) -> tuple[str, ...]:
+        """The columns ``d`` holds values for, in column order (a ``None`` database-generated
+        key counts as absent: the database assigns it)."""
+        auto = self.auto
+        if d.keys() >= self.key_set:  # the usual case: every field has a value
+            return self.all_keys if auto is None or d[auto] is not None else self.no_auto
+        return tuple(k for k in self.all_keys if k in d and not (k == auto and d[k] is None))
+
+    def binder(self, keys: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+        """``(key, bind processor)`` for each of ``keys``."""
+        pairs = self.binders.get(keys)
+        if pairs is None:
+            fields = self.mapper.fields
+            pairs = tuple((k, self.dialect.bind_processor(fields[k].type)) for k in keys)
+            self.binders[keys] = pairs
+        return pairs
+
+    def params(self, d: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
+        """The driver values of ``d``'s ``keys``."""
+        return [d[k] if p is None else p(d[k]) for k, p in self.binder(keys)]
+
+    def key_params(self, d: dict[str, Any], st: Any) -> list[Any]:
+        """The driver values of the primary key as the database has it (before any
+        unflushed change to it)."""
+        m = st.modified
+        if self.single_pk is not None and not (m and self.single_pk[0] in m):
+            k, p = self.single_pk  # the usual case
+            return [d[k] if p is None else p(d[k])]
+        out = []
+        for k, p in self.binder(self.mapper.pk_keys):
+            v = m.get(k, MISSING) if m else MISSING
+            if v is MISSING:
+                v = d[k]
+            out.append(v if p is None else p(v))
+        return out
+
+    def _compiled_sql(self, key: Any, stmt: Any) -> str:
+        sql = self.sql.get(key)
+        if sql is None:
+            sql = self.sql[key] = compile_statement(self.dialect, stmt)[0].sql
+        return sql
+
+    def insert_sql(
+        self, keys: tuple[str, ...], rows: int = 1, returning: tuple[str, ...] = ()
+    ) -> str:
+        """``INSERT`` of ``keys`` for ``rows`` rows, ``RETURNING`` the ``returning`` keys."""
+        sql = self.sql.get(("insert", keys, rows, returning))
+        if sql is None:
+            names = self._names(keys)
+            stmt = RowInsert(self.mapper.table, names, rows, self._names(returning))
+            sql = self._compiled_sql(("insert", keys, rows, returning), stmt)
+        return sql
+
+    def update_sql(self, keys: tuple[str, ...]) -> str:
+        """``UPDATE`` of ``keys`` by primary key."""
+        sql = self.sql.get(("update", keys))
+        if sql is None:
+            stmt = RowUpdate(self.mapper.table, self._names(keys), self.mapper.pk_names)
+            sql = self._compiled_sql(("update", keys), stmt)
+        return sql
+
+    def delete_sql(self) -> str:
+        """``DELETE`` by primary key."""
+        return self._compiled_sql("delete", RowDelete(self.mapper.table, self.mapper.pk_names))
+
+    def _names(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.mapper.fields[k].column.name for k in keys)
+
+    def changed_keys(self, d: dict[str, Any], m: dict[str, Any]) -> tuple[str, ...]:
+        """The fields of ``d`` whose value differs from ``m`` (field -> value in the
+        database), in column order."""
+        changed = []
+        for k, old in m.items():
+            new = d.get(k, MISSING)
+            # _changed(old, new), inlined (it runs for every changed attribute)
+            if old is new:
+                if not isinstance(new, dict | list):  # JSON may have changed in place
+                    continue
+            elif type(old) is type(new):
+                try:
+                    if old == new:
+                        continue
+                except Exception:
+                    pass
+            changed.append(k)
+        if len(changed) > 1:
+            changed.sort(key=self.position.__getitem__)
+        return tuple(changed)
+
+
+def writer(dialect: Dialect, mapper: Mapper) -> _Writer:
+    """The (cached) :class:`_Writer` of ``mapper`` on ``dialect``."""
+    w: _Writer | None = dialect.orm_cache.get(("writer", mapper))
+    if w is None:
+        w = dialect.orm_cache[("writer", mapper)] = _Writer(dialect, mapper)
+    return w
+
+
+def _chunks(n: int, per: int) -> list[int]:
+    """Split ``n`` rows into multi-row statements of at most ``per`` rows, the remainder in
+    power-of-two sizes: each column set then has at most ~15 statement shapes to compile
+    and cache, whatever the numbers of objects flushed."""
+    sizes = [per] * (n // per)
+    rest = n % per
+    bit = 1 << rest.bit_length()
+    while rest:
+        bit >>= 1
+        if rest & bit:
+            sizes.append(bit)
+            rest -= bit
+    return sizes
+
+
 def _insert(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
+    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, max_params: int
 ) -> Generator[Step, Any, None]:
-    table = mapper.table
+    """INSERT ``objs``: consecutive objects with the same columns go in one statement
+    (``executemany``, or multi-row ``INSERT ... RETURNING`` when the database generates
+    values to read back); without RETURNING such objects are inserted one at a time to
+    read ``lastrowid``."""
+    w = writer(dialect, mapper)
     auto = mapper.auto_key
-    batch: list[Any] = []
-    batch_keys: tuple[str, ...] | None = None
-
-    def flush_batch() -> Generator[Step, Any, None]:
-        if not batch or batch_keys is None:
-            return
-        stmt = RowInsert(table, tuple(mapper.fields[k].column.name for k in batch_keys))
-        compiled, _ = compile_statement(dialect, stmt)
-        rows = [_bind_row(dialect, mapper, o.__dict__, batch_keys) for o in batch]
-        many = len(rows) > 1
-        yield Step(compiled.sql, rows if many else rows[0], many=many)
-        for o in batch:
-            _mark_persistent(mapper, o, touch)
-        batch.clear()
-
-    for obj in objs:
-        d = obj.__dict__
-        keys = tuple(k for k in mapper.column_keys if k in d and not (k == auto and d[k] is None))
-        missing = [k for k in mapper.column_keys if k not in keys]
+    i, n = 0, len(objs)
+    while i < n:
+        keys = w.present_keys(objs[i].__dict__)
+        j = i + 1
+        while j < n and w.present_keys(objs[j].__dict__) == keys:
+            j += 1
+        group = objs[i:j]
+        i = j
+        missing = tuple(k for k in mapper.column_keys if k not in keys)
         if not missing:
-            if batch_keys != keys:
-                yield from flush_batch()
-                batch_keys = keys
-            batch.append(obj)
-            continue
-        yield from flush_batch()
-        batch_keys = None
-        names = tuple(mapper.fields[k].column.name for k in keys)
-        params = _bind_row(dialect, mapper, d, keys)
-        if dialect.supports_returning:
-            ret = tuple(mapper.fields[k].column.name for k in missing)
-            compiled, _ = compile_statement(dialect, RowInsert(table, names, returning=ret))
-            rows = yield Step(compiled.sql, params, fetch="rows")
-            touch(obj)
-            for k, v in zip(missing, rows[0]):
-                proc = dialect.result_processor(mapper.fields[k].type)
-                d[k] = v if proc is None else proc(v)
+            sql = w.insert_sql(keys)
+            if len(group) == 1:
+                yield Step(sql, w.params(group[0].__dict__, keys))
+            else:
+                yield Step(sql, [w.params(o.__dict__, keys) for o in group], many=True)
+            for o in group:
+                _mark_persistent(mapper, o, touch)
+        elif dialect.supports_returning:
+            procs = [dialect.result_processor(mapper.fields[k].type) for k in missing]
+            # (a row of defaults only, INSERT ... DEFAULT VALUES, has no multi-row form)
+            per = max(1, max_params // len(keys)) if keys else 1
+            start = 0
+            for size in _chunks(len(group), per):
+                chunk = group[start : start + size]
+                start += size
+                flat = [v for o in chunk for v in w.params(o.__dict__, keys)]
+                returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
+                # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
+                # insertion order (bulk_insert_plan relies on it too).
+                for o, row in zip(chunk, returned):
+                    touch(o)
+                    d = o.__dict__
+                    for k, v, proc in zip(missing, row, procs):
+                        d[k] = v if proc is None else proc(v)
+                    _mark_persistent(mapper, o, touch)
         else:
-            compiled, _ = compile_statement(dialect, RowInsert(table, names))
-            rowid = yield Step(compiled.sql, params, fetch="lastrowid")
-            touch(obj)
-            if auto is not None and d.get(auto) is None:
-                d[auto] = rowid
-            # other server defaults stay unloaded and are read on first access
-        _mark_persistent(mapper, obj, touch)
-    yield from flush_batch()
+            for obj in group:
+                d = obj.__dict__
+                rowid = yield Step(w.insert_sql(keys), w.params(d, keys), fetch="lastrowid")
+                touch(obj)
+                if auto is not None and d.get(auto) is None:
+                    d[auto] = rowid
+                # other server defaults stay unloaded and are read on first access
+                _mark_persistent(mapper, obj, touch)
 
 
 def _mark_persistent(mapper: Mapper, obj: Any, touch: Any) -> None:
@@ -141,39 +292,65 @@ def _mark_persistent(mapper: Mapper, obj: Any, touch: Any) -> None:
 def _update(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
+    """UPDATE the changed columns of ``objs``; consecutive objects changing the same
+    columns go through one ``executemany``."""
+    w = writer(dialect, mapper)
+    batch: list[tuple[Any, list[Any]]] = []
+    batch_keys: tuple[str, ...] = ()
     for obj in objs:
         d = obj.__dict__
         st = d[STATE_KEY]
-        if st.status != PERSISTENT or not st.modified:
+        m = st.modified
+        if st.status != PERSISTENT or not m:
             continue
-        changed = tuple(
-            k
-            for k in mapper.column_keys
-            if k in st.modified and _changed(st.modified[k], d.get(k, MISSING))
-        )
+        changed = w.changed_keys(d, m)
         if not changed:
             touch(obj)
             st.modified = None
             continue
-        original = {**d, **{k: v for k, v in st.modified.items() if v is not MISSING}}
-        stmt = RowUpdate(
-            mapper.table,
-            tuple(mapper.fields[k].column.name for k in changed),
-            mapper.pk_names,
-        )
-        compiled, _ = compile_statement(dialect, stmt)
-        params = _bind_row(dialect, mapper, d, changed) + _bind_row(
-            dialect, mapper, original, mapper.pk_keys
-        )
-        count = yield Step(compiled.sql, params, fetch="rowcount")
-        if count == 0:
-            raise ObjectDeletedError(
-                f"{mapper.name} with primary key {st.key[1]!r}: UPDATE matched no row "
-                f"(deleted by someone else?)"
-            )
+        if changed != batch_keys and batch:
+            yield from _update_batch(w, batch_keys, batch, touch)
+            batch = []
+        batch_keys = changed
+        batch.append((obj, w.params(d, changed) + w.key_params(d, st)))
+    if batch:
+        yield from _update_batch(w, batch_keys, batch, touch)
+
+
+def _update_batch(
+    w: _Writer, keys: tuple[str, ...], batch: list[tuple[Any, list[Any]]], touch: Any
+) -> Generator[Step, Any, None]:
+    sql = w.update_sql(keys)
+    mapper = w.mapper
+    if len(batch) > 1:
+        # Every driver (sqlite3, psycopg, PyMySQL with FOUND_ROWS) reports the total of
+        # the matched rows of an executemany, and each UPDATE matches at most one row.
+        count = yield Step(sql, [p for _, p in batch], many=True, fetch="rowcount")
+        if count != len(batch):
+            # A row is gone: send the statements one at a time to name it (they write the
+            # same values again, and the failed flush is rolled back anyway).
+            for obj, params in batch:
+                if (yield Step(sql, params, fetch="rowcount")) == 0:
+                    raise _gone(mapper, obj)
+    else:
+        obj, params = batch[0]
+        if (yield Step(sql, params, fetch="rowcount")) == 0:
+            raise _gone(mapper, obj)
+    pk_keys = frozenset(mapper.pk_keys)
+    for obj, _ in batch:
         touch(obj)
+        st = obj.__dict__[STATE_KEY]
+        if not pk_keys.isdisjoint(st.modified):  # a changed primary key: a new identity
+            st.key = mapper.identity_key(obj)
         st.modified = None
-        st.key = mapper.identity_key(obj)
+
+
+def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
+    key = obj.__dict__[STATE_KEY].key
+    return ObjectDeletedError(
+        f"{mapper.name} with primary key {key[1]!r}: UPDATE matched no row "
+        f"(deleted by someone else?)"
+    )
 
 
 def _changed(old: Any, new: Any) -> bool:
@@ -193,16 +370,9 @@ def _equal(a: Any, b: Any) -> bool:
 def _delete(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
 ) -> Generator[Step, Any, None]:
-    compiled, _ = compile_statement(dialect, RowDelete(mapper.table, mapper.pk_names))
-    rows = []
-    for obj in objs:
-        st = obj.__dict__[STATE_KEY]
-        original = {
-            **obj.__dict__,
-            **{k: v for k, v in (st.modified or {}).items() if v is not MISSING},
-        }
-        rows.append(_bind_row(dialect, mapper, original, mapper.pk_keys))
-    yield Step(compiled.sql, rows, many=True)
+    w = writer(dialect, mapper)
+    rows = [w.key_params(o.__dict__, o.__dict__[STATE_KEY]) for o in objs]
+    yield Step(w.delete_sql(), rows, many=True)
     for obj in objs:
         touch(obj)
         st = obj.__dict__[STATE_KEY]
@@ -230,15 +400,21 @@ def bulk_insert_plan(
     Otherwise rows go through one ``executemany`` per group.
     """
     auto = mapper.auto_key
+    w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for d in rows:
-        keys = tuple(k for k in mapper.column_keys if k in d and not (k == auto and d[k] is None))
-        groups.setdefault(keys, []).append(d)
+        keys = w.present_keys(d)
+        group = groups.get(keys)
+        if group is None:
+            groups[keys] = [d]
+        else:
+            group.append(d)
     table = mapper.table
     for keys, group in groups.items():
         names = tuple(mapper.fields[k].column.name for k in keys)
         need_ids = want_keys and auto is not None and auto not in keys
-        params = [_bind_row(dialect, mapper, d, keys) for d in group]
+        pairs = w.binder(keys)
+        params = [[d[k] if p is None else p(d[k]) for k, p in pairs] for d in group]
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
             yield Step(compiled.sql, params, many=True)

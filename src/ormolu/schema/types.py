@@ -90,11 +90,12 @@ class Integer(SQLType):
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
+        self._limit = 1 << (size * 8 - 1)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidValue("expected int")
-        limit = 1 << (self.size * 8 - 1)
+        limit = self._limit
         if not -limit <= value < limit:
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value
@@ -102,6 +103,19 @@ class Integer(SQLType):
     @property
     def cache_key(self) -> tuple[Any, ...]:
         return ("Integer", self.size)
+
+
+class IntegerTotal(Integer):
+    """An integer computed by an aggregate (``func.sum`` of an integer column), which some
+    databases return as an exact decimal (the SQL standard leaves the type of ``SUM`` to
+    the implementation): read back as ``int`` everywhere."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        return _none_safe(int)
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("IntegerTotal", self.size)
 
 
 class Boolean(SQLType):
@@ -146,12 +160,20 @@ class Float(SQLType):
 
 
 class String(SQLType):
-    """Text; ``length`` is the maximum number of characters (``None``: unlimited TEXT)."""
+    """Text; ``length`` is the maximum number of characters (``None``: unlimited TEXT).
+
+    ``exact=True`` makes the column compare exactly — case, accents and trailing spaces
+    count — where the database's default collation would not: the column is declared with
+    the dialect's ``exact_text_collation`` (a binary, no-pad collation on MySQL/MariaDB;
+    SQLite's and PostgreSQL's defaults already compare exactly). Ordering then follows
+    code points. Example: ``field(db_type=String(120, exact=True))``.
+    """
 
     python_type = str
 
-    def __init__(self, length: int | None = None) -> None:
+    def __init__(self, length: int | None = None, *, exact: bool = False) -> None:
         self.length = length
+        self.exact = exact
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, str):
@@ -162,7 +184,7 @@ class String(SQLType):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("String", self.length)
+        return ("String", self.length, self.exact)
 
 
 class Bytes(SQLType):
@@ -266,6 +288,29 @@ class Numeric(SQLType):
         return ("Numeric", self.precision, self.scale)
 
 
+class ComputedNumeric(Numeric):
+    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
+    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
+    point (SQLite), the digits after the 15th significant one are rounding noise (a double
+    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
+    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
+    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        exact = _decimal_from_db(None)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, float) and math.isfinite(value):
+                return Decimal(format(value, ".15g"))
+            return exact(value)
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("ComputedNumeric",)
+
+
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
@@ -321,6 +366,10 @@ class DateTime(SQLType):
                 return value.astimezone(UTC)
             return value
 
+        if not tz and not dialect.native_datetime:
+            # For ISO text (every value but NULL) the C parser alone gives the same result:
+            # converters of whole columns use it first (see orm.loading.rows_converter).
+            process.column_fast_path = datetime.fromisoformat  # type: ignore[attr-defined]
         return process
 
     @property

@@ -6,14 +6,21 @@ when the first statement runs and given back at ``commit``/``rollback``/``close`
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
-from ..exceptions import ConnectionLost, InvalidRequestError, NoResultFound, ObjectDeletedError
+from ..exceptions import (
+    ConnectionLost,
+    InvalidRequestError,
+    MultipleResultsFound,
+    NoResultFound,
+    ObjectDeletedError,
+)
 from ..orm.dependency import involves_relationships, relationship_flush_plan
 from ..orm.fields import MISSING
+from ..orm.identity import IdentityMap
+from ..orm.loading import loader_for
 from ..orm.registry import configure_pending
 from ..orm.state import (
     DELETED,
@@ -24,6 +31,7 @@ from ..orm.state import (
     TRANSIENT,
     InstanceState,
     load_missing_attribute,
+    new_state,
 )
 from ..orm.sync import cascade_related
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
@@ -31,6 +39,7 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
+from .errors import describe_flush_failure
 from .transaction import Level, Snapshot
 
 if TYPE_CHECKING:
@@ -147,7 +156,10 @@ class Session:
         self.strict = strict
         # many-to-many changes since the last flush: (relationship, owner, item, +1/-1)
         self._links: list[tuple[Any, Any, Any, int]] = []
-        self._identity_map: weakref.WeakValueDictionary[Any, Any] = weakref.WeakValueDictionary()
+        # the ResultGroup new objects join while a query loads rows (batched lazy loads)
+        self._load_group: Any = None
+        self._identity_map = IdentityMap()
+        self._loaders: dict[Any, Any] = {}  # loader factory -> its loader for this session
         self._new: dict[int, Any] = {}
         self._dirty: dict[int, Any] = {}
         self._deleted: dict[int, Any] = {}
@@ -327,7 +339,8 @@ class Session:
             if st is not None:
                 st.session = None
                 st.status = DETACHED
-        self._identity_map = weakref.WeakValueDictionary()
+        self._identity_map = IdentityMap()
+        self._loaders = {}  # they are bound to the old map
         self._new.clear()
         self._dirty.clear()
         self._deleted.clear()
@@ -354,6 +367,7 @@ class Session:
         d.clear()
         d.update(snap.values)
         if snap.status == TRANSIENT or st is None:
+            d.pop(STATE_KEY, None)  # the snapshot's copy of __dict__ may hold one
             if st is not None:
                 st.session = None
             return
@@ -377,7 +391,9 @@ class Session:
     def _record_change(self, obj: Any, state: InstanceState, key: str, old: Any) -> None:
         if state.session is not self:
             return
-        self._levels[-1].touch(obj)
+        journal = self._levels[-1].journal  # Level.touch, inlined: it runs on every set
+        if id(obj) not in journal:
+            journal[id(obj)] = Snapshot(obj)
         if state.status == PERSISTENT:
             m = state.modified
             if m is None:
@@ -409,7 +425,7 @@ class Session:
             )
         self._touch(obj)
         if st is None or st.key is None or st.status == TRANSIENT:
-            d[STATE_KEY] = InstanceState(self, None, PENDING)
+            d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
             if mapper.all_relationships:
                 cascade_related(self, obj)
@@ -457,19 +473,42 @@ class Session:
         self._levels[-1].touch(owner)
         self._links.append((rel, owner, item, sign))
 
-    def _run_load_plan(self, plan: Any) -> None:
+    def _run_load_plan(self, plan: Any, options: tuple[Any, ...] = ()) -> list[Any]:
         """Drive a relationship loading plan (see :mod:`ormolu.orm.strategies`): run each
-        SELECT it yields as a query and send back the loaded rows."""
+        SELECT it yields (with loader ``options``) and send back the loaded rows; return
+        what the plan returns."""
         from ..orm.query import Query
 
         result: Any = None
         while True:
             try:
-                stmt, subtree = plan.send(result)
-            except StopIteration:
-                return
-            options = tuple(subtree.values()) if subtree else ()
+                stmt = plan.send(result)
+            except StopIteration as stop:
+                return stop.value or []
             result = Query(self, stmt, "objects", options).all()
+
+    def _load_relationship(self, rel: Any, objs: list[Any], nodes: Any = None) -> None:
+        """Select-in load ``rel`` for ``objs`` and the ``nodes`` (LoadPlan nodes) below it:
+        as options of the select-in queries (so a joined node joins into them), or — for
+        a many-to-many, whose queries also select association keys — afterwards, once for
+        all the related objects."""
+        from ..orm.relationships import MANY_TO_MANY
+        from ..orm.strategies import build_plan, selectin_plan
+
+        options = tuple(nodes.values()) if nodes else ()
+        plan = selectin_plan(rel, objs, self.dialect.max_bind_parameters)
+        if rel.direction != MANY_TO_MANY:
+            self._run_load_plan(plan, options)
+            return
+        loaded = self._run_load_plan(plan)
+        target = rel.target
+        if loaded and (options or target.eager_relationships):
+            load_plan = build_plan(target, options)
+            if load_plan.nodes:
+                from ..orm.query import Query
+
+                unique = list({id(o): o for o in loaded}.values())
+                Query(self, Select((target.cls,)))._load_nodes(unique, load_plan.nodes)
 
     def expunge(self, obj: Model) -> None:
         """Detach ``obj`` from this session without touching the database."""
@@ -527,9 +566,10 @@ class Session:
         mapper = model.__mapper__
         dicts: list[dict[str, Any]] = []
         objs: list[Any] = []
+        validated = mapper.validated_values
         for row in rows:
-            if isinstance(row, Mapping):
-                dicts.append(mapper.validated_values(row))
+            if type(row) is dict or isinstance(row, Mapping):  # (the ABC check costs more)
+                dicts.append(validated(row))
                 continue
             if type(row) is not model:
                 raise TypeError(f"insert_many({model.__name__}): got {row!r}")
@@ -555,7 +595,7 @@ class Session:
         self._write_atomically(run, objs)
         for o in objs:
             key = mapper.identity_key(o)
-            o.__dict__[STATE_KEY] = InstanceState(self, key, PERSISTENT)
+            o.__dict__[STATE_KEY] = new_state(o, self, key, PERSISTENT)
             self._identity_map[key] = o
         return len(all_rows)
 
@@ -707,7 +747,10 @@ class Session:
         prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
         n = len(new) + len(dirty) + len(deleted) + len(links)
         conn_was_in_tx = self._in_db_tx
-        self._connection()
+        conn = self._connection()
+        max_params = min(
+            self.dialect.max_bind_parameters, getattr(conn, "max_variables", None) or 1 << 30
+        )
         savepoint = None
         wants_savepoint = prior_writes and (n > 1 or self.dialect_aborts_on_error)
 
@@ -723,6 +766,21 @@ class Session:
         level = Level()
         self._levels.append(level)
         self._flushing = True
+        # The plan calls touch(obj) before changing an object: keep a cheap record of it
+        # (a tuple, not a Snapshot), turned into a snapshot only where one is needed: to
+        # undo a failed flush, or for the enclosing level when it has none of the object.
+        undo: dict[int, tuple[Any, ...]] = {}
+
+        def touch(obj: Any) -> None:
+            if id(obj) not in undo:
+                # The record Snapshot.of() reads. A flush runs no user code, so the dict of
+                # modified values it sees is not changed in place and needs no copy.
+                d = obj.__dict__
+                st = d[STATE_KEY]
+                undo[id(obj)] = (
+                    obj, d.copy(), st, st.status, st.key, st.modified, st.to_delete, st.session,
+                )  # fmt: skip
+
         explicit_keys = {
             m
             for o in new
@@ -732,15 +790,16 @@ class Session:
         try:
             if links or involves_relationships(new, dirty, deleted):
                 plan = relationship_flush_plan(
-                    self.dialect, new, dirty, deleted, level.touch,
+                    self.dialect, new, dirty, deleted, touch, max_params,
                     _mapper_order(new, dirty, deleted), links,
                 )  # fmt: skip
             else:
-                plan = flush_plan(self.dialect, new, dirty, deleted, level.touch)
+                plan = flush_plan(self.dialect, new, dirty, deleted, touch, max_params)
             sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
-        except BaseException:
+        except BaseException as error:
+            describe_flush_failure(error, self.dialect, (new, dirty, deleted))
             self._flushing = False
             self._levels.pop()
             try:
@@ -751,6 +810,9 @@ class Session:
                     self._raw_execute("ROLLBACK", ())
                     self._in_db_tx = False
             finally:
+                for oid, rec in undo.items():
+                    if oid not in level.journal:
+                        level.journal[oid] = Snapshot.of(rec)
                 self._restore(level)
                 # Restoring re-adds pending objects last-first: keep the order of adding.
                 pending = dict(self._new)
@@ -763,26 +825,38 @@ class Session:
         if savepoint is not None:
             self._raw_execute("RELEASE SAVEPOINT " + savepoint, ())
         level.has_writes = sent > 0
+        known = root.journal
+        for oid, done in undo.items():
+            if oid not in known and oid not in level.journal:
+                level.journal[oid] = Snapshot.of(done)
         level.merge_into(root)
+        # The identity map's entries are the objects' states (see IdentityMap): work on
+        # them directly, this runs for every object flushed.
+        entries = self._identity_map.data
+        pending = self._new
         for obj in new:
             st = obj.__dict__[STATE_KEY]
-            self._new.pop(id(obj), None)
+            pending.pop(id(obj), None)
             if st.status == PERSISTENT:
-                self._identity_map[st.key] = obj
+                entries[st.key] = st
+        changed = self._dirty
         for obj in dirty:
-            self._dirty.pop(id(obj), None)
+            changed.pop(id(obj), None)
             # A changed primary key moves the object to its new identity.
             st = obj.__dict__[STATE_KEY]
-            snap = level.journal.get(id(obj))
-            if snap is not None and snap.key != st.key and st.status == PERSISTENT:
-                if snap.key is not None and self._identity_map.get(snap.key) is obj:
-                    del self._identity_map[snap.key]
-                self._identity_map[st.key] = obj
+            before = undo.get(id(obj))
+            if before is not None and before[4] != st.key and st.status == PERSISTENT:
+                old_key = before[4]
+                if old_key is not None and entries.get(old_key) is st:
+                    del entries[old_key]
+                entries[st.key] = st
+        to_delete = self._deleted
         for obj in deleted:
-            self._deleted.pop(id(obj), None)
+            to_delete.pop(id(obj), None)
             st = obj.__dict__[STATE_KEY]
-            if st.key is not None and self._identity_map.get(st.key) is obj:
-                del self._identity_map[st.key]
+            key = st.key
+            if key is not None and entries.get(key) is st:
+                del entries[key]
         _ = conn_was_in_tx
 
     def _reset_identity(self, mappers: Iterable[Any]) -> None:
@@ -881,13 +955,36 @@ class Session:
                 except ObjectDeletedError:
                     return None
             return cast(M, obj)
-        from ..orm.query import Query
-
+        self._autoflush()
         key = ident[1] if isinstance(ident[1], tuple) else (ident[1],)
-        q: Query[M] = Query(self, Select((model,)))
-        cols = [mapper.fields[k].column.ref for k in mapper.pk_keys]
-        q = q.where(*[c == v for c, v in zip(cols, key)])
-        return q.one_or_none()
+        # The SELECT by primary key is compiled once per model: building and keying the
+        # statement tree each time would cost more than running it.
+        cache = self.dialect.compile_cache
+        compiled = cache.data.get(("orm_get", mapper))
+        if compiled is None:
+            cols = [mapper.fields[k].column.ref for k in mapper.pk_keys]
+            stmt: Select[Any] = Select((model,)).where(*[c == v for c, v in zip(cols, key)])
+            compiled, _ = compile_statement(self.dialect, stmt)
+            cache.put(("orm_get", mapper), compiled)
+        # The statement's parameters are the key values in WHERE order.
+        params = [
+            key[i] if proc is None else proc(key[i])
+            for i, proc in zip(compiled.bind_order, compiled.bind_procs)
+        ]
+        rows = self._execute_compiled(compiled, params).fetchmany(2)
+        if not rows:
+            return None
+        if len(rows) > 1:
+            raise MultipleResultsFound(f"expected at most one row, got several: {compiled.sql}")
+        return cast(M, self._loader(compiled, (mapper.entity,), "objects")(rows[0]))
+
+    def _loader(self, compiled: Any, entities: tuple[Any, ...], mode: str) -> Any:
+        """The row loader of ``compiled`` bound to this session (built once per session)."""
+        factory = loader_for(compiled, entities, self.dialect, mode)
+        load = self._loaders.get(factory)
+        if load is None:
+            load = self._loaders[factory] = factory(self)
+        return load
 
     def get_one(self, model: type[M], pk: Any) -> M:
         """Like :meth:`get` but raises NoResultFound when there is no such row."""
@@ -1076,7 +1173,6 @@ def cascade_delete(session: Session, obj: Any) -> None:
 
 def _cascade_delete(session: Session, obj: Any) -> None:
     from ..orm.relationships import ONE_TO_MANY
-    from ..orm.strategies import selectin_plan
     from ..orm.sync import set_many_to_one
 
     mapper = type(obj).__mapper__
@@ -1084,9 +1180,7 @@ def _cascade_delete(session: Session, obj: Any) -> None:
         if rel.direction != ONE_TO_MANY or not (rel.cascade_delete or rel.nullable):
             continue
         if rel.key not in obj.__dict__:
-            session._run_load_plan(
-                selectin_plan(rel, [obj], session.dialect.max_bind_parameters, None)
-            )
+            session._load_relationship(rel, [obj])
         value = obj.__dict__.get(rel.key)
         children = list(value) if rel.uselist else ([value] if value is not None else [])
         for child in children:

@@ -31,7 +31,9 @@ class Snapshot:
         d = obj.__dict__
         st = d.get(STATE_KEY)
         self.obj = obj
-        self.values = {k: v for k, v in d.items() if k != STATE_KEY}
+        # A plain copy (C speed) that includes the state entry: restoring sets or removes
+        # that entry itself, so it does no harm here.
+        self.values = d.copy()
         self.state = st
         if st is not None:
             self.status = st.status
@@ -45,6 +47,17 @@ class Snapshot:
             self.modified = None
             self.to_delete = False
             self.session = None
+
+    @classmethod
+    def of(cls, rec: tuple[Any, ...]) -> Snapshot:
+        """The snapshot from a record ``(obj, values, state, status, key, modified,
+        to_delete, session)`` (the flush keeps such cheap tuples)."""
+        snap = cls.__new__(cls)
+        snap.obj, snap.values, snap.state, snap.status, snap.key = rec[:5]
+        modified = rec[5]
+        snap.modified = dict(modified) if modified else None
+        snap.to_delete, snap.session = rec[6], rec[7]
+        return snap
 
 
 class Level:

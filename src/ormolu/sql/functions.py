@@ -1,7 +1,8 @@
 """SQL functions: ``func.count()``, ``func.sum(x)``, ..., and ``func.<any_name>(...)``.
 
 Aggregates keep the argument's type where that is right (``sum``/``min``/``max`` of a
-``Decimal`` column read back as ``Decimal``); ``count`` is an ``int``; ``avg`` of a
+``Decimal`` column read back as ``Decimal``, of an ``int`` column as ``int``); ``count``
+is an ``int``; ``avg`` of a
 ``Decimal`` column is a ``Decimal``, otherwise a ``float``. Any other attribute of
 :data:`func` builds a function of that name with an untyped result, e.g.
 ``func.lower(Artist.name)`` or ``func.strftime("%Y", Invoice.invoice_date)``; give
@@ -13,7 +14,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from ..schema.types import FLOAT, INTEGER, NULLTYPE, Numeric, SQLType
+from ..schema.types import (
+    FLOAT,
+    INTEGER,
+    NULLTYPE,
+    ComputedNumeric,
+    Integer,
+    IntegerTotal,
+    Numeric,
+    SQLType,
+)
 from .elements import STAR, Expr, Function
 
 T = TypeVar("T")
@@ -27,7 +37,12 @@ class _FunctionNamespace:
         return Function("count", [STAR if expr is None else expr], INTEGER, distinct)
 
     def sum(self, expr: Expr[T]) -> Expr[T]:
-        """``sum(expr)``; NULL (``None``) over no rows."""
+        """``sum(expr)``; NULL (``None``) over no rows. The sum of integers is an ``int`` on
+        every backend (some return it as an exact decimal)."""
+        if isinstance(expr.type, Integer):
+            return Function("sum", [expr], IntegerTotal(expr.type.size))
+        if isinstance(expr.type, Numeric) and expr.type.scale is None:
+            return Function("sum", [expr], ComputedNumeric())
         return Function("sum", [expr], expr.type)
 
     @overload
@@ -36,7 +51,7 @@ class _FunctionNamespace:
     def avg(self, expr: Expr[Any]) -> Expr[float]: ...
     def avg(self, expr: Expr[Any]) -> Expr[Any]:
         """``avg(expr)``: ``Decimal`` for decimal columns, else ``float``."""
-        type_: SQLType = Numeric() if isinstance(expr.type, Numeric) else FLOAT
+        type_: SQLType = ComputedNumeric() if isinstance(expr.type, Numeric) else FLOAT
         return Function("avg", [expr], type_)
 
     def min(self, expr: Expr[T]) -> Expr[T]:

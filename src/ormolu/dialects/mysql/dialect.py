@@ -9,8 +9,8 @@ are stored as UTC in ``DATETIME(6)`` (``TIMESTAMP`` ends in 2038).
 
 Comparisons on text use the column collation; the default (``utf8mb4_general_ci`` on
 MariaDB) ignores case and trailing spaces, so ``name == "abc"`` also matches ``"ABC"``.
-Declare ``db_type`` with a binary collation or compare ``func.binary(col)`` for exact
-matching (MariaDB KB: "Character Sets and Collations").
+Declare the column ``db_type=String(n, exact=True)`` (a binary no-pad collation) or compare
+``func.binary(col)`` for exact matching (MariaDB KB: "Character Sets and Collations").
 
 A ``str`` field without ``max_length`` is ``LONGTEXT``, which cannot be a key: when it is
 part of a primary key, unique constraint, index or foreign key it is ``VARCHAR(255)``
@@ -94,6 +94,8 @@ class MySQLDialect(Dialect):
     # spaces, MySQL 8's utf8mb4_0900_ai_ci does not (set per server below).
     text_compare_ignores_case = True
     text_compare_ignores_trailing_spaces = True
+    # String(exact=True): binary, and NO PAD where the server has such a collation.
+    exact_text_collation = "utf8mb4_bin"
     supports_float_nan = False  # DOUBLE holds finite values only (MariaDB KB: DOUBLE)
     supports_float_infinity = False
 
@@ -106,8 +108,11 @@ class MySQLDialect(Dialect):
             major, minor = int(nums[0]), int(nums[1])
             self.supports_returning = (major, minor) >= (10, 5)
             self.supports_create_index_if_not_exists = True
+            if (major, minor) >= (10, 2):
+                self.exact_text_collation = "utf8mb4_nopad_bin"
         elif version[:1].isdigit() and int(version.split(".")[0]) >= 8:
             self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
+            self.exact_text_collation = "utf8mb4_0900_bin"
 
     def render_literal(self, value: Any) -> str:
         sql = super().render_literal(value)

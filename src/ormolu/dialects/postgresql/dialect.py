@@ -34,6 +34,7 @@ class PostgreSQLDialect(Dialect):
     placeholder = "%s"
     max_bind_parameters = 65535
     supports_returning = True
+    supports_lastrowid = False  # always RETURNING; psycopg has no lastrowid
     supports_ilike = True
     supports_nulls_ordering = True
     supports_for_update = True
