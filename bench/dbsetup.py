@@ -2,7 +2,9 @@
 
 Every contender maps its model onto the same hand-written ``journal`` table (created here
 before each contender process starts, so all of them run on identical DDL), and after
-each process :func:`verify` checks with plain SQL that the writes really happened.
+each process :func:`verify` checks with plain SQL that the writes really happened. The
+relation tests L and M read the tables ``author``, ``book``, ``tag`` and ``book_tag``,
+also hand-written here and filled with the plain driver by :func:`fresh_relations`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .workload import I_LEVEL, I_TEXT, J_LEVEL, Workload
+from .workload import I_LEVEL, I_TEXT, J_LEVEL, RelationRows, Workload, relation_rows
 
 DDL: dict[str, list[str]] = {
     "sqlite": [
@@ -194,6 +196,107 @@ def verify(cfg: DbConfig, w: Workload) -> list[str]:
             got = cur.fetchone()[0]
             if got != expected:
                 problems.append(f"{what}: {got} (expected {expected})")
+    finally:
+        conn.close()
+    return problems
+
+
+# -- relation tables (tests L and M) --------------------------------------------------------
+RELATION_DDL: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+        "CREATE TABLE book (id INTEGER PRIMARY KEY, "
+        "author_id INTEGER NOT NULL REFERENCES author (id), title VARCHAR(200) NOT NULL)",
+        "CREATE INDEX book_author_id_idx ON book (author_id)",
+        "CREATE TABLE tag (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+        "CREATE TABLE book_tag (book_id INTEGER NOT NULL REFERENCES book (id), "
+        "tag_id INTEGER NOT NULL REFERENCES tag (id), PRIMARY KEY (book_id, tag_id))",
+        "CREATE INDEX book_tag_tag_id_idx ON book_tag (tag_id)",
+    ],
+    "postgresql": [
+        "CREATE TABLE author (id SERIAL PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+        "CREATE TABLE book (id SERIAL PRIMARY KEY, "
+        "author_id INTEGER NOT NULL REFERENCES author (id), title VARCHAR(200) NOT NULL)",
+        "CREATE INDEX book_author_id_idx ON book (author_id)",
+        "CREATE TABLE tag (id SERIAL PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+        "CREATE TABLE book_tag (book_id INTEGER NOT NULL REFERENCES book (id), "
+        "tag_id INTEGER NOT NULL REFERENCES tag (id), PRIMARY KEY (book_id, tag_id))",
+        "CREATE INDEX book_tag_tag_id_idx ON book_tag (tag_id)",
+    ],
+    "mysql": [
+        "CREATE TABLE author (id INTEGER AUTO_INCREMENT PRIMARY KEY, "
+        "name VARCHAR(100) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        "CREATE TABLE book (id INTEGER AUTO_INCREMENT PRIMARY KEY, author_id INTEGER NOT NULL, "
+        "title VARCHAR(200) NOT NULL, INDEX book_author_id_idx (author_id), "
+        "FOREIGN KEY (author_id) REFERENCES author (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        "CREATE TABLE tag (id INTEGER AUTO_INCREMENT PRIMARY KEY, "
+        "name VARCHAR(100) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        "CREATE TABLE book_tag (book_id INTEGER NOT NULL, tag_id INTEGER NOT NULL, "
+        "PRIMARY KEY (book_id, tag_id), INDEX book_tag_tag_id_idx (tag_id), "
+        "FOREIGN KEY (book_id) REFERENCES book (id), FOREIGN KEY (tag_id) REFERENCES tag (id)"
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    ],
+}
+# children first, so that the foreign keys allow each DROP
+RELATION_TABLES = ("book_tag", "book", "tag", "author")
+
+
+def _relation_inserts(data: RelationRows) -> list[tuple[str, tuple[str, ...], list[Any]]]:
+    return [
+        ("author", ("id", "name"), data.authors),
+        ("book", ("id", "author_id", "title"), data.books),
+        ("tag", ("id", "name"), data.tags),
+        ("book_tag", ("book_id", "tag_id"), data.book_tags),
+    ]
+
+
+def fresh_relations(cfg: DbConfig, w: Workload) -> None:
+    """(Re)create the relation tables of L and M and fill them with the workload's
+    :func:`~bench.workload.relation_rows` through the plain driver (not timed), then
+    ANALYZE them on the servers so the planners see their real sizes."""
+    data = relation_rows(w.n, w.seed)
+    conn = connect(cfg)
+    try:
+        cur = conn.cursor()
+        for table in RELATION_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        for sql in RELATION_DDL[cfg.kind]:
+            cur.execute(sql)
+        if cfg.kind == "sqlite":
+            cur.execute("BEGIN")
+        for table, cols, rows in _relation_inserts(data):
+            if cfg.kind == "postgresql":
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                continue
+            ph = ", ".join(["?" if cfg.kind == "sqlite" else "%s"] * len(cols))
+            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({ph})"
+            for i in range(0, len(rows), 10_000):
+                cur.executemany(sql, rows[i : i + 10_000])
+        if cfg.kind == "sqlite":
+            cur.execute("COMMIT")  # no ANALYZE: sqlite_stat1 could change A-K's plans
+        elif cfg.kind == "postgresql":
+            cur.execute(f"ANALYZE {', '.join(RELATION_TABLES)}")
+        else:
+            cur.execute(f"ANALYZE TABLE {', '.join(RELATION_TABLES)}")
+            cur.fetchall()
+    finally:
+        conn.close()
+
+
+def verify_relations(cfg: DbConfig, w: Workload) -> list[str]:
+    """Check that the read-only tests L and M left the relation tables as they were."""
+    data = relation_rows(w.n, w.seed)
+    problems = []
+    conn = connect(cfg)
+    try:
+        cur = conn.cursor()
+        for table, _, rows in _relation_inserts(data):
+            cur.execute(f"SELECT COUNT(*) FROM {table}")
+            got = cur.fetchone()[0]
+            if got != len(rows):
+                problems.append(f"rows in {table} after L and M: {got} (expected {len(rows)})")
     finally:
         conn.close()
     return problems

@@ -34,6 +34,7 @@ def run(contender: str, cfg: DbConfig, n: int, profile: set[str]) -> dict[str, A
     if getattr(mod, "ASYNC", False):
         raise SystemExit("profiling asynchronous contenders is not supported")
     w = make_workload(n)
+    dbsetup.fresh_relations(cfg, w)
     bench = mod.Bench(cfg)
     out: dict[str, Any] = {}
     for letter, method, _ in TESTS:

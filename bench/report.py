@@ -3,7 +3,8 @@
 Numbers: for every contender and test, the *best* (minimum) and *median* time over the
 repetitions; rows/second = rows handled / best time; the ratio to the raw driver = the
 contender's best time / the raw driver's best time (lower is better; 1.0 is the floor);
-the geometric mean of those ratios over A-K summarises a contender.
+the geometric mean of those ratios over A-K summarises a contender; the relation tests L
+and M get their own line (geometric mean over L-M) and are not part of it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+from textwrap import fill
 from typing import Any
 
-from .workload import LETTERS, TESTS
+from .workload import CORE_LETTERS, LETTERS, RELATION_LETTERS, TESTS
 
 RAW = "raw"
 OURS = "ormolu"
@@ -26,6 +28,7 @@ class Cell:
     times: list[float] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    na: str | None = None  # the contender cannot run this test: the reason
 
     @property
     def best(self) -> float | None:
@@ -58,9 +61,12 @@ class Contender:
             return None
         return float(mine / floor)
 
-    def geomean(self, raw: Contender, stat: str = "best") -> tuple[float | None, int]:
-        """The geometric mean of the ratios over A-K, and how many tests it covers."""
-        ratios = [r for r in (self.ratio(raw, k, stat) for k in LETTERS) if r is not None]
+    def geomean(
+        self, raw: Contender, stat: str = "best", letters: tuple[str, ...] = CORE_LETTERS
+    ) -> tuple[float | None, int]:
+        """The geometric mean of the ratios over A-K (or ``letters``), and how many tests
+        it covers."""
+        ratios = [r for r in (self.ratio(raw, k, stat) for k in letters) if r is not None]
         if not ratios:
             return None, 0
         return math.exp(sum(math.log(r) for r in ratios) / len(ratios)), len(ratios)
@@ -82,7 +88,7 @@ def _fmt_rate(rate: float) -> str:
 
 def _cell_text(c: Contender, letter: str, value: str, expected: int) -> str:
     cell = c.cells[letter]
-    if c.unavailable:
+    if c.unavailable or cell.na:
         return "n/a"
     if not cell.times:
         return "error" if cell.errors else "-"
@@ -94,12 +100,17 @@ def _cell_text(c: Contender, letter: str, value: str, expected: int) -> str:
     return value + flags
 
 
-def _best_peer(contenders: list[Contender], raw: Contender, letter: str | None) -> str | None:
+def _best_peer(
+    contenders: list[Contender],
+    raw: Contender,
+    letter: str | None,
+    letters: tuple[str, ...] = CORE_LETTERS,
+) -> str | None:
     best, best_value = None, math.inf
     for c in contenders:
         if c.key in (RAW, OURS) or c.unavailable:
             continue
-        v = c.geomean(raw)[0] if letter is None else c.ratio(raw, letter)
+        v = c.geomean(raw, letters=letters)[0] if letter is None else c.ratio(raw, letter)
         if v is not None and v < best_value:
             best, best_value = c.key, v
     return best
@@ -125,6 +136,10 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
         "table with identical DDL; repetitions are interleaved across contenders. The "
         f"read-only tests D-H run {meta.get('inner', 1)} times in each process and keep "
         "the fastest."
+        " Then the relation tests L (parents with their children) and M (many-to-many), "
+        "each contender's eager loading (select-in / prefetch) over identical pre-filled "
+        "tables, also run that many times; they have their own geometric mean and are not "
+        "part of the one over A-K."
     )
     add("")
     # -- ratios -------------------------------------------------------------------------
@@ -153,11 +168,12 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
         for c in shown:
             g, k = c.geomean(raw, stat)
             text = "n/a" if c.unavailable else _fmt_ratio(g)
-            if g is not None and k < len(LETTERS):
-                text += f" ({k}/{len(LETTERS)})"
+            if g is not None and k < len(CORE_LETTERS):
+                text += f" ({k}/{len(CORE_LETTERS)})"
             row.append(_bold(text) if c.key == OURS or c.key == peer else text)
         row.append(labels[peer] if peer else "")
         add("| " + " | ".join(row) + " |")
+    add(_relations_geomean_row(contenders, raw))
     add("")
     # -- rows per second ------------------------------------------------------------------
     add("## Rows per second (best of the repetitions; higher is better)")
@@ -180,6 +196,8 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
             notes.append(f"- **{c.label}: n/a** — {c.unavailable}")
         for letter in LETTERS:
             cell = c.cells[letter]
+            if cell.na and not c.unavailable:
+                notes.append(f"- {c.label}, test {letter}: n/a — {cell.na}")
             if cell.errors:
                 notes.append(f"- {c.label}, test {letter}: {cell.errors[0]}")
             wrong = sorted({n for n in cell.counts if n != expected[letter]})
@@ -204,7 +222,8 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
     else:
         add(
             "Every test of every available contender returned the expected row count, and "
-            "the table contents after K were verified with plain SQL for every run."
+            "the table contents after K were verified with plain SQL for every run (and the "
+            "relation tables after L and M: unchanged)."
             + (
                 " Every contender ran with journal_mode=WAL and synchronous=NORMAL."
                 if meta["db"] == "sqlite"
@@ -271,7 +290,7 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
 
     raw = next(c for c in contenders if c.key == RAW)
     shown = [c for c in contenders if c.key != RAW and not c.unavailable]
-    groups = [*LETTERS, "geo\nmean"]
+    groups = [*LETTERS, "geo\nmean"]  # A-K, the relation tests L and M, geomean A-K
     fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
     width = 0.8 / max(1, len(shown))
     palette = ["#9ecae1", "#6baed6", "#a1d99b", "#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"]
@@ -299,12 +318,15 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
                     label = f"{v:.2f}" if v < 10 else f"{v:.1f}"
                     ax.text(x, v * 1.04, label, ha="center", va="bottom", fontsize=7, zorder=5)
     ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label="raw driver = 1")
+    for sep in (len(CORE_LETTERS), len(LETTERS)):  # relations L-M | geomean over A-K only
+        ax.axvline(sep - 0.5, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
     ax.set_yscale("log")
     ax.set_ylim(top=top * 2.2)  # room for the legend above the tallest bar
     ax.set_xlim(-0.5, len(groups) - 0.5)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(
-        [f"{k}\n{t.split(' (')[0]}" for k, _, t in TESTS] + ["geo\nmean"], fontsize=8
+        [f"{k}\n{fill(t.split(' (')[0], 13)}" for k, _, t in TESTS] + ["geo mean\nA-K"],
+        fontsize=8,
     )
     ax.set_ylabel("time relative to the raw driver (log scale, lower is better)")
     ax.set_title(
@@ -316,3 +338,19 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _relations_geomean_row(contenders: list[Contender], raw: Contender) -> str:
+    """The table row of the geometric mean over the relation tests L-M (best times)."""
+    letters = RELATION_LETTERS
+    span = f"{letters[0]}-{letters[-1]}"
+    peer = _best_peer(contenders, raw, None, letters)
+    row = [f"**geometric mean {span} (relations, not in A-K)**"]
+    for c in contenders:
+        g, k = c.geomean(raw, letters=letters)
+        text = "n/a" if c.unavailable else _fmt_ratio(g)
+        if g is not None and k < len(letters):
+            text += f" ({k}/{len(letters)})"
+        row.append(_bold(text) if c.key == OURS or c.key == peer else text)
+    row.append(next((c.label for c in contenders if c.key == peer), ""))
+    return "| " + " | ".join(row) + " |"

@@ -28,7 +28,7 @@ from . import dbsetup
 from .contenders import CONTENDERS
 from .dbsetup import DbConfig
 from .report import Contender, chart, markdown
-from .workload import LETTERS, LEVELS, make_workload
+from .workload import CORE_LETTERS, LETTERS, LEVELS, RELATION_LETTERS, make_workload
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -52,7 +52,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--inner",
         type=int,
         default=2,
-        help="runs of each read-only test (D-H) per process, fastest kept (default 2)",
+        help="runs of each read-only test (D-H, L, M) per process, fastest kept (default 2)",
     )
     p.add_argument("--seed", type=int, default=20240501, help="workload seed")
     p.add_argument("--timeout", type=float, default=900, help="seconds per contender process")
@@ -247,6 +247,7 @@ def main(argv: list[str]) -> int:
                 if c.unavailable:
                     continue
                 dbsetup.fresh_table(cfg)
+                dbsetup.fresh_relations(cfg, w)  # L and M's tables, filled by the driver
                 job = {
                     "contender": key,
                     "db": cfg.to_json(),
@@ -318,13 +319,17 @@ def collect(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> None:
         if t is None:
             continue
         cell = c.cells[letter]
-        if "error" in t:
+        if "na" in t:
+            cell.na = t["na"]
+        elif "error" in t:
             cell.errors.append(t["error"])
         else:
             cell.times.append(t["seconds"])
             cell.counts.append(t["count"])
-    if len(tests) == len(LETTERS):
+    if all(letter in tests for letter in CORE_LETTERS):
         c.problems.extend(dbsetup.verify(cfg, w))
+    if any(letter in tests for letter in RELATION_LETTERS):
+        c.problems.extend(dbsetup.verify_relations(cfg, w))
 
 
 def write_results(

@@ -1,10 +1,11 @@
 """One contender's run, in its own process: ``python -m bench.worker JOB.json OUT.json``.
 
 The job file names the contender, the database config, ``n`` and the seed; the worker
-builds the workload, runs tests A → K in order timing each with ``perf_counter`` (after a
+builds the workload, runs tests A → M in order timing each with ``perf_counter`` (after a
 ``gc.collect()``, with the collector left on as in real programs; the read-only tests
-D-H ``inner`` times, keeping the fastest), and writes a JSON result: per test the seconds
-and the row count, or the error; the contender's versions and SQLite settings. A
+D-H, L and M ``inner`` times, keeping the fastest), and writes a JSON result: per test the
+seconds and the row count, or the error, or ``na`` with the reason when the contender
+cannot run that test; the contender's versions and SQLite settings. A
 contender that cannot be imported or set up is reported with the reason instead of
 timings. ``kind`` ``"stream"``/``"compile"`` jobs run ormolu's extra
 measurements instead.
@@ -43,6 +44,17 @@ def _reason(e: BaseException) -> str:
     return text[0][:300] if text else type(e).__name__
 
 
+def not_available(bench: Any, letter: str, method: str) -> str | None:
+    """Why ``bench`` cannot run one test (its ``not_available`` dict, or a missing method),
+    or None: such a test is reported as n/a with the reason instead of being timed."""
+    reason = (getattr(bench, "not_available", None) or {}).get(letter)
+    if reason:
+        return str(reason)
+    if not callable(getattr(bench, method, None)):
+        return f"no {method}() in this contender"
+    return None
+
+
 def run_sync(mod: Any, cfg: DbConfig, job: dict[str, Any], out: dict[str, Any]) -> None:
     """Run the tests of a synchronous contender."""
     w = make_workload(job["n"], job["seed"])
@@ -52,6 +64,10 @@ def run_sync(mod: Any, cfg: DbConfig, job: dict[str, Any], out: dict[str, Any]) 
     inner = max(1, int(job.get("inner", 1)))
     for letter, method, _ in TESTS:
         if only and letter not in only:
+            continue
+        na = not_available(bench, letter, method)
+        if na:
+            out["tests"][letter] = {"na": na}
             continue
         times = []
         try:
@@ -78,6 +94,10 @@ async def run_async(mod: Any, cfg: DbConfig, job: dict[str, Any], out: dict[str,
     try:
         for letter, method, _ in TESTS:
             if only and letter not in only:
+                continue
+            na = not_available(bench, letter, method)
+            if na:
+                out["tests"][letter] = {"na": na}
                 continue
             times = []
             try:

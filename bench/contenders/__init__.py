@@ -8,6 +8,14 @@ distributions it needs, whose versions the report shows) and a class ``Bench``:
   ``filter_large``, ``filter_small``, ``get``, ``dicts``, ``tuples``, ``update_whole``,
   ``update_field``, ``delete`` — taking the :class:`~bench.workload.Workload` and returning
   the number of rows it handled (timed);
+* the relation tests, same signature, read-only, on tables the harness filled beforehand
+  (``author``, ``book``, ``tag``, ``book_tag``; see ``bench/dbsetup.py``), each in the
+  library's idiomatic *eager* style (select-in / prefetch, no lazy loading per parent):
+  ``load_parents`` (L: every author with its books; touch every book; return authors +
+  books) and ``load_many_to_many`` (M: the books with ids in ``w.many_to_many_ids`` with
+  their tags; touch every tag; return books + book-tag links). A contender that cannot
+  run one of them leaves the method out or names the reason in a ``not_available``
+  attribute (``{"M": "why"}``): that test is reported as n/a with the reason;
 * ``settings()`` returns the SQLite pragmas in force on its connection (``{}`` elsewhere),
   so the report can show that everyone ran with the same settings;
 * ``close()``.

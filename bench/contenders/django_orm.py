@@ -50,7 +50,10 @@ def configure(cfg: DbConfig) -> None:
         }
     django_settings.configure(
         DATABASES={"default": database},
-        INSTALLED_APPS=[],
+        # An installed app for the models' app_label: Django resolves the reverse side of
+        # a relationship (M's prefetch_related("tags") filters on Tag.books) only among
+        # the models of installed apps.
+        INSTALLED_APPS=["bench"],
         USE_TZ=False,
         DEBUG=False,
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
@@ -79,6 +82,40 @@ class Bench:
         self.Journal = Journal
         self.atomic = transaction.atomic
         self.connection = connection
+        self._relation_models()
+
+    def _relation_models(self) -> None:
+        """The relation tests' models: L's ``Author.books`` (the reverse of a ForeignKey)
+        and M's ``Book.tags`` (a ManyToManyField onto the existing ``book_tag`` table)."""
+        from django.db import models
+
+        class Author(models.Model):
+            name = models.CharField(max_length=100)
+
+            class Meta:
+                app_label = "bench"
+                db_table = "author"
+                managed = False
+
+        class Tag(models.Model):
+            name = models.CharField(max_length=100)
+
+            class Meta:
+                app_label = "bench"
+                db_table = "tag"
+                managed = False
+
+        class Book(models.Model):
+            author = models.ForeignKey(Author, models.CASCADE, related_name="books")
+            title = models.CharField(max_length=200)
+            tags = models.ManyToManyField(Tag, db_table="book_tag", related_name="books")
+
+            class Meta:
+                app_label = "bench"
+                db_table = "book"
+                managed = False
+
+        self.Author, self.Book = Author, Book
 
     def insert_single(self, w: W) -> int:
         Journal = self.Journal
@@ -174,3 +211,23 @@ class Bench:
 
     def close(self) -> None:
         self.connection.close()
+
+    # -- relation tests: prefetch_related ----------------------------------------------
+    def load_parents(self, w: W) -> int:
+        count = 0
+        for a in self.Author.objects.prefetch_related("books"):
+            count += 1
+            for b in a.books.all():
+                if b.title:
+                    count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        count = 0
+        books = self.Book.objects.filter(id__range=w.many_to_many_ids)
+        for b in books.prefetch_related("tags"):
+            count += 1
+            for t in b.tags.all():
+                if t.name:
+                    count += 1
+        return count

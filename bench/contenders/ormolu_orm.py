@@ -19,6 +19,7 @@ from ormolu import Database, Mapped, Model, field, select
 from ..dbsetup import DbConfig
 from ..workload import I_LEVEL, I_TEXT, I_TIMESTAMP, J_LEVEL, LEVELS, SMALL_LIMIT
 from ..workload import Workload as W
+from . import ormolu_relations
 
 LABEL = "ormolu"
 DISTS = {"sqlite": ["ormolu"], "postgresql": ["ormolu", "psycopg"], "mysql": ["ormolu", "PyMySQL"]}
@@ -147,6 +148,13 @@ class Bench:
 
     def close(self) -> None:
         self.db.dispose()
+
+    # -- relation tests (the models and queries are in ormolu_relations) ------------------
+    def load_parents(self, w: W) -> int:
+        return ormolu_relations.load_parents(self.db)
+
+    def load_many_to_many(self, w: W) -> int:
+        return ormolu_relations.load_many_to_many(self.db, w.many_to_many_ids)
 
 
 # -- extra measurements -------------------------------------------------------------------

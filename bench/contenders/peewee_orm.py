@@ -11,13 +11,16 @@ from typing import Any
 
 from peewee import (
     CharField,
+    CompositeKey,
     DateTimeField,
+    ForeignKeyField,
     Model,
     MySQLDatabase,
     PostgresqlDatabase,
     SmallIntegerField,
     SqliteDatabase,
     chunked,
+    prefetch,
 )
 
 from ..dbsetup import DbConfig
@@ -53,6 +56,47 @@ class Journal(Model):
         table_name = "journal"
 
 
+# -- the relation tests' models (L: Author.books, M: Book.book_tags -> BookTag.tag) -------
+class Author(Model):
+    """A parent of L."""
+
+    name = CharField(max_length=100)
+
+    class Meta:
+        table_name = "author"
+
+
+class Book(Model):
+    """A child of L; a book of M."""
+
+    author = ForeignKeyField(Author, backref="books", index=True)
+    title = CharField(max_length=200)
+
+    class Meta:
+        table_name = "book"
+
+
+class Tag(Model):
+    """A tag of M."""
+
+    name = CharField(max_length=100)
+
+    class Meta:
+        table_name = "tag"
+
+
+class BookTag(Model):
+    """The association of M (Peewee's documented way to a many-to-many that prefetch
+    loads: a model with two foreign keys)."""
+
+    book = ForeignKeyField(Book, backref="book_tags")
+    tag = ForeignKeyField(Tag, backref="book_tags", index=True)
+
+    class Meta:
+        table_name = "book_tag"
+        primary_key = CompositeKey("book", "tag")
+
+
 class Bench:
     """Peewee models on a connected database."""
 
@@ -60,6 +104,7 @@ class Bench:
         self.kind = cfg.kind
         self.db = make_database(cfg)
         self.db.bind([Journal])
+        self.db.bind([Author, Book, Tag, BookTag])
         self.db.connect()
 
     def insert_single(self, w: W) -> int:
@@ -150,3 +195,23 @@ class Bench:
 
     def close(self) -> None:
         self.db.close()
+
+    # -- relation tests: prefetch() ----------------------------------------------------
+    def load_parents(self, w: W) -> int:
+        count = 0
+        for a in prefetch(Author.select(), Book.select()):
+            count += 1
+            for b in a.books:
+                if b.title:
+                    count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        count = 0
+        books = Book.select().where(Book.id.between(*w.many_to_many_ids))
+        for b in prefetch(books, BookTag.select(), Tag.select()):
+            count += 1
+            for bt in b.book_tags:
+                if bt.tag.name:
+                    count += 1
+        return count

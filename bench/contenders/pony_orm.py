@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pony.orm import Database, PrimaryKey, Required, db_session, select
+from pony.orm import Database, PrimaryKey, Required, Set, db_session, select
 
 from ..dbsetup import DbConfig
 from ..workload import I_LEVEL, I_TEXT, I_TIMESTAMP, J_LEVEL, LEVELS, SMALL_LIMIT
@@ -37,6 +37,35 @@ class Journal(db.Entity):  # type: ignore[name-defined]
     timestamp = Required(datetime)
     level = Required(int, size=16, index=True)
     text = Required(str, 255, index=True)
+
+
+# -- the relation tests' entities (L: Author.books, M: Book.tags through book_tag) ---------
+class Author(db.Entity):  # type: ignore[name-defined]
+    """A parent of L."""
+
+    _table_ = "author"
+    id = PrimaryKey(int, auto=True)
+    name = Required(str, 100)
+    books = Set("Book")
+
+
+class Book(db.Entity):  # type: ignore[name-defined]
+    """A child of L; a book of M, with its tags."""
+
+    _table_ = "book"
+    id = PrimaryKey(int, auto=True)
+    author = Required(Author, column="author_id", index=True)
+    title = Required(str, 200)
+    tags = Set("Tag", table="book_tag", column="tag_id")
+
+
+class Tag(db.Entity):  # type: ignore[name-defined]
+    """A tag of M."""
+
+    _table_ = "tag"
+    id = PrimaryKey(int, auto=True)
+    name = Required(str, 100)
+    books = Set(Book, table="book_tag", column="book_id")
 
 
 @db.on_connect(provider="sqlite")
@@ -170,3 +199,26 @@ class Bench:
 
     def close(self) -> None:
         db.disconnect()
+
+    # -- relation tests: query.prefetch() ----------------------------------------------
+    def load_parents(self, w: W) -> int:
+        count = 0
+        with db_session:
+            for a in Author.select().prefetch(Author.books):
+                count += 1
+                for b in a.books:
+                    if b.title:
+                        count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        lo, hi = w.many_to_many_ids
+        count = 0
+        with db_session:
+            books = Book.select(lambda b: b.id >= lo and b.id <= hi)
+            for b in books.prefetch(Book.tags):
+                count += 1
+                for t in b.tags:
+                    if t.name:
+                        count += 1
+        return count

@@ -13,13 +13,27 @@ from datetime import datetime
 from typing import Any
 
 from ..dbsetup import DbConfig
-from ..workload import I_LEVEL, I_TEXT, I_TIMESTAMP, J_LEVEL, LEVELS, SMALL_LIMIT, JournalRow
+from ..workload import (
+    I_LEVEL,
+    I_TEXT,
+    I_TIMESTAMP,
+    J_LEVEL,
+    LEVELS,
+    SMALL_LIMIT,
+    AuthorRow,
+    BookRow,
+    JournalRow,
+    TagRow,
+)
 from ..workload import Workload as W
 
 LABEL = "raw driver"
 DISTS = {"sqlite": [], "postgresql": ["psycopg"], "mysql": ["PyMySQL"]}
 
 COLS = "id, timestamp, level, text"
+# Keys per IN (...) list in L and M: below SQLite's 32,766 bound parameters (since 3.32)
+# and PostgreSQL's 65,535, so the n / 10 parents of any sensible n take one statement.
+IN_CHUNK = 30_000
 
 
 class Bench:
@@ -203,3 +217,62 @@ class Bench:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- relation tests: two queries, grouped by hand into __slots__ objects ------------
+    def _select_in(self, sql: str, keys: list[int]) -> list[Any]:
+        """The rows of ``sql`` (which ends with ``IN``) for ``keys``, IN_CHUNK at a time."""
+        ph = "?" if self.kind == "sqlite" else "%s"
+        cur = self.conn.cursor()
+        rows: list[Any] = []
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start : start + IN_CHUNK]
+            cur.execute(f"{sql} ({', '.join([ph] * len(chunk))})", chunk)
+            rows.extend(cur.fetchall())
+        return rows
+
+    def load_parents(self, w: W) -> int:
+        cur = self.conn.cursor()
+        cur.execute("SELECT id, name FROM author")
+        authors = [AuthorRow(i, name) for i, name in cur.fetchall()]
+        books_of = {a.id: a.books for a in authors}
+        sql = "SELECT id, author_id, title FROM book WHERE author_id IN"
+        for r in self._select_in(sql, list(books_of)):
+            books_of[r[1]].append(BookRow(*r))
+        self.conn.commit()
+        count = 0
+        for a in authors:
+            count += 1
+            for b in a.books:
+                if b.title:
+                    count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        ph = "?" if self.kind == "sqlite" else "%s"
+        cur = self.conn.cursor()
+        cur.execute(
+            f"SELECT id, author_id, title FROM book WHERE id >= {ph} AND id <= {ph}",
+            w.many_to_many_ids,
+        )
+        books = [BookRow(*r) for r in cur.fetchall()]
+        tags_of: dict[int, list[TagRow]] = {}
+        for b in books:
+            b.tags = tags_of[b.id] = []
+        tags: dict[int, TagRow] = {}  # one object per tag, as an identity map gives
+        sql = (
+            "SELECT book_tag.book_id, tag.id, tag.name FROM tag "
+            "JOIN book_tag ON book_tag.tag_id = tag.id WHERE book_tag.book_id IN"
+        )
+        for book_id, tag_id, name in self._select_in(sql, list(tags_of)):
+            tag = tags.get(tag_id)
+            if tag is None:
+                tag = tags[tag_id] = TagRow(tag_id, name)
+            tags_of[book_id].append(tag)
+        self.conn.commit()
+        count = 0
+        for b in books:
+            count += 1
+            for t in b.tags:
+                if t.name:
+                    count += 1
+        return count

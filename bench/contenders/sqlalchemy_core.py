@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
     SmallInteger,
@@ -21,7 +22,18 @@ from sqlalchemy import (
 )
 
 from ..dbsetup import DbConfig
-from ..workload import I_LEVEL, I_TEXT, I_TIMESTAMP, J_LEVEL, LEVELS, SMALL_LIMIT, JournalRow
+from ..workload import (
+    I_LEVEL,
+    I_TEXT,
+    I_TIMESTAMP,
+    J_LEVEL,
+    LEVELS,
+    SMALL_LIMIT,
+    AuthorRow,
+    BookRow,
+    JournalRow,
+    TagRow,
+)
 from ..workload import Workload as W
 from .sqlalchemy_orm import make_engine, sqlite_settings
 
@@ -42,6 +54,33 @@ journal = Table(
     Column("text", String(255), nullable=False, index=True),
 )
 c = journal.c
+
+# the relation tests' tables (L: author -> book, M: book -> book_tag -> tag)
+author = Table(
+    "author",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+book = Table(
+    "book",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("author_id", Integer, ForeignKey("author.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+)
+tag = Table(
+    "tag",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+book_tag = Table(
+    "book_tag",
+    metadata,
+    Column("book_id", Integer, ForeignKey("book.id"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tag.id"), primary_key=True, index=True),
+)
 
 
 class Bench:
@@ -150,3 +189,45 @@ class Bench:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- relation tests: two queries (IN with an expanding parameter), grouped by hand ---
+    def load_parents(self, w: W) -> int:
+        with self.engine.connect() as conn:
+            authors = [AuthorRow(*r) for r in conn.execute(select(author))]
+            books_of = {a.id: a.books for a in authors}
+            stmt = select(book).where(book.c.author_id.in_(list(books_of)))
+            for r in conn.execute(stmt):
+                books_of[r[1]].append(BookRow(*r))
+        count = 0
+        for a in authors:
+            count += 1
+            for b in a.books:
+                if b.title:
+                    count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        with self.engine.connect() as conn:
+            stmt = select(book).where(book.c.id.between(*w.many_to_many_ids))
+            books = [BookRow(*r) for r in conn.execute(stmt)]
+            tags_of: dict[int, list[TagRow]] = {}
+            for b in books:
+                b.tags = tags_of[b.id] = []
+            tags: dict[int, TagRow] = {}
+            links = (
+                select(book_tag.c.book_id, tag.c.id, tag.c.name)
+                .join_from(tag, book_tag, book_tag.c.tag_id == tag.c.id)
+                .where(book_tag.c.book_id.in_(list(tags_of)))
+            )
+            for book_id, tag_id, name in conn.execute(links):
+                t = tags.get(tag_id)
+                if t is None:
+                    t = tags[tag_id] = TagRow(tag_id, name)
+                tags_of[book_id].append(t)
+        count = 0
+        for b in books:
+            count += 1
+            for t in b.tags:
+                if t.name:
+                    count += 1
+        return count

@@ -9,8 +9,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SmallInteger, String, create_engine, event, insert, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from ..dbsetup import DbConfig
 from ..workload import I_LEVEL, I_TEXT, I_TIMESTAMP, J_LEVEL, LEVELS, SMALL_LIMIT
@@ -37,6 +55,43 @@ class Journal(Base):
     timestamp: Mapped[datetime]
     level: Mapped[int] = mapped_column(SmallInteger, index=True)
     text: Mapped[str] = mapped_column(String(255), index=True)
+
+
+# -- the relation tests' models (L: Author.books, M: Book.tags through book_tag) -----------
+book_tag = Table(
+    "book_tag",
+    Base.metadata,
+    Column("book_id", ForeignKey("book.id"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id"), primary_key=True, index=True),
+)
+
+
+class Author(Base):
+    """A parent of L."""
+
+    __tablename__ = "author"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    books: Mapped[list[Book]] = relationship(back_populates="author")
+
+
+class Book(Base):
+    """A child of L; a book of M, with its tags."""
+
+    __tablename__ = "book"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    author: Mapped[Author] = relationship(back_populates="books")
+    tags: Mapped[list[Tag]] = relationship(secondary=book_tag)
+
+
+class Tag(Base):
+    """A tag of M."""
+
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
 
 
 def make_engine(cfg: DbConfig) -> Any:
@@ -161,3 +216,26 @@ class Bench:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- relation tests ----------------------------------------------------------------
+    def load_parents(self, w: W) -> int:
+        count = 0
+        with Session(self.engine) as s:
+            authors = s.scalars(select(Author).options(selectinload(Author.books))).all()
+            for a in authors:
+                count += 1
+                for b in a.books:
+                    if b.title:
+                        count += 1
+        return count
+
+    def load_many_to_many(self, w: W) -> int:
+        count = 0
+        with Session(self.engine) as s:
+            stmt = select(Book).where(Book.id.between(*w.many_to_many_ids))
+            for b in s.scalars(stmt.options(selectinload(Book.tags))):
+                count += 1
+                for t in b.tags:
+                    if t.name:
+                        count += 1
+        return count

@@ -40,6 +40,49 @@ class Journal(Model):
         table = "journal"
 
 
+# -- the relation tests' models (L: Author.books, M: Book.tags through book_tag) -----------
+class Author(Model):
+    """A parent of L."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    books: fields.ReverseRelation[Book]
+
+    class Meta:
+        table = "author"
+
+
+class Book(Model):
+    """A child of L; a book of M, with its tags."""
+
+    id = fields.IntField(primary_key=True)
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "bench.Author", related_name="books", db_index=True
+    )
+    title = fields.CharField(max_length=200)
+    tags: fields.ManyToManyRelation[Tag] = fields.ManyToManyField(
+        "bench.Tag",
+        through="book_tag",
+        backward_key="book_id",
+        forward_key="tag_id",
+        related_name="books",
+    )
+
+    class Meta:
+        table = "book"
+
+
+class Tag(Model):
+    """A tag of M."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    books: fields.ManyToManyRelation[Book]
+
+    class Meta:
+        table = "tag"
+
+
 def connection_config(cfg: DbConfig) -> dict[str, Any]:
     """Tortoise's connection entry for ``cfg``."""
     if cfg.kind == "sqlite":
@@ -162,3 +205,23 @@ class Bench:
 
     async def close(self) -> None:
         await Tortoise.close_connections()
+
+    # -- relation tests: prefetch_related ----------------------------------------------
+    async def load_parents(self, w: W) -> int:
+        count = 0
+        for a in await Author.all().prefetch_related("books"):
+            count += 1
+            for b in a.books:
+                if b.title:
+                    count += 1
+        return count
+
+    async def load_many_to_many(self, w: W) -> int:
+        lo, hi = w.many_to_many_ids
+        count = 0
+        for b in await Book.filter(id__gte=lo, id__lte=hi).prefetch_related("tags"):
+            count += 1
+            for t in b.tags:
+                if t.name:
+                    count += 1
+        return count
