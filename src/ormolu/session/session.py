@@ -922,6 +922,8 @@ class Session:
         factory = loader_for(compiled, entities, self.dialect, mode)
         load = self._loaders.get(factory)
         if load is None:
+            if len(self._loaders) >= 500:  # a long session of many statement shapes
+                self._loaders.clear()
             load = self._loaders[factory] = factory(self)
         return load
 
