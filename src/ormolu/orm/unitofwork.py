@@ -95,7 +95,7 @@ class _Writer:
 
     __slots__ = (
         "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "missing_keys",
-        "no_auto", "position", "sql",
+        "no_auto", "ordered", "position", "sql",
     )  # fmt: skip
 
     def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
@@ -106,6 +106,7 @@ class _Writer:
         self.key_set = frozenset(mapper.column_keys)
         self.no_auto = tuple(k for k in mapper.column_keys if k != self.auto)
         self.position = {k: i for i, k in enumerate(mapper.column_keys)}
+        self.ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # see changed_keys
         # column keys -> ((key, bind processor or None), ...)
         self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         self.sql: dict[Any, str] = {}
@@ -235,9 +236,16 @@ class _Writer:
                 except Exception:
                     pass
             changed.append(k)
-        if len(changed) > 1:
-            changed.sort(key=self.position.__getitem__)
-        return tuple(changed)
+        if len(changed) < 2:
+            return tuple(changed)
+        # in column order, memoised by the order the attributes were set in
+        found = self.ordered.get(tuple(changed))
+        if found is None:
+            if len(self.ordered) >= 1000:
+                self.ordered.clear()
+            found = tuple(sorted(changed, key=self.position.__getitem__))
+            self.ordered[tuple(changed)] = found
+        return found
 
 
 def writer(dialect: Dialect, mapper: Mapper) -> _Writer:
