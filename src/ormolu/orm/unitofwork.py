@@ -225,7 +225,9 @@ class _Writer:
         changed = []
         for k, old in m.items():
             new = d.get(k, MISSING)
-            # _changed(old, new), inlined (it runs for every changed attribute)
+            # Changed unless the same object (a dict or list, JSON, may have been changed
+            # in place, so it counts as changed) or an equal value of the same type (a
+            # comparison that raises counts as changed).
             if old is new:
                 if not isinstance(new, dict | list):  # JSON may have changed in place
                     continue
@@ -411,20 +413,6 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
         f"{mapper.name} with primary key {key[1]!r}: UPDATE matched no row "
         f"(deleted by someone else?)"
     )
-
-
-def _changed(old: Any, new: Any) -> bool:
-    if old is new:
-        # A dict or list (JSON) assigned again may have been changed in place.
-        return isinstance(new, dict | list)
-    return not _equal(old, new)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:
-        return False
 
 
 def _delete(

@@ -321,11 +321,10 @@ class Session:
         if self._closed:
             return
         self.rollback()
-        for obj in list(self._identity_map.values()):
-            st = obj.__dict__.get(STATE_KEY)
-            if st is not None:
-                st.session = None
-                st.status = DETACHED
+        # The map's entries are the objects' states (see IdentityMap): detach them directly.
+        for st in list(self._identity_map.data.values()):
+            st.session = None
+            st.status = DETACHED
         self._identity_map = IdentityMap()
         self._loaders = {}  # they are bound to the old map
         self._new.clear()
