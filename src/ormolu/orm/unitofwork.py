@@ -95,7 +95,7 @@ class _Writer:
 
     __slots__ = (
         "all_keys", "auto", "binders", "dialect", "key_set", "mapper", "missing_keys",
-        "no_auto", "position", "sql",
+        "no_auto", "ordered", "position", "sql",
     )  # fmt: skip
 
     def __init__(self, dialect: Dialect, mapper: Mapper) -> None:
@@ -106,6 +106,7 @@ class _Writer:
         self.key_set = frozenset(mapper.column_keys)
         self.no_auto = tuple(k for k in mapper.column_keys if k != self.auto)
         self.position = {k: i for i, k in enumerate(mapper.column_keys)}
+        self.ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # see changed_keys
         # column keys -> ((key, bind processor or None), ...)
         self.binders: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         self.sql: dict[Any, str] = {}
@@ -224,7 +225,9 @@ class _Writer:
         changed = []
         for k, old in m.items():
             new = d.get(k, MISSING)
-            # _changed(old, new), inlined (it runs for every changed attribute)
+            # Changed unless the same object (a dict or list, JSON, may have been changed
+            # in place, so it counts as changed) or an equal value of the same type (a
+            # comparison that raises counts as changed).
             if old is new:
                 if not isinstance(new, dict | list):  # JSON may have changed in place
                     continue
@@ -235,9 +238,16 @@ class _Writer:
                 except Exception:
                     pass
             changed.append(k)
-        if len(changed) > 1:
-            changed.sort(key=self.position.__getitem__)
-        return tuple(changed)
+        if len(changed) < 2:
+            return tuple(changed)
+        # in column order, memoised by the order the attributes were set in
+        found = self.ordered.get(tuple(changed))
+        if found is None:
+            if len(self.ordered) >= 1000:
+                self.ordered.clear()
+            found = tuple(sorted(changed, key=self.position.__getitem__))
+            self.ordered[tuple(changed)] = found
+        return found
 
 
 def writer(dialect: Dialect, mapper: Mapper) -> _Writer:
@@ -403,20 +413,6 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
         f"{mapper.name} with primary key {key[1]!r}: UPDATE matched no row "
         f"(deleted by someone else?)"
     )
-
-
-def _changed(old: Any, new: Any) -> bool:
-    if old is new:
-        # A dict or list (JSON) assigned again may have been changed in place.
-        return isinstance(new, dict | list)
-    return not _equal(old, new)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:
-        return False
 
 
 def _delete(

@@ -40,7 +40,7 @@ from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
 from .errors import describe_flush_failure
-from .transaction import Level, Snapshot
+from .transaction import Level, Snapshot, record
 
 if TYPE_CHECKING:
     from ..engine import Database
@@ -292,8 +292,8 @@ class Session:
             self._raw_execute("COMMIT", ())
             self._in_db_tx = False
         for level in self._levels:
-            for snap in level.journal.values():
-                st = snap.obj.__dict__.get(STATE_KEY)
+            for rec in level.journal.values():
+                st = rec[0].__dict__.get(STATE_KEY)
                 if st is not None and st.status == DELETED:
                     st.status = DETACHED
                     st.session = None
@@ -334,11 +334,10 @@ class Session:
         if self._closed:
             return
         self.rollback()
-        for obj in list(self._identity_map.values()):
-            st = obj.__dict__.get(STATE_KEY)
-            if st is not None:
-                st.session = None
-                st.status = DETACHED
+        # The map's entries are the objects' states (see IdentityMap): detach them directly.
+        for st in list(self._identity_map.data.values()):
+            st.session = None
+            st.status = DETACHED
         self._identity_map = IdentityMap()
         self._loaders = {}  # they are bound to the old map
         self._new.clear()
@@ -351,8 +350,8 @@ class Session:
         self._levels[-1].touch(obj)
 
     def _restore(self, level: Level) -> None:
-        for snap in reversed(list(level.journal.values())):
-            self._restore_one(snap)
+        for rec in reversed(list(level.journal.values())):
+            self._restore_one(Snapshot.of(rec))
 
     def _restore_one(self, snap: Snapshot) -> None:
         obj = snap.obj
@@ -393,7 +392,7 @@ class Session:
             return
         journal = self._levels[-1].journal  # Level.touch, inlined: it runs on every set
         if id(obj) not in journal:
-            journal[id(obj)] = Snapshot(obj)
+            journal[id(obj)] = record(obj)
         if state.status == PERSISTENT:
             m = state.modified
             if m is None:
@@ -426,7 +425,7 @@ class Session:
             )
         journal = self._levels[-1].journal  # self._touch(obj), inlined
         if id(obj) not in journal:
-            journal[id(obj)] = Snapshot(obj)
+            journal[id(obj)] = record(obj)
         if st is None or st.key is None or st.status == TRANSIENT:
             d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
@@ -460,7 +459,7 @@ class Session:
             raise InvalidRequestError(f"{obj!r} is not in this session")
         journal = self._levels[-1].journal  # self._touch(obj), inlined
         if id(obj) not in journal:
-            journal[id(obj)] = Snapshot(obj)
+            journal[id(obj)] = record(obj)
         if st.status == PENDING:
             self._new.pop(id(obj), None)
             st.session, st.status = None, TRANSIENT
@@ -825,8 +824,7 @@ class Session:
                     self._in_db_tx = False
             finally:
                 for oid, rec in undo.items():
-                    if oid not in level.journal:
-                        level.journal[oid] = Snapshot.of(rec)
+                    level.journal.setdefault(oid, rec)  # restored right away: values hold
                 self._restore(level)
                 # Restoring re-adds pending objects last-first: keep the order of adding.
                 pending = dict(self._new)
@@ -842,7 +840,9 @@ class Session:
         known = root.journal
         for oid, done in undo.items():
             if oid not in known and oid not in level.journal:
-                level.journal[oid] = Snapshot.of(done)
+                if done[1] is None:  # values unchanged by the flush: copy them now
+                    done = (done[0], done[0].__dict__.copy(), *done[2:])
+                level.journal[oid] = done
         level.merge_into(root)
         # The identity map's entries are the objects' states (see IdentityMap): work on
         # them directly, this runs for every object flushed.
@@ -997,6 +997,8 @@ class Session:
         factory = loader_for(compiled, entities, self.dialect, mode)
         load = self._loaders.get(factory)
         if load is None:
+            if len(self._loaders) >= 500:  # a long session of many statement shapes
+                self._loaders.clear()
             load = self._loaders[factory] = factory(self)
         return load
 

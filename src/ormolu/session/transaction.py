@@ -50,9 +50,9 @@ class Snapshot:
 
     @classmethod
     def of(cls, rec: tuple[Any, ...]) -> Snapshot:
-        """The snapshot from a record ``(obj, values, state, status, key, modified,
-        to_delete, session)`` (the flush keeps such cheap tuples); ``values`` ``None``
-        means the object's values have not changed since the record was made."""
+        """The snapshot from a :func:`record` tuple; ``values`` ``None`` means the
+        object's values have not changed since the record was made (the flush's own
+        records)."""
         snap = cls.__new__(cls)
         snap.obj, snap.values, snap.state, snap.status, snap.key = rec[:5]
         if snap.values is None:
@@ -63,20 +63,32 @@ class Snapshot:
         return snap
 
 
+def record(obj: Any) -> tuple[Any, ...]:
+    """Snapshot ``obj`` as a tuple ``(obj, values, state, status, key, modified, to_delete,
+    session)``: the journal keeps these (a tuple costs less to build than a
+    :class:`Snapshot`, and most are never restored); :meth:`Snapshot.of` reads one."""
+    d = obj.__dict__
+    st = d.get(STATE_KEY)
+    if st is None:
+        return (obj, d.copy(), None, 0, None, None, False, None)
+    m = st.modified
+    return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
+
+
 class Level:
     """One transaction level: the journal of touched objects and its savepoint name."""
 
     __slots__ = ("has_writes", "journal", "savepoint")
 
     def __init__(self, savepoint: str | None = None) -> None:
-        self.journal: dict[int, Snapshot] = {}
+        self.journal: dict[int, tuple[Any, ...]] = {}  # id(obj) -> record(obj)
         self.savepoint = savepoint
         self.has_writes = False
 
     def touch(self, obj: Any) -> None:
         """Snapshot ``obj`` unless this level already has."""
         if id(obj) not in self.journal:
-            self.journal[id(obj)] = Snapshot(obj)
+            self.journal[id(obj)] = record(obj)
 
     def merge_into(self, parent: Level) -> None:
         """Hand this level's snapshots to ``parent`` (keeping the parent's older ones)."""
