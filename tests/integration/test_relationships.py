@@ -872,3 +872,13 @@ def test_related_object_of_another_session_is_refused(rdb: Database) -> None:
             s.add(Album(title="y", artist=foreign))
         s.expunge_all()
     other.close()
+
+
+def test_expired_children_load_into_collections(rdb: Database) -> None:
+    seed(rdb, artists=1, albums=1, tracks=3)
+    with rdb.session() as s:
+        tracks = s.query(Track).all()  # in the identity map, with album_id
+        assert all(t.album is not None for t in tracks)  # relationships loaded too
+        s.query(Track).where(Track.id > 0).update(name="renamed")  # expires the tracks
+        album = s.query(Album).options(selectinload(Album.tracks)).one()
+        assert len(album.tracks) == 3 and {t.name for t in album.tracks} == {"renamed"}

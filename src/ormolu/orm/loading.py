@@ -43,6 +43,7 @@ def _entity_factory(
     # the ``__dict__`` descriptor's setter does the same in C.
     set_dict = object.__setattr__
 
+    key_set = frozenset(keys)
     # Only models with relationships remember the query result an object came from
     # (session._load_group, set by the query around loading), for batched lazy loads;
     # the others pay nothing for it.
@@ -69,7 +70,9 @@ def _entity_factory(
             d: dict[str, Any]
             if obj is not None:
                 d = obj.__dict__
-                if len(d) <= len(keys):  # some attributes expired: fill them from this row
+                # some attributes expired: fill them from this row (loaded relationships
+                # also live in __dict__, so a model with them checks the keys themselves)
+                if len(d) <= len(keys) or (grouped and not d.keys() >= key_set):
                     _fill_missing(d, keys, row, start, procs)
                 return obj
             obj = new(cls)
@@ -106,6 +109,7 @@ def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]]
     new = object.__new__
     set_dict = object.__setattr__  # (see _entity_factory)
     grouped = bool(mapper.relationship_decls)  # (see _entity_factory)
+    key_set = frozenset(keys)
 
     def factory(session: Any) -> Callable[[list[Any]], list[Any]]:
         states = session._identity_map.data
@@ -131,7 +135,8 @@ def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]]
                     obj = st()  # a state is a weak reference
                     if obj is not None:
                         d = obj.__dict__
-                        if len(d) <= nkeys:  # some attributes expired: fill them
+                        if len(d) <= nkeys or (grouped and not d.keys() >= key_set):
+                            # some attributes expired: fill them (see _entity_factory)
                             _fill_missing(d, keys, row, 0, [])
                         append(obj)
                         continue

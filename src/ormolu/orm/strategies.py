@@ -330,15 +330,22 @@ def selectin_plan(
             chunk = keys[start : start + per]
             stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
             rows = yield stmt
-            for t in rows:
-                collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
-                loaded.append(t)
+            if len(rel.remote_keys) == 1:
+                rk = rel.remote_keys[0]
+                for t in rows:
+                    collected[t.__dict__[rk]].append(t)
+            else:
+                for t in rows:
+                    collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
+            loaded.extend(rows)
         if back is not None:  # the children's reverse side is known now: no query later
+            bk = back.key
             for k, owners in by_key.items():
+                owner = owners[0]
                 for t in collected[k]:
                     td = t.__dict__
-                    if back.key not in td:
-                        td[back.key] = owners[0]
+                    if bk not in td:
+                        td[bk] = owner
     for k, owners in by_key.items():
         items = collected[k]
         for o in owners:
