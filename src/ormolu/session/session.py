@@ -192,11 +192,11 @@ class Session:
         if self._closed:
             raise InvalidRequestError("this session is closed; open a new one with db.session()")
 
-    def _connection(self) -> Any:
+    def _connection(self, begin: bool = True) -> Any:
         self._check_open()
         if self._conn is None:
             self._conn = self.db._acquire(self)
-        if not self._in_db_tx:
+        if begin and not self._in_db_tx:
             for sql in self.dialect.begin_statements(self._begin_mode, self._isolation_level):
                 self._raw_execute(sql, ())
             self._in_db_tx = True
@@ -287,7 +287,9 @@ class Session:
         objects deleted in the transaction become detached. On a failed flush nothing is
         committed and the error propagates (call :meth:`rollback` or fix and retry)."""
         self._check_open()
-        self.flush()
+        # One row to write and no transaction open yet: the statement commits by itself
+        # (the connection is in autocommit mode), one round trip instead of three.
+        self.flush(_autocommit=not self._in_db_tx and self._one_statement_flush())
         if self._in_db_tx:
             self._raw_execute("COMMIT", ())
             self._in_db_tx = False
@@ -734,7 +736,21 @@ class Session:
         level.merge_into(root)
 
     # -- flush ---------------------------------------------------------------------------
-    def flush(self) -> None:
+    def _one_statement_flush(self) -> bool:
+        """Whether the pending changes are one row's INSERT, UPDATE or DELETE alone (no
+        relationship, cascade, association row, identity reset or savepoint around it)."""
+        if self._links or len(self._levels) > 1:
+            return False
+        if len(self._new) + len(self._dirty) + len(self._deleted) != 1:
+            return False
+        obj = next(iter((self._new or self._dirty or self._deleted).values()))
+        mapper = type(obj).__mapper__
+        if mapper.relationship_decls or mapper.all_relationships or mapper.secondary_refs:
+            return False
+        auto = mapper.auto_key
+        return not (self._new and auto is not None and obj.__dict__.get(auto) is not None)
+
+    def flush(self, _autocommit: bool = False) -> None:
         """Write pending changes (INSERT, UPDATE, DELETE in dependency order).
 
         On failure the database is rolled back to before the flush, every object is put
@@ -757,7 +773,7 @@ class Session:
         prior_writes = len(self._levels) > 1 or root.has_writes
         n = len(new) + len(dirty) + len(deleted) + len(links)
         conn_was_in_tx = self._in_db_tx
-        conn = self._connection()
+        conn = self._connection(begin=not _autocommit)
         max_params = min(
             self.dialect.max_bind_parameters, getattr(conn, "max_variables", None) or 1 << 30
         )
