@@ -38,16 +38,10 @@ if TYPE_CHECKING:
 
 
 def involves_relationships(new: list[Any], dirty: list[Any], deleted: list[Any]) -> bool:
-    """Whether a flush needs :func:`relationship_flush_plan`."""
-    seen: set[int] = set()
-    for objs in (new, dirty, deleted):
-        for o in objs:
-            m = type(o).__mapper__
-            if id(m) not in seen:
-                seen.add(id(m))
-                if m.all_relationships or m.secondary_refs:
-                    return True
-    return False
+    """Whether a flush needs :func:`relationship_flush_plan` (any model in it has
+    relationships or association tables)."""
+    classes = {type(o) for objs in (new, dirty, deleted) for o in objs}
+    return any(c.__mapper__.all_relationships or c.__mapper__.secondary_refs for c in classes)
 
 
 def _order_new(new: list[Any], table_rank: dict[Mapper, int]) -> list[Any]:

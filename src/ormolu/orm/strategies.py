@@ -102,19 +102,28 @@ def joinedload(*attrs: Any) -> LoadOption:
     A joined collection cannot be combined with ``limit()``/``offset()``/``first()``
     (the join multiplies rows): InvalidRequestError suggests ``selectinload``. Below a
     select-in step a joined step joins into the select-in query (below a many-to-many
-    one it is loaded select-in)."""
+    one it is loaded select-in).
+
+    Example::
+
+        albums = s.query(Album).options(joinedload(Album.artist)).all()  # one SELECT
+    """
     return LoadOption(tuple((a, "joined") for a in _check_attrs(attrs)))
 
 
 def lazyload(*attrs: Any) -> LoadOption:
-    """Load ``attrs`` lazily (on first access), overriding an eager ``lazy=`` default."""
+    """Load ``attrs`` lazily (on first access), overriding an eager ``lazy=`` default.
+
+    Example: ``s.query(Folder).options(lazyload(Folder.children))``."""
     return LoadOption(tuple((a, "select") for a in _check_attrs(attrs)))
 
 
 def raiseload(*attrs: Any) -> LoadOption:
     """Forbid lazy loading of ``attrs`` for the objects of this query — or of every
     relationship with ``raiseload("*")`` (the default without arguments): reading an
-    unloaded one raises LazyLoadError."""
+    unloaded one raises LazyLoadError.
+
+    Example: ``s.query(Album).options(selectinload(Album.tracks), raiseload("*"))``."""
     return LoadOption(tuple((a, "raise") for a in _check_attrs(attrs or ("*",))))
 
 
