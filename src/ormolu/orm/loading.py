@@ -12,8 +12,9 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..sql.elements import Expr
+from .codegen import make_many_loader
 from .mapper import EntityInfo, Mapper
-from .state import PERSISTENT, STATE_KEY, new_state
+from .state import PERSISTENT, STATE_KEY, InstanceState, forget, new_state
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -100,58 +101,19 @@ def _entity_factory(
 
 def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]], list[Any]]]:
     """For converted rows holding exactly one model's columns: the loader of all the rows
-    at once. It does what the per-row loader does, in one loop: no call per row."""
+    at once. It does what the per-row loader does, in one generated loop (see
+    :func:`ormolu.orm.codegen.make_many_loader`): no call per row."""
+    make = make_many_loader(mapper)
     keys = mapper.column_keys
-    nkeys = len(keys)
-    pk_pos = [mapper.column_keys.index(k) for k in mapper.pk_keys]
-    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     cls = mapper.cls
-    new = object.__new__
-    set_dict = object.__setattr__  # (see _entity_factory)
-    grouped = bool(mapper.relationship_decls)  # (see _entity_factory)
     key_set = frozenset(keys)
+    grouped = bool(mapper.relationship_decls)  # (see _entity_factory)
 
     def factory(session: Any) -> Callable[[list[Any]], list[Any]]:
-        states = session._identity_map.data
-
-        def load_all(rows: list[Any]) -> list[Any]:
-            out: list[Any] = []
-            append = out.append
-            group = session._load_group if grouped else None
-            for row in rows:
-                if single_pk is not None:
-                    pk = row[single_pk]
-                    if pk is None:
-                        append(None)
-                        continue
-                else:
-                    pk = tuple([row[p] for p in pk_pos])
-                    if None in pk:
-                        append(None)
-                        continue
-                ident = (mapper, pk)
-                st = states.get(ident)
-                if st is not None:
-                    obj = st()  # a state is a weak reference
-                    if obj is not None:
-                        d = obj.__dict__
-                        if len(d) <= nkeys or (grouped and not d.keys() >= key_set):
-                            # some attributes expired: fill them (see _entity_factory)
-                            _fill_missing(d, keys, row, 0, [])
-                        append(obj)
-                        continue
-                obj = new(cls)
-                d = dict(zip(keys, row))
-                st = d[STATE_KEY] = new_state(obj, session, ident, PERSISTENT)
-                set_dict(obj, "__dict__", d)
-                states[ident] = st
-                if group is not None:
-                    st.group = group
-                    group.objs.append(obj)
-                append(obj)
-            return out
-
-        return load_all
+        return make(
+            session, mapper, cls, session._identity_map.data, InstanceState, forget,
+            PERSISTENT, STATE_KEY, _fill_missing, keys, key_set, grouped,
+        )  # fmt: skip
 
     return factory
 

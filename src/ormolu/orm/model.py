@@ -13,11 +13,12 @@ from ..exceptions import ConfigurationError
 from ..schema.table import Table
 from ..schema.types import InvalidValue
 from .attributes import Mapped
+from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
 from .relationships import RelationshipAttribute
-from .state import STATE_KEY, on_attribute_change
+from .state import PERSISTENT, STATE_KEY, record
 from .sync import set_relationship
 
 
@@ -56,15 +57,15 @@ class Model:
             setattr(cls, key, RelationshipAttribute(key, mapper))
         cls.__mapper__ = mapper
         cls.__table__ = mapper.table
+        # A constructor generated for the fields (see orm/codegen.py), unless the class
+        # (or a model it extends) defines its own __init__.
+        if getattr(cls.__init__, "__ormolu_generated__", False) or cls.__init__ is Model.__init__:
+            cls.__init__ = make_init(mapper, _generic_init)  # type: ignore[method-assign]
         register(mapper)
         configure(mapper, partial=True)  # bind foreign keys to models already defined
 
     def __init__(self, **kwargs: Any) -> None:
-        mapper = self.__mapper__
-        if mapper.relationship_decls and not mapper.relationship_decls.keys().isdisjoint(kwargs):
-            _init_with_relationships(self, mapper, kwargs)
-            return
-        self.__dict__.update(mapper.validated_values(kwargs))
+        _generic_init(self, kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:
         spec = self.__mapper__.fields.get(name)
@@ -83,8 +84,22 @@ class Model:
                 raise spec.fail(value, str(exc)) from None
         d = self.__dict__
         state = d.get(STATE_KEY)
-        if state is not None and state.session is not None:
-            on_attribute_change(self, state, name, d.get(name, MISSING), value)
+        if state is not None:
+            session = state.session
+            if session is not None:
+                # Session._record_change, inlined (it runs on every set): snapshot the
+                # object for the transaction's rollback once, and remember the value the
+                # database has for the UPDATE the next flush sends.
+                journal = session._levels[-1].journal
+                if id(self) not in journal:
+                    journal[id(self)] = record(self)
+                if state.status == PERSISTENT:
+                    m = state.modified
+                    if m is None:
+                        state.modified = {name: d.get(name, MISSING)}
+                        session._dirty[id(self)] = self
+                    elif name not in m:
+                        m[name] = d.get(name, MISSING)
         d[name] = value
 
     def __repr__(self) -> str:
@@ -101,6 +116,15 @@ class Model:
 
 
 M = TypeVar("M", bound="Model")
+
+
+def _generic_init(obj: Model, kwargs: dict[str, Any]) -> None:
+    """The constructor for any call (the generated ones hand it their unusual calls)."""
+    mapper = obj.__mapper__
+    if mapper.relationship_decls and not mapper.relationship_decls.keys().isdisjoint(kwargs):
+        _init_with_relationships(obj, mapper, kwargs)
+        return
+    obj.__dict__.update(mapper.validated_values(kwargs))
 
 
 def _init_with_relationships(obj: Model, mapper: Mapper, kwargs: dict[str, Any]) -> None:

@@ -84,9 +84,16 @@ def status_of(obj: Any) -> str:
     return STATUS_NAMES[TRANSIENT if state is None else state.status]
 
 
-def on_attribute_change(obj: Any, state: InstanceState, key: str, old: Any, new: Any) -> None:
-    """Record that user code set ``obj.key`` (called by ``Model.__setattr__``)."""
-    state.session._record_change(obj, state, key, old)
+def record(obj: Any) -> tuple[Any, ...]:
+    """Snapshot ``obj`` as a tuple ``(obj, values, state, status, key, modified, to_delete,
+    session)``: the journal keeps these (a tuple costs less to build than a
+    :class:`Snapshot`, and most are never restored); :meth:`Snapshot.of` reads one."""
+    d = obj.__dict__
+    st = d.get(STATE_KEY)
+    if st is None:
+        return (obj, d.copy(), None, 0, None, None, False, None)
+    m = st.modified
+    return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
 
 
 def load_missing_attribute(obj: Any, key: str) -> Any:

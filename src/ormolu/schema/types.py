@@ -67,6 +67,14 @@ class SQLType:
             raise InvalidValue(f"expected {self.python_type.__name__}")
         return value
 
+    def accepts_unchanged(self, var: str) -> str | None:
+        """A Python expression over the variable named ``var``, true only for values that
+        :meth:`coerce` returns unchanged (its usual case, e.g. ``type(var) is int``), or
+        ``None`` when there is no such cheap test. Generated constructors
+        (:mod:`ormolu.orm.codegen`) inline it and call ``coerce`` only when it is false. It
+        may name the builtins and ``datetime``; it never contains a value."""
+        return None
+
     def bind_processor(self, dialect: Dialect) -> Processor | None:
         """Return the Python → driver conversion for ``dialect``, or ``None``."""
         return None
@@ -101,6 +109,10 @@ class Integer(SQLType):
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value
 
+    def accepts_unchanged(self, var: str) -> str | None:
+        limit = int(self._limit)
+        return f"type({var}) is int and {-limit} <= {var} < {limit}"
+
     @property
     def cache_key(self) -> tuple[Any, ...]:
         return ("Integer", self.size)
@@ -124,6 +136,9 @@ class Boolean(SQLType):
 
     python_type = bool
 
+    def accepts_unchanged(self, var: str) -> str | None:
+        return f"type({var}) is bool"
+
     def result_processor(self, dialect: Dialect) -> Processor | None:
         return None if dialect.native_boolean else _none_safe(bool)
 
@@ -137,6 +152,9 @@ class Float(SQLType):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue("expected float")
         return float(value)
+
+    def accepts_unchanged(self, var: str) -> str | None:
+        return f"type({var}) is float"
 
     def bind_processor(self, dialect: Dialect) -> Processor | None:
         nan, inf = dialect.supports_float_nan, dialect.supports_float_infinity
@@ -182,6 +200,11 @@ class String(SQLType):
         if self.length is not None and len(value) > self.length:
             raise InvalidValue(f"longer than max_length={self.length} characters")
         return value
+
+    def accepts_unchanged(self, var: str) -> str | None:
+        if self.length is None:
+            return f"type({var}) is str"
+        return f"type({var}) is str and len({var}) <= {int(self.length)}"
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
@@ -318,6 +341,10 @@ class DateTime(SQLType):
         if not self.timezone and aware:
             raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
         return value
+
+    def accepts_unchanged(self, var: str) -> str | None:
+        # A naive datetime has no tzinfo; an aware one is left to coerce (utcoffset()).
+        return None if self.timezone else f"type({var}) is datetime and {var}.tzinfo is None"
 
     def bind_processor(self, dialect: Dialect) -> Processor | None:
         if dialect.native_datetime:

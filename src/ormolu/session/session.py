@@ -6,6 +6,7 @@ when the first statement runs and given back at ``commit``/``rollback``/``close`
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -32,6 +33,7 @@ from ..orm.state import (
     InstanceState,
     load_missing_attribute,
     new_state,
+    record,
 )
 from ..orm.sync import cascade_related
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
@@ -40,7 +42,7 @@ from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
 from .errors import describe_flush_failure
-from .transaction import Level, Snapshot, record
+from .transaction import Level, Snapshot
 
 if TYPE_CHECKING:
     from ..engine import Database
@@ -760,6 +762,20 @@ class Session:
         self._check_open()
         if self._flushing or not (self._new or self._dirty or self._deleted or self._links):
             return
+        if not gc.isenabled():
+            self._flush(_autocommit)
+            return
+        # A flush allocates a few objects per row written (parameters, undo records) and
+        # frees none until it ends, so the cyclic garbage collector would make pass after
+        # pass over every object in memory and find nothing: it is paused meanwhile (as
+        # for loading a result, see Query._fetch). A flush runs no user code.
+        gc.disable()
+        try:
+            self._flush(_autocommit)
+        finally:
+            gc.enable()
+
+    def _flush(self, _autocommit: bool) -> None:
         configure_pending()
         new = list(self._new.values())
         dirty = [o for o in self._dirty.values() if o.__dict__[STATE_KEY].modified]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..orm.state import STATE_KEY
+from ..orm.state import STATE_KEY, record
 
 
 class Snapshot:
@@ -61,18 +61,6 @@ class Snapshot:
         snap.modified = dict(modified) if modified else None
         snap.to_delete, snap.session = rec[6], rec[7]
         return snap
-
-
-def record(obj: Any) -> tuple[Any, ...]:
-    """Snapshot ``obj`` as a tuple ``(obj, values, state, status, key, modified, to_delete,
-    session)``: the journal keeps these (a tuple costs less to build than a
-    :class:`Snapshot`, and most are never restored); :meth:`Snapshot.of` reads one."""
-    d = obj.__dict__
-    st = d.get(STATE_KEY)
-    if st is None:
-        return (obj, d.copy(), None, 0, None, None, False, None)
-    m = st.modified
-    return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
 
 
 class Level:
