@@ -178,6 +178,7 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
             st.modified = None
             st.to_delete = False
             st.group = None
+            st.original = None
             set_dict(obj, "__dict__", {{{items}, STATE_KEY: st}})
             states[ident] = st
             if group is not None:

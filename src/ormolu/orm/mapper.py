@@ -206,6 +206,9 @@ class Mapper:
         self.secondary_refs: list[Relationship] = []  # many-to-manys touching this table
         self.eager_relationships: list[Relationship] = []  # lazy="selectin"/"joined"
         self.resolving: set[str] = set()
+        # whether its objects may be journaled lazily (see ormolu.orm.state): not once
+        # any relationship touches the model
+        self.journal_lazily = True
         self.columns_configured = False
         self.configuring = False
         columns: list[Column] = []
@@ -265,6 +268,7 @@ class Mapper:
         self.pk_names = tuple(c.name for c in self.table.primary_key)
         self.auto_key = auto.key if auto is not None else None
         self.entity = EntityInfo(self, self.table, tuple(c.ref for c in columns))
+        self.journal_lazily = not self.relationship_decls
         self.field_order = tuple(k for k in self.column_keys if infos[k].init is not False)
         self.repr_keys = tuple(k for k in self.column_keys if infos[k].repr is not False)
         self._table_args(getattr(cls, "__table_args__", ()))
@@ -317,11 +321,13 @@ class Mapper:
         if not rel.hidden:
             self.resolved_relationships[rel.key] = rel
         self.all_relationships.append(rel)
+        self.journal_lazily = False
         if rel.direction == "many-to-one":
             self.many_to_one.append(rel)
             self.relationship_keys.update(rel.local_keys)
         if rel.direction == "many-to-many":
             for m in (rel.parent, rel.target):
+                m.journal_lazily = False
                 if not any(r.secondary is rel.secondary for r in m.secondary_refs):
                     m.secondary_refs.append(rel)
         if rel.lazy in ("selectin", "joined"):

@@ -18,7 +18,7 @@ from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
 from .relationships import RelationshipAttribute
-from .state import PERSISTENT, STATE_KEY, record
+from .state import PERSISTENT, STATE_KEY, materialize, record, record_lazily
 from .sync import set_relationship
 
 
@@ -91,7 +91,25 @@ class Model:
                 # object for the transaction's rollback once, and remember the value the
                 # database has for the UPDATE the next flush sends.
                 journal = session._levels[-1].journal
-                if id(self) not in journal:
+                rec = journal.get(id(self))
+                if rec is state:  # a lazy entry (see ormolu.orm.state): follow the set
+                    orig = state.original
+                    if name in self.__mapper__.pk_keys:
+                        journal[id(self)] = materialize(state, session)
+                    elif orig is None:
+                        state.original = {name: d.get(name, MISSING)}
+                    elif name not in orig:
+                        orig[name] = d.get(name, MISSING)
+                elif type(rec) is not tuple:  # none yet (or a dead object's stale entry)
+                    if name not in self.__mapper__.pk_keys and record_lazily(
+                        journal, self, state, session
+                    ):
+                        # the first set since the transaction began: one dict serves as
+                        # both the unflushed changes and the values to restore
+                        state.original = state.modified = {name: d.get(name, MISSING)}
+                        session._dirty[id(self)] = self
+                        d[name] = value
+                        return
                     journal[id(self)] = record(self)
                 if state.status == PERSISTENT:
                     m = state.modified

@@ -15,6 +15,7 @@ import weakref
 from typing import Any
 
 from ..exceptions import DetachedInstanceError
+from .fields import MISSING as MISSING_VALUE
 
 STATE_KEY = "_ormolu_state"
 
@@ -36,13 +37,16 @@ class InstanceState(weakref.ref[Any]):
     :func:`new_state`.
     """
 
-    __slots__ = ("group", "key", "modified", "session", "status", "to_delete")
+    __slots__ = ("group", "key", "modified", "original", "session", "status", "to_delete")
 
     # the ResultGroup of the query that loaded the object (batched lazy loading), or None
     group: Any
     key: Any
     # attribute -> value in the database, for attributes changed since the last flush
     modified: dict[str, Any] | None
+    # while the state is its object's lazy journal entry (see record_lazily): attribute ->
+    # value when the transaction began, for attributes set since; otherwise None
+    original: dict[str, Any] | None
     session: Any
     status: int
     to_delete: bool
@@ -59,6 +63,7 @@ def new_state(obj: Any, session: Any, key: Any, status: int) -> InstanceState:
     st.modified = None
     st.to_delete = False
     st.group = None
+    st.original = None
     return st
 
 
@@ -94,6 +99,63 @@ def record(obj: Any) -> tuple[Any, ...]:
         return (obj, d.copy(), None, 0, None, None, False, None)
     m = st.modified
     return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
+
+
+# -- lazy journal entries -----------------------------------------------------------------
+# A transaction's journal (ormolu.session.transaction) keeps, per object touched, what the
+# object was when the transaction began. Copying the instance dictionary for that costs an
+# allocation per object that a rollback almost never reads, so a persistent object with
+# no unflushed change, first touched by an attribute set or a delete in the root level,
+# is journaled "lazily": its entry is its own state, and the state's ``original`` collects
+# the value of each attribute before its first set in the transaction. The object as it
+# was is then the current dictionary with ``original`` applied, turned into a real record
+# (materialize) before anything a lazy entry cannot follow: a relationship change,
+# expire, refresh, a savepoint, a bulk write. Only models without relationships are
+# journaled lazily (``Mapper.journal_lazily``). A lazy entry holds its object weakly: once
+# the object is gone the entry is stale, and the id may be reused by another object.
+
+
+def materialize(st: InstanceState, session: Any) -> tuple[Any, ...] | None:
+    """The record (see :func:`record`) of the lazy entry ``st`` of ``session``'s journal,
+    or ``None`` when its object is gone; resets ``st.original``."""
+    obj = st()
+    original = st.original
+    st.original = None
+    if obj is None:
+        return None
+    values = obj.__dict__.copy()
+    if original:
+        for k, v in original.items():
+            if v is MISSING_VALUE:
+                values.pop(k, None)  # it had no value (expired, or left to the database)
+            else:
+                values[k] = v
+    return (obj, values, st, PERSISTENT, st.key, None, False, session)
+
+
+def journal_touch(journal: dict[int, Any], obj: Any, session: Any) -> None:
+    """Make sure ``journal`` holds a full record of ``obj`` (materializing a lazy entry)."""
+    rec = journal.get(id(obj))
+    if type(rec) is tuple:
+        return
+    if rec is not None and rec() is obj:
+        journal[id(obj)] = materialize(rec, session)
+    else:  # none yet, or the stale lazy entry of a dead object that had the same id
+        journal[id(obj)] = record(obj)
+
+
+def record_lazily(journal: dict[int, Any], obj: Any, st: InstanceState, session: Any) -> bool:
+    """Journal ``obj`` lazily if it qualifies (see above); return whether it did."""
+    if (
+        st.status == PERSISTENT
+        and st.modified is None
+        and not st.to_delete
+        and len(session._levels) == 1
+        and type(obj).__mapper__.journal_lazily
+    ):
+        journal[id(obj)] = st
+        return True
+    return False
 
 
 def load_missing_attribute(obj: Any, key: str) -> Any:

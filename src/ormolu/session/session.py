@@ -31,9 +31,12 @@ from ..orm.state import (
     STATE_KEY,
     TRANSIENT,
     InstanceState,
+    journal_touch,
     load_missing_attribute,
+    materialize,
     new_state,
     record,
+    record_lazily,
 )
 from ..orm.sync import cascade_related
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
@@ -257,6 +260,7 @@ class Session:
                 s.add(Track(...))   # undone alone if this block raises
         """
         self.flush()
+        self._materialize_lazy()
         self._connection()
         self._savepoint_seq += 1
         name = f"ormolu_sp_{self._savepoint_seq}"
@@ -297,7 +301,11 @@ class Session:
             self._in_db_tx = False
         for level in self._levels:
             for rec in level.journal.values():
-                st = rec[0].__dict__.get(STATE_KEY)
+                if type(rec) is tuple:
+                    st = rec[0].__dict__.get(STATE_KEY)
+                else:  # a lazy entry: the state itself (see ormolu.orm.state)
+                    st = rec
+                    st.original = None
                 if st is not None and st.status == DELETED:
                     st.status = DETACHED
                     st.session = None
@@ -351,10 +359,27 @@ class Session:
 
     # -- journal -------------------------------------------------------------------------
     def _touch(self, obj: Any) -> None:
-        self._levels[-1].touch(obj)
+        """Record ``obj`` in the current level's journal before changing it."""
+        journal_touch(self._levels[-1].journal, obj, self)
+
+    def _materialize_lazy(self) -> None:
+        """Turn the root level's lazy journal entries into records (see
+        ormolu.orm.state): before a savepoint or a bulk write, which they cannot follow."""
+        journal = self._levels[0].journal
+        for oid, rec in list(journal.items()):
+            if type(rec) is not tuple:
+                done = materialize(rec, self)
+                if done is None:
+                    del journal[oid]
+                else:
+                    journal[oid] = done
 
     def _restore(self, level: Level) -> None:
         for rec in reversed(list(level.journal.values())):
+            if type(rec) is not tuple:  # a lazy entry (see ormolu.orm.state)
+                rec = materialize(rec, self)
+                if rec is None:
+                    continue  # its object is gone
             self._restore_one(Snapshot.of(rec))
 
     def _restore_one(self, snap: Snapshot) -> None:
@@ -394,9 +419,7 @@ class Session:
     def _record_change(self, obj: Any, state: InstanceState, key: str, old: Any) -> None:
         if state.session is not self:
             return
-        journal = self._levels[-1].journal  # Level.touch, inlined: it runs on every set
-        if id(obj) not in journal:
-            journal[id(obj)] = record(obj)
+        journal_touch(self._levels[-1].journal, obj, self)
         if state.status == PERSISTENT:
             m = state.modified
             if m is None:
@@ -430,6 +453,8 @@ class Session:
         journal = self._levels[-1].journal  # self._touch(obj), inlined
         if id(obj) not in journal:
             journal[id(obj)] = record(obj)
+        else:
+            journal_touch(journal, obj, self)  # (a stale lazy entry under the same id)
         if st is None or st.key is None or st.status == TRANSIENT:
             d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
@@ -461,9 +486,11 @@ class Session:
         st: InstanceState | None = obj.__dict__.get(STATE_KEY)
         if st is None or st.session is not self:
             raise InvalidRequestError(f"{obj!r} is not in this session")
-        journal = self._levels[-1].journal  # self._touch(obj), inlined
-        if id(obj) not in journal:
-            journal[id(obj)] = record(obj)
+        journal = self._levels[-1].journal
+        rec = journal.get(id(obj))
+        # none yet: a lazy entry if it qualifies (see ormolu.orm.state), else a record
+        if type(rec) is not tuple and rec is not st and not record_lazily(journal, obj, st, self):
+            journal_touch(journal, obj, self)
         if st.status == PENDING:
             self._new.pop(id(obj), None)
             st.session, st.status = None, TRANSIENT
@@ -479,7 +506,7 @@ class Session:
 
     def _record_link(self, rel: Any, owner: Any, item: Any, sign: int) -> None:
         """Record a many-to-many change for the next flush."""
-        self._levels[-1].touch(owner)
+        self._touch(owner)
         self._links.append((rel, owner, item, sign))
 
     def _run_load_plan(self, plan: Any, options: tuple[Any, ...] = ()) -> list[Any]:
@@ -693,6 +720,7 @@ class Session:
             existing_values = obj.__dict__
             st = existing_values[STATE_KEY]
             if not st.modified:  # the row changed in the database: refresh the object
+                self._touch(obj)
                 for k, v, col in zip(mapper.column_keys, row, mapper.columns):
                     proc = self.dialect.result_processor(col.type)
                     existing_values[k] = v if proc is None else proc(v)
@@ -706,6 +734,7 @@ class Session:
         rolls the (read-only) transaction back. ``touched`` objects get back their values
         if it fails.
         """
+        self._materialize_lazy()
         prior_writes = any(lv.has_writes for lv in self._levels) or len(self._levels) > 1
         savepoint = None
         if prior_writes:

@@ -13,6 +13,10 @@ object again matches the database:
 * objects deleted in it are persistent again.
 
 Releasing a level merges its snapshots into the enclosing level (the older snapshot wins).
+
+A clean persistent object first set or deleted in the root level is journaled lazily:
+its entry is its state, which collects the values before the first set of each attribute
+(see :mod:`ormolu.orm.state`); a rollback rebuilds the snapshot from it.
 """
 
 from __future__ import annotations
@@ -69,7 +73,9 @@ class Level:
     __slots__ = ("has_writes", "journal", "savepoint")
 
     def __init__(self, savepoint: str | None = None) -> None:
-        self.journal: dict[int, tuple[Any, ...]] = {}  # id(obj) -> record(obj)
+        # id(obj) -> record(obj), or, in the root level only, the object's state itself: a
+        # lazy entry (see ormolu.orm.state)
+        self.journal: dict[int, Any] = {}
         self.savepoint = savepoint
         self.has_writes = False
 

@@ -1,0 +1,196 @@
+"""Rollback through lazy journal entries (ormolu/orm/state.py): a clean persistent object
+of a model without relationships is journaled by its state alone, and every path that
+changes it afterwards must still let a rollback restore it as it was when the
+transaction began."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from ormolu import Database, Mapped, Model, UniqueViolation, field, many_to_many, status_of
+from ormolu.orm.state import STATE_KEY
+
+
+class Gadget(Model, table="lj_gadget"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = field(max_length=40, unique=True)
+    size: Mapped[int] = 0
+    note: Mapped[str | None] = None
+
+
+class Label(Model, table="lj_label"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = ""
+    boxes: Mapped[list[Box]] = many_to_many(back_populates="labels")
+
+
+class Box(Model, table="lj_box"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = ""
+    labels: Mapped[list[Label]] = many_to_many(back_populates="boxes")
+
+
+@pytest.fixture
+def gadgets(db: Database) -> Database:
+    db.create_all([Gadget, Label, Box])
+    with db.session() as s:
+        s.add_all([Gadget(name="a", size=1), Gadget(name="b", size=2), Gadget(name="c", size=3)])
+    return db
+
+
+def values(obj: Gadget) -> tuple[object, ...]:
+    return (obj.id, obj.name, obj.size, obj.note)
+
+
+def journal_entry(s: object, obj: object) -> object:
+    return s._levels[0].journal[id(obj)]  # type: ignore[attr-defined]
+
+
+def test_a_set_is_journaled_lazily_and_rolled_back(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        assert journal_entry(s, g) is g.__dict__[STATE_KEY]  # the lazy entry
+        s.rollback()
+        assert values(g) == (1, "a", 1, None) and status_of(g) == "persistent"
+        assert not s.dirty
+
+
+def test_sets_after_a_flush_are_restored_too(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        s.flush()
+        g.size = 11  # the same field again: the value from before the transaction wins
+        g.note = "after the flush"  # a field first set after the flush
+        s.flush()
+        g.name = "z"
+        s.rollback()
+        assert values(g) == (1, "a", 1, None)
+    with gadgets.session() as s:
+        assert values(s.get_one(Gadget, 1)) == (1, "a", 1, None)
+
+
+def test_commit_ends_what_a_lazy_entry_restores(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 2)
+        g.size = 20
+        s.commit()
+        g.note = "second transaction"
+        s.rollback()
+        assert values(g) == (2, "b", 20, None)
+
+
+def test_lazy_delete_then_set_then_rollback(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 3)
+        s.delete(g)
+        assert journal_entry(s, g) is g.__dict__[STATE_KEY]
+        g.note = "set while deleted"
+        s.flush()
+        assert status_of(g) == "deleted"
+        s.rollback()
+        assert status_of(g) == "persistent" and values(g) == (3, "c", 3, None)
+        assert s.get(Gadget, 3) is g
+
+
+def test_lazy_delete_commits_and_detaches(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 3)
+        s.delete(g)
+        s.commit()
+        assert status_of(g) == "detached"
+        assert s.get(Gadget, 3) is None
+
+
+def test_expire_refresh_and_primary_key_change_materialize_the_entry(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        s.expire(g, "size")
+        assert type(journal_entry(s, g)) is tuple  # a full record now
+        assert g.size == 1  # reloaded
+        g.size = 12
+        s.refresh(g)
+        h = s.get_one(Gadget, 2)
+        h.note = "x"
+        h.id = 99  # a primary key change is journaled with a full record
+        s.flush()
+        s.rollback()
+        assert values(g) == (1, "a", 1, None)
+        assert values(h) == (2, "b", 2, None) and s.get(Gadget, 2) is h
+        assert s.get(Gadget, 99) is None
+
+
+def test_a_savepoint_materializes_lazy_entries_of_the_transaction(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        with s.begin_nested():
+            g.note = "inside"
+            g.size = 11
+        assert (g.size, g.note) == (11, "inside")
+        s.rollback()
+        assert values(g) == (1, "a", 1, None)
+
+
+def test_a_failed_flush_keeps_the_entry_able_to_restore(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        s.flush()
+        g.name = "b"  # taken
+        with pytest.raises(UniqueViolation):
+            s.flush()
+        assert (g.name, g.size) == ("b", 10)  # as before the failed flush
+        g.note = "fixed"
+        g.name = "d"
+        s.flush()
+        s.rollback()
+        assert values(g) == (1, "a", 1, None)
+
+
+def test_an_object_gone_before_the_rollback_is_skipped(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.size = 10
+        s.flush()
+        del g
+        gc.collect()
+        # Many new objects: some may well reuse the dead object's id, and must be
+        # journaled themselves all the same.
+        fresh = [Gadget(name=f"n{i}") for i in range(50)]
+        s.add_all(fresh)
+        s.flush()
+        s.rollback()
+        assert all(status_of(o) == "transient" and o.id is None for o in fresh)
+    with gadgets.session() as s:
+        assert s.get_one(Gadget, 1).size == 1
+        assert s.query(Gadget).count() == 3
+
+
+def test_bulk_update_after_a_lazy_set_is_restored(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        g = s.get_one(Gadget, 1)
+        g.note = "n"
+        s.flush()
+        s.query(Gadget).where(Gadget.id == 1).update(size=100)
+        assert g.size == 100
+        s.rollback()
+        assert values(g) == (1, "a", 1, None)
+
+
+def test_models_with_relationships_keep_full_records(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        box = Box(name="box", labels=[Label(name="red")])
+        s.add(box)
+        s.commit()
+        box.name = "renamed"
+        label = box.labels[0]
+        label.name = "blue"
+        assert type(journal_entry(s, box)) is tuple
+        assert type(journal_entry(s, label)) is tuple
+        s.rollback()
+        assert (box.name, label.name) == ("box", "red")
