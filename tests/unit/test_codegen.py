@@ -191,3 +191,24 @@ def test_generated_loader_with_fields_named_like_its_locals() -> None:
         )  # fmt: skip
         assert s.query(Builtins).all() == [b]  # the identity map answers the second load
     db.dispose()
+
+
+@pytest.mark.parametrize("kw", GOOD)
+def test_row_values_match_validated_values(kw: dict[str, Any]) -> None:
+    mapper = Wide.__mapper__
+    assert mapper.row_values(**kw) == mapper.validated_values(dict(kw))
+
+
+@pytest.mark.parametrize(("kw", "key", "rule"), BAD)
+def test_row_values_raise_as_validated_values(kw: dict[str, Any], key: str, rule: str) -> None:
+    mapper = Wide.__mapper__
+    with pytest.raises(ValidationError) as fast:
+        mapper.row_values(**kw)
+    with pytest.raises(ValidationError) as slow:
+        mapper.validated_values(dict(kw))
+    assert str(fast.value) == str(slow.value) and fast.value.field == key
+
+
+def test_row_values_refuse_unknown_fields() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
+        Wide.__mapper__.row_values(small=1, name="a", nope=1)

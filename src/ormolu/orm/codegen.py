@@ -74,7 +74,7 @@ _GLOBALS: dict[str, Any] = {**vars(builtins), "datetime": datetime}
 # -- the constructor -------------------------------------------------------------------
 
 _INIT_SOURCE = """\
-def make(_ormolu_missing, _ormolu_slow, _ormolu_set_dict, {closure}):
+def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, _ormolu_set_dict, {closure}):
     def __init__(_ormolu_self, /, *, {params}, **_ormolu_extra):
         if _ormolu_extra{slow_checks}:
             _ormolu_kw = {{}}
@@ -89,12 +89,23 @@ def make(_ormolu_missing, _ormolu_slow, _ormolu_set_dict, {closure}):
         else:
             _ormolu_set_dict(_ormolu_self, "__dict__", {items})
 
-    return __init__
+    def values(*, {params}, **_ormolu_extra):
+        if _ormolu_extra{slow_checks}:
+            _ormolu_kw = {{}}
+{collect}
+            _ormolu_kw.update(_ormolu_extra)
+            return _ormolu_slow_values(_ormolu_kw)
+{checks}
+        return {items}
+
+    return __init__, values
 """
 
 
 def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) -> Any:
     """The ``__init__`` of ``mapper``'s model: keyword-only parameters, one per field.
+    Also sets ``mapper.row_values``: the same validation as a function of the keyword
+    arguments returning the values (``insert_many`` calls it with ``**row``).
 
     It validates as :meth:`Mapper.validated_values` does and produces the same values. A
     value of the usual type is accepted by an inline test (``type(v) is int`` and its
@@ -133,7 +144,10 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
         items="{" + ", ".join(f"{k!r}: {k}" for k in keys) + "}",
     )
     make = _build(source, f"<ormolu __init__ of {mapper.name}>", {})
-    init = make(MISSING, slow_init, object.__setattr__, *closure.values())
+    init, values = make(
+        MISSING, slow_init, mapper.validated_values, object.__setattr__, *closure.values()
+    )
+    mapper.row_values = values
     init.__qualname__ = f"{mapper.cls.__qualname__}.__init__"
     init.__module__ = mapper.cls.__module__
     init.__doc__ = f"Build a {mapper.name}: keyword arguments, one per field (validated)."

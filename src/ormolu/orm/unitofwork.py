@@ -321,6 +321,16 @@ def _insert(
                 returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
+                if key_only:  # the usual case, the loop below specialised
+                    for o, (pk,) in zip(chunk, returned):
+                        touch(o)
+                        d = o.__dict__
+                        d[auto] = pk
+                        st = d[STATE_KEY]
+                        st.status = PERSISTENT
+                        st.key = (mapper, pk)
+                        st.modified = None
+                    continue
                 for o, row in zip(chunk, returned):
                     touch(o)
                     d = o.__dict__

@@ -31,11 +31,11 @@ from ..orm.state import (
     STATE_KEY,
     TRANSIENT,
     InstanceState,
+    forget,
     journal_touch,
     load_missing_attribute,
     materialize,
     new_state,
-    record,
     record_lazily,
 )
 from ..orm.sync import cascade_related
@@ -442,20 +442,37 @@ class Session:
             raise TypeError(f"session.add() takes a model instance, got {obj!r}")
         d = obj.__dict__
         st: InstanceState | None = d.get(STATE_KEY)
-        if st is not None and st.session is self:
+        if st is None:
+            # A new object, the usual case: record(obj) and new_state() inlined.
+            oid = id(obj)
+            journal = self._levels[-1].journal
+            if oid in journal:
+                journal_touch(journal, obj, self)  # (a stale lazy entry under the same id)
+            else:
+                journal[oid] = (obj, d.copy(), None, TRANSIENT, None, None, False, None)
+            st = InstanceState(obj, forget)
+            st.session = self
+            st.key = None
+            st.status = PENDING
+            st.modified = None
+            st.to_delete = False
+            st.group = None
+            st.original = None
+            d[STATE_KEY] = st
+            self._new[oid] = obj
+            if mapper.all_relationships:
+                cascade_related(self, obj)
+            return
+        if st.session is self:
             if st.status == DELETED:
                 raise InvalidRequestError(f"{obj!r} was deleted in this transaction")
             return
-        if st is not None and st.session is not None and not st.session._closed:
+        if st.session is not None and not st.session._closed:
             raise InvalidRequestError(
                 f"{obj!r} belongs to another session; call other.expunge(obj) first"
             )
-        journal = self._levels[-1].journal  # self._touch(obj), inlined
-        if id(obj) not in journal:
-            journal[id(obj)] = record(obj)
-        else:
-            journal_touch(journal, obj, self)  # (a stale lazy entry under the same id)
-        if st is None or st.key is None or st.status == TRANSIENT:
+        journal_touch(self._levels[-1].journal, obj, self)
+        if st.key is None or st.status == TRANSIENT:
             d[STATE_KEY] = new_state(obj, self, None, PENDING)
             self._new[id(obj)] = obj
             if mapper.all_relationships:
@@ -602,10 +619,10 @@ class Session:
         mapper = model.__mapper__
         dicts: list[dict[str, Any]] = []
         objs: list[Any] = []
-        validated = mapper.validated_values
+        validated = mapper.row_values  # validated_values(row), generated for the model
         for row in rows:
             if type(row) is dict or isinstance(row, Mapping):  # (the ABC check costs more)
-                dicts.append(validated(row))
+                dicts.append(validated(**row))
                 continue
             if type(row) is not model:
                 raise TypeError(f"insert_many({model.__name__}): got {row!r}")
