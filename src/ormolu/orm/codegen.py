@@ -74,7 +74,7 @@ _GLOBALS: dict[str, Any] = {**vars(builtins), "datetime": datetime}
 # -- the constructor -------------------------------------------------------------------
 
 _INIT_SOURCE = """\
-def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, _ormolu_set_dict, {closure}):
+def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, {closure}):
     def __init__(_ormolu_self, /, *, {params}, **_ormolu_extra):
         if _ormolu_extra{slow_checks}:
             _ormolu_kw = {{}}
@@ -84,10 +84,7 @@ def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, _ormolu_set_dict, {
             return
 {checks}
         _ormolu_d = _ormolu_self.__dict__
-        if _ormolu_d:
-            _ormolu_d.update({items})
-        else:
-            _ormolu_set_dict(_ormolu_self, "__dict__", {items})
+{stores}
 
     def values(*, {params}, **_ormolu_extra):
         if _ormolu_extra{slow_checks}:
@@ -142,11 +139,12 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
         ),
         checks="\n".join(checks),
         items="{" + ", ".join(f"{k!r}: {k}" for k in keys) + "}",
+        # item stores into the instance dictionary: cheaper than building a dict and
+        # setting or merging it
+        stores="\n".join(f"        _ormolu_d[{k!r}] = {k}" for k in keys),
     )
     make = _build(source, f"<ormolu __init__ of {mapper.name}>", {})
-    init, values = make(
-        MISSING, slow_init, mapper.validated_values, object.__setattr__, *closure.values()
-    )
+    init, values = make(MISSING, slow_init, mapper.validated_values, *closure.values())
     mapper.row_values = values
     init.__qualname__ = f"{mapper.cls.__qualname__}.__init__"
     init.__module__ = mapper.cls.__module__
@@ -161,7 +159,6 @@ _MANY_SOURCE = """\
 def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fill_missing,
          keys, key_set, grouped):
     new = object.__new__
-    set_dict = object.__setattr__
     get = states.get
     nkeys = len(keys)
 
@@ -193,7 +190,9 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
             st.to_delete = False
             st.group = None
             st.original = None
-            set_dict(obj, "__dict__", {{{items}, STATE_KEY: st}})
+            d = obj.__dict__
+{stores}
+            d[STATE_KEY] = st
             states[ident] = st
             if group is not None:
                 st.group = group
@@ -211,9 +210,9 @@ def make_many_loader(mapper: Mapper) -> Callable[..., Callable[[list[Any]], list
     function ``make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY,
     fill_missing, keys, key_set, grouped)`` returning ``load_all(rows) -> objects``.
 
-    Each row (converted values, exactly the model's columns) is unpacked into locals and
-    the instance dictionary built from a dict display: about half the cost of
-    ``dict(zip(keys, row))`` and an index per value.
+    Each row (converted values, exactly the model's columns) is unpacked into locals
+    stored into the instance dictionary one by one: about half the cost of
+    ``dict(zip(keys, row))`` and setting ``__dict__``.
     """
     keys = _identifiers(mapper)
     names = [f"v{i}" for i in range(len(keys))]
@@ -222,6 +221,6 @@ def make_many_loader(mapper: Mapper) -> Callable[..., Callable[[list[Any]], list
         unpack=", ".join(names) + ("," if len(names) == 1 else ""),
         null_pk=" or ".join(f"{n} is None" for n in pk_names),
         pk=pk_names[0] if len(pk_names) == 1 else "(" + ", ".join(pk_names) + ",)",
-        items=", ".join(f"{k!r}: {n}" for k, n in zip(keys, names)),
+        stores="\n".join(f"            d[{k!r}] = {n}" for k, n in zip(keys, names)),
     )
     return _build(source, f"<ormolu loader of {mapper.name}>", {})  # type: ignore[no-any-return]
