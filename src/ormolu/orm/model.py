@@ -18,7 +18,7 @@ from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
 from .relationships import RelationshipAttribute
-from .state import PERSISTENT, STATE_KEY, materialize, record, record_lazily
+from .state import PERSISTENT, STATE_KEY, materialize, record
 from .sync import set_relationship
 
 
@@ -85,6 +85,17 @@ class Model:
         d = self.__dict__
         state = d.get(STATE_KEY)
         if state is not None:
+            m = state.modified
+            if m is not None and m is state.original and state.session is not None:
+                # The object is journaled lazily and not flushed since its first set (see
+                # ormolu.orm.state): one dict holds both the values to restore and those
+                # the UPDATE replaces, so recording the old value once does both.
+                if name not in m:
+                    if name in self.__mapper__.pk_keys:
+                        state.session._touch(self)  # a record before the key changes
+                    m[name] = d.get(name, MISSING)
+                d[name] = value
+                return
             session = state.session
             if session is not None:
                 # Session._record_change, inlined (it runs on every set): snapshot the
@@ -101,9 +112,16 @@ class Model:
                     elif name not in orig:
                         orig[name] = d.get(name, MISSING)
                 elif type(rec) is not tuple:  # none yet (or a dead object's stale entry)
-                    if name not in self.__mapper__.pk_keys and record_lazily(
-                        journal, self, state, session
+                    mapper = self.__mapper__
+                    if (  # record_lazily(journal, self, state, session), inlined
+                        m is None
+                        and state.status == PERSISTENT
+                        and mapper.journal_lazily
+                        and not state.to_delete
+                        and len(session._levels) == 1
+                        and name not in mapper.pk_keys
                     ):
+                        journal[id(self)] = state
                         # the first set since the transaction began: one dict serves as
                         # both the unflushed changes and the values to restore
                         state.original = state.modified = {name: d.get(name, MISSING)}
