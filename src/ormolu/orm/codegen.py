@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -150,6 +151,12 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
     init.__module__ = mapper.cls.__module__
     init.__doc__ = f"Build a {mapper.name}: keyword arguments, one per field (validated)."
     init.__ormolu_generated__ = True
+    # what inspect.signature() shows: the fields, without the catch-all that only hands
+    # unusual calls (relationships, unknown names) to the generic constructor
+    sig = inspect.signature(init)
+    init.__signature__ = sig.replace(
+        parameters=[p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    )
     return init
 
 
