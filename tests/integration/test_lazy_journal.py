@@ -1,7 +1,8 @@
-"""Rollback through lazy journal entries (ormolu/orm/state.py): a clean persistent object
-of a model without relationships is journaled by its state alone, and every path that
-changes it afterwards must still let a rollback restore it as it was when the
-transaction began."""
+"""Rollback through cheap journal records (ormolu/orm/state.py): a clean persistent
+object of a model without relationships is journaled by its state alone, and every path
+that changes it afterwards must still let a rollback restore it as it was when the
+transaction began; a flush without relationships records a new object by the fields it
+fills in, and a failed flush must still put it back as it was."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ class Gadget(Model, table="lj_gadget"):
     note: Mapped[str | None] = None
 
 
+class Widget(Model, table="lj_widget"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = field(max_length=40, unique=True)
+    color: Mapped[str] = field(max_length=10, server_default="blue")
+
+
 class Label(Model, table="lj_label"):
     id: Mapped[int] = field(primary_key=True, default=None)
     name: Mapped[str] = ""
@@ -34,7 +41,7 @@ class Box(Model, table="lj_box"):
 
 @pytest.fixture
 def gadgets(db: Database) -> Database:
-    db.create_all([Gadget, Label, Box])
+    db.create_all([Gadget, Widget, Label, Box])
     with db.session() as s:
         s.add_all([Gadget(name="a", size=1), Gadget(name="b", size=2), Gadget(name="c", size=3)])
     return db
@@ -194,3 +201,30 @@ def test_models_with_relationships_keep_full_records(gadgets: Database) -> None:
         assert type(journal_entry(s, label)) is tuple
         s.rollback()
         assert (box.name, label.name) == ("box", "red")
+
+
+def test_a_failed_flush_clears_the_generated_values_of_inserted_objects(
+    gadgets: Database,
+) -> None:
+    with gadgets.session() as s:
+        s.add(Widget(name="taken"))
+        s.commit()
+        # Two statements (different column sets): the first inserts and fills in id and
+        # color, the second fails.
+        first = [Widget(name="w1"), Widget(name="w2")]
+        second = [Widget(name="w3", color="red"), Widget(name="taken", color="red")]
+        s.add_all([*first, *second])
+        with pytest.raises(UniqueViolation):
+            s.flush()
+        for w in (*first, *second):
+            assert status_of(w) == "pending" and w.id is None
+        assert all("color" not in w.__dict__ for w in first)  # left to the database again
+        assert [w.color for w in second] == ["red", "red"]
+        second[1].name = "w4"
+        s.flush()
+        assert [w.color for w in first] == ["blue", "blue"]
+        assert [w.id for w in (*first, *second)] == sorted(w.id for w in (*first, *second))
+        s.rollback()
+        assert all(status_of(w) == "transient" and w.id is None for w in (*first, *second))
+    with gadgets.session() as s:
+        assert [w.name for w in s.query(Widget).all()] == ["taken"]

@@ -101,6 +101,21 @@ def record(obj: Any) -> tuple[Any, ...]:
     return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
 
 
+def values_before_insert(obj: Any, generated: tuple[str, ...]) -> dict[str, Any]:
+    """``obj.__dict__`` as it was before a flush inserted it and filled in the
+    ``generated`` fields from the database: the generated key ``None`` again, the others
+    without a value (the undo record of a new object in a flush without relationships,
+    which changes nothing else of it)."""
+    values: dict[str, Any] = obj.__dict__.copy()
+    auto = type(obj).__mapper__.auto_key
+    for k in generated:
+        if k == auto:
+            values[k] = None
+        else:
+            values.pop(k, None)
+    return values
+
+
 # -- lazy journal entries -----------------------------------------------------------------
 # A transaction's journal (ormolu.session.transaction) keeps, per object touched, what the
 # object was when the transaction began. Copying the instance dictionary for that costs an

@@ -12,6 +12,8 @@ order in which they were added. An UPDATE sends only the columns whose values ch
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable
+from itertools import repeat
+from operator import ge
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
@@ -53,9 +55,11 @@ def flush_plan(
 ) -> Generator[Step, Any, None]:
     """Yield the statements that write ``new``, ``dirty`` and ``deleted`` objects.
 
-    ``touch(obj)`` is called before an object's state is changed (so a failed flush can be
-    undone). ``max_params`` bounds the parameters of one statement (default: the
-    dialect's limit). Raises ObjectDeletedError when an UPDATE finds its row gone.
+    ``touch(obj, generated=None)`` is called before an object's state is changed (so a
+    failed flush can be undone); for a new object ``generated`` is the tuple of fields the
+    flush will fill in from the database, the only values of it this plan changes.
+    ``max_params`` bounds the parameters of one statement (default: the dialect's limit).
+    Raises ObjectDeletedError when an UPDATE finds its row gone.
     """
     inserts, updates, deletes = _group(new), _group(dirty), _group(deleted)
     tables = {m.table: m for m in (*inserts, *updates, *deletes)}
@@ -66,7 +70,7 @@ def flush_plan(
     limit = max_params or dialect.max_bind_parameters
     for mapper in order:
         if mapper in inserts:
-            yield from _insert(dialect, mapper, inserts[mapper], touch, limit)
+            yield from _insert(dialect, mapper, inserts[mapper], touch, limit, lean=True)
     for mapper in order:
         if mapper in updates:
             yield from _update(dialect, mapper, updates[mapper], touch)
@@ -278,24 +282,48 @@ def _chunks(n: int, per: int) -> list[int]:
     return sizes
 
 
-def _insert(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, max_params: int
-) -> Generator[Step, Any, None]:
-    """INSERT ``objs``: consecutive objects with the same columns go in one statement
-    (``executemany``, or multi-row ``INSERT ... RETURNING`` when the database generates
-    values to read back); without RETURNING such objects are inserted one at a time to
-    read ``lastrowid``."""
-    w = writer(dialect, mapper)
-    auto = mapper.auto_key
+def _runs(w: _Writer, objs: list[Any]) -> list[tuple[tuple[str, ...], list[Any]]]:
+    """``objs`` split into runs of consecutive objects with the same columns to insert
+    (see ``_Writer.present_keys``), each with those columns."""
+    auto = w.auto
+    if auto is not None and objs:
+        # The usual case, checked in C: every object has every field, and every
+        # database-generated key is still None.
+        dicts = [o.__dict__ for o in objs]
+        if all(map(ge, map(dict.keys, dicts), repeat(w.key_set))):
+            autos = [d[auto] for d in dicts]
+            if autos.count(None) == len(autos):
+                return [(w.no_auto, objs)]
+    runs: list[tuple[tuple[str, ...], list[Any]]] = []
     i, n = 0, len(objs)
     while i < n:
         keys = w.present_keys(objs[i].__dict__)
         j = i + 1
         while j < n and w.present_keys(objs[j].__dict__) == keys:
             j += 1
-        group = objs[i:j]
+        runs.append((keys, objs[i:j]))
         i = j
+    return runs
+
+
+def _insert(
+    dialect: Dialect,
+    mapper: Mapper,
+    objs: list[Any],
+    touch: Any,
+    max_params: int,
+    lean: bool = False,
+) -> Generator[Step, Any, None]:
+    """INSERT ``objs``: consecutive objects with the same columns go in one statement
+    (``executemany``, or multi-row ``INSERT ... RETURNING`` when the database generates
+    values to read back); without RETURNING such objects are inserted one at a time to
+    read ``lastrowid``. ``lean``: call ``touch(obj, generated)`` with the fields filled in
+    from the database (see :func:`flush_plan`), as nothing else of the object changes."""
+    w = writer(dialect, mapper)
+    auto = mapper.auto_key
+    for keys, group in _runs(w, objs):
         missing, procs = w.missing(keys)
+        gen = missing if lean else None
         if not missing:
             sql = w.insert_sql(keys)
             if len(group) == 1:
@@ -303,7 +331,7 @@ def _insert(
             else:
                 yield Step(sql, w.rows([o.__dict__ for o in group], keys), many=True)
             for o in group:
-                _mark_persistent(mapper, o, touch)
+                _mark_persistent(mapper, o, touch, () if lean else None)
         elif dialect.supports_returning and not (
             len(group) == 1 and dialect.lastrowid_is_key and missing == (auto,)
         ):
@@ -323,7 +351,7 @@ def _insert(
                 # insertion order (bulk_insert_plan relies on it too).
                 if key_only:  # the usual case, the loop below specialised
                     for o, (pk,) in zip(chunk, returned):
-                        touch(o)
+                        touch(o, gen)
                         d = o.__dict__
                         d[auto] = pk
                         st = d[STATE_KEY]
@@ -332,7 +360,7 @@ def _insert(
                         st.modified = None
                     continue
                 for o, row in zip(chunk, returned):
-                    touch(o)
+                    touch(o, gen)
                     d = o.__dict__
                     for k, v, proc in zip(missing, row, procs):
                         d[k] = v if proc is None else proc(v)
@@ -346,15 +374,15 @@ def _insert(
             for obj in group:
                 d = obj.__dict__
                 rowid = yield Step(w.insert_sql(keys), w.params(d, keys), fetch="lastrowid")
-                touch(obj)
+                touch(obj, gen)
                 if auto is not None and d.get(auto) is None:
                     d[auto] = rowid
                 # other server defaults stay unloaded and are read on first access
-                _mark_persistent(mapper, obj, touch)
+                _mark_persistent(mapper, obj, touch, gen)
 
 
-def _mark_persistent(mapper: Mapper, obj: Any, touch: Any) -> None:
-    touch(obj)
+def _mark_persistent(mapper: Mapper, obj: Any, touch: Any, gen: Any = None) -> None:
+    touch(obj, gen)
     st = obj.__dict__[STATE_KEY]
     st.status = PERSISTENT
     st.key = mapper.identity_key(obj)

@@ -37,6 +37,7 @@ from ..orm.state import (
     materialize,
     new_state,
     record_lazily,
+    values_before_insert,
 )
 from ..orm.sync import cascade_related
 from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
@@ -859,15 +860,22 @@ class Session:
         # undo a failed flush, or for the enclosing level when it has none of the object.
         undo: dict[int, tuple[Any, ...]] = {}
 
-        def touch(obj: Any) -> None:
+        def touch(obj: Any, generated: tuple[str, ...] | None = None) -> None:
             if id(obj) not in undo:
                 # The record Snapshot.of() reads. A flush runs no user code, so the dict of
                 # modified values it sees is not changed in place and needs no copy; and
-                # it writes into __dict__ only for new objects (generated keys), so only
-                # theirs is copied (fewer allocations, fewer garbage-collector passes).
+                # it writes into __dict__ only for new objects, so only theirs is copied
+                # (fewer allocations, fewer garbage-collector passes) — unless the plan
+                # says it fills in only the ``generated`` fields, which are then recorded
+                # instead (see values_before_insert).
                 d = obj.__dict__
                 st = d[STATE_KEY]
-                values = d.copy() if st.status == PENDING else None
+                if st.status != PENDING:
+                    values: Any = None
+                elif generated is None:
+                    values = d.copy()
+                else:
+                    values = generated
                 undo[id(obj)] = (
                     obj, values, st, st.status, st.key, st.modified, st.to_delete, st.session,
                 )  # fmt: skip
@@ -920,6 +928,8 @@ class Session:
             if oid not in known and oid not in level.journal:
                 if done[1] is None:  # values unchanged by the flush: copy them now
                     done = (done[0], done[0].__dict__.copy(), *done[2:])
+                elif type(done[1]) is tuple:  # only the generated fields were filled in
+                    done = (done[0], values_before_insert(done[0], done[1]), *done[2:])
                 level.journal[oid] = done
         level.merge_into(root)
         # The identity map's entries are the objects' states (see IdentityMap): work on

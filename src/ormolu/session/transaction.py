@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..orm.state import STATE_KEY, record
+from ..orm.state import STATE_KEY, record, values_before_insert
 
 
 class Snapshot:
@@ -55,12 +55,14 @@ class Snapshot:
     @classmethod
     def of(cls, rec: tuple[Any, ...]) -> Snapshot:
         """The snapshot from a :func:`record` tuple; ``values`` ``None`` means the
-        object's values have not changed since the record was made (the flush's own
-        records)."""
+        object's values have not changed since the record was made, and a tuple of field
+        names that only those were filled in since (the flush's own records)."""
         snap = cls.__new__(cls)
         snap.obj, snap.values, snap.state, snap.status, snap.key = rec[:5]
         if snap.values is None:
             snap.values = snap.obj.__dict__.copy()
+        elif type(snap.values) is tuple:  # the fields a flush filled in (see flush_plan)
+            snap.values = values_before_insert(snap.obj, snap.values)
         modified = rec[5]
         snap.modified = dict(modified) if modified else None
         snap.to_delete, snap.session = rec[6], rec[7]
