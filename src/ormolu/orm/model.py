@@ -122,6 +122,7 @@ class Model:
                         and name not in mapper.pk_keys
                     ):
                         journal[id(self)] = state
+                        session._commit_walk = True  # to reset state.original
                         # the first set since the transaction began: one dict serves as
                         # both the unflushed changes and the values to restore
                         state.original = state.modified = {name: d.get(name, MISSING)}

@@ -176,6 +176,8 @@ class Session:
         self._isolation_level: str | None = None
         self._flushing = False
         self._closed = False
+        # whether commit must walk the journal: objects were deleted, or journaled lazily
+        self._commit_walk = False
         self._savepoint_seq = 0
 
     # -- context manager ---------------------------------------------------------------
@@ -300,7 +302,7 @@ class Session:
         if self._in_db_tx:
             self._raw_execute("COMMIT", ())
             self._in_db_tx = False
-        for level in self._levels:
+        for level in self._levels if self._commit_walk else ():
             for rec in level.journal.values():
                 if type(rec) is tuple:
                     st = rec[0].__dict__.get(STATE_KEY)
@@ -311,6 +313,7 @@ class Session:
                     st.status = DETACHED
                     st.session = None
         self._levels = [Level()]
+        self._commit_walk = False
         self._begin_mode = None
         self._isolation_level = None
         self._release_connection()
@@ -332,6 +335,7 @@ class Session:
             for level in reversed(self._levels):
                 self._restore(level)
             self._levels = [Level()]
+            self._commit_walk = False
             self._begin_mode = None
             self._isolation_level = None
             self._release_connection()
@@ -416,6 +420,7 @@ class Session:
                 self._dirty[oid] = obj
             if st.to_delete:
                 self._deleted[oid] = obj
+                self._commit_walk = True
 
     def _record_change(self, obj: Any, state: InstanceState, key: str, old: Any) -> None:
         if state.session is not self:
@@ -504,6 +509,7 @@ class Session:
         st: InstanceState | None = obj.__dict__.get(STATE_KEY)
         if st is None or st.session is not self:
             raise InvalidRequestError(f"{obj!r} is not in this session")
+        self._commit_walk = True
         journal = self._levels[-1].journal
         rec = journal.get(id(obj))
         # none yet: a lazy entry if it qualifies (see ormolu.orm.state), else a record
