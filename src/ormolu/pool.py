@@ -4,8 +4,12 @@
 load and closed when returned. A caller waits at most ``timeout`` seconds for a
 connection, then gets :class:`~ormolu.exceptions.OperationalError`. Connections older
 than ``recycle`` seconds are replaced; with ``pre_ping`` an idle connection is checked
-with a trivial query before it is handed out, so connections killed while idle (server
-restart, ``pg_terminate_backend``, ``KILL``) are replaced transparently. A connection is
+before it is handed out, so connections killed while idle (server restart,
+``pg_terminate_backend``, ``KILL``) are replaced transparently. The check costs no round
+trip for a connection idle less than ``PING_AFTER`` seconds: a server that ends a
+connection closes its socket (after an error message), which the driver connection's
+``seems_alive()`` sees without sending anything; a connection idle longer (which a
+network device may have dropped silently) is checked with a trivial query. A connection is
 rolled back when returned, and discarded if that fails or if the driver marked it broken.
 """
 
@@ -17,6 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .exceptions import OperationalError
+
+# Seconds of idleness after which pre-ping sends a query rather than only looking at the
+# socket (see the module docstring).
+PING_AFTER = 30.0
 
 
 class Pool:
@@ -38,7 +46,8 @@ class Pool:
         self.timeout = timeout
         self.recycle = recycle
         self.pre_ping = pre_ping
-        self._idle: list[tuple[Any, float]] = []  # (connection, created at)
+        # (connection, created at, returned at), monotonic seconds
+        self._idle: list[tuple[Any, float, float]] = []
         self._created: dict[int, float] = {}
         self._open = 0
         self._cond = threading.Condition()
@@ -70,11 +79,11 @@ class Pool:
                     finally:
                         self._waiting -= 1
                 if self._idle:
-                    conn, created = self._idle.pop()
+                    conn, created, returned = self._idle.pop()
                 else:
                     self._open += 1
                     conn = None
-                    created = 0.0
+                    created = returned = 0.0
             if conn is None:
                 try:
                     conn = self._connect()
@@ -85,16 +94,22 @@ class Pool:
                     raise
                 self._created[id(conn)] = time.monotonic()
                 return conn
-            if self._usable(conn, created):
+            if self._usable(conn, created, returned):
                 return conn
             self._discard(conn)
 
-    def _usable(self, conn: Any, created: float) -> bool:
-        if self.recycle is not None and time.monotonic() - created > self.recycle:
+    def _usable(self, conn: Any, created: float, returned: float) -> bool:
+        now = time.monotonic()
+        if self.recycle is not None and now - created > self.recycle:
             return False
         if conn.is_broken():
             return False
-        return not self.pre_ping or conn.ping()
+        if not self.pre_ping:
+            return True
+        seems_alive = getattr(conn, "seems_alive", None)
+        if seems_alive is not None and now - returned < PING_AFTER and seems_alive():
+            return True
+        return bool(conn.ping())
 
     def release(self, conn: Any) -> None:
         """Take a connection back (rolled back first; discarded if broken)."""
@@ -109,7 +124,8 @@ class Pool:
         with self._cond:
             if len(self._idle) < self.size:
                 created = self._created.get(id(conn))
-                self._idle.append((conn, time.monotonic() if created is None else created))
+                now = time.monotonic()
+                self._idle.append((conn, now if created is None else created, now))
                 if self._waiting:
                     self._cond.notify()
                 return
@@ -129,5 +145,5 @@ class Pool:
         """Close every idle connection."""
         with self._cond:
             idle, self._idle = self._idle, []
-        for conn, _ in idle:
+        for conn, _, _ in idle:
             self._discard(conn)

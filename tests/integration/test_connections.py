@@ -86,6 +86,29 @@ def test_overflow_connections_are_closed_when_returned(pooled: Any) -> None:
         assert raw_connection(s) is conns[0]
 
 
+def test_pre_ping_of_a_recently_returned_connection_costs_no_round_trip(
+    pooled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ormolu.pool
+
+    db = pooled(pool_size=1, max_overflow=0)
+    if not db.pool.pre_ping:
+        pytest.skip("a SQLite file is not pre-pinged (a local file does not go away)")
+    with db.session() as s:
+        conn = raw_connection(s)
+    pings: list[bool] = []
+    real_ping = conn.ping
+    conn.ping = lambda: pings.append(True) or real_ping()  # count the query-sending checks
+    assert conn.seems_alive()  # the socket of a live idle connection has nothing to read
+    with db.session() as s:
+        assert raw_connection(s) is conn
+    assert pings == []  # checked by its socket only
+    monkeypatch.setattr(ormolu.pool, "PING_AFTER", 0.0)  # as if idle for a long time
+    with db.session() as s:
+        assert raw_connection(s) is conn
+    assert pings == [True]  # a connection idle that long is checked with a query
+
+
 def test_connections_older_than_recycle_are_replaced(pooled: Any) -> None:
     db = pooled(pool_size=1, max_overflow=0, pool_recycle=0.2)
     with db.session() as s:

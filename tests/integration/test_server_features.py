@@ -436,7 +436,10 @@ def test_killed_idle_connection_is_replaced_by_pre_ping(
     accounts(db, 100)
     with db.session() as s:
         pid = backend_id(db, s)
+    idle = db.pool._idle[0][0]
+    assert idle.seems_alive()
     kill(other, pid)  # while it sits idle in the pool
+    assert not idle.seems_alive()  # the end of the connection shows on its socket
     with db.session() as s:
         assert backend_id(db, s) != pid
         assert s.get_one(Account, 1).balance == 100

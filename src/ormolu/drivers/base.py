@@ -7,6 +7,7 @@ Statements are logged on the standard ``logging`` logger ``ormolu.sql`` at DEBUG
 from __future__ import annotations
 
 import logging
+import select
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -33,6 +34,18 @@ class DriverConnection(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
     def in_transaction(self) -> bool: ...
     def close(self) -> None: ...
+
+
+def socket_quiet(fd: int) -> bool:
+    """Whether nothing can be read from socket ``fd`` right now (no waiting: one
+    ``select`` call, no network round trip). An idle database connection receives nothing
+    unless the server ended it, in which case its error message or end of stream is
+    readable; ``False`` also when the descriptor is unusable."""
+    try:
+        readable, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def secrets_of(url: Any) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
 from ..url import URL
-from .base import hide_secrets, log_statement, logger, secrets_of
+from .base import hide_secrets, log_statement, logger, secrets_of, socket_quiet
 
 _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "23505": exc.UniqueViolation,
@@ -155,6 +155,14 @@ class PsycopgConnection:
     def is_broken(self) -> bool:
         """Whether the connection is closed or lost."""
         return bool(self.raw.broken or self.raw.closed)
+
+    def seems_alive(self) -> bool:
+        """Whether the idle connection's socket is quiet (see ``base.socket_quiet``): a
+        terminated backend leaves its FATAL message and end of stream there."""
+        try:
+            return socket_quiet(self.raw.fileno())
+        except Exception:
+            return False
 
     def ping(self) -> bool:
         """Check the connection with ``SELECT 1``."""

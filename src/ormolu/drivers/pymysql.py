@@ -22,7 +22,7 @@ from typing import Any
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
 from ..url import URL
-from .base import hide_secrets, log_statement, logger, secrets_of
+from .base import hide_secrets, log_statement, logger, secrets_of, socket_quiet
 
 _CODES: dict[int, type[exc.DatabaseError]] = {
     1062: exc.UniqueViolation,  # ER_DUP_ENTRY
@@ -267,6 +267,17 @@ class PyMySQLConnection:
     def is_broken(self) -> bool:
         """Whether the connection was lost."""
         return self._broken or not self.raw.open
+
+    def seems_alive(self) -> bool:
+        """Whether the idle connection's socket is quiet (see ``base.socket_quiet``): a
+        killed connection's socket reads end of stream."""
+        sock = getattr(self.raw, "_sock", None)  # PyMySQL keeps it there while open
+        if sock is None:
+            return False
+        try:
+            return socket_quiet(sock.fileno())
+        except Exception:
+            return False
 
     def ping(self) -> bool:
         """Check the connection (without reconnecting)."""
