@@ -258,6 +258,10 @@ def rows_converter(
 
     def convert_rows(rows: list[Any]) -> list[Any]:
         values: Any = rows
+        if not conv and mode == "tuples" and rows and type(rows[0]) is tuple:
+            # nothing to convert, and the driver's rows are tuples already (one cursor's
+            # rows are all of one type)
+            return rows if type(rows) is list else list(rows)
         if conv and rows:
             cols: list[Any] = list(zip(*rows))
             for i, p in conv:
