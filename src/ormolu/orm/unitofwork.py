@@ -52,6 +52,7 @@ def flush_plan(
     deleted: list[Any],
     touch: Any,
     max_params: int | None = None,
+    touch_inserted: Any = None,
 ) -> Generator[Step, Any, None]:
     """Yield the statements that write ``new``, ``dirty`` and ``deleted`` objects.
 
@@ -59,7 +60,10 @@ def flush_plan(
     failed flush can be undone); for a new object ``generated`` is the tuple of fields the
     flush will fill in from the database, the only values of it this plan changes.
     ``max_params`` bounds the parameters of one statement (default: the dialect's limit).
-    Raises ObjectDeletedError when an UPDATE finds its row gone.
+    ``touch_inserted(objs, generated)``, if given, stands for ``touch(obj, generated)``
+    of each new object of a batch whose generated key alone is read back (one call per
+    statement rather than per object). Raises ObjectDeletedError when an UPDATE finds its
+    row gone.
     """
     inserts, updates, deletes = _group(new), _group(dirty), _group(deleted)
     tables = {m.table: m for m in (*inserts, *updates, *deletes)}
@@ -70,7 +74,9 @@ def flush_plan(
     limit = max_params or dialect.max_bind_parameters
     for mapper in order:
         if mapper in inserts:
-            yield from _insert(dialect, mapper, inserts[mapper], touch, limit, lean=True)
+            yield from _insert(
+                dialect, mapper, inserts[mapper], touch, limit, lean=True, touch_many=touch_inserted
+            )
     for mapper in order:
         if mapper in updates:
             yield from _update(dialect, mapper, updates[mapper], touch)
@@ -313,12 +319,14 @@ def _insert(
     touch: Any,
     max_params: int,
     lean: bool = False,
+    touch_many: Any = None,
 ) -> Generator[Step, Any, None]:
     """INSERT ``objs``: consecutive objects with the same columns go in one statement
     (``executemany``, or multi-row ``INSERT ... RETURNING`` when the database generates
     values to read back); without RETURNING such objects are inserted one at a time to
     read ``lastrowid``. ``lean``: call ``touch(obj, generated)`` with the fields filled in
-    from the database (see :func:`flush_plan`), as nothing else of the object changes."""
+    from the database (see :func:`flush_plan`), as nothing else of the object changes;
+    ``touch_many``: see :func:`flush_plan`."""
     w = writer(dialect, mapper)
     auto = mapper.auto_key
     for keys, group in _runs(w, objs):
@@ -350,8 +358,12 @@ def _insert(
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
                 if key_only:  # the usual case, the loop below specialised
+                    if touch_many is not None:
+                        touch_many(chunk, gen)
+                    else:
+                        for o in chunk:
+                            touch(o, gen)
                     for o, (pk,) in zip(chunk, returned):
-                        touch(o, gen)
                         d = o.__dict__
                         d[auto] = pk
                         st = d[STATE_KEY]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -886,12 +888,23 @@ class Session:
                     obj, values, st, st.status, st.key, st.modified, st.to_delete, st.session,
                 )  # fmt: skip
 
-        explicit_keys = {
-            m
-            for o in new
-            if (m := type(o).__mapper__).auto_key is not None
-            and o.__dict__.get(m.auto_key) is not None
-        }
+        # Batches of new objects about to be inserted, recorded per statement (see
+        # flush_plan's touch_inserted): each object is pending, with no key, no change and
+        # no delete recorded, so its undo record is known without looking at it, and is
+        # made only if needed (a failed flush, or an object the transaction had not
+        # journaled).
+        inserted: list[tuple[list[Any], tuple[str, ...]]] = []
+
+        def touch_inserted(objs: list[Any], generated: tuple[str, ...]) -> None:
+            inserted.append((objs, generated))
+
+        def inserted_records(objs: Any, generated: tuple[str, ...]) -> None:
+            for o in objs:
+                if id(o) not in undo:
+                    st = o.__dict__[STATE_KEY]
+                    undo[id(o)] = (o, generated, st, PENDING, None, None, False, self)
+
+        explicit_keys = _explicit_keys(new)
         try:
             if links or involves_relationships(new, dirty, deleted):
                 plan = relationship_flush_plan(
@@ -899,7 +912,9 @@ class Session:
                     _mapper_order(new, dirty, deleted), links,
                 )  # fmt: skip
             else:
-                plan = flush_plan(self.dialect, new, dirty, deleted, touch, max_params)
+                plan = flush_plan(
+                    self.dialect, new, dirty, deleted, touch, max_params, touch_inserted
+                )
             sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
@@ -915,6 +930,8 @@ class Session:
                     self._raw_execute("ROLLBACK", ())
                     self._in_db_tx = False
             finally:
+                for objs, generated in inserted:
+                    inserted_records(objs, generated)
                 for oid, rec in undo.items():
                     level.journal.setdefault(oid, rec)  # restored right away: values hold
                 self._restore(level)
@@ -930,6 +947,14 @@ class Session:
             self._raw_execute("RELEASE SAVEPOINT " + savepoint, ())
         level.has_writes = sent > 0
         known = root.journal
+        for objs, generated in inserted:
+            # (set operations, which loop in C; set.difference looks the set's items up
+            # in a dict, where difference_update would walk the whole dict)
+            ids = set(map(id, objs)).difference(known)
+            if ids and level.journal:
+                ids = ids.difference(level.journal)
+            if ids:
+                inserted_records([o for o in objs if id(o) in ids], generated)
         for oid, done in undo.items():
             if oid not in known and oid not in level.journal:
                 if done[1] is None:  # values unchanged by the flush: copy them now
@@ -942,11 +967,17 @@ class Session:
         # them directly, this runs for every object flushed.
         entries = self._identity_map.data
         pending = self._new
-        for obj in new:
-            st = obj.__dict__[STATE_KEY]
-            pending.pop(id(obj), None)
-            if st.status == PERSISTENT:
-                entries[st.key] = st
+        if len(pending) == len(new):  # every pending object was flushed (the usual case)
+            pending.clear()
+        else:
+            for obj in new:
+                pending.pop(id(obj), None)
+        # (map, attrgetter and itemgetter loop in C: this runs for every object inserted)
+        states = list(map(_state_of, map(_dict_of, new)))
+        if set(map(_status_of, states)) <= {PERSISTENT}:
+            entries.update(zip(map(_key_of, states), states))
+        else:
+            entries.update([(st.key, st) for st in states if st.status == PERSISTENT])
         changed = self._dirty
         for obj in dirty:
             changed.pop(id(obj), None)
@@ -1315,3 +1346,27 @@ class _Raw:
 
 
 _unused = (BindParam, TextClause, MISSING)
+
+
+_dict_of = attrgetter("__dict__")
+_state_of = itemgetter(STATE_KEY)
+_status_of = attrgetter("status")
+_key_of = attrgetter("key")
+
+
+def _explicit_keys(new: list[Any]) -> set[Any]:
+    """The mappers of the new objects that bring their own value for a database-generated
+    key (the flush then moves the key generator past them)."""
+    classes = set(map(type, new))
+    if len(classes) == 1:  # the usual case, checked in C
+        mapper = next(iter(classes)).__mapper__  # type: ignore[attr-defined]
+        auto = mapper.auto_key
+        if auto is None:
+            return set()
+        values = list(map(dict.get, map(_dict_of, new), repeat(auto)))
+        return {mapper} if values.count(None) != len(values) else set()
+    return {
+        m
+        for o in new
+        if (m := type(o).__mapper__).auto_key is not None and o.__dict__.get(m.auto_key) is not None
+    }
