@@ -7,8 +7,9 @@ when the first statement runs and given back at ``commit``/``rollback``/``close`
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -833,7 +834,8 @@ class Session:
     def _flush(self, _autocommit: bool) -> None:
         configure_pending()
         new = list(self._new.values())
-        dirty = [o for o in self._dirty.values() if o.__dict__[STATE_KEY].modified]
+        changes = self._dirty.values()  # those with modified values (compress: in C)
+        dirty = list(compress(changes, map(_modified_of, map(_state_of, map(_dict_of, changes)))))
         deleted = list(self._deleted.values())
         links = list(self._links)
         if not (new or dirty or deleted or links):
@@ -955,13 +957,15 @@ class Session:
                 ids = ids.difference(level.journal)
             if ids:
                 inserted_records([o for o in objs if id(o) in ids], generated)
-        for oid, done in undo.items():
-            if oid not in known and oid not in level.journal:
-                if done[1] is None:  # values unchanged by the flush: copy them now
-                    done = (done[0], done[0].__dict__.copy(), *done[2:])
-                elif type(done[1]) is tuple:  # only the generated fields were filled in
-                    done = (done[0], values_before_insert(done[0], done[1]), *done[2:])
-                level.journal[oid] = done
+        # objects the transaction had not journaled yet (set operations, in C)
+        unknown = undo.keys() - known.keys() - level.journal.keys() if undo else ()
+        for oid in [oid for oid in undo if oid in unknown] if unknown else ():
+            done = undo[oid]
+            if done[1] is None:  # values unchanged by the flush: copy them now
+                done = (done[0], done[0].__dict__.copy(), *done[2:])
+            elif type(done[1]) is tuple:  # only the generated fields were filled in
+                done = (done[0], values_before_insert(done[0], done[1]), *done[2:])
+            level.journal[oid] = done
         level.merge_into(root)
         # The identity map's entries are the objects' states (see IdentityMap): work on
         # them directly, this runs for every object flushed.
@@ -979,8 +983,13 @@ class Session:
         else:
             entries.update([(st.key, st) for st in states if st.status == PERSISTENT])
         changed = self._dirty
+        if dirty:
+            _drain(map(changed.pop, map(id, dirty), repeat(None)))
+            states = list(map(_state_of, map(_dict_of, dirty)))
+            befores: list[Any] = list(map(undo.get, map(id, dirty)))
+            if None not in befores and list(map(_item4, befores)) == list(map(_key_of, states)):
+                dirty = []  # no primary key changed (checked in C): nothing to move
         for obj in dirty:
-            changed.pop(id(obj), None)
             # A changed primary key moves the object to its new identity.
             st = obj.__dict__[STATE_KEY]
             before = undo.get(id(obj))
@@ -990,8 +999,8 @@ class Session:
                     del entries[old_key]
                 entries[st.key] = st
         to_delete = self._deleted
+        _drain(map(to_delete.pop, map(id, deleted), repeat(None)))
         for obj in deleted:
-            to_delete.pop(id(obj), None)
             st = obj.__dict__[STATE_KEY]
             key = st.key
             if key is not None and entries.get(key) is st:
@@ -1352,6 +1361,13 @@ _dict_of = attrgetter("__dict__")
 _state_of = itemgetter(STATE_KEY)
 _status_of = attrgetter("status")
 _key_of = attrgetter("key")
+_modified_of = attrgetter("modified")
+_item4 = itemgetter(4)  # the identity key in an undo record
+
+
+def _drain(iterator: Iterator[Any]) -> None:
+    """Run ``iterator`` to its end (a map of calls), in C."""
+    deque(iterator, maxlen=0)
 
 
 def _explicit_keys(new: list[Any]) -> set[Any]:
