@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable
 from itertools import repeat
-from operator import ge
+from operator import attrgetter, ge, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
@@ -26,6 +26,12 @@ from .state import DELETED, PENDING, PERSISTENT, STATE_KEY
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from .mapper import Mapper
+
+
+_dict_of = attrgetter("__dict__")
+_state_of = itemgetter(STATE_KEY)
+_key_of = attrgetter("key")
+_item1 = itemgetter(1)
 
 
 class Step:
@@ -186,8 +192,15 @@ class _Writer:
     def key_columns(self, objs: list[Any]) -> list[list[Any]]:
         """The driver values of the primary key of ``objs`` as the database has it
         (before any unflushed change to it), column by column."""
+        pairs = self.binder(self.mapper.pk_keys)
+        # A persistent object's identity key holds just that: read it with C-level maps.
+        idents = list(map(_key_of, map(_state_of, map(_dict_of, objs))))
+        if None not in idents:
+            pks = list(map(_item1, idents))
+            raw = [pks] if len(pairs) == 1 else [list(c) for c in zip(*pks)]
+            return [c if p is None else list(map(p, c)) for (_, p), c in zip(pairs, raw)]
         cols = []
-        for k, p in self.binder(self.mapper.pk_keys):
+        for k, p in pairs:
             col = []
             for o in objs:
                 d = o.__dict__
