@@ -165,6 +165,48 @@ def test_in_and_not_in() -> None:
     )
 
 
+def test_in_list_parameters_keep_their_place_among_others() -> None:
+    stmt = (
+        select(Book.id)
+        .where(Book.title == "x", Book.id.in_([5, 6, 7]), Book.price > 1.5)
+        .order_by(Book.id)
+        .limit(3)
+    )
+    assert_sql(
+        stmt,
+        f'SELECT "book"."id" FROM "book" WHERE {T} = ? AND "book"."id" IN (?, ?, ?) AND '
+        '"book"."price" > ? ORDER BY "book"."id" LIMIT ?',
+        ["x", 5, 6, 7, 1.5, 3],
+    )
+
+
+def test_in_lists_of_one_length_share_a_compiled_statement() -> None:
+    from ormolu.sql.compiler import compile_statement
+    from sqlcheck import SQLITE
+
+    first, p1 = compile_statement(SQLITE, select(Book.id).where(Book.id.in_(range(1, 501))))
+    second, p2 = compile_statement(SQLITE, select(Book.id).where(Book.id.in_(range(2, 502))))
+    third, _ = compile_statement(SQLITE, select(Book.id).where(Book.id.in_(range(1, 500))))
+    assert first is second and third is not first
+    assert p1 == list(range(1, 501)) and p2 == list(range(2, 502))
+    assert first.sql.count("?") == 500 and third.sql.count("?") == 499
+
+
+def test_in_lists_with_other_values_are_bound_one_by_one() -> None:
+    # None, an expression or a value of another type: each value is its own node
+    assert_sql(
+        select(Book.id).where(Book.id.in_([1, None, Book.author_id, 2.5])),
+        'SELECT "book"."id" FROM "book" WHERE "book"."id" IN (?, NULL, "book"."author_id", ?)',
+        [1, 2.5],
+    )
+    hostile = ["'); DROP TABLE book; --", 'a"b', "%_\\"]
+    assert_sql(
+        select(Book.id).where(Book.title.in_(hostile)),
+        f'SELECT "book"."id" FROM "book" WHERE {T} IN (?, ?, ?)',
+        hostile,
+    )
+
+
 def test_empty_in_is_false_and_empty_not_in_is_true() -> None:
     assert_sql(select(Book.id).where(Book.id.in_([])), 'SELECT "book"."id" FROM "book" WHERE 1 = 0')
     assert_sql(

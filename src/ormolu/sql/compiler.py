@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigurationError
 from .elements import (
     ATOM,
+    BindList,
     BindParam,
     ClauseElement,
     ColumnRef,
@@ -37,7 +38,9 @@ class Compiled:
     column ``types`` and ``keys`` (for SELECTs). ``extra`` memoises per-shape data that
     callers attach (e.g. the ORM's row loader)."""
 
-    __slots__ = ("bind_order", "bind_procs", "extra", "is_select", "keys", "sql", "types")
+    __slots__ = (
+        "bind_order", "bind_procs", "expands", "extra", "is_select", "keys", "sql", "types",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -47,8 +50,11 @@ class Compiled:
         types: list[SQLType],
         keys: list[str],
         is_select: bool,
+        expands: bool = False,
     ) -> None:
         self.sql = sql
+        # whether a BindList (the values of an IN list) stands for several parameters
+        self.expands = expands
         self.bind_order = bind_order
         self.bind_procs = bind_procs
         self.types = types
@@ -56,8 +62,19 @@ class Compiled:
         self.extra: dict[Any, Any] = {}
         self.is_select = is_select
 
-    def params(self, binds: list[BindParam[Any]]) -> list[Any]:
+    def params(self, binds: list[Any]) -> list[Any]:
         """Return the driver parameters for ``binds`` (collected by the statement's key walk)."""
+        if self.expands:
+            flat: list[Any] = []
+            for b in binds:
+                if type(b) is BindList:
+                    flat.extend(b.values)
+                else:
+                    flat.append(b.value)
+            return [
+                flat[i] if proc is None else proc(flat[i])
+                for i, proc in zip(self.bind_order, self.bind_procs)
+            ]
         return [
             binds[i].value if proc is None else proc(binds[i].value)
             for i, proc in zip(self.bind_order, self.bind_procs)
@@ -114,9 +131,19 @@ def measure_compile(dialect: Dialect, stmt: ClauseElement, repeat: int = 1000) -
 class SQLCompiler:
     """Renders statements in standard SQL; dialects override the pieces that differ."""
 
-    def __init__(self, dialect: Dialect, binds: list[BindParam[Any]]) -> None:
+    def __init__(self, dialect: Dialect, binds: list[Any]) -> None:
         self.dialect = dialect
-        self.positions = {id(b): i for i, b in enumerate(binds)}
+        # each bind's first position among the parameters (a BindList takes several)
+        self.positions: dict[int, int] = {}
+        self.expands = False
+        pos = 0
+        for b in binds:
+            self.positions[id(b)] = pos
+            if type(b) is BindList:
+                pos += len(b.values)
+                self.expands = True
+            else:
+                pos += 1
         self.order: list[int] = []
         self.procs: list[Callable[[Any], Any] | None] = []
         self.quote = dialect.quote
@@ -143,6 +170,7 @@ class SQLCompiler:
             self.result_types,
             self.result_keys,
             isinstance(stmt, Select | CompoundSelect),
+            self.expands,
         )
 
     def process(self, node: ClauseElement, **kw: Any) -> str:
@@ -165,6 +193,13 @@ class SQLCompiler:
         self.order.append(self.positions[id(node)])
         self.procs.append(self.dialect.bind_processor(node.type))
         return self.placeholder
+
+    def visit_bind_list(self, node: BindList, **kw: Any) -> str:
+        start = self.positions[id(node)]
+        n = len(node.values)
+        self.order.extend(range(start, start + n))
+        self.procs.extend([self.dialect.bind_processor(node.type)] * n)
+        return ", ".join([self.placeholder] * n)
 
     def visit_null(self, node: Any, **kw: Any) -> str:
         return "NULL"

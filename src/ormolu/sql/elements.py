@@ -18,6 +18,7 @@ returns an expression, not a ``bool``; ``__hash__`` stays identity-based.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..schema.types import BOOLEAN, INTEGER, NULLTYPE, SQLType, String, type_for_value
@@ -240,6 +241,23 @@ class BindParam(Expr[T]):
         return ("?", self.type.cache_key)
 
 
+class BindList(Expr[Any]):
+    """The values of an ``IN`` list, all of the compared expression's Python type, as one
+    node: sent as one bound parameter each, but built, keyed and cached as a single node
+    (the statement's cache key holds their number, not one entry per value)."""
+
+    __slots__ = ("type", "values")
+    __visit_name__ = "bind_list"
+
+    def __init__(self, values: tuple[Any, ...], type_: SQLType) -> None:
+        self.values = values
+        self.type = type_
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        binds.append(self)  # type: ignore[arg-type]  # (Compiled.params expands it)
+        return ("?*", self.type.cache_key, len(self.values))
+
+
 class Null(Expr[None]):
     """The SQL ``NULL`` literal."""
 
@@ -400,7 +418,18 @@ class InList(Expr[bool]):
             if isinstance(values, str | bytes):
                 raise TypeError("in_() takes a list of values, not a single string")
             self.subquery = None
-            self.values = tuple(coerce(v, expr.type) for v in values)
+            values = tuple(values)
+            pytype = getattr(expr.type, "python_type", object)
+            if (
+                len(values) > 1
+                and expr.type is not NULLTYPE
+                and pytype is not object
+                and all(map(isinstance, values, repeat(pytype)))  # (in C)
+            ):
+                # plain values of the column's type: one node, not one BindParam each
+                self.values = (BindList(values, expr.type),)
+            else:
+                self.values = tuple(coerce(v, expr.type) for v in values)
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         inner = (
