@@ -181,8 +181,9 @@ def test_in_list_parameters_keep_their_place_among_others() -> None:
 
 
 def test_in_lists_of_one_length_share_a_compiled_statement() -> None:
-    from ormolu.sql.compiler import compile_statement
     from sqlcheck import SQLITE
+
+    from ormolu.sql.compiler import compile_statement
 
     first, p1 = compile_statement(SQLITE, select(Book.id).where(Book.id.in_(range(1, 501))))
     second, p2 = compile_statement(SQLITE, select(Book.id).where(Book.id.in_(range(2, 502))))
