@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..sql.elements import Expr
@@ -118,6 +119,37 @@ def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]]
     return factory
 
 
+def _columns_many_factory(entities: tuple[Any, ...]) -> LoaderFactory:
+    """For converted rows of several entities and values (``query(A, B.x)``): the loader
+    of all the rows at once, part by part: each model's columns (sliced out of every row
+    in C) go through that model's whole-result loader, each value column is picked out
+    with ``itemgetter``, and ``zip`` pairs them up — no Python call per row."""
+    parts: list[tuple[Any, Any]] = []  # (getter, whole-result loader factory or None)
+    pos = 0
+    for ent in entities:
+        if isinstance(ent, EntityInfo):
+            n = len(ent.columns)
+            parts.append((itemgetter(slice(pos, pos + n)), _entity_many_factory(ent.mapper)))
+            pos += n
+        else:
+            parts.append((itemgetter(pos), None))
+            pos += 1
+
+    def factory(session: Any) -> RowLoader:
+        bound = [(get, None if f is None else f(session)) for get, f in parts]
+
+        def load_all(rows: list[Any]) -> list[Any]:
+            cols = [
+                list(map(get, rows)) if load is None else load(list(map(get, rows)))
+                for get, load in bound
+            ]
+            return cols[0] if len(cols) == 1 else list(zip(*cols))
+
+        return load_all
+
+    return factory
+
+
 def _fill_missing(
     d: dict[str, Any], keys: tuple[str, ...], row: Any, start: int, procs: list[Any]
 ) -> None:
@@ -176,13 +208,7 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
         # All the converted rows at once: see _entity_many_factory.
         if len(entities) == 1 and isinstance(entities[0], EntityInfo):
             return _entity_many_factory(entities[0].mapper)
-        one = build_loader_factory(entities, dialect, "converted")
-
-        def many_factory(session: Any) -> RowLoader:
-            load = one(session)
-            return lambda rows: [load(r) for r in rows]
-
-        return many_factory
+        return _columns_many_factory(entities)
 
     if len(parts) == 1:
         kind, data = parts[0]
