@@ -48,11 +48,14 @@ def test_a_failed_single_statement_leaves_nothing_and_the_session_usable(db: Dat
     s = db.session()
     dup = Note(body="x")
     s.add(dup)
-    with pytest.raises(UniqueViolation):
+    with pytest.raises(UniqueViolation) as caught:
         s.commit()
+    assert caught.value.model == "Note"  # named, as by any failed flush
     assert status_of(dup) == "pending" and dup.id is None  # as before the commit
+    assert s.new == [dup]
     dup.body = "y"
     s.commit()
+    assert s.new == [] and s.get(Note, dup.id) is dup  # in the identity map
     s.close()
     with db.session() as other:
         assert sorted(other.query(Note.body).all()) == ["x", "y"]

@@ -43,7 +43,7 @@ from ..orm.state import (
     values_before_insert,
 )
 from ..orm.sync import cascade_related
-from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan
+from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan, writer
 from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
@@ -301,7 +301,9 @@ class Session:
         self._check_open()
         # One row to write and no transaction open yet: the statement commits by itself
         # (the connection is in autocommit mode), one round trip instead of three.
-        self.flush(_autocommit=not self._in_db_tx and self._one_statement_flush())
+        autocommit = not self._in_db_tx and self._one_statement_flush()
+        if not (autocommit and self._new and self._insert_one_autocommitted()):
+            self.flush(_autocommit=autocommit)
         if self._in_db_tx:
             self._raw_execute("COMMIT", ())
             self._in_db_tx = False
@@ -807,6 +809,42 @@ class Session:
             return False
         auto = mapper.auto_key
         return not (self._new and auto is not None and obj.__dict__.get(auto) is not None)
+
+    def _insert_one_autocommitted(self) -> bool:
+        """Commit's shortcut for one new object alone (see _one_statement_flush) whose
+        only database-generated value is its key: one INSERT in autocommit mode, without
+        the flush's undo records and plan, which a lone statement that either commits or
+        changes nothing does not need. Returns False (nothing done) for other shapes."""
+        obj = next(iter(self._new.values()))
+        mapper = type(obj).__mapper__
+        auto = mapper.auto_key
+        w = writer(self.dialect, mapper)
+        d = obj.__dict__
+        keys = w.present_keys(d)
+        missing, procs = w.missing(keys)
+        if auto is None or missing != (auto,) or procs[0] is not None:
+            return False
+        dialect = self.dialect
+        by_lastrowid = dialect.lastrowid_is_key
+        if not by_lastrowid and not dialect.supports_returning:
+            return False
+        sql = w.insert_sql(keys) if by_lastrowid else w.insert_sql(keys, 1, missing)
+        params = w.params(d, keys)
+        self._connection(begin=False)
+        try:
+            cur = self._raw_execute(sql, params)
+            pk = cur.lastrowid if by_lastrowid else cur.fetchall()[0][0]
+        except BaseException as error:
+            describe_flush_failure(error, dialect, ([obj], [], []))
+            raise  # nothing was written, and the object is as it was: still pending
+        d[auto] = pk
+        st = d[STATE_KEY]
+        st.status = PERSISTENT
+        st.key = (mapper, pk)
+        st.modified = None
+        self._new.clear()
+        self._identity_map.data[st.key] = st
+        return True
 
     def flush(self, _autocommit: bool = False) -> None:
         """Write pending changes (INSERT, UPDATE, DELETE in dependency order).
