@@ -304,15 +304,9 @@ def _chunks(n: int, per: int) -> list[int]:
 def _runs(w: _Writer, objs: list[Any]) -> list[tuple[tuple[str, ...], list[Any]]]:
     """``objs`` split into runs of consecutive objects with the same columns to insert
     (see ``_Writer.present_keys``), each with those columns."""
-    auto = w.auto
-    if auto is not None and objs:
-        # The usual case, checked in C: every object has every field, and every
-        # database-generated key is still None.
-        dicts = [o.__dict__ for o in objs]
-        if all(map(ge, map(dict.keys, dicts), repeat(w.key_set))):
-            autos = [d[auto] for d in dicts]
-            if autos.count(None) == len(autos):
-                return [(w.no_auto, objs)]
+    uniform = _uniform_keys(w, list(map(_dict_of, objs)))
+    if uniform is not None:  # the usual case, checked in C
+        return [(uniform, objs)]
     runs: list[tuple[tuple[str, ...], list[Any]]] = []
     i, n = 0, len(objs)
     while i < n:
@@ -323,6 +317,19 @@ def _runs(w: _Writer, objs: list[Any]) -> list[tuple[tuple[str, ...], list[Any]]
         runs.append((keys, objs[i:j]))
         i = j
     return runs
+
+
+def _uniform_keys(w: _Writer, dicts: list[dict[str, Any]]) -> tuple[str, ...] | None:
+    """The columns to insert when every one of ``dicts`` has the same (every field, and
+    the generated key either ``None`` in all or set in all), else ``None``; in C."""
+    if not dicts or not all(map(ge, map(dict.keys, dicts), repeat(w.key_set))):
+        return None
+    if w.auto is None:
+        return w.all_keys
+    nones = list(map(dict.__getitem__, dicts, repeat(w.auto))).count(None)
+    if nones == len(dicts):
+        return w.no_auto
+    return w.all_keys if nones == 0 else None
 
 
 def _insert(
@@ -514,6 +521,10 @@ def bulk_insert_plan(
     w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     all_keys, key_set, no_auto = w.all_keys, w.key_set, w.no_auto
+    uniform = _uniform_keys(w, rows)
+    if uniform is not None:  # one group (checked in C), the usual case
+        groups[uniform] = rows
+        rows = []
     for d in rows:
         # w.present_keys(d), its usual case inlined (it runs for every row)
         if d.keys() >= key_set:
