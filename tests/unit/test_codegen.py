@@ -196,14 +196,14 @@ def test_generated_loader_with_fields_named_like_its_locals() -> None:
 @pytest.mark.parametrize("kw", GOOD)
 def test_row_values_match_validated_values(kw: dict[str, Any]) -> None:
     mapper = Wide.__mapper__
-    assert mapper.row_values(**kw) == mapper.validated_values(dict(kw))
+    assert mapper.row_values(kw) == mapper.validated_values(dict(kw))
 
 
 @pytest.mark.parametrize(("kw", "key", "rule"), BAD)
 def test_row_values_raise_as_validated_values(kw: dict[str, Any], key: str, rule: str) -> None:
     mapper = Wide.__mapper__
     with pytest.raises(ValidationError) as fast:
-        mapper.row_values(**kw)
+        mapper.row_values(kw)
     with pytest.raises(ValidationError) as slow:
         mapper.validated_values(dict(kw))
     assert str(fast.value) == str(slow.value) and fast.value.field == key
@@ -211,4 +211,11 @@ def test_row_values_raise_as_validated_values(kw: dict[str, Any], key: str, rule
 
 def test_row_values_refuse_unknown_fields() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
-        Wide.__mapper__.row_values(small=1, name="a", nope=1)
+        Wide.__mapper__.row_values({"small": 1, "name": "a", "nope": 1})
+
+
+def test_row_values_take_any_mapping() -> None:
+    from types import MappingProxyType
+
+    row = MappingProxyType({"small": 3, "name": "m"})
+    assert Wide.__mapper__.row_values(row) == Wide.__mapper__.validated_values(dict(row))

@@ -75,7 +75,7 @@ _GLOBALS: dict[str, Any] = {**vars(builtins), "datetime": datetime}
 # -- the constructor -------------------------------------------------------------------
 
 _INIT_SOURCE = """\
-def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, {closure}):
+def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, _ormolu_key_set, {closure}):
     def __init__(_ormolu_self, /, *, {params}, **_ormolu_extra):
         if _ormolu_extra{slow_checks}:
             _ormolu_kw = {{}}
@@ -87,12 +87,11 @@ def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, {closure}):
         _ormolu_d = _ormolu_self.__dict__
 {stores}
 
-    def values(*, {params}, **_ormolu_extra):
-        if _ormolu_extra{slow_checks}:
-            _ormolu_kw = {{}}
-{collect}
-            _ormolu_kw.update(_ormolu_extra)
-            return _ormolu_slow_values(_ormolu_kw)
+    def values(_ormolu_row):
+        _ormolu_get = _ormolu_row.get
+{gets}
+        if not _ormolu_row.keys() <= _ormolu_key_set{slow_checks}:
+            return _ormolu_slow_values(dict(_ormolu_row))
 {checks}
         return {items}
 
@@ -102,8 +101,8 @@ def make(_ormolu_missing, _ormolu_slow, _ormolu_slow_values, {closure}):
 
 def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) -> Any:
     """The ``__init__`` of ``mapper``'s model: keyword-only parameters, one per field.
-    Also sets ``mapper.row_values``: the same validation as a function of the keyword
-    arguments returning the values (``insert_many`` calls it with ``**row``).
+    Also sets ``mapper.row_values``: the same validation of a mapping of field values,
+    returning the values (what ``insert_many`` calls for each row).
 
     It validates as :meth:`Mapper.validated_values` does and produces the same values. A
     value of the usual type is accepted by an inline test (``type(v) is int`` and its
@@ -139,13 +138,16 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
             for k in keys
         ),
         checks="\n".join(checks),
+        gets="\n".join(f"        {k} = _ormolu_get({k!r}, _ormolu_missing)" for k in keys),
         items="{" + ", ".join(f"{k!r}: {k}" for k in keys) + "}",
         # item stores into the instance dictionary: cheaper than building a dict and
         # setting or merging it
         stores="\n".join(f"        _ormolu_d[{k!r}] = {k}" for k in keys),
     )
     make = _build(source, f"<ormolu __init__ of {mapper.name}>", {})
-    init, values = make(MISSING, slow_init, mapper.validated_values, *closure.values())
+    init, values = make(
+        MISSING, slow_init, mapper.validated_values, frozenset(keys), *closure.values()
+    )
     mapper.row_values = values
     init.__qualname__ = f"{mapper.cls.__qualname__}.__init__"
     init.__module__ = mapper.cls.__module__

@@ -269,9 +269,9 @@ class Mapper:
         self.auto_key = auto.key if auto is not None else None
         self.entity = EntityInfo(self, self.table, tuple(c.ref for c in columns))
         self.journal_lazily = not self.relationship_decls
-        # the values validated_values gives a mapping, as a function of keyword arguments
-        # (replaced by a generated one, see ormolu.orm.codegen.make_init)
-        self.row_values: Callable[..., dict[str, Any]] = lambda **kw: self.validated_values(kw)
+        # validated_values of a mapping (replaced by a generated function, see
+        # ormolu.orm.codegen.make_init)
+        self.row_values: Callable[[Any], dict[str, Any]] = self.validated_values
         self.field_order = tuple(k for k in self.column_keys if infos[k].init is not False)
         self.repr_keys = tuple(k for k in self.column_keys if infos[k].repr is not False)
         self._table_args(getattr(cls, "__table_args__", ()))

@@ -634,7 +634,7 @@ class Session:
         validated = mapper.row_values  # validated_values(row), generated for the model
         for row in rows:
             if type(row) is dict or isinstance(row, Mapping):  # (the ABC check costs more)
-                dicts.append(validated(**row))
+                dicts.append(validated(row))
                 continue
             if type(row) is not model:
                 raise TypeError(f"insert_many({model.__name__}): got {row!r}")
