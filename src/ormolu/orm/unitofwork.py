@@ -515,7 +515,8 @@ def bulk_insert_plan(
     has RETURNING, rows go in multi-row ``INSERT ... VALUES (...), (...) RETURNING pk``
     batches of at most ``max_params`` parameters, and the keys are written back into the
     dicts in order; without RETURNING each row is inserted alone and ``lastrowid`` read.
-    Otherwise rows go through one ``executemany`` per group.
+    Otherwise rows go in multi-row ``INSERT ... VALUES`` statements of at most 512 rows
+    and ``max_params`` parameters.
     """
     auto = mapper.auto_key
     w = writer(dialect, mapper)
@@ -540,6 +541,18 @@ def bulk_insert_plan(
     for keys, group in groups.items():
         names = tuple(mapper.fields[k].column.name for k in keys)
         need_ids = want_keys and auto is not None and auto not in keys
+        if not need_ids and keys and len(group) > 1:
+            # Multi-row VALUES in statements of up to _MAX_ROWS rows: on SQLite about a
+            # quarter faster than executemany of a one-row INSERT (measured, bench test
+            # C), and what PyMySQL's executemany sends anyway.
+            per = max(1, min(_MAX_ROWS, max_params // len(keys)))
+            flat = w.flat(group, keys)
+            n, start = len(keys), 0
+            for size in _chunks(len(group), per):
+                sql = w.insert_sql(keys, size)
+                yield Step(sql, flat[start * n : (start + size) * n])
+                start += size
+            continue
         params = w.rows(group, keys)
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))

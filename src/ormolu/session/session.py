@@ -623,8 +623,9 @@ class Session:
         ``rows`` are mappings of field values (validated and defaulted like the
         constructor, so a bad value raises ValidationError before any SQL) or new
         ``model`` instances, which become persistent in this session with their generated
-        primary keys. Statements are batched within the dialect's bound-parameter limit
-        (``executemany`` when no keys need fetching). Pending changes are flushed first.
+        primary keys. Rows go in multi-row ``INSERT ... VALUES`` statements of up to 512
+        rows within the dialect's bound-parameter limit (with ``RETURNING`` where keys are
+        fetched). Pending changes are flushed first.
         Raises InvalidRequestError for instances that already belong to a session.
         """
         self._check_open()
