@@ -10,7 +10,16 @@ import gc
 
 import pytest
 
-from ormolu import Database, Mapped, Model, UniqueViolation, field, many_to_many, status_of
+from ormolu import (
+    Database,
+    ForeignKeyViolation,
+    Mapped,
+    Model,
+    UniqueViolation,
+    field,
+    many_to_many,
+    status_of,
+)
 from ormolu.orm.state import STATE_KEY
 
 
@@ -27,6 +36,13 @@ class Widget(Model, table="lj_widget"):
     color: Mapped[str] = field(max_length=10, server_default="blue")
 
 
+class Part(Model, table="lj_part"):
+    """Refers to a gadget by a foreign key alone (no relationship declared)."""
+
+    id: Mapped[int] = field(primary_key=True, default=None)
+    gadget_id: Mapped[int] = field(foreign_key="Gadget.id")
+
+
 class Label(Model, table="lj_label"):
     id: Mapped[int] = field(primary_key=True, default=None)
     name: Mapped[str] = ""
@@ -41,7 +57,7 @@ class Box(Model, table="lj_box"):
 
 @pytest.fixture
 def gadgets(db: Database) -> Database:
-    db.create_all([Gadget, Widget, Label, Box])
+    db.create_all([Gadget, Widget, Part, Label, Box])
     with db.session() as s:
         s.add_all([Gadget(name="a", size=1), Gadget(name="b", size=2), Gadget(name="c", size=3)])
     return db
@@ -228,3 +244,54 @@ def test_a_failed_flush_clears_the_generated_values_of_inserted_objects(
         assert all(status_of(w) == "transient" and w.id is None for w in (*first, *second))
     with gadgets.session() as s:
         assert [w.name for w in s.query(Widget).all()] == ["taken"]
+
+
+def test_a_failed_flush_restores_batches_of_updated_and_deleted_objects(
+    gadgets: Database,
+) -> None:
+    with gadgets.session() as s:
+        s.add(Part(gadget_id=3))
+        s.commit()
+        a, b, c = (s.get_one(Gadget, i) for i in (1, 2, 3))
+        a.size, b.size = 10, 20  # one UPDATE batch: it succeeds
+        s.delete(c)  # the DELETE fails: a part still refers to gadget 3
+        with pytest.raises(ForeignKeyViolation):
+            s.flush()
+        # as before the flush: changes pending, the delete still marked
+        assert sorted(s.dirty, key=lambda g: g.id) == [a, b]
+        assert (a.size, b.size) == (10, 20) and s.deleted == [c]
+        assert status_of(c) == "persistent"
+        s.rollback()
+        assert [values(g) for g in (a, b, c)] == [
+            (1, "a", 1, None), (2, "b", 2, None), (3, "c", 3, None),
+        ]  # fmt: skip
+    with gadgets.session() as s:
+        assert [g.size for g in s.query(Gadget).order_by(Gadget.id).all()] == [1, 2, 3]
+
+
+def test_a_failed_second_update_batch_restores_the_first(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        a, b, c = (s.get_one(Gadget, i) for i in (1, 2, 3))
+        a.size, b.size = 10, 20  # batch 1: size
+        c.name = "a"  # batch 2: name, a duplicate
+        with pytest.raises(UniqueViolation):
+            s.flush()
+        assert len(s.dirty) == 3 and (a.size, b.size, c.name) == (10, 20, "a")
+        c.name = "d"
+        s.flush()  # both batches again, now without error
+        assert s.dirty == []
+        s.commit()
+    with gadgets.session() as s:
+        rows = s.query(Gadget.name, Gadget.size).order_by(Gadget.id).all()
+        assert rows == [("a", 10), ("b", 20), ("d", 3)]
+
+
+def test_deleted_batch_commits_and_detaches(gadgets: Database) -> None:
+    with gadgets.session() as s:
+        objs = s.query(Gadget).all()
+        for g in objs:
+            s.delete(g)
+        s.commit()
+        assert {status_of(g) for g in objs} == {"detached"}
+    with gadgets.session() as s:
+        assert s.query(Gadget).count() == 0

@@ -11,6 +11,7 @@ order in which they were added. An UPDATE sends only the columns whose values ch
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator, Iterable
 from itertools import repeat
 from operator import attrgetter, ge, itemgetter
@@ -31,7 +32,14 @@ if TYPE_CHECKING:
 _dict_of = attrgetter("__dict__")
 _state_of = itemgetter(STATE_KEY)
 _key_of = attrgetter("key")
+_modified_of = attrgetter("modified")
+_to_delete_of = attrgetter("to_delete")
 _item1 = itemgetter(1)
+
+
+def drain(iterator: Any) -> None:
+    """Run ``iterator`` (a map of calls) to its end, in C."""
+    deque(iterator, maxlen=0)
 
 
 class Step:
@@ -59,6 +67,7 @@ def flush_plan(
     touch: Any,
     max_params: int | None = None,
     touch_inserted: Any = None,
+    touch_persistent: Any = None,
 ) -> Generator[Step, Any, None]:
     """Yield the statements that write ``new``, ``dirty`` and ``deleted`` objects.
 
@@ -68,8 +77,10 @@ def flush_plan(
     ``max_params`` bounds the parameters of one statement (default: the dialect's limit).
     ``touch_inserted(objs, generated)``, if given, stands for ``touch(obj, generated)``
     of each new object of a batch whose generated key alone is read back (one call per
-    statement rather than per object). Raises ObjectDeletedError when an UPDATE finds its
-    row gone.
+    statement rather than per object); ``touch_persistent(objs, states, modified,
+    to_delete)`` likewise for a batch of persistent objects updated (none changing its
+    primary key or marked for deletion) or deleted, with the modified values and delete
+    mark they have before it. Raises ObjectDeletedError when an UPDATE finds its row gone.
     """
     inserts, updates, deletes = _group(new), _group(dirty), _group(deleted)
     tables = {m.table: m for m in (*inserts, *updates, *deletes)}
@@ -85,10 +96,10 @@ def flush_plan(
             )
     for mapper in order:
         if mapper in updates:
-            yield from _update(dialect, mapper, updates[mapper], touch)
+            yield from _update(dialect, mapper, updates[mapper], touch, touch_persistent)
     for mapper in reversed(order):
         if mapper in deletes:
-            yield from _delete(dialect, mapper, deletes[mapper], touch)
+            yield from _delete(dialect, mapper, deletes[mapper], touch, touch_persistent)
 
 
 def _bind_row(
@@ -422,7 +433,7 @@ def _mark_persistent(mapper: Mapper, obj: Any, touch: Any, gen: Any = None) -> N
 
 
 def _update(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
+    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
 ) -> Generator[Step, Any, None]:
     """UPDATE the changed columns of ``objs``; consecutive objects changing the same
     columns go through one ``executemany``."""
@@ -441,16 +452,16 @@ def _update(
             st.modified = None
             continue
         if changed != batch_keys and batch:
-            yield from _update_batch(w, batch_keys, batch, touch)
+            yield from _update_batch(w, batch_keys, batch, touch, touch_many)
             batch = []
         batch_keys = changed
         batch.append(obj)
     if batch:
-        yield from _update_batch(w, batch_keys, batch, touch)
+        yield from _update_batch(w, batch_keys, batch, touch, touch_many)
 
 
 def _update_batch(
-    w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any
+    w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any, touch_many: Any = None
 ) -> Generator[Step, Any, None]:
     sql = w.update_sql(keys)
     mapper = w.mapper
@@ -469,6 +480,15 @@ def _update_batch(
     elif (yield Step(sql, list(rows[0]), fetch="rowcount")) == 0:
         raise _gone(mapper, batch[0])
     pk_keys = frozenset(mapper.pk_keys)
+    if touch_many is not None:
+        # The usual case, checked and done with maps in C: no primary key changes and no
+        # object is also to be deleted, so one record for the batch will do.
+        states = list(map(_state_of, map(_dict_of, batch)))
+        modified = list(map(_modified_of, states))
+        if all(map(pk_keys.isdisjoint, modified)) and not any(map(_to_delete_of, states)):
+            touch_many(batch, states, modified, False)
+            drain(map(setattr, states, repeat("modified"), repeat(None)))
+            return
     for obj in batch:
         touch(obj)
         st = obj.__dict__[STATE_KEY]
@@ -486,11 +506,18 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
 
 
 def _delete(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any
+    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
 ) -> Generator[Step, Any, None]:
     w = writer(dialect, mapper)
     rows = list(zip(*w.key_columns(objs)))
     yield Step(w.delete_sql(), rows, many=True)
+    if touch_many is not None:  # one record for the batch, the states changed in C
+        states = list(map(_state_of, map(_dict_of, objs)))
+        touch_many(objs, states, list(map(_modified_of, states)), True)
+        drain(map(setattr, states, repeat("status"), repeat(DELETED)))
+        drain(map(setattr, states, repeat("to_delete"), repeat(False)))
+        drain(map(setattr, states, repeat("modified"), repeat(None)))
+        return
     for obj in objs:
         touch(obj)
         st = obj.__dict__[STATE_KEY]

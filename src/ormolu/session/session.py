@@ -7,7 +7,6 @@ when the first statement runs and given back at ``commit``/``rollback``/``close`
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
 from operator import attrgetter, itemgetter
@@ -43,7 +42,7 @@ from ..orm.state import (
     values_before_insert,
 )
 from ..orm.sync import cascade_related
-from ..orm.unitofwork import Step, bulk_insert_plan, flush_plan, writer
+from ..orm.unitofwork import Step, bulk_insert_plan, drain, flush_plan, writer
 from ..sql.compiler import compile_statement
 from ..sql.elements import BindParam, ClauseElement, Expr, TextClause
 from ..sql.selectable import CompoundSelect, Select
@@ -929,21 +928,33 @@ class Session:
                     obj, values, st, st.status, st.key, st.modified, st.to_delete, st.session,
                 )  # fmt: skip
 
-        # Batches of new objects about to be inserted, recorded per statement (see
-        # flush_plan's touch_inserted): each object is pending, with no key, no change and
-        # no delete recorded, so its undo record is known without looking at it, and is
-        # made only if needed (a failed flush, or an object the transaction had not
-        # journaled).
-        inserted: list[tuple[list[Any], tuple[str, ...]]] = []
+        # Batches recorded per statement (see flush_plan's touch_inserted and
+        # touch_persistent), in order: new objects about to be inserted (pending, no key,
+        # no change, no delete recorded) and persistent ones about to be updated or
+        # deleted (with the modified values and delete mark they had). Their undo records
+        # follow from that, so they are made only if needed: for a failed flush, or for
+        # objects the transaction had not journaled.
+        batches: list[tuple[list[Any], Any, Any, bool]] = []
 
         def touch_inserted(objs: list[Any], generated: tuple[str, ...]) -> None:
-            inserted.append((objs, generated))
+            batches.append((objs, None, generated, False))
 
-        def inserted_records(objs: Any, generated: tuple[str, ...]) -> None:
-            for o in objs:
-                if id(o) not in undo:
-                    st = o.__dict__[STATE_KEY]
-                    undo[id(o)] = (o, generated, st, PENDING, None, None, False, self)
+        def touch_persistent(
+            objs: list[Any], states: list[Any], modified: list[Any], to_delete: bool
+        ) -> None:
+            batches.append((objs, states, modified, to_delete))
+
+        def batch_records(only: set[int] | None = None) -> None:
+            for objs, states, extra, to_delete in batches:
+                if states is None:
+                    for o in objs:
+                        if id(o) not in undo and (only is None or id(o) in only):
+                            st = o.__dict__[STATE_KEY]
+                            undo[id(o)] = (o, extra, st, PENDING, None, None, False, self)
+                    continue
+                for o, st, m in zip(objs, states, extra):
+                    if id(o) not in undo and (only is None or id(o) in only):
+                        undo[id(o)] = (o, None, st, PERSISTENT, st.key, m, to_delete, self)
 
         explicit_keys = _explicit_keys(new)
         try:
@@ -954,8 +965,9 @@ class Session:
                 )  # fmt: skip
             else:
                 plan = flush_plan(
-                    self.dialect, new, dirty, deleted, touch, max_params, touch_inserted
-                )
+                    self.dialect, new, dirty, deleted, touch, max_params, touch_inserted,
+                    touch_persistent,
+                )  # fmt: skip
             sent = self._run_plan(plan, open_savepoint)
             if explicit_keys:
                 self._reset_identity(explicit_keys)
@@ -971,8 +983,7 @@ class Session:
                     self._raw_execute("ROLLBACK", ())
                     self._in_db_tx = False
             finally:
-                for objs, generated in inserted:
-                    inserted_records(objs, generated)
+                batch_records()
                 for oid, rec in undo.items():
                     level.journal.setdefault(oid, rec)  # restored right away: values hold
                 self._restore(level)
@@ -988,14 +999,17 @@ class Session:
             self._raw_execute("RELEASE SAVEPOINT " + savepoint, ())
         level.has_writes = sent > 0
         known = root.journal
-        for objs, generated in inserted:
+        if batches:
             # (set operations, which loop in C; set.difference looks the set's items up
             # in a dict, where difference_update would walk the whole dict)
-            ids = set(map(id, objs)).difference(known)
+            ids: set[int] = set()
+            for objs, _, _, _ in batches:
+                ids.update(map(id, objs))
+            ids = ids.difference(known)
             if ids and level.journal:
                 ids = ids.difference(level.journal)
             if ids:
-                inserted_records([o for o in objs if id(o) in ids], generated)
+                batch_records(ids)
         # objects the transaction had not journaled yet (set operations, in C)
         unknown = undo.keys() - known.keys() - level.journal.keys() if undo else ()
         for oid in [oid for oid in undo if oid in unknown] if unknown else ():
@@ -1022,23 +1036,19 @@ class Session:
         else:
             entries.update([(st.key, st) for st in states if st.status == PERSISTENT])
         changed = self._dirty
-        if dirty:
-            _drain(map(changed.pop, map(id, dirty), repeat(None)))
-            states = list(map(_state_of, map(_dict_of, dirty)))
-            befores: list[Any] = list(map(undo.get, map(id, dirty)))
-            if None not in befores and list(map(_item4, befores)) == list(map(_key_of, states)):
-                dirty = []  # no primary key changed (checked in C): nothing to move
-        for obj in dirty:
-            # A changed primary key moves the object to its new identity.
-            st = obj.__dict__[STATE_KEY]
-            before = undo.get(id(obj))
-            if before is not None and before[4] != st.key and st.status == PERSISTENT:
+        drain(map(changed.pop, map(id, dirty), repeat(None)))
+        # A changed primary key moves the object to its new identity. Such an object has
+        # its own undo record (batches are recorded only where no key changes).
+        for oid in undo.keys() & set(map(id, dirty)) if dirty and undo else ():
+            before = undo[oid]
+            st = before[2]
+            if before[4] != st.key and st.status == PERSISTENT:
                 old_key = before[4]
                 if old_key is not None and entries.get(old_key) is st:
                     del entries[old_key]
                 entries[st.key] = st
         to_delete = self._deleted
-        _drain(map(to_delete.pop, map(id, deleted), repeat(None)))
+        drain(map(to_delete.pop, map(id, deleted), repeat(None)))
         for obj in deleted:
             st = obj.__dict__[STATE_KEY]
             key = st.key
@@ -1401,12 +1411,6 @@ _state_of = itemgetter(STATE_KEY)
 _status_of = attrgetter("status")
 _key_of = attrgetter("key")
 _modified_of = attrgetter("modified")
-_item4 = itemgetter(4)  # the identity key in an undo record
-
-
-def _drain(iterator: Iterator[Any]) -> None:
-    """Run ``iterator`` to its end (a map of calls), in C."""
-    deque(iterator, maxlen=0)
 
 
 def _explicit_keys(new: list[Any]) -> set[Any]:
