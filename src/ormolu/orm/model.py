@@ -1,7 +1,8 @@
 """``Model``: the base class of mapped classes — the one place with class-level magic.
 
 Subclassing runs ``__init_subclass__``, which builds a :class:`~ormolu.orm.mapper.Mapper`
-from the annotations and replaces each ``field()`` with a :class:`Mapped` descriptor.
+from the annotations, replaces each ``field()`` with a :class:`Mapped` descriptor and
+installs a constructor generated for the fields (:mod:`ormolu.orm.codegen`).
 ``dataclass_transform`` (PEP 681) tells type checkers about the keyword-only constructor.
 """
 
