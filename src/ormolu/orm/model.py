@@ -19,7 +19,7 @@ from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
 from .relationships import RelationshipAttribute
-from .state import PERSISTENT, STATE_KEY, materialize, record
+from .state import PERSISTENT, STATE_KEY, materialize, record, record_lazily
 from .sync import set_relationship
 
 
@@ -113,17 +113,9 @@ class Model:
                     elif name not in orig:
                         orig[name] = d.get(name, MISSING)
                 elif type(rec) is not tuple:  # none yet (or a dead object's stale entry)
-                    mapper = self.__mapper__
-                    if (  # record_lazily(journal, self, state, session), inlined
-                        m is None
-                        and state.status == PERSISTENT
-                        and mapper.journal_lazily
-                        and not state.to_delete
-                        and len(session._levels) == 1
-                        and name not in mapper.pk_keys
+                    if name not in self.__mapper__.pk_keys and record_lazily(
+                        journal, self, state, session
                     ):
-                        journal[id(self)] = state
-                        session._commit_walk = True  # to reset state.original
                         # the first set since the transaction began: one dict serves as
                         # both the unflushed changes and the values to restore
                         state.original = state.modified = {name: d.get(name, MISSING)}

@@ -7,7 +7,6 @@ session, run the compiled statement and load rows through the cached row loader.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -19,6 +18,7 @@ from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
 from .loading import rows_converter
 from .mapper import EntityInfo
+from .state import without_gc
 from .strategies import (
     LoadOption,
     LoadPlan,
@@ -276,18 +276,10 @@ class Query(Generic[T]):
     def _fetch(self, stmt: Any = None, limit: int | None = None) -> list[Any]:
         """Run an object query (``limit`` rows at most: 1 for first(), 2 for one()) and
         load the relationships its plan asks for."""
-        if limit is not None or not gc.isenabled():
+        if limit is not None:
             return self._fetch_objects(stmt, limit)
-        # Loading a result allocates several objects per row and frees none, so the
-        # cyclic garbage collector would run a pass every few hundred rows and find
-        # nothing: it is paused while a whole result loads (about a quarter of the time
-        # of loading objects, measured by bench test D) and resumed after. Nothing here
-        # creates reference cycles.
-        gc.disable()
-        try:
-            return self._fetch_objects(stmt, limit)
-        finally:
-            gc.enable()
+        # a whole result: the cyclic garbage collector is paused meanwhile (see without_gc)
+        return without_gc(self._fetch_objects, stmt, limit)
 
     def _fetch_objects(self, stmt: Any, limit: int | None) -> list[Any]:
         plan, group = self._plan()
@@ -349,13 +341,7 @@ class Query(Generic[T]):
         if self.mode == "objects":
             return self._fetch()
         cursor, convert = self._run(bulk=True)
-        if not gc.isenabled():
-            return cast("list[T]", convert(cursor.fetchall()))
-        gc.disable()  # as in _fetch
-        try:
-            return cast("list[T]", convert(cursor.fetchall()))
-        finally:
-            gc.enable()
+        return cast("list[T]", without_gc(lambda: convert(cursor.fetchall())))
 
     def __iter__(self) -> Iterator[T]:
         """Iterate over the rows, fetched 1,000 at a time (streamed from the server where

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Generator, Iterable
 from itertools import repeat
-from operator import attrgetter, ge, itemgetter
+from operator import ge, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
@@ -23,17 +23,17 @@ from ..sql.compiler import compile_statement
 from ..sql.dml import RowDelete, RowInsert, RowUpdate, Upsert
 from .fields import MISSING
 from .state import DELETED, PENDING, PERSISTENT, STATE_KEY
+from .state import dict_of as _dict_of
+from .state import key_of as _key_of
+from .state import modified_of as _modified_of
+from .state import state_in_dict as _state_of
+from .state import to_delete_of as _to_delete_of
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from .mapper import Mapper
 
 
-_dict_of = attrgetter("__dict__")
-_state_of = itemgetter(STATE_KEY)
-_key_of = attrgetter("key")
-_modified_of = attrgetter("modified")
-_to_delete_of = attrgetter("to_delete")
 _item1 = itemgetter(1)
 
 
