@@ -69,3 +69,39 @@ def log_statement(sql: str, params: Any, started: float, many: bool = False) -> 
         logger.debug("%s  [%d rows of parameters]  (%.3f ms)", sql, len(params), ms)
     else:
         logger.debug("%s  %r  (%.3f ms)", sql, tuple(params), ms)
+
+
+class _Cursor:
+    """A reply read like a DB-API cursor (the session's interface before the operation
+    protocol; to be removed)."""
+
+    def __init__(self, reply: Any) -> None:
+        self.rows = list(reply.rows)
+        self.rowcount = reply.rowcount
+        self.lastrowid = reply.lastrowid
+        self.description = [(c,) for c in reply.columns] if reply.columns else None
+
+    def fetchall(self) -> list[Any]:
+        rows, self.rows = self.rows, []
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rows, self.rows = self.rows[:size], self.rows[size:]
+        return rows
+
+    def fetchone(self) -> Any:
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+
+class _StreamCursor:
+    """A streamed result read like a cursor (to be removed)."""
+
+    def __init__(self, conn: Any, handle: Any) -> None:
+        self.conn = conn
+        self.handle = handle
+
+    def fetchmany(self, size: int) -> list[Any]:
+        from ..core.protocol import FetchStream
+
+        return list(self.conn.run(FetchStream(self.handle, size)).rows)

@@ -89,11 +89,11 @@ class SQLiteBackend(Backend):
         conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=timeout)
         dialect.register_functions(conn.raw)
         for sql in dialect.connect_statements():
-            conn.execute(sql)
+            conn.setup(sql)
         if url.options.get("foreign_keys", "on").lower() in ("off", "0"):
             # ?foreign_keys=off: SQLite's own default, for a legacy database whose rows
             # break its declared foreign keys (https://sqlite.org/foreignkeys.html)
-            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.setup("PRAGMA foreign_keys = OFF")
         return conn
 
 

@@ -12,6 +12,7 @@ from operator import attrgetter, itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from ..core.protocol import Execute, Op, run_sync
 from ..exceptions import (
     ConnectionLost,
     InvalidRequestError,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from ..orm.query import Query
 
 M = TypeVar("M", bound="Model")
+T = TypeVar("T")
 E1 = TypeVar("E1")
 E2 = TypeVar("E2")
 E3 = TypeVar("E3")
@@ -220,6 +222,32 @@ class Session:
         if many:
             return self._conn.executemany(sql, params)
         return self._conn.execute(sql, params)
+
+    def run(self, operation: Op[T]) -> T:
+        """Run ``operation`` (a generator of the operation protocol, see
+        :mod:`ormolu.core.protocol`) inside this session's transaction and return its
+        result: the low-level way to send statements one builds by hand, e.g. reflection
+        queries. The statements are counted by :meth:`Database.capture` like any other.
+
+        Example::
+
+            def table_count() -> Op[int]:
+                reply = yield Execute("SELECT count(*) FROM artist", want=ROWS)
+                return int(reply.rows[0][0])
+
+            n = s.run(table_count())
+        """
+        self._connection()
+        self._levels[-1].has_writes = True  # it may write (see flush)
+        conn = self._conn
+
+        def step(st: Any) -> Any:
+            if type(st) is Execute:
+                for c in self.db._captures:
+                    c.append((st.sql, st.params))
+            return conn.run(st)
+
+        return run_sync(step, operation)
 
     def execute_sql(self, sql: str, params: Sequence[Any] = (), many: bool = False) -> Any:
         """Execute SQL text in the dialect's paramstyle inside the session's transaction;
