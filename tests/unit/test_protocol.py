@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ormolu.core.protocol import EMPTY, ROWS, Execute, Op, Reply, run_sync
 from ormolu.exceptions import UniqueViolation
+from ormolu.protocol import EMPTY, ROWS, Execute, Op, Reply, run_sync
 
 
 class FakeConnection:

@@ -9,31 +9,38 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..protocol import Reply
 
 logger = logging.getLogger("ormolu.sql")
 
 
-class Cursor(Protocol):
-    """The DB-API 2.0 cursor subset ormolu uses (PEP 249)."""
-
-    rowcount: int
-    lastrowid: Any
-
-    def fetchall(self) -> list[Any]: ...
-    def fetchmany(self, size: int = ...) -> list[Any]: ...
-    def fetchone(self) -> Any: ...
-    def close(self) -> None: ...
-
-
 class DriverConnection(Protocol):
-    """One open database connection, used by one session at a time."""
+    """One open database connection, used by one session at a time. ``run`` executes one
+    step of the operation protocol (:mod:`ormolu.protocol`) and returns its reply; no
+    cursor leaves the driver. Errors are raised as ormolu's exceptions."""
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
+    statement_timeout: float | None
+
+    def run(self, step: Any) -> Reply: ...
+    def setup(self, sql: str) -> None: ...
     def in_transaction(self) -> bool: ...
+    def reset(self) -> None: ...
+    def is_broken(self) -> bool: ...
+    def ping(self) -> bool: ...
     def close(self) -> None: ...
+
+
+def lost_before_send(sql: str) -> Any:
+    """The ConnectionLost for a statement not sent because the connection was already
+    gone (``unsent``: so COMMIT's caller knows nothing was committed)."""
+    from ..exceptions import ConnectionLost
+
+    error = ConnectionLost("the connection was lost before this statement", sql=sql)
+    error.unsent = True  # type: ignore[attr-defined]
+    return error
 
 
 def socket_quiet(fd: int) -> bool:
@@ -69,39 +76,3 @@ def log_statement(sql: str, params: Any, started: float, many: bool = False) -> 
         logger.debug("%s  [%d rows of parameters]  (%.3f ms)", sql, len(params), ms)
     else:
         logger.debug("%s  %r  (%.3f ms)", sql, tuple(params), ms)
-
-
-class _Cursor:
-    """A reply read like a DB-API cursor (the session's interface before the operation
-    protocol; to be removed)."""
-
-    def __init__(self, reply: Any) -> None:
-        self.rows = list(reply.rows)
-        self.rowcount = reply.rowcount
-        self.lastrowid = reply.lastrowid
-        self.description = [(c,) for c in reply.columns] if reply.columns else None
-
-    def fetchall(self) -> list[Any]:
-        rows, self.rows = self.rows, []
-        return rows
-
-    def fetchmany(self, size: int = 1) -> list[Any]:
-        rows, self.rows = self.rows[:size], self.rows[size:]
-        return rows
-
-    def fetchone(self) -> Any:
-        rows = self.fetchmany(1)
-        return rows[0] if rows else None
-
-
-class _StreamCursor:
-    """A streamed result read like a cursor (to be removed)."""
-
-    def __init__(self, conn: Any, handle: Any) -> None:
-        self.conn = conn
-        self.handle = handle
-
-    def fetchmany(self, size: int) -> list[Any]:
-        from ..core.protocol import FetchStream
-
-        return list(self.conn.run(FetchStream(self.handle, size)).rows)

@@ -14,7 +14,8 @@ from itertools import count
 from typing import Any
 
 from .. import exceptions as exc
-from ..core.protocol import (
+from ..exceptions import ConfigurationError
+from ..protocol import (
     EMPTY,
     RESULT,
     ROWCOUNT,
@@ -26,14 +27,12 @@ from ..core.protocol import (
     Reply,
     SetTimeout,
 )
-from ..exceptions import ConfigurationError
 from ..url import URL
 from .base import (
-    _Cursor,
-    _StreamCursor,
     hide_secrets,
     log_statement,
     logger,
+    lost_before_send,
     secrets_of,
     socket_quiet,
 )
@@ -110,6 +109,9 @@ class PsycopgConnection:
             raise exc.OperationalError(self._clean(f"cannot connect to PostgreSQL: {e}")) from None
         self.statement_timeout: float | None = None  # seconds; see set_statement_timeout
         self._timeout_applied: float | None = None  # what the server has (None: its default)
+        # the error that failed the open transaction (PostgreSQL then refuses all but
+        # ROLLBACK): raised as PendingRollbackError before sending anything else
+        self._failed: Exception | None = None
 
     def _clean(self, message: str) -> str:
         return hide_secrets(message, self._secrets)
@@ -131,10 +133,18 @@ class PsycopgConnection:
         return cls(message, sql=sql, code=state or None)
 
     def run(self, step: Any) -> Reply:
-        """Execute one step of the operation protocol (see :mod:`ormolu.core.protocol`)
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
         and read back what it wants. Raises the mapped ormolu error."""
         if type(step) is not Execute:
             return self._run_other(step)
+        if self._failed is not None and not step.sql.startswith("ROLLBACK"):
+            failed = self._failed
+            raise exc.PendingRollbackError(
+                f"the transaction failed at an earlier statement ({failed}) and PostgreSQL "
+                f"refuses every statement but ROLLBACK until it ends; call session.rollback()"
+            ) from failed
+        if step.sql == "COMMIT" and (self.raw.broken or self.raw.closed):
+            raise lost_before_send(step.sql)
         if self._timeout_applied != self.statement_timeout:
             self._apply_timeout()
         started = time.perf_counter()
@@ -168,11 +178,22 @@ class PsycopgConnection:
             else:
                 reply = EMPTY
         except self._psycopg.Error as e:
-            raise self._map(e, sql) from e
+            error = self._map(e, sql)
+            if self._in_failed_transaction():
+                self._failed = error
+            raise error from e
         if sql.startswith("ROLLBACK"):
             # A rolled-back SET is undone with it (PostgreSQL manual, SET).
             self._timeout_applied = _UNKNOWN
+            self._failed = None
         return reply
+
+    def _in_failed_transaction(self) -> bool:
+        try:
+            status = self.raw.info.transaction_status
+        except Exception:
+            return False
+        return bool(status == self._psycopg.pq.TransactionStatus.INERROR)
 
     def _run_other(self, step: Any) -> Reply:
         if type(step) is OpenStream:
@@ -231,20 +252,6 @@ class PsycopgConnection:
         """Run a set-up statement at connect time."""
         self.run(Execute(sql))
 
-    # -- the cursor interface of the session before the operation protocol (to be removed)
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, params, want=RESULT)))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement per parameter row (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, rows, many=True, want=ROWCOUNT)))
-
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
-        """An open streamed result (superseded by :meth:`run`)."""
-        handle = self.run(OpenStream(sql, params, size)).handle
-        return _StreamCursor(self, handle)
-
     def in_transaction(self) -> bool:
         """Whether a transaction is open (or failed and awaiting rollback)."""
         status = self.raw.info.transaction_status
@@ -259,6 +266,7 @@ class PsycopgConnection:
         statement timeout."""
         if self.in_transaction():
             self.rollback()
+        self._failed = None
         self.statement_timeout = None
 
     def is_broken(self) -> bool:

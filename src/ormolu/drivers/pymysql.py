@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
-from ..core.protocol import (
+from ..exceptions import ConfigurationError
+from ..protocol import (
     EMPTY,
     LASTROWID,
     RESULT,
@@ -33,14 +34,12 @@ from ..core.protocol import (
     Reply,
     SetTimeout,
 )
-from ..exceptions import ConfigurationError
 from ..url import URL
 from .base import (
-    _Cursor,
-    _StreamCursor,
     hide_secrets,
     log_statement,
     logger,
+    lost_before_send,
     secrets_of,
     socket_quiet,
 )
@@ -222,10 +221,12 @@ class PyMySQLConnection:
             self._in_tx = False
 
     def run(self, step: Any) -> Reply:
-        """Execute one step of the operation protocol (see :mod:`ormolu.core.protocol`)
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
         and read back what it wants. Raises the mapped ormolu error."""
         if type(step) is not Execute:
             return self._run_other(step)
+        if step.sql == "COMMIT" and self.is_broken():
+            raise lost_before_send(step.sql)
         if self._stream is not None:
             self._drain_stream()
         if self._timeout_applied != self.statement_timeout:
@@ -345,20 +346,6 @@ class PyMySQLConnection:
         stream, self._stream = self._stream, None
         if stream is not None:
             stream.buffer_rest()
-
-    # -- the cursor interface of the session before the operation protocol (to be removed)
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, params, want=RESULT)))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement per parameter row (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, rows, many=True, want=ROWCOUNT)))
-
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
-        """An open streamed result (superseded by :meth:`run`)."""
-        handle = self.run(OpenStream(sql, params, size)).handle
-        return _StreamCursor(self, handle)
 
     def in_transaction(self) -> bool:
         """Whether a transaction begun by ormolu is open."""

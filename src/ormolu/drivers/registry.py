@@ -87,6 +87,8 @@ class SQLiteBackend(Backend):
 
         path = url.database or ":memory:"
         conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=timeout)
+        # the library's own limit, where it was built with a lower one than its version's
+        dialect.max_bind_parameters = min(dialect.max_bind_parameters, conn.max_variables)
         dialect.register_functions(conn.raw)
         for sql in dialect.connect_statements():
             conn.setup(sql)

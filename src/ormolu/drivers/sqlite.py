@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
-from ..core.protocol import (
+from ..protocol import (
     EMPTY,
     LASTROWID,
     RESULT,
@@ -27,7 +26,7 @@ from ..core.protocol import (
     Reply,
     SetTimeout,
 )
-from .base import _Cursor, _StreamCursor, log_statement, logger
+from .base import log_statement, logger
 
 _new = tuple.__new__
 _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
@@ -74,7 +73,7 @@ class SQLiteConnection:
         self._deadline = 0.0  # monotonic seconds at which the running statement times out
 
     def run(self, step: Any) -> Reply:
-        """Execute one step of the operation protocol (see :mod:`ormolu.core.protocol`)
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
         and read back what it wants. Raises the mapped ormolu error."""
         if type(step) is not Execute:
             return self._run_other(step)
@@ -159,20 +158,6 @@ class SQLiteConnection:
     def setup(self, sql: str) -> None:
         """Run a set-up statement at connect time (a PRAGMA)."""
         self.run(Execute(sql))
-
-    # -- the cursor interface of the session before the operation protocol (to be removed)
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, params, want=RESULT)))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement per parameter row (superseded by :meth:`run`)."""
-        return _Cursor(self.run(Execute(sql, rows, many=True, want=ROWCOUNT)))
-
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
-        """An open streamed result (superseded by :meth:`run`)."""
-        handle = self.run(OpenStream(sql, params, size)).handle
-        return _StreamCursor(self, handle)
 
     def in_transaction(self) -> bool:
         """Whether a transaction is open on this connection."""
