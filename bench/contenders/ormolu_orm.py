@@ -45,7 +45,7 @@ def open_database(cfg: DbConfig) -> Database:
     db = Database(cfg.url())
     if cfg.kind == "sqlite":
         conn = db.pool.acquire()
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.setup("PRAGMA synchronous = NORMAL")
         db.pool.release(conn)
     return db
 
