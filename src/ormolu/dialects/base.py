@@ -69,6 +69,12 @@ class Dialect:
     # An upsert names the unique key that defines a conflict; without it (MySQL's ON
     # DUPLICATE KEY) any unique key conflict updates, and "do nothing" reports the row.
     supports_upsert_conflict_target = True
+    # DDL takes part in transactions (a failed migration rolls back whole); without it
+    # each statement commits implicitly and a migration records each step it completes.
+    transactional_ddl = True
+    # ALTER TABLE can change a column's type, nullability and default, and add or drop
+    # constraints; without it those changes rebuild the table (see ormolu.migrations).
+    supports_alter_column = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
@@ -144,6 +150,8 @@ class Dialect:
     # -- DDL -------------------------------------------------------------------------
     def type_sql(self, type_: t.SQLType) -> str:
         """The column type name for ``type_`` in CREATE TABLE."""
+        if isinstance(type_, t.DeclaredType):
+            return type_.sql
         if isinstance(type_, t.Boolean):
             return "BOOLEAN"
         if isinstance(type_, t.Integer):
@@ -234,6 +242,18 @@ class Dialect:
                 f"{self.name} has no isolation level {level!r}; use one of {self.isolation_levels}"
             )
         return norm
+
+    def reflector(self) -> Any:
+        """This dialect's :class:`~ormolu.dialects.reflection.Reflector` (reads and
+        normalises schemas; one per dialect object)."""
+        found = self.__dict__.get("_reflector")
+        if found is None:
+            found = self._reflector = self.reflector_class()(self)
+        return found
+
+    def reflector_class(self) -> Any:
+        """The Reflector subclass of this dialect (imported when first needed)."""
+        raise ConfigurationError(f"{self.name} has no schema reflection")
 
     def bind(self, value: Any, type_: t.SQLType) -> BindParam[Any]:
         """A bound parameter (helper for compilers)."""
