@@ -644,3 +644,11 @@ class RunPython(Operation):
     def describe(self) -> str:
         name = getattr(self.function, "__name__", "function")
         return self.description or f"run {name}()"
+
+
+__all__ = [
+    "AddCheck", "AddColumn", "AddForeignKey", "AddUnique", "AlterColumn", "Col", "Context",
+    "CreateIndex", "CreateTable", "DropCheck", "DropColumn", "DropForeignKey", "DropIndex",
+    "DropTable", "DropUnique", "Fk", "Ix", "Operation", "RenameColumn", "RenameTable",
+    "RunPython", "RunSQL",
+]  # fmt: skip
