@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,11 +28,10 @@ Revision {revision!r}{after}. Written by ``ormolu migrate make`` on {when}.
 
 from __future__ import annotations
 
-from ormolu.migrations.operations import *  # noqa: F403
-from ormolu.schema import types as t
+{imports}
 
-revision = {revision!r}
-down_revision = {down!r}
+revision = {revision_code}
+down_revision = {down_code}
 '''
 
 
@@ -71,20 +72,16 @@ def code(value: Any) -> str:
         return type_code(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         args = []
-        positional = True
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and v == f.default:
-                positional = False
-                continue
-            if f.default_factory is not dataclasses.MISSING and v == f.default_factory():  # type: ignore[misc]
-                positional = False
+            has_default = f.default is not dataclasses.MISSING
+            if has_default and (v == f.default or (not v and not f.default and v is not False)):
                 continue
             if f.name == "function":
                 args.append(getattr(v, "__name__", "function"))
                 continue
             text = code(v)
-            args.append(text if positional else f"{f.name}={text}")
+            args.append(f"{f.name}={text}" if has_default else text)
         return f"{type(value).__name__}({', '.join(args)})"
     if isinstance(value, tuple):
         inner = ", ".join(code(v) for v in value)
@@ -92,7 +89,10 @@ def code(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(code(v) for v in value) + "]"
     if isinstance(value, enum.Enum):
-        return repr(value.value)
+        return code(value.value)
+    if isinstance(value, str):
+        # double quotes as ruff format writes them, unless that needs escapes
+        return repr(value) if '"' in value and "'" not in value else json.dumps(value, ensure_ascii=False)
     return repr(value)
 
 
@@ -185,16 +185,31 @@ def write_migration(
         after = ", merging " + " and ".join(repr(d) for d in down_revision)
     elif down_revision:
         after = f", after {down_revision!r}"
+    from . import operations
+
+    bodies = _body(upgrade) + _body(downgrade) + functions
+    used = sorted(set(re.findall(r"\b([A-Z][A-Za-z]+)\(", bodies)) & set(operations.__all__))
+    used = sorted({"Operation", *used}, key=lambda n: (n.isupper(), n))
+    names = ", ".join(used)
+    imports = f"from ormolu.migrations.operations import {names}"
+    if len(imports) > 99:
+        imports = "from ormolu.migrations.operations import (\n" + "".join(
+            f"    {n},\n" for n in used
+        ) + ")"
+    if "t." in bodies:
+        imports += "\nfrom ormolu.schema import types as t"
     text = HEADER.format(
+        imports=imports,
         message=message.replace('"""', "'''") or "A migration.",
         revision=revision,
         after=after,
         when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        down=down_revision,
+        revision_code=code(revision),
+        down_code=code(down_revision),
     )
     if any(op.destructive for op in upgrade):
         text += "destructive = True  # see the DESTRUCTIVE comments below\n"
     text += functions
-    text += "\n\ndef upgrade() -> list[Operation]:  # noqa: F405\n" + _body(upgrade)
-    text += "\n\ndef downgrade() -> list[Operation]:  # noqa: F405\n" + _body(downgrade)
+    text += "\n\ndef upgrade() -> list[Operation]:\n" + _body(upgrade)
+    text += "\n\ndef downgrade() -> list[Operation]:\n" + _body(downgrade)
     return text
