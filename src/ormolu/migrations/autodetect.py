@@ -50,8 +50,11 @@ def col_of(c: ColumnState) -> o.Col:
     return o.Col(c.name, c.sqltype, c.nullable, default, c.autoincrement, c.comment)
 
 
-def ix_of(ix: IndexState) -> o.Ix:
-    return o.Ix(ix.name, ix.columns, ix.unique, ix.orders if "DESC" in ix.orders else (), ix.where)
+def ix_of(ix: IndexState, table: str) -> o.Ix:
+    """The operation index for an index state (a unique index that stands for a UNIQUE
+    constraint has no name yet: it gets ``<table>_<columns>_key``)."""
+    name = ix.name or f"{table}_{'_'.join(ix.columns)}_key"
+    return o.Ix(name, ix.columns, ix.unique, ix.orders if "DESC" in ix.orders else (), ix.where)
 
 
 def create_table_op(t: TableState, with_fks: bool = True) -> o.CreateTable:
@@ -60,7 +63,7 @@ def create_table_op(t: TableState, with_fks: bool = True) -> o.CreateTable:
         t.name,
         [col_of(c) for c in t.ordered_columns()],
         t.primary_key,
-        [ix_of(i) for i in sorted(t.indexes, key=lambda i: i.name)],
+        [ix_of(i, t.name) for i in sorted(t.indexes, key=lambda i: i.name)],
         [(u.columns, u.name) for u in sorted(t.uniques, key=lambda u: u.columns)],
         [
             o.Fk(f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update, f.name)
@@ -77,7 +80,8 @@ def _similar_tables(a: TableState, b: TableState) -> bool:
 
 
 def _similar_columns(a: ColumnState, b: ColumnState) -> bool:
-    return (a.type, a.nullable, a.collation) == (b.type, b.nullable, b.collation)
+    """Same kind of type (a length or precision may differ: renamed and widened)."""
+    return a.type.split("(")[0] == b.type.split("(")[0]
 
 
 def narrowing(old: ColumnState, new: ColumnState) -> bool:
@@ -206,7 +210,7 @@ def diff(
         for i in sorted(old_ix - set(t1.indexes), key=lambda i: i.name):
             drops_first.append(o.DropIndex(a, i.name))
         for i in sorted(set(t1.indexes) - old_ix, key=lambda i: i.name):
-            adds_last.append(o.CreateIndex(b, ix_of(i)))
+            adds_last.append(o.CreateIndex(b, ix_of(i, b)))
         old_u = {(ren(u.columns), u.name, u.columns) for u in t0.uniques}
         new_u = {u.columns for u in t1.uniques}
         for cols, name, original in sorted(old_u, key=repr):
@@ -310,7 +314,7 @@ def inverse(op: Operation, before: SchemaState) -> Operation:
         return o.DropIndex(op.table, op.index.name)
     if isinstance(op, o.DropIndex):
         ix = next(i for i in before.table(op.table).indexes if i.name == op.name)
-        return o.CreateIndex(op.table, ix_of(ix))
+        return o.CreateIndex(op.table, ix_of(ix, op.table))
     if isinstance(op, o.AddUnique):
         return o.DropUnique(op.table, op.columns, op.name)
     if isinstance(op, o.DropUnique):

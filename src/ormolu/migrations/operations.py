@@ -60,7 +60,7 @@ class Context:
 
     def column_state(self, col: Col, keyed: bool = False) -> ColumnState:
         """The state of ``col`` on this dialect, as ``create_all`` would declare it."""
-        default: Any = TextClause(col.default) if col.default is not None else None
+        default: Any = TextClause(col.default, {}) if col.default is not None else None
         column = Column(
             col.name,
             col.type,

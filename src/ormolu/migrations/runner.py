@@ -257,9 +257,7 @@ class Migrator:
         r = self.ctx.reflector
         with self.db.session() as s:
             state = self.database_state(s)
-            rebuilds = any(
-                isinstance(st, Rebuild) for op in ops for st in self._safe_steps(op, state)
-            )
+            rebuilds = self._rebuilds(ops[start:], state)
             token = s.run(r.begin_migration(rebuilds))
             i = start
             try:
@@ -279,11 +277,18 @@ class Migrator:
                     ) from exc  # fmt: skip
                 raise
 
-    def _safe_steps(self, op: Operation, state: SchemaState) -> list[Any]:
-        try:
-            return self._steps_of(op, state)
-        except OrmoluError:
-            return []
+    def _rebuilds(self, ops: list[Operation], state: SchemaState) -> bool:
+        """Whether any of ``ops`` rebuilds a table (then foreign keys are switched off)."""
+        if self.dialect.supports_alter_column:
+            return False
+        for op in ops:
+            try:
+                if any(isinstance(st, Rebuild) for st in op.steps(state, self.ctx)):
+                    return True
+                state = op.apply(state, self.ctx)
+            except (OrmoluError, KeyError):
+                return True  # a hand-written file: assume it may
+        return False
 
     def _run_step_by_step(self, revision: Revision, ops: list[Operation], start: int, up: bool) -> None:
         mode = UPGRADING if up else DOWNGRADING
