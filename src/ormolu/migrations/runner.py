@@ -168,11 +168,11 @@ class Migrator:
     def upgrade(self, target: str | None = None) -> list[str]:
         """Apply every revision up to ``target`` (default: the head); return those applied."""
         graph = self.graph()
+        records = self.records()
+        graph.check_known(list(records))
         goal = graph.resolve(target or "head") if graph.revisions else None
         if goal is None:
             return []
-        records = self.records()
-        graph.check_known(list(records))
         wanted = graph.ancestors(goal)
         done = []
         for rev in graph.order():
