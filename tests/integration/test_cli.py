@@ -14,7 +14,7 @@ from ormolu import Database
 
 ORMOLU = str(Path(sys.executable).parent / "ormolu")
 
-MODELS_V1 = '''
+MODELS_V1 = """
 from __future__ import annotations
 
 from ormolu import Mapped, Model, field
@@ -23,12 +23,14 @@ from ormolu import Mapped, Model, field
 class Band(Model, table="cli_band"):
     id: Mapped[int] = field(primary_key=True, default=None)
     name: Mapped[str] = field(max_length=80)
-'''
+"""
 
 MODELS_V2 = MODELS_V1 + "    formed: Mapped[int | None] = None\n"
 
 
-def run(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORMOLU_")}
     full_env.update(env or {})
     return subprocess.run(
@@ -93,7 +95,12 @@ def test_status_history_sql_inspect_shell(db: Database, tmp_path: Path) -> None:
     r = run(root, "inspect")
     assert r.returncode == 0 and "class CliBand(Model" in r.stdout
     assert "formed: Mapped[int | None]" in r.stdout
-    r = run(root, "shell", stdin="print(Band.__name__, s.execute(\"SELECT count(*) FROM cli_band\").scalar(), db.dialect.name)\n")
+    r = run(
+        root,
+        "shell",
+        stdin='n = s.execute("SELECT count(*) FROM cli_band").scalar()\n'
+        "print(Band.__name__, n, db.dialect.name)\n",
+    )
     assert r.returncode == 0 and f"Band 0 {db.dialect.name}" in r.stdout, r.stderr
 
 
@@ -107,7 +114,9 @@ def test_configuration_from_flags_and_environment(db: Database, tmp_path: Path) 
     env = {"ORMOLU_URL": url, "ORMOLU_MODELS": "pkg.m", "ORMOLU_MIGRATIONS": "mig"}
     assert run(root, "migrate", "init", env=env).returncode == 0
     assert (root / "mig").is_dir()
-    r = run(root, "--url", url, "--models", "pkg.m", "--migrations", "mig", "migrate", "make", "-m", "x")
+    r = run(
+        root, "--url", url, "--models", "pkg.m", "--migrations", "mig", "migrate", "make", "-m", "x"
+    )
     assert r.returncode == 0, r.stderr
     assert run(root, "migrate", "up", env=env).returncode == 0
 
@@ -141,9 +150,9 @@ def test_every_error_is_clear(db: Database, tmp_path: Path) -> None:
     text = (root / "migrations" / "0001_initial.py").read_text()
     for name in ("0002_a", "0003_b"):
         (root / "migrations" / f"{name}.py").write_text(
-            text.replace('revision = "0001_initial"', f'revision = "{name}"').replace(
-                "down_revision = None", 'down_revision = "0001_initial"'
-            ).replace("return [\n        CreateTable", "return []\n    [\n        CreateTable")
+            text.replace('revision = "0001_initial"', f'revision = "{name}"')
+            .replace("down_revision = None", 'down_revision = "0001_initial"')
+            .replace("return [\n        CreateTable", "return []\n    [\n        CreateTable")
         )
     assert "2 heads" in error("migrate", "up")
     assert "2 heads" in run(root, "migrate", "status").stdout

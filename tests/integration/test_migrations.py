@@ -204,7 +204,7 @@ def test_table_rename_needs_confirmation(migrator: Migrator) -> None:
     assert [type(op).__name__ for op in ops] == ["CreateTable", "DropTable"]
 
 
-FAILING = '''
+FAILING = """
 from ormolu.migrations.operations import AddColumn, Col, DropColumn, Operation, RunSQL
 from ormolu.schema import types as t
 
@@ -218,7 +218,7 @@ def upgrade() -> list[Operation]:
 
 def downgrade() -> list[Operation]:
     return [RunSQL(["SELECT 1"]), DropColumn("mig_artist", "born")]
-'''
+"""
 
 
 def test_a_migration_failing_midway_leaves_a_consistent_reported_state(
@@ -251,7 +251,7 @@ def test_a_migration_failing_midway_leaves_a_consistent_reported_state(
     assert migrator.records()["0002_fails"].state == "applied"
 
 
-DATA = '''
+DATA = """
 from ormolu.migrations.operations import AddColumn, Col, DropColumn, Operation, RunPython
 from ormolu.schema import types as t
 
@@ -269,7 +269,7 @@ def upgrade() -> list[Operation]:
 
 def downgrade() -> list[Operation]:
     return [RunPython(lambda s: None), DropColumn("mig_artist", "name_upper")]
-'''
+"""
 
 
 def test_a_data_migration_runs_in_the_migration(migrator: Migrator) -> None:

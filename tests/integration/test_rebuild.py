@@ -95,7 +95,8 @@ def test_a_rebuild_breaking_a_foreign_key_rolls_back(db: Database, tmp_path: Pat
         "def upgrade() -> list[Operation]:\n"
         '    return [RunSQL(["CREATE TABLE rb_parent (id INTEGER PRIMARY KEY, name TEXT)",\n'
         '        "CREATE TABLE rb_orphan (id INTEGER PRIMARY KEY, parent_id INTEGER)",\n'
-        "        \"INSERT INTO rb_parent VALUES (1, 'a')\", \"INSERT INTO rb_orphan VALUES (1, 2)\"])]\n"
+        "        \"INSERT INTO rb_parent VALUES (1, 'a')\",\n"
+        '        "INSERT INTO rb_orphan VALUES (1, 2)"])]\n'
         "def downgrade() -> list[Operation]:\n    return []\n"
     )
     m.upgrade()

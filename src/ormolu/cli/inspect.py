@@ -285,11 +285,15 @@ class ModelWriter:
             if i.where is not None or "DESC" in i.orders:
                 self.extra[tb.name].append([f"    # index {i.name} is not expressible: {i}"])
                 continue
-            if i.unique and len(i.columns) == 1 and self.r.unique_constraints_are_indexes:
-                if i.columns[0] not in singles:
-                    singles.add(i.columns[0])
-                    self._unique_fields.add((tb.name, i.columns[0]))
-                    continue
+            if (
+                i.unique
+                and len(i.columns) == 1
+                and self.r.unique_constraints_are_indexes
+                and i.columns[0] not in singles
+            ):
+                singles.add(i.columns[0])
+                self._unique_fields.add((tb.name, i.columns[0]))
+                continue
             self.use("ormolu", "Index")
             args = [*attrs(i.columns), f"name={_s(i.name)}"] + (["unique=True"] if i.unique else [])
             items.append(f"Index({', '.join(args)})")
@@ -365,7 +369,11 @@ class ModelWriter:
                 fk_attr = self.names[tb.name].attr[f.columns[0]]
                 same = [g for g in fks if g.ref_table == f.ref_table and len(g.columns) == 1]
                 ambiguous = len(same) > 1 or f.ref_table == tb.name
-                base = fk_attr[:-3] if fk_attr.endswith("_id") and len(fk_attr) > 3 else fk_attr + "_ref"
+                base = (
+                    fk_attr[:-3]
+                    if fk_attr.endswith("_id") and len(fk_attr) > 3
+                    else fk_attr + "_ref"
+                )
                 child_attr = self.names[tb.name].new(base)
                 plural = snake(self.classes[tb.name]) + "s"
                 if ambiguous:
@@ -434,10 +442,19 @@ class ModelWriter:
                 body.append("")
             body += fields[tb.name]
             body += rels[tb.name]
-        head = [f'"""Models of {title}, written by ``ormolu inspect``."""', "", "from __future__ import annotations", ""]
+        head = [
+            f'"""Models of {title}, written by ``ormolu inspect``."""',
+            "",
+            "from __future__ import annotations",
+            "",
+        ]
         std = sorted(m for m in self.imports if m in ("decimal", "datetime", "typing", "uuid"))
         plain = [f"import {m}" for m in std if "" in self.imports[m]]
-        froms = [f"from {m} import {', '.join(sorted(n for n in self.imports[m] if n))}" for m in std if any(self.imports[m])]
+        froms = [
+            f"from {m} import {', '.join(sorted(n for n in self.imports[m] if n))}"
+            for m in std
+            if any(self.imports[m])
+        ]
         if plain or froms:
             head += plain + froms + [""]
         for m in ("ormolu", "ormolu.schema.types"):

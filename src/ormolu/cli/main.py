@@ -78,7 +78,9 @@ def cli(ctx: click.Context, url: str | None, models: str | None, migrations: str
 @click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
 @click.pass_context
 @_guard
-def inspect(ctx: click.Context, url: str | None, output: str | None, tables: tuple[str, ...]) -> None:
+def inspect(
+    ctx: click.Context, url: str | None, output: str | None, tables: tuple[str, ...]
+) -> None:
     """Write typed model code for the database at URL."""
     from .inspect import write_models
 
@@ -197,7 +199,9 @@ def init(ctx: click.Context) -> None:
 
 @migrate.command()
 @click.option("-m", "--message", required=True, help="What the migration does.")
-@click.option("--rename", "renames", multiple=True, help="Confirm a rename: old:new or table.old:new.")
+@click.option(
+    "--rename", "renames", multiple=True, help="Confirm a rename: old:new or table.old:new."
+)
 @click.option("--no-rename", "declined", multiple=True, help="Decline a rename (drop and add).")
 @click.option("--allow-destructive", is_flag=True, help="Allow operations that lose data.")
 @click.option("--offline", is_flag=True, help="Compare with the migrations, not the database.")

@@ -175,9 +175,9 @@ def diff(
         came_c = [c for c in ncols if c not in ocols and c not in explicit.values()]
         for g in gone_c:
             for c in came_c:
-                if _similar_columns(ocols[g], ncols[c]) and no_columns.get((b, g)) != c:
-                    if no_columns.get((a, g)) != c:
-                        candidates.append(f"{b}.{g}:{c}")
+                declined_here = c in (no_columns.get((b, g)), no_columns.get((a, g)))
+                if _similar_columns(ocols[g], ncols[c]) and not declined_here:
+                    candidates.append(f"{b}.{g}:{c}")
     if candidates:
         raise RenameCandidates(candidates)
 
@@ -244,17 +244,17 @@ def diff(
             drops_first.append(o.DropCheck(a, old_ck[sql].text or sql, old_ck[sql].name))
         for sql in sorted(new_ck.keys() - old_ck.keys()):
             adds_last.append(o.AddCheck(b, new_ck[sql].text or sql, new_ck[sql].name))
-        ocols = {mapping.get(c.name, c.name): c for c in t0.columns}
-        for c in t1.ordered_columns():
-            if c.name not in ocols:
-                column_changes.append(o.AddColumn(b, col_of(c)))
+        old_cols = {mapping.get(c.name, c.name): c for c in t0.columns}
+        for col in t1.ordered_columns():
+            if col.name not in old_cols:
+                column_changes.append(o.AddColumn(b, col_of(col)))
             else:
-                before = ocols[c.name]
+                before = old_cols[col.name]
                 if (before.type, before.nullable, before.default, before.collation) != (
-                    c.type, c.nullable, c.default, c.collation,
+                    col.type, col.nullable, col.default, col.collation,
                 ):  # fmt: skip
-                    column_changes.append(o.AlterColumn(b, col_of(c), narrowing(before, c)))
-        for name in sorted(ocols.keys() - {c.name for c in t1.columns}):
+                    column_changes.append(o.AlterColumn(b, col_of(col), narrowing(before, col)))
+        for name in sorted(old_cols.keys() - {c.name for c in t1.columns}):
             column_drops.append(o.DropColumn(b, name))
         if t0.primary_key != t1.primary_key and ren(t0.primary_key) != t1.primary_key:
             raise ConfigurationError(

@@ -46,7 +46,7 @@ class Config:
 
         if not self.url:
             raise MigrationError(
-                "no database URL: pass --url, set ORMOLU_URL, or add url = \"...\" to "
+                'no database URL: pass --url, set ORMOLU_URL, or add url = "..." to '
                 "[tool.ormolu] in pyproject.toml"
             )
         return Database(self.url)
@@ -58,7 +58,7 @@ class Config:
         if not self.models:
             raise MigrationError(
                 "no models module: pass --models, set ORMOLU_MODELS, or add "
-                "models = \"package.module\" to [tool.ormolu] in pyproject.toml"
+                'models = "package.module" to [tool.ormolu] in pyproject.toml'
             )
         for path in (str(self.root), os.getcwd()):
             if path not in sys.path:
@@ -79,9 +79,9 @@ class Config:
                 found.append(m.cls)
         for module in modules:
             for value in vars(module).values():
-                if getattr(value, "__mapper__", None) is not None and value not in found:
-                    if isinstance(value, type):
-                        found.append(value)
+                mapped = getattr(value, "__mapper__", None) is not None
+                if mapped and isinstance(value, type) and value not in found:
+                    found.append(value)
         if not found:
             raise MigrationError(f"the models module {self.models!r} defines no models")
         return found

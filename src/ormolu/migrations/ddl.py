@@ -90,8 +90,8 @@ def create_table(d: Dialect, t: TableState, name: str | None = None) -> str:
         lines.append(f"PRIMARY KEY ({_cols(d, t.primary_key)})")
     for u in sorted(t.uniques, key=lambda u: u.columns):
         lines.append(unique_sql(d, u))
-    for c in sorted(t.checks, key=lambda c: c.sql):
-        lines.append(check_sql(d, c))
+    for ck in sorted(t.checks, key=lambda c: c.sql):
+        lines.append(check_sql(d, ck))
     for fk in sorted(t.foreign_keys, key=lambda f: f.columns):
         lines.append(foreign_key_sql(d, t.name, fk))
     return f"CREATE TABLE {d.quote(name or t.name)} (\n    " + ",\n    ".join(lines) + "\n)"

@@ -45,9 +45,7 @@ def current_state(m: Migrator, offline: bool) -> SchemaState:
         return m.replay(graph, graph.ancestors(head) if head else ())
     records = m.records()
     graph.check_known(list(records))
-    pending = [
-        r for r in graph.order() if r not in records or records[r].state != APPLIED
-    ]
+    pending = [r for r in graph.order() if r not in records or records[r].state != APPLIED]
     if pending:
         raise MigrationError(
             f"the database is not at the head revision (not applied: {', '.join(pending)}); "
@@ -90,7 +88,8 @@ def make_migration(
     bad = [op for op in ops if op.destructive]
     if bad and not allow_destructive:
         raise MigrationError(
-            "the migration would lose data: " + "; ".join(op.describe() for op in bad)
+            "the migration would lose data: "
+            + "; ".join(op.describe() for op in bad)
             + "; write it with --allow-destructive if that is meant"
         )
     downgrade, _ = with_inverses(ops, old, m.ctx)

@@ -71,7 +71,7 @@ class Context:
             server_default=default,
         )
         table = Table("t", [column])
-        state = self.reflector.column_state(table, column)
+        state: ColumnState = self.reflector.column_state(table, column)
         if col.comment:
             state = ColumnState(
                 state.name, state.type, state.nullable, state.default, state.autoincrement,
@@ -177,8 +177,8 @@ class CreateTable(Operation):
         keyed = set(self.primary_key)
         for ix in self.indexes:
             keyed.update(ix.columns)
-        for cols, _ in self.uniques:
-            keyed.update(cols)
+        for unique_cols, _ in self.uniques:
+            keyed.update(unique_cols)
         for fk in self.foreign_keys:
             keyed.update(fk.columns)
         cols = [ctx.column_state(c, c.name in keyed) for c in self.columns]

@@ -95,7 +95,9 @@ class Migrator:
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> Op[list[Any]]:
         if not params and self.dialect.paramstyle == "format":
             sql = sql.replace("%", "%%")
-        reply = yield Execute(sql, params, want=ROWS if sql.lstrip()[:6].upper() == "SELECT" else NONE)
+        reply = yield Execute(
+            sql, params, want=ROWS if sql.lstrip()[:6].upper() == "SELECT" else NONE
+        )
         return reply.rows
 
     def _ph(self, n: int) -> str:
@@ -247,13 +249,23 @@ class Migrator:
             return self.database_state(s)
         return op.apply(state, self.ctx)
 
-    def _fail(self, revision: Revision, op: Operation, index: int, total: int, exc: BaseException, ran: str) -> MigrationError:
+    def _fail(
+        self,
+        revision: Revision,
+        op: Operation,
+        index: int,
+        total: int,
+        exc: BaseException,
+        ran: str,
+    ) -> MigrationError:
         return MigrationError(
             f"revision {revision.revision} failed at operation {index + 1} of {total} "
             f"({op.describe()}): {exc}; {ran}"
         )
 
-    def _run_transactional(self, revision: Revision, ops: list[Operation], start: int, up: bool) -> None:
+    def _run_transactional(
+        self, revision: Revision, ops: list[Operation], start: int, up: bool
+    ) -> None:
         r = self.ctx.reflector
         with self.db.session() as s:
             state = self.database_state(s)
@@ -290,7 +302,9 @@ class Migrator:
                 return True  # a hand-written file: assume it may
         return False
 
-    def _run_step_by_step(self, revision: Revision, ops: list[Operation], start: int, up: bool) -> None:
+    def _run_step_by_step(
+        self, revision: Revision, ops: list[Operation], start: int, up: bool
+    ) -> None:
         mode = UPGRADING if up else DOWNGRADING
         state = self.database_state()
         for i in range(start, len(ops)):
@@ -326,7 +340,10 @@ class Migrator:
         state = self.replay(graph, done)
         d = self.dialect
         q = d.quote
-        out = [f"-- ormolu migrations for {d.name}, up to {goal}", create_table_sql(d, _table(), True) + ";"]
+        out = [
+            f"-- ormolu migrations for {d.name}, up to {goal}",
+            create_table_sql(d, _table(), True) + ";",
+        ]
         for rev in graph.order():
             if rev not in graph.ancestors(goal) or rev in done:
                 continue

@@ -92,7 +92,11 @@ def code(value: Any) -> str:
         return code(value.value)
     if isinstance(value, str):
         # double quotes as ruff format writes them, unless that needs escapes
-        return repr(value) if '"' in value and "'" not in value else json.dumps(value, ensure_ascii=False)
+        return (
+            repr(value)
+            if '"' in value and "'" not in value
+            else json.dumps(value, ensure_ascii=False)
+        )
     return repr(value)
 
 
@@ -123,7 +127,9 @@ def _wrap(text: str, indent: str, width: int = 99) -> str:
             lines.append(inner + "[")
             lines += [_wrap(i, inner + "    ") + "," for i in items]
             lines.append(inner + "],")
-        elif p.startswith(("columns=", "indexes=", "foreign_keys=")) and len(inner) + len(p) > width:
+        elif (
+            p.startswith(("columns=", "indexes=", "foreign_keys=")) and len(inner) + len(p) > width
+        ):
             key, rest = p.split("=", 1)
             items = _split_list(rest[1:-1])
             lines.append(inner + key + "=[")
@@ -193,9 +199,11 @@ def write_migration(
     names = ", ".join(used)
     imports = f"from ormolu.migrations.operations import {names}"
     if len(imports) > 99:
-        imports = "from ormolu.migrations.operations import (\n" + "".join(
-            f"    {n},\n" for n in used
-        ) + ")"
+        imports = (
+            "from ormolu.migrations.operations import (\n"
+            + "".join(f"    {n},\n" for n in used)
+            + ")"
+        )
     if "t." in bodies:
         imports += "\nfrom ormolu.schema import types as t"
     text = HEADER.format(

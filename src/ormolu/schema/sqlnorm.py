@@ -193,7 +193,7 @@ class _Parser:
         raise ValueError("unsupported ANY/ALL")
 
     def _list(self, close: str) -> list[str]:
-        items = []
+        items: list[str] = []
         if self.op() == close:
             self.take()
             return items

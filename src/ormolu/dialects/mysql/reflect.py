@@ -135,7 +135,9 @@ class MySQLReflector(Reflector):
         primary = rows_by((yield Execute(_PRIMARY, want=ROWS)).rows)
         fks = rows_by((yield Execute(_FOREIGN_KEYS, want=ROWS)).rows)
         has_table = (yield Execute(_HAS_CHECK_TABLE, want=ROWS)).rows[0][0]
-        checks = rows_by((yield Execute(_CHECKS_MARIADB if has_table else _CHECKS_MYSQL, want=ROWS)).rows)
+        checks = rows_by(
+            (yield Execute(_CHECKS_MARIADB if has_table else _CHECKS_MYSQL, want=ROWS)).rows
+        )
         wanted = set(only) if only is not None else None
         out = []
         for name, comment, collation in tables:
@@ -143,10 +145,15 @@ class MySQLReflector(Reflector):
                 continue
             out.append(
                 self._table(
-                    name, comment or None, collation, columns.get(name, []),
-                    indexes.get(name, []), tuple(r[1] for r in primary.get(name, [])),
-                    fks.get(name, []), checks.get(name, []),
-                )  # fmt: skip
+                    name,
+                    comment or None,
+                    collation,
+                    columns.get(name, []),
+                    indexes.get(name, []),
+                    tuple(r[1] for r in primary.get(name, [])),
+                    fks.get(name, []),
+                    checks.get(name, []),
+                )
             )
         return SchemaState.build(out)
 
@@ -197,9 +204,16 @@ class MySQLReflector(Reflector):
             auto = "auto_increment" in (extra or "").lower()
             cols.append(
                 ColumnState(
-                    cname, canon, nullable == "YES", self.canonical_default(default, canon), auto,
-                    collation, ccomment or None, self.sqltype_for(canon), default,
-                )  # fmt: skip
+                    cname,
+                    canon,
+                    nullable == "YES",
+                    self.canonical_default(default, canon),
+                    auto,
+                    collation,
+                    ccomment or None,
+                    self.sqltype_for(canon),
+                    default,
+                )
             )
         fk_states = []
         for cname, rows in rows_by(fks, 1).items():

@@ -67,7 +67,13 @@ _ALIASES = {
     "interval": "INTERVAL",
 }
 
-_FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_FK_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
 
 _NS = "n.nspname = current_schema()"
 _TABLES = (
@@ -165,9 +171,14 @@ class PostgreSQLReflector(Reflector):
                 continue
             out.append(
                 self._table(
-                    oid, name, comment, columns.get(oid, []), constraints.get(oid, []),
-                    indexes.get(oid, []), attnames,
-                )  # fmt: skip
+                    oid,
+                    name,
+                    comment,
+                    columns.get(oid, []),
+                    constraints.get(oid, []),
+                    indexes.get(oid, []),
+                    attnames,
+                )
             )
         return SchemaState.build(out, [EnumState(n, tuple(v)) for n, v in enums.items()])
 
@@ -200,9 +211,18 @@ class PostgreSQLReflector(Reflector):
             )
         pk: tuple[str, ...] = ()
         uniques, fks, checks = [], [], []
-        for _, cname, kind, conkey, definition, ref_name, confkey, deltype, updtype, ref_oid in (
-            constraints
-        ):
+        for (
+            _,
+            cname,
+            kind,
+            conkey,
+            definition,
+            ref_name,
+            confkey,
+            deltype,
+            updtype,
+            ref_oid,
+        ) in constraints:
             names = tuple(attnames[(oid, k)] for k in conkey or ())
             if kind == "p":
                 pk = names
@@ -216,7 +236,9 @@ class PostgreSQLReflector(Reflector):
                     )
                 )
             elif kind == "c":
-                cond = definition[len("CHECK ") :] if definition.startswith("CHECK ") else definition
+                cond = (
+                    definition[len("CHECK ") :] if definition.startswith("CHECK ") else definition
+                )
                 cond = cond.removesuffix(" NOT VALID")
                 if cond.startswith("(") and cond.endswith(")"):
                     cond = cond[1:-1]
