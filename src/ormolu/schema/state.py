@@ -288,3 +288,19 @@ def state_from_tables(dialect: Dialect, tables: Sequence[Table]) -> SchemaState:
     ConfigurationError for a type the dialect cannot store."""
     reflector = dialect.reflector()
     return SchemaState.build(reflector.table_state(t) for t in tables)
+
+
+def existing_differences(session: Any, tables: Sequence[Table]) -> dict[str, list[str]]:
+    """For each of ``tables`` that exists in the session's database, how it differs
+    from its model (tables that match, or do not exist, are left out). Used by
+    ``Database.create_all(if_not_exists=True)``, which skips existing tables and logs a
+    warning naming these differences (logger ``ormolu.schema``)."""
+    dialect = session.dialect
+    reflected = session.run(dialect.reflector().reflect([t.name for t in tables]))
+    models = state_from_tables(dialect, tables)
+    out: dict[str, list[str]] = {}
+    for t in reflected.tables:
+        diffs = t.differences(models.table(t.name))
+        if diffs:
+            out[t.name] = diffs
+    return out
