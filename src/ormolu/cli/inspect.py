@@ -368,10 +368,10 @@ class ModelWriter:
                 self.use("ormolu", "relationship")
                 fk_attr = self.names[tb.name].attr[f.columns[0]]
                 same = [g for g in fks if g.ref_table == f.ref_table and len(g.columns) == 1]
-                back = [
+                reverse = [
                     g for g in self.state.table(f.ref_table).foreign_keys if g.ref_table == tb.name
                 ]
-                ambiguous = len(same) > 1 or f.ref_table == tb.name or bool(back)
+                ambiguous = len(same) > 1 or f.ref_table == tb.name or bool(reverse)
                 base = (
                     fk_attr[:-3]
                     if fk_attr.endswith("_id") and len(fk_attr) > 3
