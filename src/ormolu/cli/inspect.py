@@ -415,7 +415,11 @@ class ModelWriter:
         args_of = {tb.name: self._table_args(tb) for tb in self.state.tables}
         # unique single-column indexes (where uniques are indexes) become unique=True
         tables = []
-        for tb in self.state.tables:
+        from ..migrations.autodetect import _order_new_tables
+
+        # parents first: a foreign key names a model defined above it, never one of the
+        # same name elsewhere in the process
+        for tb in _order_new_tables(list(self.state.tables), set()):
             if any(n == tb.name for n, _ in self._unique_fields):
                 from ..schema.state import UniqueState
 
