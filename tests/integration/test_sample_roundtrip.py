@@ -62,6 +62,9 @@ def load_module(code: str, path: Path, name: str) -> ModuleType:
     return module
 
 
+_MODULES: dict[str, ModuleType] = {}
+
+
 def models_of(module: ModuleType) -> list[Any]:
     return [
         v for v in vars(module).values()
@@ -101,7 +104,10 @@ def test_inspect_round_trip(
     sample: str, db: Database, tmp_path: Path, generated: dict[str, tuple[Path, str]]
 ) -> None:
     src_path, code = generated[sample]
-    module = load_module(code, tmp_path / f"rt_{sample}.py", f"rt_{sample}_{id(db)}")
+    # one module per sample for all backends: model names are global to the process, and
+    # a foreign key of a cycle (Sakila's store and staff) resolves by name
+    module = _MODULES.get(sample) or load_module(code, tmp_path / f"rt_{sample}.py", f"rt_{sample}")
+    _MODULES[sample] = module
     models = models_of(module)
     for m in models:
         configure(m.__mapper__)  # resolve the foreign keys (create_all would)
