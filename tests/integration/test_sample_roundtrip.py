@@ -103,6 +103,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 def test_inspect_round_trip(
     sample: str, db: Database, tmp_path: Path, generated: dict[str, tuple[Path, str]]
 ) -> None:
+    if sample in ("northwind", "sakila") and db.dialect.identifier_quote != '"':
+        pytest.xfail(
+            "the models are inspected from SQLite: their CHECK text quotes names with "
+            '"..." (a string literal on MySQL) and Sakila declares ENUM and untyped columns'
+        )
     src_path, code = generated[sample]
     # one module per sample for all backends: model names are global to the process, and
     # a foreign key of a cycle (Sakila's store and staff) resolves by name
