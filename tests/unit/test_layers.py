@@ -20,7 +20,10 @@ from ormolu import ConfigurationError, Database
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ormolu"
 VENDOR = re.compile(r"postgres|mysql|mariadb|sqlite|psycopg|pymysql", re.IGNORECASE)
-CORE = ["__init__.py", "engine.py", "pool.py", "exceptions.py", "sql", "orm", "session", "schema"]
+CORE = [
+    "__init__.py", "engine.py", "pool.py", "exceptions.py", "sql", "orm", "session", "schema",
+    "migrations", "cli",
+]  # fmt: skip
 
 
 def docstring_lines(tree: ast.AST) -> set[int]:

@@ -561,6 +561,34 @@ class Json(SQLType):
         return _none_safe(lambda v: json.loads(v) if isinstance(v, str | bytes) else v)
 
 
+class DeclaredType(SQLType):
+    """A column type ormolu has no type for, kept as the database declared it (``YEAR``,
+    ``MEDIUMINT UNSIGNED``, a PostgreSQL ``tsvector``): ``sql`` is used verbatim in
+    CREATE TABLE, and values pass through as the driver gives them. ``ormolu inspect``
+    writes it for such columns; ``python_type`` is what the annotation says.
+
+    Example: ``field(db_type=DeclaredType("YEAR", python_type=int))``.
+    """
+
+    def __init__(self, sql: str, python_type: type = str) -> None:
+        self.sql = sql
+        self.python_type = python_type
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, self.python_type) or (
+            self.python_type is int and isinstance(value, bool)
+        ):
+            raise InvalidValue(f"expected {self.python_type.__name__}")
+        return value
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("DeclaredType", self.sql)
+
+    def __repr__(self) -> str:
+        return f"DeclaredType({self.sql!r}, python_type={self.python_type.__name__})"
+
+
 class NullType(SQLType):
     """The type of an expression whose type is unknown; values pass through unchanged."""
 
