@@ -426,7 +426,8 @@ def _both_floors(
         "PyMySQL's sends UPDATEs and DELETEs one by one, so the two floors of I-K are close "
         "on MySQL/MariaDB.",
         "",
-        "| test | " + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
+        "| test | "
+        + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
         + f" | {per_row.label} vs batched |",
         "|" + "---|" * (len(shown) + 2),
     ]
@@ -464,18 +465,18 @@ def _statements(
         "## SQL statements per unit of work",
         "",
         f"From a separate, untimed run of every contender, {how}. `k (+r)`: k statements "
-        "per unit of work and r more over the whole test (total = k × units + r; the r are "
+        "per unit of work and r more over the whole test (total = k * units + r; the r are "
         "usually one BEGIN and COMMIT around the test's session). BEGIN, COMMIT and the "
         "like count as statements.",
         "",
-        "| test | unit (× count) | "
+        "| test | unit (count) | "
         + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in contenders)
         + " |",
         "|" + "---|" * (len(contenders) + 2),
     ]
     for letter, _, _ in TESTS:
         name, count = units[letter]
-        row = [letter, f"{name} (× {count:,})" if count > 1 else f"{name} (total)"]
+        row = [letter, f"{name} (x {count:,})" if count > 1 else f"{name} (total)"]
         for c in contenders:
             st = c.statements.get(letter)
             if c.unavailable or c.cells[letter].na:
@@ -520,7 +521,8 @@ def _memory(contenders: list[Contender]) -> list[str]:
         "itself (Python, the harness, the workload data) is in every figure: the raw "
         "driver's column is the baseline.",
         "",
-        "| point | " + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
+        "| point | "
+        + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
         + " |",
         "|" + "---|" * (len(shown) + 1),
     ]

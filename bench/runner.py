@@ -56,9 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--stream-rows", type=int, help="rows for the streaming test (1000000)")
     p.add_argument("--no-extras", action="store_true", help="skip streaming and compile time")
-    p.add_argument(
-        "--no-counts", action="store_true", help="skip the statement-counting run"
-    )
+    p.add_argument("--no-counts", action="store_true", help="skip the statement-counting run")
     p.add_argument(
         "--inner",
         type=int,
