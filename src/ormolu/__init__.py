@@ -7,6 +7,7 @@ from .engine import Database
 from .exceptions import (
     CheckViolation,
     CircularDependencyError,
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -24,20 +25,26 @@ from .exceptions import (
     ObjectDeletedError,
     OperationalError,
     OrmoluError,
+    PendingRollbackError,
+    PoolTimeout,
     SerializationFailure,
+    StatementTimeout,
     UniqueViolation,
     ValidationError,
 )
 from .orm.attributes import Mapped
 from .orm.fields import field
 from .orm.model import Model, aliased
-from .orm.query import Query
 from .orm.relationships import RelationshipAttribute, many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
+from .protocol import Execute, Op, Reply
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
-from .session.session import Result, Session, Transaction
+from .session.query import Query
+from .session.result import Result
+from .session.session import Session
+from .session.transaction import Transaction
 from .sql.elements import ColumnRef, Expr, and_, asc, case, desc, extract, literal, not_, or_, text
 from .sql.functions import func
 from .sql.selectable import exists, select
@@ -53,7 +60,8 @@ __all__ = [
     "extract", "literal", "not_", "or_", "select", "status_of", "text",
     "CircularDependencyError", "ForeignKeyConstraint", "LazyLoadError", "LoadOption",
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
-    "relationship", "selectinload",
+    "relationship", "selectinload", "CommitOutcomeUnknown", "PendingRollbackError",
+    "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

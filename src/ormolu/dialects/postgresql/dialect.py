@@ -39,6 +39,7 @@ class PostgreSQLDialect(Dialect):
     supports_nulls_ordering = True
     supports_for_update = True
     failed_statement_aborts_transaction = True
+    streaming_needs_transaction = True  # a named cursor WITHOUT HOLD ends with its transaction
     native_boolean = True
     native_decimal = True
     native_datetime = True
