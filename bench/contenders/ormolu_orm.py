@@ -37,15 +37,15 @@ class Journal(Model, table="journal"):
 def open_database(cfg: DbConfig) -> Database:
     """A Database for ``cfg``; on SQLite with ``synchronous = NORMAL`` like everyone.
 
-    ormolu has no per-connection setup hook and a session always runs inside BEGIN (where
-    SQLite refuses to change the safety level), so the pragma is set on the pooled
-    connection directly: a single-threaded program gets that connection back every time
-    (``settings()`` checks it).
+    ormolu has no per-connection setup hook, so the pragma is set on the pooled connection
+    directly (with the driver's ``setup``, which runs a connect-time statement): a
+    single-threaded program gets that connection back every time (``settings()`` checks
+    it).
     """
     db = Database(cfg.url())
     if cfg.kind == "sqlite":
         conn = db.pool.acquire()
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.setup("PRAGMA synchronous = NORMAL")  # the driver's connect-time statement
         db.pool.release(conn)
     return db
 
