@@ -289,18 +289,9 @@ def markdown(
     # -- extras ---------------------------------------------------------------------------
     add("## ormolu: streaming memory and compile cache")
     add("")
-    stream = meta.get("stream")
-    if stream and "peak_rss_growth_mb" in stream:
-        rate = stream["rows"] / stream["seconds"] if stream["seconds"] else 0
-        add(
-            f"- `for obj in session.query(Journal)` over {stream['rows']:,} rows "
-            f"(of {stream['expected']:,}) in {stream['seconds']:.2f} s ({_fmt_rate(rate)} "
-            f"rows/s): memory grew by **{stream['rss_growth_mb']:.1f} MB** (current RSS "
-            f"sampled every 10,000 rows, from {stream['rss_before_mb']:.1f} MB); the "
-            f"process's peak RSS (`getrusage`) grew by {stream['peak_rss_growth_mb']:.1f} MB."
-        )
-    elif stream:
-        add(f"- streaming: not measured ({stream.get('error', 'unknown error')})")
+    streams = meta.get("streams") or ([meta["stream"]] if meta.get("stream") else [])
+    for stream in streams:
+        add(_stream_line(stream))
     compile_ = meta.get("compile")
     if compile_ and "error" not in compile_:
         add("- cached compile time, `ormolu.sql.compiler.measure_compile(dialect, stmt)`:")
@@ -311,7 +302,7 @@ def markdown(
             add(f"  | {name} | {us:.2f} |")
     elif compile_:
         add(f"- compile time: not measured ({compile_['error']})")
-    if not stream and not compile_:
+    if not streams and not compile_:
         add("Not measured in this run (`--no-extras`).")
     add("")
     # -- environment ----------------------------------------------------------------------
@@ -536,3 +527,22 @@ def _memory(contenders: list[Contender]) -> list[str]:
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     return out
+
+
+def _stream_line(stream: dict[str, Any]) -> str:
+    """The report's line for one streaming measurement (plain iteration or yield_per)."""
+    how = (
+        "`for obj in session.query(Journal).yield_per(1000)`"
+        if stream.get("how") == "yield_per"
+        else "`for obj in session.query(Journal)`"
+    )
+    if "peak_rss_growth_mb" not in stream:
+        return f"- {how}: not measured ({stream.get('error') or 'unknown error'})"
+    rate = stream["rows"] / stream["seconds"] if stream["seconds"] else 0
+    return (
+        f"- {how} over {stream['rows']:,} rows (of {stream['expected']:,}) in "
+        f"{stream['seconds']:.2f} s ({_fmt_rate(rate)} rows/s): memory grew by "
+        f"**{stream['rss_growth_mb']:.1f} MB** (current RSS sampled every 10,000 rows, from "
+        f"{stream['rss_before_mb']:.1f} MB); the process's peak RSS (`getrusage`) grew by "
+        f"{stream['peak_rss_growth_mb']:.1f} MB."
+    )

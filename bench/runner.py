@@ -173,9 +173,11 @@ def extras(cfg: DbConfig, args: argparse.Namespace, workdir: str) -> dict[str, A
     started = time.perf_counter()
     populate(cfg, args.stream_rows)
     print(f"extras: loaded in {time.perf_counter() - started:.1f} s; streaming", flush=True)
-    job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "stream", "rows": args.stream_rows}
-    res = run_worker(job, workdir, args.timeout)
-    out["stream"] = res.get("stream") or {"error": res.get("unavailable", "failed")}
+    out["streams"] = []
+    for how in ("iterate", "yield_per"):  # each in a process of its own
+        job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "stream", "how": how}
+        res = run_worker({**job, "rows": args.stream_rows}, workdir, args.timeout)
+        out["streams"].append(res.get("stream") or {"how": how, "error": res.get("unavailable")})
     job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "compile"}
     res = run_worker(job, workdir, args.timeout)
     out["compile"] = res.get("compile") or {"error": res.get("unavailable", "failed")}

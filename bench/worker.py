@@ -224,7 +224,7 @@ def main(argv: list[str]) -> int:
         if job["kind"] == "stream":
             from .contenders import ormolu_orm
 
-            out["stream"] = ormolu_orm.stream_memory(cfg, job["rows"])
+            out["stream"] = ormolu_orm.stream_memory(cfg, job["rows"], job.get("how", "iterate"))
         elif job["kind"] == "compile":
             from .contenders import ormolu_orm
 
