@@ -479,6 +479,12 @@ def _statements(
             row.append(_bold(text) if c.key == OURS else text)
         out.append("| " + " | ".join(row) + " |")
     out.append("")
+    if meta["db"] == "postgresql":
+        out.append(
+            "No cross-check on PostgreSQL: it keeps no per-connection count of statements "
+            "(`pg_stat_statements` is server-wide and not installed here)."
+        )
+        out.append("")
     for c in contenders:
         if not c.server_statements:
             continue
