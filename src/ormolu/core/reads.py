@@ -47,9 +47,13 @@ def autoflush(state: SessionState) -> Op[None]:
         yield from flush_op(state)
 
 
-def needs_tx(state: SessionState, stmt: Any) -> bool:
-    """Whether ``stmt`` must run inside the database transaction: it locks rows."""
-    return getattr(stmt, "_for_update", None) is not None and not state.in_tx
+def needs_tx(state: SessionState, stmt: Any = None) -> bool:
+    """Whether reading ``stmt`` must first begin the database transaction: it is not open
+    yet, and the backend reads one snapshot per transaction (so reads outside it would
+    see something else, see ``Dialect.statement_snapshots``) or the statement locks rows."""
+    if state.in_tx:
+        return False
+    return not state.dialect.statement_snapshots or getattr(stmt, "_for_update", None) is not None
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -238,6 +242,8 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
         key[i] if proc is None else proc(key[i])
         for i, proc in zip(compiled.bind_order, compiled.bind_procs)
     ]
+    if not state.in_tx and not state.dialect.statement_snapshots:
+        yield from begin_tx(state)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 2))
     rows = reply.rows
     if not rows:
@@ -262,6 +268,8 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
     stmt: Select[Any] = Select((type(obj),)).where(
         *[mapper.fields[k].column.ref == v for k, v in zip(mapper.pk_keys, key)]
     )
+    if needs_tx(state):
+        yield from begin_tx(state)
     compiled, params = compile_statement(state.dialect, stmt)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 1))
     if not reply.rows:

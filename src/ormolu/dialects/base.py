@@ -63,6 +63,11 @@ class Dialect:
     concurrent_streaming = True  # other statements may run while a streamed result is open
     # A streamed result (server-side cursor) exists only inside a transaction.
     streaming_needs_transaction = False
+    # At the default isolation level each statement reads the data committed when it
+    # starts (READ COMMITTED), so a SELECT outside a transaction sees what it would see
+    # inside one: reads need no BEGIN (see ormolu.core.transaction). Not so where a
+    # transaction reads one snapshot throughout (REPEATABLE READ, SERIALIZABLE).
+    statement_snapshots = False
     failed_statement_aborts_transaction = False
     # SERIALIZABLE reads take shared locks, so a concurrent writer waits or fails to lock
     # (InnoDB, SQLite's database lock); otherwise reads see a snapshot and a conflicting

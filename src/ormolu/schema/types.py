@@ -340,6 +340,16 @@ class DateTime(SQLType):
             raise InvalidValue("expected a timezone-aware datetime (timezone=True)")
         if not self.timezone and aware:
             raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
+        if aware:
+            # Kept in UTC: a value whose UTC time leaves datetime's range (year 1 at +05:00,
+            # year 9999 at -05:00) could be written by no backend, or written and never
+            # read back (PostgreSQL stores it, then refuses to load it).
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise InvalidValue(
+                    "its UTC time falls outside the years 1-9999 that datetime can hold"
+                ) from None
         return value
 
     def accepts_unchanged(self, var: str) -> str | None:

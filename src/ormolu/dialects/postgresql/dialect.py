@@ -40,6 +40,7 @@ class PostgreSQLDialect(Dialect):
     supports_for_update = True
     failed_statement_aborts_transaction = True
     streaming_needs_transaction = True  # a named cursor WITHOUT HOLD ends with its transaction
+    statement_snapshots = True  # READ COMMITTED by default (manual, 13.2.1)
     native_boolean = True
     native_decimal = True
     native_datetime = True
