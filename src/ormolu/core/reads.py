@@ -211,7 +211,7 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
             try:
                 yield from load_attribute(state, obj, None)
             except ObjectDeletedError:
-                return None
+                return None  # (refresh detached it)
         return obj
     if state.new:
         if state.autoflush and not state.flushing:
@@ -273,6 +273,9 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
     compiled, params = compile_statement(state.dialect, stmt)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 1))
     if not reply.rows:
+        # the row is gone: the object leaves the identity map (detached), so the session
+        # shows no object for a row it does not have
+        state.expunge(obj)
         raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
     row = reply.rows[0]
     d = obj.__dict__
