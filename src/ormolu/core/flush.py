@@ -19,8 +19,9 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..collector import without_gc
 from ..orm.dependency import involves_relationships, relationship_flush_plan
-from ..orm.state import PENDING, PERSISTENT, STATE_KEY, without_gc
+from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from ..session.errors import describe_flush_failure

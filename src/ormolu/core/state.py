@@ -17,6 +17,7 @@ front end: the sync one runs it, an async one refuses it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 # A long-lived session meets many statement shapes: keep at most this many bound loaders.
 _MAX_LOADERS = 500
+# Types of a single-column primary key value given as it is (not a tuple or a mapping).
+_PLAIN_KEYS = frozenset({int, str, bytes, uuid.UUID})
 
 
 class SessionState:
@@ -451,6 +454,8 @@ class SessionState:
         """``pk`` (a value, tuple or mapping) validated as ``mapper``'s primary key: the
         identity's key part. Raises InvalidRequestError for a wrong shape."""
         keys = mapper.pk_keys
+        if type(pk) in _PLAIN_KEYS and len(keys) == 1:  # the usual case: no ABC check
+            return mapper.fields[keys[0]].validate(pk)
         if isinstance(pk, Mapping):
             missing = [k for k in keys if k not in pk]
             if missing:

@@ -488,6 +488,11 @@ class SQLCompiler:
         where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
         return f"UPDATE {q(node.table.name)} SET {sets} WHERE {where}"
 
+    def visit_row_delete_in(self, node: Any, **kw: Any) -> str:
+        q = self.quote
+        marks = ", ".join([self.placeholder] * node.rows)
+        return f"DELETE FROM {q(node.table.name)} WHERE {q(node.key)} IN ({marks})"
+
     def visit_row_delete(self, node: Any, **kw: Any) -> str:
         q, p = self.quote, self.placeholder
         where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)

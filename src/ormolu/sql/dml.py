@@ -98,6 +98,19 @@ class RowDelete(ClauseElement):
         return ("row_delete", self.table.name, self.keys)
 
 
+class RowDeleteIn(ClauseElement):
+    """``DELETE FROM table WHERE key IN (?, ?, ...)`` for ``rows`` keys of one column."""
+
+    __slots__ = ("key", "rows", "table")
+    __visit_name__ = "row_delete_in"
+
+    def __init__(self, table: Any, key: str, rows: int) -> None:
+        self.table, self.key, self.rows = table, key, rows
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("row_delete_in", self.table.name, self.key, self.rows)
+
+
 class Upsert(ClauseElement):
     """``INSERT ... VALUES (...)[, ...]`` that updates (or skips) rows that conflict.
 
