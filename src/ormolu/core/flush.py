@@ -97,6 +97,10 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     module docstring. ``autocommit``: the flush is one statement (see
     :func:`one_statement_flush`) sent outside a transaction, which commits by itself."""
     state.check_open()
+    if state.deferred and not state.flushing:
+        from .deferred import run_deferred
+
+        yield from run_deferred(state)
     if state.flushing or not (state.new or state.dirty or state.deleted or state.links):
         return
     state.configure()
