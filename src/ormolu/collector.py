@@ -18,32 +18,62 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _gc_lock = threading.Lock()
-_gc_pauses = 0  # callers inside without_gc right now, in every thread
+_gc_pauses = 0  # callers inside a pause right now, in every thread
 _gc_resume = False  # whether the last of them turns the collector back on
+
+
+def pause() -> None:
+    """Begin a pause (end it with :func:`resume`, in a ``finally``)."""
+    global _gc_pauses, _gc_resume
+    _gc_lock.acquire()
+    if _gc_pauses == 0:
+        _gc_resume = gc.isenabled()
+        if _gc_resume:
+            gc.disable()
+    _gc_pauses += 1
+    _gc_lock.release()
+
+
+def resume() -> None:
+    """End a pause begun with :func:`pause`."""
+    global _gc_pauses
+    _gc_lock.acquire()
+    _gc_pauses -= 1
+    go = _gc_pauses == 0 and _gc_resume
+    _gc_lock.release()
+    # (the last thing: an allocation right after enabling would start a collection over
+    # everything the pause allocated, at once)
+    if go:
+        gc.enable()
 
 
 def without_gc(call: Callable[..., T], *args: Any) -> T:
     """``call(*args)`` with Python's cyclic garbage collector paused, and resumed after.
 
-    For pure work that allocates several objects per row and frees none — turning a
-    result's rows into objects — during which the collector would make pass after pass
-    over everything in memory and find nothing (measured: about a quarter of the time of
-    bench test D). ``call`` must do no I/O: the pause never spans a round trip. The pause
-    is process-wide, so it is counted: threads pausing at the same time share one pause,
-    which the last to finish ends, and a collector the program had turned off stays off.
-    Exceptions propagate unchanged. Example: ``objs = without_gc(load_all, rows)``.
+    For pure work that allocates several objects per row and frees none — reading a
+    result, turning its rows into objects, planning a flush — during which the collector
+    would make pass after pass over everything in memory and find nothing (measured:
+    about a quarter of the time of bench test D). ``call`` must not wait on the server:
+    the pause never spans a round trip. It is process-wide, so it is counted: threads
+    pausing at the same time share one pause, which the last to finish ends, and a
+    collector the program had turned off stays off. Exceptions propagate unchanged.
+
+    Example: ``objs = without_gc(load_all, rows)``.
     """
-    global _gc_pauses, _gc_resume
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_resume = gc.isenabled()
-            if _gc_resume:
-                gc.disable()
-        _gc_pauses += 1
+    pause()
     try:
         return call(*args)
     finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_resume:
-                gc.enable()
+        resume()
+
+
+def without_gc1(call: Callable[[Any], T], arg: Any) -> T:
+    """``without_gc(call, arg)`` for the hand-overs of a large result (a driver's reply,
+    the operation resumed with it): a call of fixed arity builds no argument tuple, and an
+    allocation just before a pause, with the previous one's objects still new, would
+    start the collection the pauses are there to avoid."""
+    pause()
+    try:
+        return call(arg)
+    finally:
+        resume()

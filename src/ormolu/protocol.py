@@ -43,6 +43,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from .collector import pause, resume
+
 T = TypeVar("T")
 
 # What an Execute wants back (Execute.want):
@@ -124,8 +126,37 @@ class Reply(NamedTuple):
 # The reply of a step that wants nothing back: one shared instance, built once.
 EMPTY = Reply([])
 
+# Rows in a reply from which the runner resumes the operation with the collector paused
+# (see ormolu.collector): its pure work until its next step turns them into objects,
+# allocating several per row and freeing none, where collections would find nothing. The
+# drivers read such results paused too, and no allocation falls between the two pauses,
+# so the rows and the objects built from them start no collection at all.
+PAUSE_ROWS = 64
+
 Op = Generator[Step, Reply, T]
 """An operation returning ``T`` (the ``PQGen[T]`` of psycopg 3, one level up)."""
+
+
+class _Returned:
+    """What :func:`_send_paused` gives for an operation that returned."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _send_paused(send: Callable[[Any], Any], reply: Reply) -> Any:
+    """``send(reply)`` with the collector paused: the operation's next step, or
+    ``_Returned``. Nothing is allocated between the end of the pause and the runner's use
+    of the result (an exception's traceback would be: the return is caught inside)."""
+    pause()
+    try:
+        return send(reply)
+    except StopIteration as stop:
+        return _Returned(stop.value)
+    finally:
+        resume()
 
 
 def run_sync(run: Callable[[Any], Reply], op: Op[T]) -> T:
@@ -145,7 +176,12 @@ def run_sync(run: Callable[[Any], Reply], op: Op[T]) -> T:
     reply: Any = None
     while True:
         try:
-            step = send(reply)
+            if reply is not None and len(reply.rows) >= PAUSE_ROWS:
+                step = _send_paused(send, reply)  # the operation turns rows into objects
+                if type(step) is _Returned:
+                    return step.value  # type: ignore[no-any-return]
+            else:
+                step = send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         while True:
@@ -174,7 +210,12 @@ async def run_async(run: Callable[[Any], Awaitable[Reply]], op: Op[T]) -> T:
     reply: Any = None
     while True:
         try:
-            step = send(reply)
+            if reply is not None and len(reply.rows) >= PAUSE_ROWS:
+                step = _send_paused(send, reply)  # the operation turns rows into objects
+                if type(step) is _Returned:
+                    return step.value  # type: ignore[no-any-return]
+            else:
+                step = send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         while True:

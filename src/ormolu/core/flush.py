@@ -19,7 +19,7 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
-from ..collector import without_gc
+from ..collector import without_gc, without_gc1
 from ..orm.dependency import involves_relationships, relationship_flush_plan
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
@@ -200,7 +200,7 @@ def _flush(
             try:
                 # (the plan's work up to its next statement allocates a few objects per
                 # row and frees none: the collector is paused meanwhile, see without_gc)
-                step = without_gc(plan.send, reply)
+                step = without_gc1(plan.send, reply)
             except StopIteration:
                 break
             if sent == 0 and wants_savepoint:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..collector import without_gc
 from ..exceptions import (
     InvalidRequestError,
     MultipleResultsFound,
@@ -81,13 +80,15 @@ def plan_for(
     return plan, ResultGroup(plan.strict, plan.raise_keys)
 
 
-def _grouped(state: SessionState, group: ResultGroup | None, load: Any, rows: list[Any]) -> Any:
+def _grouped(
+    state: SessionState, group: ResultGroup | None, load: Any, rows: list[Any]
+) -> list[Any]:
     """``load(rows)`` with new objects joining ``group`` (see ``SessionState.load_group``)."""
     if group is None:
-        return load(rows)
+        return load(rows)  # type: ignore[no-any-return]
     prev, state.load_group = state.load_group, group
     try:
-        return load(rows)
+        return load(rows)  # type: ignore[no-any-return]
     finally:
         state.load_group = prev
 
@@ -117,13 +118,14 @@ def fetch(
     ents = stmt._entities
     if mode != "objects":
         convert = rows_converter(compiled, ents, state.dialect, mode)
-        return without_gc(convert, rows)
+        return convert(rows)
     if limit == 0:
         # The rows are converted all at once, column by column (see rows_converter), then
-        # the objects are built from them; the collector is paused meanwhile (without_gc).
+        # the objects are built from them (the runner has paused the collector for a large
+        # result: see ormolu.protocol.PAUSE_ROWS).
         convert = rows_converter(compiled, ents, state.dialect, "tuples")
         load_all = state.loader(compiled, ents, "many")
-        objs = without_gc(_convert_and_load, state, group, convert, load_all, rows)
+        objs = _grouped(state, group, load_all, convert(rows))
     else:
         load = state.loader(compiled, ents, "objects")
         objs = _grouped(state, group, _load_each(load), rows)
@@ -135,12 +137,6 @@ def fetch(
         if state.levels[-1].has_writes or len(state.levels) > 1:
             state.record_loaded(_objects_in(objs))
     return objs
-
-
-def _convert_and_load(
-    state: SessionState, group: ResultGroup | None, convert: Any, load_all: Any, rows: Any
-) -> Any:
-    return _grouped(state, group, load_all, convert(rows))
 
 
 def _load_each(load: Any) -> Any:

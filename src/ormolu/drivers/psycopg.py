@@ -14,7 +14,7 @@ from itertools import count
 from typing import Any
 
 from .. import exceptions as exc
-from ..collector import without_gc
+from ..collector import without_gc1
 from ..exceptions import ConfigurationError
 from ..protocol import (
     EMPTY,
@@ -52,6 +52,15 @@ _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "57014": exc.StatementTimeout,  # query_canceled (statement_timeout)
 }
 _new = tuple.__new__
+
+
+def _all_rows(cur: Any) -> Reply:
+    """Every remaining row of ``cur`` as a reply (the reply too is made while the
+    collector is paused: an allocation between two pauses would start a collection)."""
+    rows = cur.fetchall()
+    return _new(Reply, (rows if type(rows) is list else list(rows), -1, None, (), None))
+
+
 _UNKNOWN = -1.0  # the statement timeout in force is not known (a ROLLBACK may have undone it)
 _names = count(1)
 
@@ -165,10 +174,10 @@ class PsycopgConnection:
             else:
                 cur = raw.execute(sql, params)
             if want == ROWS:
-                # (a whole result: its row tuples are built with the collector paused, see
-                # ormolu.collector; the result has arrived, or is read from a local file)
-                rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
-                return _new(Reply, (rows, -1, None, (), None))
+                if not limit:  # a whole result: read with the collector paused (see
+                    # ormolu.collector: it has arrived, or is read from a local file)
+                    return without_gc1(_all_rows, cur)
+                return _new(Reply, (cur.fetchmany(limit), -1, None, (), None))
             if want == ROWCOUNT:
                 return _new(Reply, ((), cur.rowcount, None, (), None))
             if want == RESULT:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
-from ..collector import without_gc
+from ..collector import without_gc1
 from ..exceptions import ConfigurationError
 from ..protocol import (
     EMPTY,
@@ -74,6 +74,14 @@ _CODES: dict[int, type[exc.DatabaseError]] = {
     3024: exc.StatementTimeout,  # MySQL ER_QUERY_TIMEOUT (max_execution_time)
 }
 _new = tuple.__new__
+
+
+def _all_rows(cur: Any) -> Reply:
+    """Every remaining row of ``cur`` as a reply (the reply too is made while the
+    collector is paused: an allocation between two pauses would start a collection)."""
+    rows = cur.fetchall()
+    return _new(Reply, (rows if type(rows) is list else list(rows), -1, None, (), None))
+
 
 _SETUP = (
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
@@ -258,10 +266,10 @@ class PyMySQLConnection:
             # of values fails here, where the other drivers raise their own Error.
             raise exc.OperationalError(f"cannot bind the parameters: {e}", sql=sql) from e
         if want == ROWS:
-            # (a whole result: its row tuples are built with the collector paused, see
-            # ormolu.collector; the result has arrived, or is read from a local file)
-            rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
-            return _new(Reply, (list(rows), -1, None, (), None))
+            if not limit:  # a whole result (it has arrived): collector paused, see
+                # ormolu.collector
+                return without_gc1(_all_rows, cur)
+            return _new(Reply, (list(cur.fetchmany(limit)), -1, None, (), None))
         if want == ROWCOUNT:
             return _new(Reply, ((), cur.rowcount, None, (), None))
         if want == LASTROWID:

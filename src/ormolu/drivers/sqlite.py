@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from .. import exceptions as exc
-from ..collector import without_gc
+from ..collector import without_gc1
 from ..protocol import (
     EMPTY,
     LASTROWID,
@@ -30,6 +30,15 @@ from ..protocol import (
 from .base import log_statement, logger
 
 _new = tuple.__new__
+
+
+def _all_rows(cur: Any) -> Reply:
+    """Every remaining row of ``cur`` as a reply (the reply too is made while the
+    collector is paused: an allocation between two pauses would start a collection)."""
+    rows = cur.fetchall()
+    return _new(Reply, (rows if type(rows) is list else list(rows), -1, None, (), None))
+
+
 _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
     2067: exc.UniqueViolation,  # SQLITE_CONSTRAINT_UNIQUE
     1555: exc.UniqueViolation,  # SQLITE_CONSTRAINT_PRIMARYKEY
@@ -93,10 +102,10 @@ class SQLiteConnection:
         try:
             cur = self.raw.executemany(sql, params) if many else self.raw.execute(sql, params)
             if want == ROWS:
-                # (a whole result: its row tuples are built with the collector paused, see
-                # ormolu.collector; the result has arrived, or is read from a local file)
-                rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
-                return _new(Reply, (rows, -1, None, (), None))
+                if not limit:  # a whole result: read with the collector paused (see
+                    # ormolu.collector: it has arrived, or is read from a local file)
+                    return without_gc1(_all_rows, cur)
+                return _new(Reply, (cur.fetchmany(limit), -1, None, (), None))
             if want == ROWCOUNT:
                 return _new(Reply, ((), cur.rowcount, None, (), None))
             if want == LASTROWID:
