@@ -5,6 +5,7 @@ Everything a user needs is importable from here; the rest is internal.
 
 from .engine import Database
 from .exceptions import (
+    ArgumentError,
     CheckViolation,
     CircularDependencyError,
     ConfigurationError,
@@ -24,7 +25,10 @@ from .exceptions import (
     ObjectDeletedError,
     OperationalError,
     OrmoluError,
+    ProgrammingError,
     SerializationFailure,
+    UndefinedColumn,
+    UndefinedTable,
     UniqueViolation,
     ValidationError,
 )
@@ -32,15 +36,29 @@ from .orm.attributes import Mapped
 from .orm.fields import field
 from .orm.model import Model, aliased
 from .orm.query import Query
-from .orm.relationships import RelationshipAttribute, many_to_many, relationship
+from .orm.related import RelationshipAttribute
+from .orm.relationships import many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
 from .session.session import Result, Session, Transaction
-from .sql.elements import ColumnRef, Expr, and_, asc, case, desc, extract, literal, not_, or_, text
-from .sql.functions import func
-from .sql.selectable import exists, select
+from .sql.elements import (
+    ColumnRef,
+    Expr,
+    and_,
+    asc,
+    desc,
+    false,
+    literal,
+    not_,
+    or_,
+    text,
+    true,
+)
+from .sql.functions import case, extract, func
+from .sql.selectable import Subquery, exists, select
+from .sql.temporal import date_trunc, days_between
 
 __all__ = [
     "CheckConstraint", "CheckViolation", "ConfigurationError", "ConnectionLost", "DataError",
@@ -54,6 +72,8 @@ __all__ = [
     "CircularDependencyError", "ForeignKeyConstraint", "LazyLoadError", "LoadOption",
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
     "relationship", "selectinload",
+    "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
+    "date_trunc", "days_between", "false", "true",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -246,6 +246,7 @@ class Mapper:
                 foreign_key=fk,
                 check=info.check,
             )
+            col.owner = self.name
             if info.primary_key and nullable:
                 raise ConfigurationError(f"{where}: a primary key cannot be nullable")
             columns.append(col)
@@ -458,7 +459,7 @@ def _evaluate(annotation: Any, module: str, cls: type) -> Any:
 
 
 def _class_value(cls: type, key: str) -> Any:
-    from .relationships import RelationshipAttribute
+    from .related import RelationshipAttribute
 
     for base in cls.__mro__:
         if key in base.__dict__:

@@ -18,7 +18,7 @@ from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
-from .relationships import RelationshipAttribute
+from .related import RelationshipAttribute
 from .state import PERSISTENT, STATE_KEY, materialize, record, record_lazily
 from .sync import set_relationship
 

@@ -93,22 +93,29 @@ class Query(Generic[T]):
         return self.stmt
 
     # -- building (each returns a new Query) ----------------------------------------------
-    def where(self, *conditions: Expr[Any] | bool) -> Self:
-        """Add WHERE conditions (joined with AND)."""
+    def where(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """Add WHERE conditions (joined with AND).
+
+        Raises :class:`~ormolu.exceptions.ArgumentError` for a Python ``bool``, a ``str``
+        or anything else that is not an SQL condition (see :meth:`Select.where`)."""
         return self._with(self._select("where").where(*conditions))
 
     filter = where
 
     def filter_by(self, **values: Any) -> Self:
-        """``filter_by(name="AC/DC")``: equality on the first entity's fields.
+        """``filter_by(name="AC/DC", artist=acdc)``: equality on the first entity's fields
+        and relationships (a relationship compares with an object, or ``None``, like
+        ``Album.artist == acdc``). Values are checked like any comparison's.
 
-        Raises InvalidRequestError naming the model when a field does not exist.
-        """
+        Raises InvalidRequestError naming the model when a name does not exist."""
         stmt = self._select("filter_by")
         ent = next((e for e in stmt._entities if isinstance(e, EntityInfo)), None)
+        rels: dict[str, Any] = {}
         if ent is not None:
             columns = {c.key: c for c in ent.columns}
             name = ent.mapper.name
+            if ent.source is ent.mapper.table:  # (an alias has no relationship attributes)
+                rels = {k: getattr(ent.mapper.cls, k) for k in ent.mapper.relationship_decls}
         else:  # a query of columns: the fields of the first column's table
             first = next((c for c in stmt._columns if isinstance(c, ColumnRef)), None)
             table = getattr(first, "source", None)
@@ -119,19 +126,24 @@ class Query(Generic[T]):
         conds = []
         for key, value in values.items():
             col = columns.get(key)
-            if col is None:
+            if col is not None:
+                conds.append(col.is_(None) if value is None else col == value)
+            elif key in rels:
+                conds.append(rels[key] == value)
+            else:
                 raise InvalidRequestError(
-                    f"{name} has no field {key!r} (fields: {', '.join(columns)})"
+                    f"{name} has no field {key!r} (fields: {', '.join([*columns, *rels])})"
                 )
-            conds.append(col == value)
         return self.where(*conds)
 
     def join(
         self, target: Any, onclause: Expr[Any] | None = None, *, isouter: bool = False
     ) -> Self:
-        """``JOIN target ON onclause`` (inferred from a single foreign key when omitted);
-        ``target`` may be a relationship (``join(Album.artist)``, ``join(Playlist.tracks)``
-        through its association table), which needs no ON condition."""
+        """``JOIN target ON onclause``; ``target`` may be a relationship
+        (``join(Album.artist)``, ``join(Playlist.tracks)`` through its association table),
+        which needs no ON condition. Without one the left side is the single FROM item a
+        foreign key links to ``target``; see :meth:`Select.join` for the rules and the
+        ArgumentError raised when they do not determine it."""
         return self._with(self._select("join").join(target, onclause, isouter=isouter))
 
     def outerjoin(self, target: Any, onclause: Expr[Any] | None = None) -> Self:
@@ -139,19 +151,19 @@ class Query(Generic[T]):
         return self.join(target, onclause, isouter=True)
 
     def select_from(self, *froms: Any) -> Self:
-        """Set the FROM list explicitly."""
+        """Set the FROM list explicitly (models, aliases, subqueries, CTEs)."""
         return self._with(self._select("select_from").select_from(*froms))
 
     def group_by(self, *exprs: Expr[Any]) -> Self:
-        """GROUP BY terms."""
+        """GROUP BY terms (ArgumentError for strings and other non-expressions)."""
         return self._with(self._select("group_by").group_by(*exprs))
 
-    def having(self, *conditions: Expr[Any]) -> Self:
-        """HAVING conditions."""
+    def having(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """HAVING conditions (refused like :meth:`where`'s)."""
         return self._with(self._select("having").having(*conditions))
 
     def order_by(self, *clauses: Expr[Any] | Ordering | None) -> Self:
-        """ORDER BY terms; ``order_by(None)`` clears them."""
+        """ORDER BY terms; ``order_by(None)`` clears them (ArgumentError for strings)."""
         return self._with(self.stmt.order_by(*clauses))
 
     def limit(self, n: int | None) -> Self:
@@ -172,15 +184,42 @@ class Query(Generic[T]):
             self._select("for_update").for_update(nowait=nowait, skip_locked=skip_locked)
         )
 
+    def correlate(self, *froms: Any) -> Self:
+        """For a query used as a subquery: the enclosing query's tables it refers to
+        (``correlate(None)``: none); see :meth:`Select.correlate` for the automatic rule."""
+        return self._with(self._select("correlate").correlate(*froms))
+
+    def correlate_except(self, *froms: Any) -> Self:
+        """Correlate automatically except the tables named (see :meth:`Select.correlate`)."""
+        return self._with(self._select("correlate_except").correlate_except(*froms))
+
+    def _compound(self, op: str, others: tuple[Query[Any], ...]) -> Self:
+        stmts = [o._select(op) for o in others]
+        return self._with(getattr(self._select(op), op)(*stmts))
+
     def union(self, *others: Query[Any]) -> Self:
-        """``UNION`` with other queries of the same shape."""
-        return self._with(self._select("union").union(*[o._select("union") for o in others]))
+        """``UNION`` with other queries of the same shape (duplicates removed)."""
+        return self._compound("union", others)
 
     def union_all(self, *others: Query[Any]) -> Self:
         """``UNION ALL`` with other queries of the same shape."""
-        return self._with(
-            self._select("union_all").union_all(*[o._select("union") for o in others])
-        )
+        return self._compound("union_all", others)
+
+    def intersect(self, *others: Query[Any]) -> Self:
+        """``INTERSECT``: rows every query returns."""
+        return self._compound("intersect", others)
+
+    def intersect_all(self, *others: Query[Any]) -> Self:
+        """``INTERSECT ALL`` (ConfigurationError where the backend lacks it)."""
+        return self._compound("intersect_all", others)
+
+    def except_(self, *others: Query[Any]) -> Self:
+        """``EXCEPT``: rows of this query that the others do not return."""
+        return self._compound("except_", others)
+
+    def except_all(self, *others: Query[Any]) -> Self:
+        """``EXCEPT ALL`` (ConfigurationError where the backend lacks it)."""
+        return self._compound("except_all", others)
 
     def dicts(self) -> Query[dict[str, Any]]:
         """Rows as ``dict``s keyed by column/label name, without building objects."""

@@ -8,6 +8,7 @@ declarations, never from end-user input.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
@@ -30,6 +31,8 @@ class _LiteralCompiler(SQLCompiler):
         return sql
 
     def visit_bind(self, node: BindParam[Any], **kw: Any) -> str:
+        if isinstance(node.value, Decimal):
+            return self.dialect.render_literal(node.value)  # its exact text, not a float
         proc = self.dialect.bind_processor(node.type)
         return self.dialect.render_literal(node.value if proc is None else proc(node.value))
 

@@ -71,6 +71,7 @@ class Column:
         self.foreign_key = foreign_key
         self.check = check
         self.table: Table | None = None
+        self.owner: str | None = None  # the name of the model mapping it, for messages
         self.ref: ColumnRef[Any] = ColumnRef(None, name, type_, self.key, self)
 
     def __repr__(self) -> str:

@@ -67,6 +67,15 @@ class SQLType:
             raise InvalidValue(f"expected {self.python_type.__name__}")
         return value
 
+    def compare_value(self, value: Any) -> Any:
+        """Check and convert a non-``None`` value that a query compares with an expression
+        of this type (``==``, ``<``, ``in_``, ``between``, ``like``...): the conversions of
+        :meth:`coerce` (so a value is read the way an assignment would read it), without
+        the limits only stored values must keep (length, decimal places). Raise
+        :class:`InvalidValue` for a value of the wrong type: ``'abc'`` for an integer column
+        would match ``0`` on MySQL and fail on PostgreSQL."""
+        return self.coerce(value)
+
     def accepts_unchanged(self, var: str) -> str | None:
         """A Python expression over the variable named ``var``, true only for values that
         :meth:`coerce` returns unchanged (its usual case, e.g. ``type(var) is int``), or
@@ -109,6 +118,16 @@ class Integer(SQLType):
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value
 
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, float | Decimal) and not isinstance(value, bool):
+            # an integer compares correctly with any number on every backend
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidValue("expected a finite number")
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise InvalidValue("expected a finite number")
+            return value
+        return self.coerce(value)
+
     def accepts_unchanged(self, var: str) -> str | None:
         limit = int(self._limit)
         return f"type({var}) is int and {-limit} <= {var} < {limit}"
@@ -140,7 +159,31 @@ class Boolean(SQLType):
         return f"type({var}) is bool"
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
-        return None if dialect.native_boolean else _none_safe(bool)
+        return None if dialect.native_boolean else _bool_from_db
+
+
+_BOOL_TEXT = {"0": False, "1": True}
+
+
+def _bool_from_db(value: Any) -> Any:
+    """0/1 (integers, as ormolu writes them) or the text '0'/'1' (as some existing SQLite
+    databases hold them) to ``bool``; anything else is refused, since a comparison with
+    TRUE could not match it."""
+    if value is None or value is True or value is False:
+        return value
+    if type(value) is int or isinstance(value, float):
+        if value == 1:
+            return True
+        if value == 0:
+            return False
+    elif isinstance(value, str):
+        found = _BOOL_TEXT.get(value.strip())
+        if found is not None:
+            return found
+    raise DataError(
+        f"a bool column holds {value!r} ({type(value).__name__}); only 0/1 and the text "
+        f"'0'/'1' read as booleans"
+    )
 
 
 class Float(SQLType):
@@ -152,6 +195,11 @@ class Float(SQLType):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue("expected float")
         return float(value)
+
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)
+        return self.coerce(value)
 
     def accepts_unchanged(self, var: str) -> str | None:
         return f"type({var}) is float"
@@ -199,6 +247,11 @@ class String(SQLType):
             raise InvalidValue("expected str")
         if self.length is not None and len(value) > self.length:
             raise InvalidValue(f"longer than max_length={self.length} characters")
+        return value
+
+    def compare_value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise InvalidValue("expected str")
         return value
 
     def accepts_unchanged(self, var: str) -> str | None:
@@ -301,6 +354,16 @@ class Numeric(SQLType):
                 )
         return value
 
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise InvalidValue("expected Decimal")
+        if isinstance(value, int):
+            return Decimal(value)
+        value = Decimal(repr(value)) if isinstance(value, float) else value
+        if not value.is_finite():
+            raise InvalidValue("expected a finite Decimal")
+        return value
+
     def bind_processor(self, dialect: Dialect) -> Processor | None:
         return None if dialect.native_decimal else _decimal_to_db
 
@@ -322,15 +385,55 @@ def _datetime_text(value: Any) -> Any:
 _datetime_text.column_fast_path = methodcaller("isoformat", " ")  # type: ignore[attr-defined]
 
 
+DATETIME_STORAGE = ("text", "canonical_text", "unixepoch")
+DATE_STORAGE = ("text", "canonical_text")
+
+
+def _unix_seconds(value: Any) -> Any:
+    if not isinstance(value, datetime):
+        return value
+    if value.utcoffset() is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return (value - _EPOCH) // timedelta(seconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
+
+    ``storage`` says how an existing database holds the values where there is no
+    datetime type (SQLite; https://sqlite.org/lang_datefunc.html lists the forms):
+
+    * ``"text"`` (default): ISO-8601 text. ormolu writes ``YYYY-MM-DD HH:MM:SS[.ffffff]``
+      and reads any ISO form: a date alone (``2018-03-02``, read as midnight), a ``T``
+      separator. Comparisons normalise the stored text first, so a date-only row
+      compares as midnight instead of sorting before ``2018-03-02 00:00:00``; an index
+      on the column then cannot serve the comparison.
+    * ``"canonical_text"``: only the form ormolu writes; compared as stored, so an index
+      serves range filters. Declare it for columns only ormolu has written.
+    * ``"unixepoch"``: integer seconds since 1970-01-01 UTC (an integer column on every
+      backend); values must be whole seconds; no date arithmetic.
+
+    A stored value in another form raises :class:`DataError` when read (never a
+    different datetime): an integer in a ``"text"`` column names ``storage="unixepoch"``.
     """
 
     python_type = datetime
 
-    def __init__(self, timezone: bool = False) -> None:
+    def __init__(self, timezone: bool = False, storage: str = "text") -> None:
+        if storage not in DATETIME_STORAGE:
+            raise ValueError(f"DateTime(storage={storage!r}): use one of {DATETIME_STORAGE}")
         self.timezone = timezone
+        self.storage = storage
+
+    @property
+    def normalised_text(self) -> bool:
+        """Whether comparisons must normalise the stored text (dialects without a
+        datetime type)."""
+        return self.storage == "text"
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, datetime):
@@ -340,13 +443,19 @@ class DateTime(SQLType):
             raise InvalidValue("expected a timezone-aware datetime (timezone=True)")
         if not self.timezone and aware:
             raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
+        if self.storage == "unixepoch" and value.microsecond:
+            raise InvalidValue("storage='unixepoch' holds whole seconds")
         return value
 
     def accepts_unchanged(self, var: str) -> str | None:
         # A naive datetime has no tzinfo; an aware one is left to coerce (utcoffset()).
-        return None if self.timezone else f"type({var}) is datetime and {var}.tzinfo is None"
+        if self.timezone or self.storage == "unixepoch":
+            return None
+        return f"type({var}) is datetime and {var}.tzinfo is None"
 
     def bind_processor(self, dialect: Dialect) -> Processor | None:
+        if self.storage == "unixepoch":
+            return _unix_seconds
         if dialect.native_datetime:
             if self.timezone and not dialect.native_timezone:
                 # Stored as naive UTC where the column type keeps no offset (MySQL DATETIME).
@@ -369,12 +478,40 @@ class DateTime(SQLType):
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
         tz = self.timezone
+        if self.storage == "unixepoch":
+
+            def from_unix(value: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, str) and value.lstrip("-").isdigit():
+                    value = int(value)
+                if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                    raise DataError(f"storage='unixepoch': cannot read {value!r} as seconds")
+                result = datetime.fromtimestamp(float(value), UTC)
+                return result if tz else result.replace(tzinfo=None)
+
+            return from_unix
 
         def process(value: Any) -> Any:
             if value is None:
                 return None
             if not isinstance(value, datetime):
-                value = datetime.fromisoformat(value)
+                if not isinstance(value, str):
+                    hint = (
+                        "; if it holds seconds since 1970, declare field(storage='unixepoch')"
+                        if isinstance(value, int | float)
+                        else ""
+                    )
+                    raise DataError(
+                        f"a datetime column holds {value!r} ({type(value).__name__}), not "
+                        f"ISO-8601 text{hint}"
+                    )
+                try:
+                    value = datetime.fromisoformat(value)
+                except ValueError:
+                    raise DataError(
+                        f"a datetime column holds {value!r}, which is not ISO-8601 text"
+                    ) from None
             if tz:
                 if value.utcoffset() is None:
                     return value.replace(tzinfo=UTC)
@@ -389,13 +526,30 @@ class DateTime(SQLType):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("DateTime", self.timezone)
+        return ("DateTime", self.timezone, self.storage)
 
 
 class Date(SQLType):
-    """``date`` (a ``datetime`` is refused: it would lose its time silently)."""
+    """``date`` (a ``datetime`` is refused: it would lose its time silently).
+
+    ``storage`` (for dialects without a date type, see :class:`DateTime`): ``"text"``
+    (default: ISO text, ``YYYY-MM-DD``; a stored ``YYYY-MM-DD 00:00:00`` reads as that
+    date and comparisons use the date part) or ``"canonical_text"`` (only
+    ``YYYY-MM-DD``, compared as stored). A stored time other than midnight raises
+    :class:`DataError` when read: the time would be lost.
+    """
 
     python_type = date
+
+    def __init__(self, storage: str = "text") -> None:
+        if storage not in DATE_STORAGE:
+            raise ValueError(f"Date(storage={storage!r}): use one of {DATE_STORAGE}")
+        self.storage = storage
+
+    @property
+    def normalised_text(self) -> bool:
+        """Whether comparisons must normalise the stored text."""
+        return self.storage == "text"
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, datetime) or not isinstance(value, date):
@@ -411,9 +565,26 @@ class Date(SQLType):
                 return value
             if isinstance(value, datetime):
                 return value.date()
-            return date.fromisoformat(value[:10])
+            if not isinstance(value, str):
+                raise DataError(f"a date column holds {value!r}, not ISO-8601 text")
+            try:
+                if len(value) > 10:
+                    moment = datetime.fromisoformat(value)
+                    if moment.time() != time() or moment.utcoffset():
+                        raise DataError(
+                            f"a date column holds {value!r}: reading it as a date would "
+                            f"lose its time; map the column as a datetime"
+                        )
+                    return moment.date()
+                return date.fromisoformat(value)
+            except ValueError:
+                raise DataError(f"a date column holds {value!r}, not ISO-8601 text") from None
 
         return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("Date", self.storage)
 
 
 class Time(SQLType):
@@ -453,14 +624,26 @@ class Interval(SQLType):
 
 
 class ComputedNumeric(Numeric):
-    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
-    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
-    point (SQLite), the digits after the 15th significant one are rounding noise (a double
-    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
-    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
-    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
+    """A ``Decimal`` computed by the database: arithmetic on decimals (``unit_price *
+    quantity``), ``func.avg`` of a ``Decimal`` column, the ``sum`` of one without
+    ``decimal_places``.
+
+    ``scale`` is the number of decimal places of the exact result by the SQL standard's
+    rules for exact numerics (SQL:2016 §6.29: a sum or difference has the larger scale of
+    its operands, a product the sum of their scales; an integer has scale 0), or ``None``
+    when that is unknown. Where the database computes in floating point (SQLite) the
+    result is rounded to that scale, which removes the rounding noise and nothing else;
+    without a scale a float result is rounded to 15 significant digits (all a double
+    keeps exactly): the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is
+    ``Decimal("7.146")``, not ``Decimal("7.146000000000001")``. Exact decimals from the
+    database are kept as sent."""
+
+    def __init__(self, scale: int | None = None) -> None:
+        super().__init__(None, scale)
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
+        if self.scale is not None:
+            return _decimal_from_db(self.scale)
         exact = _decimal_from_db(None)
 
         def process(value: Any) -> Any:
@@ -472,7 +655,30 @@ class ComputedNumeric(Numeric):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("ComputedNumeric",)
+        return ("ComputedNumeric", self.scale)
+
+
+class ComputedFloat(Float):
+    """A ``float`` computed from exact decimals and floats together (``price * (1 -
+    discount)`` with a ``Decimal`` price and a ``float`` discount: SQL computes it in
+    floating point, PostgreSQL manual 8.1 / MySQL "Type Conversion in Expression
+    Evaluation"). The decimal operand is exact on some backends and a stored double on
+    others (SQLite), so the results can differ in the last binary digit; they are rounded
+    to 15 significant digits (all a double holds exactly) so every backend returns the
+    same ``float``."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            value = float(value)
+            return float(format(value, ".15g")) if math.isfinite(value) else value
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("ComputedFloat",)
 
 
 class Uuid(SQLType):
@@ -563,6 +769,9 @@ INTEGER = Integer()
 BOOLEAN = Boolean()
 FLOAT = Float()
 TEXT = String()
+COMPUTED_NUMERIC = ComputedNumeric()
+COMPUTED_FLOAT = ComputedFloat()
+INTERVAL = Interval()
 
 
 def type_for_value(value: Any) -> SQLType:

@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConfigurationError
+from ..exceptions import ArgumentError, ConfigurationError
+from . import joins
 from .elements import (
     ATOM,
+    COMPARISONS,
     BindList,
     BindParam,
     ClauseElement,
@@ -216,9 +218,36 @@ class SQLCompiler:
         op = node.op
         if op == "||":
             return self.concat(node.left, node.right)
-        left = self.operand(node.left, node.precedence)
-        right = self.operand(node.right, node.precedence, right=True)
+        if op in COMPARISONS:
+            left = self.compared(node.left, node.precedence)
+            right = self.compared(node.right, node.precedence, right=True)
+        else:
+            left = self.operand(node.left, node.precedence)
+            right = self.operand(node.right, node.precedence, right=True)
         return f"{left} {op} {right}"
+
+    def compared(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
+        """Render an operand of a comparison (``=``, ``<``, BETWEEN, IN). Dialects that keep
+        dates as text normalise such columns here (see ``DateTime(storage=...)``)."""
+        return self.operand(node, parent_precedence, right)
+
+    def visit_boolean_constant(self, node: Any, **kw: Any) -> str:
+        if self.dialect.native_boolean:
+            return "TRUE" if node.value else "FALSE"
+        return "1 = 1" if node.value else "1 = 0"
+
+    def visit_is_bool(self, node: Any, **kw: Any) -> str:
+        expr = self.operand(node.expr, node.precedence)
+        if self.dialect.supports_is_true:
+            return f"{expr} IS {'NOT ' if node.negate else ''}{'TRUE' if node.value else 'FALSE'}"
+        # SQL:2016 §8.12: x IS TRUE is true only for TRUE (never NULL), IS NOT TRUE its negation
+        lit = self.dialect.render_bool(node.value)
+        if node.negate:
+            return f"({expr} IS NULL OR {expr} <> {lit})"
+        return f"({expr} IS NOT NULL AND {expr} = {lit})"
+
+    def visit_negative(self, node: Any, **kw: Any) -> str:
+        return "-(" + self.process(node.expr) + ")"
 
     def concat(self, left: ClauseElement, right: ClauseElement) -> str:
         """String concatenation (``||`` in standard SQL)."""
@@ -232,20 +261,20 @@ class SQLCompiler:
         return "NOT " + self.operand(node.clause, node.precedence + 1)
 
     def visit_in_list(self, node: Any, **kw: Any) -> str:
-        expr = self.operand(node.expr, node.precedence)
+        expr = self.compared(node.expr, node.precedence)
         kw_ = "NOT IN" if node.negate else "IN"
         if node.subquery is not None:
             return f"{expr} {kw_} ({self.process(node.subquery, nested=True)})"
         if not node.values:
             # IN () is not valid SQL; an empty list matches nothing (NOT IN: everything).
             return "1 = 1" if node.negate else "1 = 0"
-        return f"{expr} {kw_} ({', '.join(self.process(v) for v in node.values)})"
+        return f"{expr} {kw_} ({', '.join(self.compared(v, ATOM) for v in node.values)})"
 
     def visit_between(self, node: Any, **kw: Any) -> str:
         p = node.precedence
         return (
-            f"{self.operand(node.expr, p)} BETWEEN {self.operand(node.low, p + 1)} "
-            f"AND {self.operand(node.high, p + 1)}"
+            f"{self.compared(node.expr, p)} BETWEEN {self.compared(node.low, p + 1)} "
+            f"AND {self.compared(node.high, p + 1)}"
         )
 
     def visit_like(self, node: Any, **kw: Any) -> str:
@@ -265,6 +294,28 @@ class SQLCompiler:
 
     def visit_extract(self, node: Any, **kw: Any) -> str:
         return f"CAST(EXTRACT({node.field.upper()} FROM {self.process(node.expr)}) AS INTEGER)"
+
+    # -- dates and times (ormolu.sql.temporal; PostgreSQL's forms, close to standard SQL) --
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        end, start = self.process(node.end), self.process(node.start)
+        return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        return f"({self.process(node.end)} - {self.process(node.start)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        op = "+" if node.sign > 0 else "-"
+        sql = f"({self.process(node.expr)} {op} {self.process(node.interval)})"
+        return f"CAST({sql} AS DATE)" if node.is_date else sql
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        unit = self.dialect.render_literal(node.unit)
+        expr = self.process(node.expr)
+        if node.is_date:
+            return f"CAST(date_trunc({unit}, {expr}) AS DATE)"
+        if getattr(node.type, "timezone", False):
+            return f"date_trunc({unit}, {expr}, 'UTC')"
+        return f"date_trunc({unit}, {expr})"
 
     def visit_label(self, node: Label[Any], **kw: Any) -> str:
         return self.process(node.expr)
@@ -327,7 +378,12 @@ class SQLCompiler:
         return f"{self.quote(node.table.name)} AS {self.quote(node.name)}"
 
     def visit_subquery(self, node: Subquery, **kw: Any) -> str:
-        inner = self.process(node.select, nested=True, labelled=True)
+        # A SELECT in FROM never sees the enclosing query's tables (no LATERAL).
+        saved, self.outer_froms = self.outer_froms, []
+        try:
+            inner = self.process(node.select, nested=True, labelled=True)
+        finally:
+            self.outer_froms = saved
         return f"({inner}) AS {self.quote(node.name)}"
 
     def visit_join(self, node: Any, **kw: Any) -> str:
@@ -335,18 +391,50 @@ class SQLCompiler:
         return f"{kind} {self.process(node.target)} ON {self.process(node.onclause)}"
 
     # -- SELECT --------------------------------------------------------------------
+    def correlated(
+        self, node: Select[Any], chains: list[Any], enclosing: list[FromClause]
+    ) -> list[Any]:
+        """The FROM chains of a nested SELECT without the items it correlates (the rule
+        is documented on :meth:`Select.correlate`)."""
+        mode = node._correlate
+        if mode is not None and mode[0] == "only":
+            drop: list[int] = []
+            for f in mode[1]:
+                for i, (root, chain) in enumerate(chains):
+                    if joins.same_from(root, f):
+                        if chain:
+                            raise ArgumentError(
+                                f"correlate({joins.name(f)}): the subquery joins "
+                                f"{joins.name(f)}, so it is its own FROM item; join an "
+                                f"aliased() copy or drop the correlation"
+                            )
+                        drop.append(i)
+            return [c for i, c in enumerate(chains) if i not in drop]
+        excluded = mode[1] if mode is not None else ()
+        keep = [
+            (root, chain)
+            for root, chain in chains
+            if chain
+            or joins.index_of(enclosing, root) < 0
+            or joins.index_of(list(excluded), root) >= 0
+        ]
+        # Nothing left: the subquery reads those tables itself (an aggregate over them).
+        return keep if keep else chains
+
     def visit_select(
         self, node: Select[Any], *, top: bool = False, labelled: bool = False, **kw: Any
     ) -> str:
-        froms = node.froms()
-        if self.outer_froms:
-            enclosing = [f for level in self.outer_froms for f in level]
-            correlated = [f for f in froms if not any(f is e for e in enclosing)]
-            if correlated or node._joins:
-                froms = correlated
+        prefix = self.render_with(node, top)
+        chains = joins.layout(node)
+        enclosing = [f for level in self.outer_froms for f in level]
+        if enclosing:
+            chains = self.correlated(node, chains, enclosing)
+        joins.check_onclauses(node, chains, enclosing)
         # Push this SELECT's FROM objects first so that subqueries anywhere inside it,
         # including the column list, correlate to them.
-        self.outer_froms.append(froms + [j.target for j in node._joins])
+        self.outer_froms.append(
+            [f for root, chain in chains for f in (root, *[j.target for j in chain])]
+        )
         try:
             names = node.column_names()
             cols: list[str] = []
@@ -361,13 +449,13 @@ class SQLCompiler:
                 self.result_types = [c.type for c in node._columns]
                 self.result_keys = names
             parts = ["SELECT " + ("DISTINCT " if node._distinct else "") + ", ".join(cols)]
-            if froms or node._joins:
-                from_sql = [self.process(f) for f in froms]
-                if node._joins:
-                    if not from_sql:
-                        raise ConfigurationError("a JOIN needs something to join to")
-                    joins = " ".join(self.process(j) for j in node._joins)
-                    from_sql[0] += " " + joins
+            if chains:
+                from_sql = []
+                for root, chain in chains:
+                    item = self.process(root)
+                    if chain:
+                        item += " " + " ".join(self.process(j) for j in chain)
+                    from_sql.append(item)
                 parts.append("FROM " + ", ".join(from_sql))
             elif self.dialect.requires_from:
                 parts.append("FROM " + self.dialect.dummy_table)
@@ -389,7 +477,11 @@ class SQLCompiler:
                 parts.append(self.for_update_clause(*node._for_update))
         finally:
             self.outer_froms.pop()
-        return " ".join(parts)
+        return prefix + " ".join(parts)
+
+    def render_with(self, node: Any, top: bool) -> str:
+        """``WITH [RECURSIVE] name AS (...), ... `` for a statement's CTEs (or "")."""
+        return ""
 
     def render_tail(self, node: Any, parts: list[str], unqualified: bool = False) -> None:
         """Append ORDER BY, LIMIT and OFFSET."""

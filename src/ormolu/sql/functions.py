@@ -11,9 +11,11 @@ is an ``int``; ``avg`` of a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from ..exceptions import ArgumentError
 from ..schema.types import (
     FLOAT,
     INTEGER,
@@ -24,9 +26,118 @@ from ..schema.types import (
     Numeric,
     SQLType,
 )
-from .elements import STAR, Expr, Function
+from . import coercions
+from .elements import BindParam, Expr, Key, coerce
+
+if TYPE_CHECKING:
+    from .selectable import FromClause
 
 T = TypeVar("T")
+
+
+class Function(Expr[T]):
+    """``name(arg, ...)``; build through :data:`ormolu.func`."""
+
+    __slots__ = ("args", "distinct", "name", "type")
+    __visit_name__ = "function"
+
+    def __init__(
+        self, name: str, args: Sequence[Any], type_: SQLType = NULLTYPE, distinct: bool = False
+    ) -> None:
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"invalid SQL function name {name!r}")
+        self.name = name
+        self.args = tuple(coerce(a) for a in args)
+        self.type = type_
+        self.distinct = distinct
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("fn", self.name, self.distinct, *[a._key(binds) for a in self.args])
+
+    def _froms(self) -> tuple[FromClause, ...]:
+        return tuple(f for a in self.args for f in a._froms())
+
+
+class Star(Expr[Any]):
+    """``*`` inside ``count(*)``."""
+
+    __slots__ = ()
+    __visit_name__ = "star"
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return "*"
+
+
+STAR = Star()
+
+
+class Case(Expr[T]):
+    """``CASE WHEN cond THEN value ... ELSE default END``; build with :func:`case`."""
+
+    __slots__ = ("else_", "type", "whens")
+    __visit_name__ = "case"
+
+    def __init__(self, whens: Sequence[tuple[Any, Any]], else_: Any = None) -> None:
+        if not whens:
+            raise ValueError("case() needs at least one (condition, value) pair")
+        pairs = []
+        for pair in whens:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise ArgumentError(f"case() takes (condition, value) pairs, got {pair!r}")
+            cond, value = pair
+            pairs.append((coercions.expect_condition(cond, "case()"), coerce(value)))
+        self.whens = tuple(pairs)
+        self.type = next((v.type for _, v in self.whens if v.type is not NULLTYPE), NULLTYPE)
+        self.else_ = None if else_ is None else coerce(else_, self.type)
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        whens = tuple((c._key(binds), v._key(binds)) for c, v in self.whens)
+        return ("case", whens, None if self.else_ is None else self.else_._key(binds))
+
+    def _froms(self) -> tuple[FromClause, ...]:
+        out = tuple(f for c, v in self.whens for f in c._froms() + v._froms())
+        return out + (self.else_._froms() if self.else_ is not None else ())
+
+
+def case(*whens: tuple[Any, Any], else_: Any = None) -> Expr[Any]:
+    """``CASE WHEN c1 THEN v1 [WHEN ...] [ELSE else_] END``.
+
+    Example: ``case((Track.milliseconds > 300_000, "long"), else_="short")``.
+    """
+    return Case(whens, else_)
+
+
+EXTRACT_FIELDS = ("year", "month", "day", "hour", "minute", "second")
+
+
+class Extract(Expr[int]):
+    """``EXTRACT(field FROM expr)`` as an integer; build with :func:`extract`."""
+
+    __slots__ = ("expr", "field")
+    __visit_name__ = "extract"
+    type = INTEGER
+
+    def __init__(self, field: str, expr: Expr[Any]) -> None:
+        if not isinstance(field, str) or field.lower() not in EXTRACT_FIELDS:
+            raise ValueError(f"extract(): unknown field {field!r}; use one of {EXTRACT_FIELDS}")
+        self.field = field.lower()
+        self.expr = coercions.expect_expression(expr, "extract()")
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("extract", self.field, self.expr._key(binds))
+
+    def _froms(self) -> tuple[FromClause, ...]:
+        return self.expr._froms()
+
+
+def extract(field: str, expr: Expr[Any]) -> Expr[int]:
+    """The ``year``, ``month``, ``day``, ``hour``, ``minute`` or ``second`` of a date or
+    datetime, as an ``int``, on every backend (SQL:2016 §6.30 ``EXTRACT``; SQLite has no
+    EXTRACT, so ``strftime`` is used there). Raises ValueError for another field.
+
+    Example: ``s.query(extract("year", Invoice.invoice_date), func.sum(Invoice.total))``.
+    """
+    return Extract(field, expr)
 
 
 class _FunctionNamespace:

@@ -43,6 +43,35 @@ class MySQLCompiler(SQLCompiler):
     def visit_extract(self, node: Any, **kw: Any) -> str:
         return f"EXTRACT({node.field.upper()} FROM {self.process(node.expr)})"
 
+    # -- dates and times (MariaDB KB: Date & Time Functions) ------------------------------
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        return f"DATEDIFF({self.process(node.end)}, {self.process(node.start)})"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        # an Interval is a count of microseconds here
+        return f"TIMESTAMPDIFF(MICROSECOND, {self.process(node.start)}, {self.process(node.end)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        fn = "DATE_ADD" if node.sign > 0 else "DATE_SUB"
+        sql = f"{fn}({self.process(node.expr)}, INTERVAL {self.process(node.interval)} MICROSECOND)"
+        return f"CAST({sql} AS DATE)" if node.is_date else sql
+
+    _TRUNC = {
+        "year": "%Y-01-01",
+        "month": "%Y-%m-01",
+        "day": "%Y-%m-%d",
+        "hour": "%Y-%m-%d %H:00:00",
+        "minute": "%Y-%m-%d %H:%i:00",
+    }
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        fmt = self._TRUNC[node.unit]
+        target = "DATE" if node.is_date else "DATETIME(6)"
+        if not node.is_date and node.unit in ("year", "month", "day"):
+            fmt += " 00:00:00"
+        literal = self.escape_text(self.dialect.render_literal(fmt))
+        return f"CAST(DATE_FORMAT({self.process(node.expr)}, {literal}) AS {target})"
+
     def upsert_clause(self, node: Any) -> str:
         # MySQL has no conflict target: any unique key conflict triggers the update
         # (MariaDB KB: INSERT ON DUPLICATE KEY UPDATE). "Do nothing" assigns a key to itself.

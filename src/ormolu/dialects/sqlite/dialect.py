@@ -14,7 +14,9 @@ from typing import Any
 from ...exceptions import ConfigurationError
 from ...schema import types as t
 from ...sql.compiler import SQLCompiler
+from ...sql.elements import ClauseElement, ColumnRef
 from ..base import Dialect
+from . import functions
 
 _VERSION = sqlite3.sqlite_version_info
 
@@ -62,6 +64,49 @@ class SQLiteCompiler(SQLCompiler):
         fmt = self.dialect.render_literal(self._STRFTIME[node.field])
         return f"CAST(strftime({fmt}, {self.process(node.expr)}) AS INTEGER)"
 
+    def compared(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
+        type_ = getattr(node, "type", None)
+        if isinstance(node, ColumnRef) and getattr(type_, "normalised_text", False):
+            # Dates are text here: '2018-03-02' sorts before '2018-03-02 00:00:00' and a
+            # 'T' separator after a space, so compare the stored text in ormolu's form.
+            col = self.process(node)
+            if isinstance(type_, t.DateTime):
+                return (
+                    f"CASE WHEN length({col}) = 10 THEN {col} || ' 00:00:00' "
+                    f"ELSE replace({col}, 'T', ' ') END"
+                )
+            return f"substr({col}, 1, 10)"
+        return super().compared(node, parent_precedence, right)
+
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        end, start = self.process(node.end), self.process(node.start)
+        return f"CAST(round(julianday(date({end})) - julianday(date({start}))) AS INTEGER)"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        fn = functions.TIMEDIFF
+        return f"{fn}({self.process(node.end)}, {self.process(node.start)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        interval = self.process(node.interval)
+        if node.sign < 0:
+            interval = f"-({interval})"
+        fn = functions.TIMEADD
+        return f"{fn}({self.process(node.expr)}, {interval}, {1 if node.is_date else 0})"
+
+    _TRUNC = {
+        "year": "%Y-01-01",
+        "month": "%Y-%m-01",
+        "day": "%Y-%m-%d",
+        "hour": "%Y-%m-%d %H:00:00",
+        "minute": "%Y-%m-%d %H:%M:00",
+    }
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        fmt = self._TRUNC[node.unit]
+        if not node.is_date and node.unit in ("year", "month", "day"):
+            fmt += " 00:00:00"
+        return f"strftime({self.dialect.render_literal(fmt)}, {self.process(node.expr)})"
+
 
 class SQLiteDialect(Dialect):
     """SQLite through the standard library's ``sqlite3``."""
@@ -72,6 +117,10 @@ class SQLiteDialect(Dialect):
     supports_returning = _VERSION >= (3, 35)
     lastrowid_is_key = True
     supports_nulls_ordering = _VERSION >= (3, 30)
+    supports_is_true = _VERSION >= (
+        3,
+        23,
+    )  # TRUE/FALSE keywords (https://sqlite.org/lang_expr.html)
     supports_for_update = False  # SQLite locks the whole database; BEGIN IMMEDIATE instead.
     transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
     # SQLite transactions are serializable (https://sqlite.org/isolation.html).
@@ -103,6 +152,7 @@ class SQLiteDialect(Dialect):
     def register_functions(self, raw: sqlite3.Connection) -> None:
         """Register the SQL functions this dialect's SQL uses on a new connection."""
         raw.create_function(self.unicode_lower_function, 1, _unicode_lower, deterministic=True)
+        functions.register(raw)
 
     def connect_statements(self) -> list[str]:
         # Foreign keys are off by default in SQLite; ormolu enforces them
