@@ -10,10 +10,24 @@ The things mypy must *reject* are tested by ``tests/test_typing_rejects.py``.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, assert_type
 
-from ormolu import Database, Mapped, Model, Query, Session, aliased, field, func
+from ormolu import (
+    Database,
+    Mapped,
+    Model,
+    Query,
+    Session,
+    aliased,
+    date_trunc,
+    days_between,
+    field,
+    func,
+    text,
+    true,
+)
 from ormolu.sql.elements import ColumnRef, Expr
 
 
@@ -35,6 +49,45 @@ class Employee(Model, table="typing_employee"):
     id: Mapped[int] = field(primary_key=True, default=None)
     last_name: Mapped[str] = field(max_length=20)
     reports_to: Mapped[int | None] = field(foreign_key="Employee.id", default=None)
+
+
+class Trip(Model, table="typing_trip"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    start: Mapped[date]
+    end: Mapped[date | None] = field(default=None)
+    departs: Mapped[datetime]
+    took: Mapped[timedelta]
+    live: Mapped[bool | None] = field(default=None)
+
+
+def check_expression_types() -> None:
+    # arithmetic is typed by SQL's rules, not by the left operand
+    assert_type(Track.milliseconds * 2, Expr[int])
+    assert_type(Track.milliseconds + Track.milliseconds, Expr[int])
+    assert_type(Track.milliseconds / 1000, Expr[float])
+    assert_type(Track.unit_price * 2, Expr[Decimal])
+    assert_type(Track.unit_price * Track.milliseconds, Expr[Decimal])
+    assert_type(Track.unit_price * 0.5, Expr[float])
+    assert_type(1 - Track.unit_price, Expr[Decimal])
+    assert_type(Track.album_id + 1, Expr[int | None])
+    assert_type(Track.name + " (live)", Expr[str])
+    # dates: differences, intervals, truncation
+    assert_type(Trip.departs - Trip.departs, Expr[timedelta])
+    assert_type(Trip.departs + timedelta(hours=1), Expr[datetime])
+    assert_type(Trip.departs + Trip.took, Expr[datetime])
+    assert_type(Trip.start - Trip.start, Expr[int])
+    assert_type(Trip.start + timedelta(days=1), Expr[date])
+    assert_type(days_between(Trip.start, Trip.departs), Expr[int])
+    assert_type(date_trunc("month", Trip.departs), Expr[datetime])
+    assert_type(date_trunc("year", Trip.start), Expr[date])
+
+
+def check_conditions(s: Session) -> None:
+    # where() takes conditions: comparisons, boolean columns (nullable too), text(), true()
+    q = s.query(Trip)
+    assert_type(q.where(Trip.live), Query[Trip])
+    assert_type(q.where(Trip.start < date(2020, 1, 1), text("1 = 1"), true()), Query[Trip])
+    assert_type(q.where(Trip.live.is_(True)).having(func.count() > 1), Query[Trip])
 
 
 def check_model_attributes() -> None:
@@ -136,8 +189,9 @@ def run() -> None:
     check_model_attributes()
     check_constructor()
     check_functions()
+    check_expression_types()
     db = Database()
-    db.create_all([Album, Track, Employee])
+    db.create_all([Album, Track, Employee, Trip])
     with db.session() as s:
         album = Album(title="Back in Black")
         s.add(album)
@@ -150,6 +204,7 @@ def run() -> None:
         s.flush()
         check_queries(s)
         check_aliased(s)
+        check_conditions(s)
 
 
 if __name__ == "__main__":

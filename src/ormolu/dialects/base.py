@@ -185,6 +185,8 @@ class Dialect:
         part of a primary key, unique constraint, index or foreign key."""
         if keyed and self.key_string_length and isinstance(type_, t.String) and not type_.length:
             sql = f"VARCHAR({self.key_string_length})"
+        elif getattr(type_, "storage", None) == "unixepoch":
+            sql = self.type_sql(t.INTEGER)  # seconds since 1970
         else:
             sql = self.type_sql(type_)
         if isinstance(type_, t.String) and type_.exact and self.exact_text_collation:

@@ -188,8 +188,6 @@ class PyMySQLConnection:
                 cls = exc.IntegrityError
             elif isinstance(error, pymysql.err.DataError):
                 cls = exc.DataError
-            elif isinstance(error, pymysql.err.ProgrammingError):
-                cls = exc.ProgrammingError
             elif isinstance(error, pymysql.err.InterfaceError) or not self.raw.open:
                 cls = exc.ConnectionLost
             else:

@@ -47,10 +47,16 @@ def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
         return t.Bytes()
     if py is Decimal:
         return t.Numeric(info.max_digits, info.decimal_places)
-    if py is datetime:
-        return t.DateTime(timezone=bool(info.timezone))
-    if py is date:
-        return t.Date()
+    storage = info.storage
+    if storage is not None and py not in (datetime, date):
+        raise ConfigurationError(f"{where}: storage= applies to datetime and date fields")
+    try:
+        if py is datetime:
+            return t.DateTime(timezone=bool(info.timezone), storage=storage or "text")
+        if py is date:
+            return t.Date(storage=storage or "text")
+    except ValueError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
     if py is time:
         return t.Time()
     if py is timedelta:

@@ -400,6 +400,17 @@ def _unix_seconds(value: Any) -> Any:
 _EPOCH = datetime(1970, 1, 1)
 
 
+def _not_iso(value: Any) -> DataError:
+    number = isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit()
+    )
+    hint = "; if it holds seconds since 1970, declare field(storage='unixepoch')" if number else ""
+    return DataError(
+        f"a datetime column holds {value!r} ({type(value).__name__}), which is not ISO-8601 "
+        f"text{hint}"
+    )
+
+
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
@@ -496,22 +507,10 @@ class DateTime(SQLType):
             if value is None:
                 return None
             if not isinstance(value, datetime):
-                if not isinstance(value, str):
-                    hint = (
-                        "; if it holds seconds since 1970, declare field(storage='unixepoch')"
-                        if isinstance(value, int | float)
-                        else ""
-                    )
-                    raise DataError(
-                        f"a datetime column holds {value!r} ({type(value).__name__}), not "
-                        f"ISO-8601 text{hint}"
-                    )
                 try:
                     value = datetime.fromisoformat(value)
-                except ValueError:
-                    raise DataError(
-                        f"a datetime column holds {value!r}, which is not ISO-8601 text"
-                    ) from None
+                except (TypeError, ValueError):
+                    raise _not_iso(value) from None
             if tz:
                 if value.utcoffset() is None:
                     return value.replace(tzinfo=UTC)

@@ -269,11 +269,12 @@ def _check_text(expr: el.Expr[Any], op: str, value: Any) -> None:
 
 def like_text(expr: el.Expr[Any], text: Any, op: str) -> str:
     """The text of ``contains``/``startswith``/``endswith``, checked."""
-    if not isinstance(text, str):
+    if text is None:
         raise ArgumentError(
-            f"{shown(expr)}.{op}() takes a str, got {text!r}"
-            + ("; test for NULL with .is_(None)" if text is None else "")
+            f"{shown(expr)}.{op}() takes a str, got None; test for NULL with .is_(None)"
         )
+    if not isinstance(text, str):
+        raise value_error(expr, text, f"{op}() takes a str", op)
     _check_text(expr, op, text)
     return text
 

@@ -224,6 +224,8 @@ class SQLCompiler:
         else:
             left = self.operand(node.left, node.precedence)
             right = self.operand(node.right, node.precedence, right=True)
+            if op == "%":
+                op = self.escape_text(op)  # a '%' is a placeholder's start under 'format'
         return f"{left} {op} {right}"
 
     def compared(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
