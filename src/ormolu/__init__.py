@@ -43,6 +43,8 @@ from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selecti
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
 from .session.session import Result, Session, Transaction
+from .sql.cte import CTE
+from .sql.dml import insert
 from .sql.elements import (
     ColumnRef,
     Expr,
@@ -73,7 +75,7 @@ __all__ = [
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
     "relationship", "selectinload",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
-    "date_trunc", "days_between", "false", "true",
+    "date_trunc", "days_between", "false", "true", "CTE", "insert",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

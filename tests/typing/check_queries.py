@@ -29,6 +29,7 @@ from ormolu import (
     true,
 )
 from ormolu.sql.elements import ColumnRef, Expr
+from ormolu.sql.functions import Function
 
 
 class Album(Model, table="typing_album"):
@@ -128,15 +129,15 @@ def check_constructor() -> None:
 
 
 def check_functions() -> None:
-    assert_type(func.count(), Expr[int])
-    assert_type(func.count(Track.id), Expr[int])
-    assert_type(func.sum(Track.unit_price), Expr[Decimal])
-    assert_type(func.sum(Track.milliseconds), Expr[int])
-    assert_type(func.max(Track.name), Expr[str])
-    assert_type(func.avg(Track.unit_price), Expr[Decimal])
-    assert_type(func.avg(Track.milliseconds), Expr[float])
+    assert_type(func.count(), Function[int])
+    assert_type(func.count(Track.id), Function[int])
+    assert_type(func.sum(Track.unit_price), Function[Decimal])
+    assert_type(func.sum(Track.milliseconds), Function[int])
+    assert_type(func.max(Track.name), Function[str])
+    assert_type(func.avg(Track.unit_price), Function[Decimal])
+    assert_type(func.avg(Track.milliseconds), Function[float])
     assert_type(func.coalesce(Track.composer, "unknown"), Expr[str | None])
-    assert_type(func.lower(Track.name), Expr[Any])
+    assert_type(func.lower(Track.name), Function[Any])
     assert_type(Track.milliseconds + 1, Expr[int])
     title: Expr[str] = Track.name.label("title")  # a Label[str], usable as Expr[str]
     assert title is not None

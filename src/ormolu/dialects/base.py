@@ -32,6 +32,15 @@ class Dialect:
     lastrowid_is_key = False
     supports_nulls_ordering = True
     supports_ilike = False
+    # UPDATE/DELETE naming other tables (see ormolu.sql.compile_dml): "from"/"using",
+    # "join" or "subquery" (standard SQL: WHERE key IN (SELECT ...))
+    update_from_style = "subquery"
+    delete_from_style = "subquery"
+    # how a JSON path is bound (ormolu.sql.json): "array" (a text[] of keys), "dollar"
+    # ('$."a"[0]', keys with JSON escapes) or "dollar_plain" (no '"' in keys)
+    json_path_style = "dollar"
+    supports_intersect_except = True  # INTERSECT, EXCEPT
+    supports_set_op_all = True  # INTERSECT ALL, EXCEPT ALL
     # ``x IS TRUE`` / ``IS NOT FALSE`` (SQL:2016 §8.12 <boolean test>); else emulated
     supports_is_true = True
     supports_for_update = True

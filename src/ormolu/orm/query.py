@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ..exceptions import InvalidRequestError, MultipleResultsFound, NoResultFound
 from ..sql.compiler import compile_statement
+from ..sql.cte import CTE
 from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
@@ -239,6 +240,13 @@ class Query(Generic[T]):
         """This query as a FROM item; its columns are ``.c.<name>``."""
         return self.stmt.subquery(name)
 
+    def cte(self, name: str, *, recursive: bool = False) -> CTE:
+        """This query as a common table expression named ``name`` (``WITH name AS
+        (...)``), to select from or join in other queries; ``recursive=True`` starts a
+        recursive one (complete it with ``.union_all(select(...))``). See
+        :mod:`ormolu.sql.cte`."""
+        return self.stmt.cte(name, recursive=recursive)
+
     def scalar_subquery(self) -> Expr[T]:
         """This one-column query as a value."""
         return self._select("scalar_subquery").scalar_subquery()
@@ -445,8 +453,11 @@ class Query(Generic[T]):
             raise MultipleResultsFound(f"expected one row, got several: {self.sql()[0]}")
         return cast(T, rows[0])
 
-    def scalar(self) -> Any:
-        """The first column of the first row, or ``None``."""
+    def scalar(self) -> T | None:
+        """The first column of the first row, or ``None`` (for a query of one model, the
+        first object, as :meth:`first`)."""
+        if self.mode == "objects" and any(isinstance(e, EntityInfo) for e in self.stmt._entities):
+            return self.first()
         session = self.session
         session._autoflush()
         compiled, params = compile_statement(session.dialect, self.stmt)
@@ -454,31 +465,35 @@ class Query(Generic[T]):
         if row is None:
             return None
         proc = session.dialect.result_processor(compiled.types[0]) if compiled.types else None
-        return row[0] if proc is None else proc(row[0])
+        return cast("T | None", row[0] if proc is None else proc(row[0]))
 
     def count(self) -> int:
         """The number of rows this query returns (``SELECT count(*) FROM (query)``)."""
         stmt: Select[Any] = Select((func.count(),)).select_from(
             self.stmt.order_by(None).subquery("counted")
         )
-        return int(self._with(stmt, "objects").scalar() or 0)
+        counted: Query[int] = Query(self.session, stmt, "objects")
+        return int(counted.scalar() or 0)
 
     def exists(self) -> bool:
         """Whether the query returns any row (``SELECT EXISTS (query)``)."""
-        return bool(self._with(Select((exists(self._select("exists")),)), "objects").scalar())
+        found: Query[bool] = Query(self.session, Select((exists(self._select("exists")),)))
+        return bool(found.scalar())
 
     # -- bulk writes ----------------------------------------------------------------------
     def _target(self, what: str) -> Any:
         stmt = self._select(what)
         ents = [e for e in stmt._entities if isinstance(e, EntityInfo)]
-        if len(ents) != 1 or stmt._joins or stmt._group_by or stmt._limit is not None:
+        if len(ents) != 1 or stmt._group_by or stmt._limit is not None or stmt._distinct:
             raise InvalidRequestError(
-                f"{what}() needs a query of exactly one model with WHERE conditions only"
+                f"{what}() needs a query of exactly one model with WHERE conditions and joins only"
             )
         return ents[0]
 
     def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:
         """``UPDATE ... SET ... WHERE <this query's conditions>``; returns the row count.
+        A query with joins updates its model's rows that the joins and conditions select
+        (rendered per backend, see :mod:`ormolu.sql.compile_dml`).
 
         ``values`` maps fields (``Track.unit_price`` or ``"unit_price"``) to values or
         expressions. Values are validated like assignments. Objects of the model in the
@@ -498,7 +513,8 @@ class Query(Generic[T]):
             if not isinstance(v, Expr):
                 v = spec.validate(v)
             sets.append((spec.column.ref, coerce(v, spec.type)))
-        stmt = Update(mapper.table, sets, self._select("update").where_clause())
+        source = self._select("update")
+        stmt = Update(mapper.table, sets, source.where_clause(), source)
         count = self._execute_write(stmt)
         self._expire_model(mapper)
         return count
@@ -508,7 +524,8 @@ class Query(Generic[T]):
         Objects of the model in the session are expired (a deleted one raises
         ObjectDeletedError on next access)."""
         ent = self._target("delete")
-        stmt = Delete(ent.mapper.table, self._select("delete").where_clause())
+        source = self._select("delete")
+        stmt = Delete(ent.mapper.table, source.where_clause(), source)
         count = self._execute_write(stmt)
         self._expire_model(ent.mapper)
         return count

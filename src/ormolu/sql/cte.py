@@ -23,6 +23,7 @@ in front of that SELECT, which every backend accepts.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..exceptions import ArgumentError
@@ -33,12 +34,21 @@ if TYPE_CHECKING:
     from .selectable import CompoundSelect
 
 T = TypeVar("T")
+_state = threading.local()
+
+
+def _walking() -> set[int]:
+    """The CTEs whose body this thread's key walk is in (to stop at self-references)."""
+    found: set[int] | None = getattr(_state, "walking", None)
+    if found is None:
+        found = _state.walking = set()
+    return found
 
 
 class CTE(FromClause):
     """``WITH name [(columns)] AS (select)``, used as a FROM item named ``name``."""
 
-    __slots__ = ("_root", "c", "name", "recursive", "select")
+    __slots__ = ("_final", "_root", "c", "name", "recursive", "select")
     __visit_name__ = "cte"
 
     def __init__(
@@ -58,19 +68,27 @@ class CTE(FromClause):
         self.c = _Columns(
             {k: ColumnRef(self, k, t, k) for k, t in zip(select.column_names(), select.types())}
         )
-        self._root._final = self  # type: ignore[attr-defined]
+        self._final = self
+        self._root._final = self
 
     @property
     def final(self) -> CTE:
         """The complete CTE of this name (the anchor's union with its recursive part)."""
-        return self._root._final  # type: ignore[attr-defined, no-any-return]
+        return self._root._final
 
     def _from_key(self, binds: list[BindParam[Any]]) -> Key:
-        # A reference renders the name only: the body's values belong to the WITH clause.
-        return ("cte", self.name, id(self._root))
-
-    def _cte_key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("with", self.name, self.recursive, self.select._key(binds))
+        # The statement's key holds the body (the WITH clause is compiled from it); the
+        # recursive part's reference to the CTE itself holds only the name.
+        walking = _walking()
+        root = id(self._root)
+        if root in walking:
+            return ("cte-self", self.name)
+        walking.add(root)
+        try:
+            final = self.final
+            return ("cte", self.name, final.recursive, final.select._key(binds))
+        finally:
+            walking.discard(root)
 
     def base_table(self) -> Any:
         return self._root

@@ -31,13 +31,14 @@ from ..schema.types import BOOLEAN, NULLTYPE, SQLType, type_for_value
 from . import arithmetic, coercions
 
 if TYPE_CHECKING:
+    from .json import JsonPath
     from .selectable import FromClause, Select
 
 T = TypeVar("T")
 Key = Any
 
 # Operator precedence used to decide where parentheses are needed (higher binds tighter).
-PRECEDENCE = {
+PRECEDENCE: dict[str, int] = {
     "OR": 1,
     "AND": 2,
     "NOT": 3,
@@ -366,6 +367,27 @@ class Expr(ClauseElement, Generic[T]):
         text = coercions.like_text(self, text, "endswith")
         return Like(self, coercions.bind_text(self, "%" + escape_like(text)), "LIKE", "\\")
 
+    # -- JSON (ormolu.sql.json) --------------------------------------------------------
+    def __getitem__(self, item: str | int) -> JsonPath:
+        """The value at a key or index of this JSON field: ``Model.data["a"][0]``; raises
+        ArgumentError for another type."""
+        from .json import JsonPath, _check_item, json_document
+
+        return JsonPath(json_document(self, f"[{item!r}]"), (_check_item(item),))
+
+    def has_key(self, key: str) -> Expr[bool]:
+        """Whether this JSON object has ``key`` (even with a ``null`` value)."""
+        from .json import has_key
+
+        return has_key(self, key)
+
+    def json_contains(self, value: Any) -> Expr[bool]:
+        """Whether this JSON value contains ``value``: ``Model.data.json_contains({"tags":
+        ["live"]})`` (PostgreSQL's ``@>`` on every backend; see :mod:`ormolu.sql.json`)."""
+        from .json import json_contains
+
+        return json_contains(self, value)
+
     # -- ordering, naming ----------------------------------------------------------
     def asc(self) -> Ordering:
         """Ascending order for ``order_by``."""
@@ -629,89 +651,6 @@ def not_(clause: Expr[Any]) -> Expr[bool]:
     return Not(coercions.expect_condition(clause, "not_()"))
 
 
-class InList(Expr[bool]):
-    """``expr [NOT] IN (v1, v2, ...)`` or ``expr [NOT] IN (SELECT ...)``."""
-
-    __slots__ = ("expr", "negate", "subquery", "values")
-    __visit_name__ = "in_list"
-    type = BOOLEAN
-    precedence = PRECEDENCE["IN"]
-
-    def __init__(self, expr: Expr[Any], values: Any, negate: bool) -> None:
-        self.expr = expr
-        self.negate = negate
-        self.subquery, self.values = coercions.in_operands(
-            expr, values, "not_in" if negate else "in_"
-        )
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        inner = (
-            self.subquery._key(binds)
-            if self.subquery is not None
-            else tuple(v._key(binds) for v in self.values)
-        )
-        return ("IN", self.negate, self.expr._key(binds), inner)
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
-class Between(Expr[bool]):
-    """``expr BETWEEN low AND high``."""
-
-    __slots__ = ("expr", "high", "low")
-    __visit_name__ = "between"
-    type = BOOLEAN
-    precedence = PRECEDENCE["BETWEEN"]
-
-    def __init__(self, expr: Expr[Any], low: Expr[Any], high: Expr[Any]) -> None:
-        self.expr, self.low, self.high = expr, low, high
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("BETWEEN", self.expr._key(binds), self.low._key(binds), self.high._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms() + self.low._froms() + self.high._froms()
-
-
-class Like(Expr[bool]):
-    """``expr [NOT] LIKE pattern [ESCAPE e]`` and the ILIKE forms."""
-
-    __slots__ = ("escape", "expr", "op", "pattern")
-    __visit_name__ = "like"
-    type = BOOLEAN
-    precedence = PRECEDENCE["LIKE"]
-
-    def __init__(self, expr: Expr[Any], pattern: Expr[Any], op: str, escape: str | None):
-        if escape is not None and (not isinstance(escape, str) or len(escape) != 1):
-            raise ValueError("the LIKE escape must be a single character")
-        self.expr, self.pattern, self.op, self.escape = expr, pattern, op, escape
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return (self.op, self.escape, self.expr._key(binds), self.pattern._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
-class IsBool(Expr[bool]):
-    """``expr IS [NOT] TRUE|FALSE`` (a NULL-safe boolean test)."""
-
-    __slots__ = ("expr", "negate", "value")
-    __visit_name__ = "is_bool"
-    type = BOOLEAN
-    precedence = PRECEDENCE["IS"]
-
-    def __init__(self, expr: Expr[Any], value: bool, negate: bool) -> None:
-        self.expr, self.value, self.negate = expr, value, negate
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("isbool", self.value, self.negate, self.expr._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
 class Label(Expr[T]):
     """``expr AS name``."""
 
@@ -822,3 +761,9 @@ def text(sql: str, **params: Any) -> TextClause:
 def literal(value: Any, type_: SQLType | None = None) -> Expr[Any]:
     """A Python value as an expression (still sent as a bound parameter)."""
     return BindParam(value, type_ or type_for_value(value))
+
+
+# The predicates live in their own module (imported here for the methods above).
+from .predicates import Between, InList, IsBool, Like  # noqa: E402
+
+__all__ = ["Between", "InList", "IsBool", "Like"]

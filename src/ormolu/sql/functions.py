@@ -27,7 +27,7 @@ from ..schema.types import (
     SQLType,
 )
 from . import coercions
-from .elements import BindParam, Expr, Key, coerce
+from .elements import BindParam, Expr, Key, Ordering, coerce
 
 if TYPE_CHECKING:
     from .selectable import FromClause
@@ -51,11 +51,30 @@ class Function(Expr[T]):
         self.type = type_
         self.distinct = distinct
 
+    window_only = False
+
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         return ("fn", self.name, self.distinct, *[a._key(binds) for a in self.args])
 
     def _froms(self) -> tuple[FromClause, ...]:
         return tuple(f for a in self.args for f in a._froms())
+
+    def over(
+        self,
+        partition_by: Expr[Any] | Sequence[Expr[Any]] | None = None,
+        order_by: Expr[Any] | Ordering | Sequence[Expr[Any] | Ordering] | None = None,
+        *,
+        rows: tuple[int | None, int | None] | None = None,
+        range: tuple[int | None, int | None] | None = None,
+    ) -> Expr[T]:
+        """This function over a window: ``func.rank().over(partition_by=Track.genre_id,
+        order_by=Track.milliseconds.desc())``. ``rows``/``range`` give the frame as
+        ``(start, end)``: ``None`` unbounded, ``0`` the current row, ``-n`` n preceding,
+        ``n`` n following (see :mod:`ormolu.sql.window`). Raises ArgumentError for a bad
+        frame."""
+        from .window import Over
+
+        return Over(self, partition_by, order_by, rows, range)
 
 
 class Star(Expr[Any]):
@@ -140,14 +159,23 @@ def extract(field: str, expr: Expr[Any]) -> Expr[int]:
     return Extract(field, expr)
 
 
-class _FunctionNamespace:
-    """The ``func`` namespace. Typed aggregates are methods; other names build on demand."""
+class WindowFunction(Function[T]):
+    """A function that exists only over a window (``rank()``, ``lag(x)``...): compiling
+    it without :meth:`Function.over` raises ArgumentError."""
 
-    def count(self, expr: Expr[Any] | None = None, *, distinct: bool = False) -> Expr[int]:
+    __slots__ = ()
+    window_only = True
+
+
+class _FunctionNamespace:
+    """The ``func`` namespace. Typed aggregates and window functions are methods; other
+    names build on demand."""
+
+    def count(self, expr: Expr[Any] | None = None, *, distinct: bool = False) -> Function[int]:
         """``count(*)``, or ``count([DISTINCT] expr)`` (rows where ``expr`` is not NULL)."""
         return Function("count", [STAR if expr is None else expr], INTEGER, distinct)
 
-    def sum(self, expr: Expr[T]) -> Expr[T]:
+    def sum(self, expr: Expr[T]) -> Function[T]:
         """``sum(expr)``; NULL (``None``) over no rows. The sum of integers is an ``int`` on
         every backend (some return it as an exact decimal)."""
         if isinstance(expr.type, Integer):
@@ -157,19 +185,19 @@ class _FunctionNamespace:
         return Function("sum", [expr], expr.type)
 
     @overload
-    def avg(self, expr: Expr[Decimal]) -> Expr[Decimal]: ...
+    def avg(self, expr: Expr[Decimal]) -> Function[Decimal]: ...
     @overload
-    def avg(self, expr: Expr[Any]) -> Expr[float]: ...
-    def avg(self, expr: Expr[Any]) -> Expr[Any]:
+    def avg(self, expr: Expr[Any]) -> Function[float]: ...
+    def avg(self, expr: Expr[Any]) -> Function[Any]:
         """``avg(expr)``: ``Decimal`` for decimal columns, else ``float``."""
         type_: SQLType = ComputedNumeric() if isinstance(expr.type, Numeric) else FLOAT
         return Function("avg", [expr], type_)
 
-    def min(self, expr: Expr[T]) -> Expr[T]:
+    def min(self, expr: Expr[T]) -> Function[T]:
         """``min(expr)``."""
         return Function("min", [expr], expr.type)
 
-    def max(self, expr: Expr[T]) -> Expr[T]:
+    def max(self, expr: Expr[T]) -> Function[T]:
         """``max(expr)``."""
         return Function("max", [expr], expr.type)
 
@@ -182,17 +210,78 @@ class _FunctionNamespace:
         NUMERIC only, so the argument is cast there)."""
         return Function("round", [expr, digits], FLOAT)
 
+    # -- window functions (SQL:2016 §6.10 <window function>) --------------------------------
+    def row_number(self) -> WindowFunction[int]:
+        """The row's number within its partition, from 1 (ties numbered arbitrarily)."""
+        return WindowFunction("row_number", [], INTEGER)
+
+    def rank(self) -> WindowFunction[int]:
+        """The rank within the partition by the window's ORDER BY; ties share a rank and
+        leave gaps (1, 1, 3)."""
+        return WindowFunction("rank", [], INTEGER)
+
+    def dense_rank(self) -> WindowFunction[int]:
+        """Like :meth:`rank` without gaps (1, 1, 2)."""
+        return WindowFunction("dense_rank", [], INTEGER)
+
+    def percent_rank(self) -> WindowFunction[float]:
+        """``(rank - 1) / (rows in partition - 1)``, from 0 to 1."""
+        return WindowFunction("percent_rank", [], FLOAT)
+
+    def cume_dist(self) -> WindowFunction[float]:
+        """The fraction of the partition's rows up to and including this row's peers."""
+        return WindowFunction("cume_dist", [], FLOAT)
+
+    def ntile(self, buckets: int) -> WindowFunction[int]:
+        """The bucket (1..``buckets``) of the row when the partition is split evenly."""
+        if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
+            raise ArgumentError(f"ntile() takes a positive int, got {buckets!r}")
+        return WindowFunction("ntile", [buckets], INTEGER)
+
+    def lag(self, expr: Expr[T], offset: int = 1, default: Any = None) -> WindowFunction[T]:
+        """``expr`` of the row ``offset`` rows before this one in the partition, or
+        ``default`` (NULL) where there is none."""
+        return WindowFunction("lag", _shift_args(expr, offset, default, "lag"), expr.type)
+
+    def lead(self, expr: Expr[T], offset: int = 1, default: Any = None) -> WindowFunction[T]:
+        """``expr`` of the row ``offset`` rows after this one, or ``default``."""
+        return WindowFunction("lead", _shift_args(expr, offset, default, "lead"), expr.type)
+
+    def first_value(self, expr: Expr[T]) -> WindowFunction[T]:
+        """``expr`` of the first row of the window frame."""
+        return WindowFunction("first_value", [expr], expr.type)
+
+    def last_value(self, expr: Expr[T]) -> WindowFunction[T]:
+        """``expr`` of the last row of the window frame (with the default frame, the
+        current row's last peer: give ``rows=(None, None)`` for the partition's last)."""
+        return WindowFunction("last_value", [expr], expr.type)
+
+    def nth_value(self, expr: Expr[T], n: int) -> WindowFunction[T]:
+        """``expr`` of the ``n``-th row (from 1) of the window frame, or NULL."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ArgumentError(f"nth_value() takes a positive int, got {n!r}")
+        return WindowFunction("nth_value", [expr, n], expr.type)
+
     def __getattr__(self, name: str) -> _GenericFunction:
         if name.startswith("__"):
             raise AttributeError(name)
         return _GenericFunction(name)
 
 
+def _shift_args(expr: Expr[Any], offset: int, default: Any, what: str) -> list[Any]:
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ArgumentError(f"{what}() takes a non-negative int offset, got {offset!r}")
+    expr = coercions.expect_expression(expr, f"{what}()")
+    if default is None:
+        return [expr, offset]
+    return [expr, offset, coercions.compare_operand(expr, default, what)]
+
+
 class _GenericFunction:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __call__(self, *args: Any, type_: SQLType = NULLTYPE) -> Expr[Any]:
+    def __call__(self, *args: Any, type_: SQLType = NULLTYPE) -> Function[Any]:
         return Function(self.name, args, type_)
 
 

@@ -29,6 +29,8 @@ from .elements import (
 if TYPE_CHECKING:
     from typing import Self
 
+    from .cte import CTE
+
 T = TypeVar("T")
 
 
@@ -294,6 +296,14 @@ class _Statement(ClauseElement, Generic[T]):
         """This statement as a FROM item named ``name``; its columns are ``.c.<name>``."""
         return Subquery(self, name)  # type: ignore[arg-type]
 
+    def cte(self, name: str, *, recursive: bool = False) -> CTE:
+        """This statement as a common table expression named ``name`` (``WITH name AS
+        (...)``), usable as a FROM item; ``recursive=True`` starts a recursive one, to be
+        completed with :meth:`CTE.union_all`. See :mod:`ormolu.sql.cte`."""
+        from .cte import CTE
+
+        return CTE(self, name, recursive)  # type: ignore[arg-type]
+
 
 def _check_count(what: str, n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -322,7 +332,6 @@ class Select(_Statement[T]):
         self._for_update: tuple[bool, bool] | None = None
         # None: automatic correlation; ("only", froms) / ("except", froms)
         self._correlate: tuple[str, tuple[FromClause, ...]] | None = None
-        self._ctes: tuple[Any, ...] = ()
 
     # -- building ------------------------------------------------------------------
     def where(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
@@ -509,7 +518,6 @@ class Select(_Statement[T]):
             correlate = (kind, tuple(_name_key(f) for f in items))
         return (
             "select",
-            tuple(c._cte_key(binds) for c in self._ctes),
             self._distinct,
             ents,
             tuple(f._from_key(binds) for f in self._from),

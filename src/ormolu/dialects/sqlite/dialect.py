@@ -93,6 +93,35 @@ class SQLiteCompiler(SQLCompiler):
         fn = functions.TIMEADD
         return f"{fn}({self.process(node.expr)}, {interval}, {1 if node.is_date else 0})"
 
+    # -- JSON (https://sqlite.org/json1.html) ------------------------------------------------
+    def visit_json_path(self, node: Any, **kw: Any) -> str:
+        # '->' (3.38) gives the value's JSON text; json_extract a string's characters
+        return f"({self.process(node.doc)} -> {self.process(node.path_bind)})"
+
+    def visit_json_extract(self, node: Any, **kw: Any) -> str:
+        # (each use renders the path again: every placeholder takes its parameter)
+        def at(fn: str) -> str:
+            return f"{fn}({self.process(node.path.doc)}, {self.process(node.path.path_bind)})"
+
+        if node.kind == "boolean":
+            return f"CASE {at('json_type')} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
+        if node.kind == "string":
+            # true/false are 1/0 in json_extract; the other backends give their JSON text
+            kind = at("json_type")
+            return (
+                f"CASE {kind} WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+                f"ELSE CAST({at('json_extract')} AS TEXT) END"
+            )
+        target = "INTEGER" if node.kind == "integer" else "REAL"
+        return f"CAST({at('json_extract')} AS {target})"
+
+    def visit_json_test(self, node: Any, **kw: Any) -> str:
+        doc = self.process(node.doc)
+        if node.kind == "key":
+            return f"json_type({doc}, {self.process(node.path_bind)}) IS NOT NULL"
+        path = "NULL" if node.path_bind is None else self.process(node.path_bind)
+        return f"{functions.JSON_CONTAINS}({doc}, {path}, {self.process(node.value)})"
+
     _TRUNC = {
         "year": "%Y-01-01",
         "month": "%Y-%m-01",
@@ -122,6 +151,11 @@ class SQLiteDialect(Dialect):
         23,
     )  # TRUE/FALSE keywords (https://sqlite.org/lang_expr.html)
     supports_for_update = False  # SQLite locks the whole database; BEGIN IMMEDIATE instead.
+    update_from_style = "from" if _VERSION >= (3, 33) else "subquery"  # UPDATE FROM: 3.33
+    json_path_style = "dollar_plain"  # a quoted path key takes no escapes
+    supports_set_op_all = (
+        False  # no INTERSECT ALL / EXCEPT ALL (https://sqlite.org/lang_select.html)
+    )
     transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
     # SQLite transactions are serializable (https://sqlite.org/isolation.html).
     isolation_levels = ("SERIALIZABLE",)

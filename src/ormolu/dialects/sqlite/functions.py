@@ -8,12 +8,14 @@ other backends' native arithmetic gives.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 TIMEDIFF = "ormolu_timediff"
 TIMEADD = "ormolu_timeadd"
+JSON_CONTAINS = "ormolu_json_contains"
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -55,7 +57,50 @@ def timeadd(value: Any, micros: Any, as_date: int) -> str | None:
     return moment.isoformat(sep=" ")
 
 
+def json_contains(document: Any, path: Any, candidate: Any) -> int | None:
+    """Whether the JSON text ``document`` (at ``path``, a '$...' path or NULL) contains
+    the JSON text ``candidate``, as PostgreSQL's ``@>`` decides."""
+    from ...sql.json import contains_json
+
+    if document is None or candidate is None:
+        return None
+    try:
+        doc = json.loads(document)
+        for step in _steps(path):
+            if isinstance(step, int):
+                doc = doc[step] if isinstance(doc, list) and step < len(doc) else _MISSING
+            else:
+                doc = doc.get(step, _MISSING) if isinstance(doc, dict) else _MISSING
+            if doc is _MISSING:
+                return None
+        return int(contains_json(doc, json.loads(candidate)))
+    except (TypeError, ValueError):
+        return None
+
+
+_MISSING = object()
+
+
+def _steps(path: Any) -> list[str | int]:
+    """The keys and indexes of a '$."a"[0]' path as ormolu binds it (no escapes)."""
+    if not path:
+        return []
+    out: list[str | int] = []
+    rest = path[1:]
+    while rest:
+        if rest.startswith("["):
+            end = rest.index("]")
+            out.append(int(rest[1:end]))
+            rest = rest[end + 1 :]
+        else:  # ."key"
+            end = rest.index('"', 2)
+            out.append(rest[2:end])
+            rest = rest[end + 1 :]
+    return out
+
+
 def register(raw: sqlite3.Connection) -> None:
     """Register the functions on a new connection."""
     raw.create_function(TIMEDIFF, 2, timediff, deterministic=True)
     raw.create_function(TIMEADD, 3, timeadd, deterministic=True)
+    raw.create_function(JSON_CONTAINS, 3, json_contains, deterministic=True)
