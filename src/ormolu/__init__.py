@@ -8,6 +8,7 @@ from .exceptions import (
     ArgumentError,
     CheckViolation,
     CircularDependencyError,
+    CommitOutcomeUnknown,
     ConfigurationError,
     ConnectionLost,
     DatabaseError,
@@ -25,8 +26,11 @@ from .exceptions import (
     ObjectDeletedError,
     OperationalError,
     OrmoluError,
+    PendingRollbackError,
+    PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
     UniqueViolation,
@@ -35,14 +39,17 @@ from .exceptions import (
 from .orm.attributes import Mapped
 from .orm.fields import field
 from .orm.model import Model, aliased
-from .orm.query import Query
 from .orm.related import RelationshipAttribute
 from .orm.relationships import many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
+from .protocol import Execute, Op, Reply
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
-from .session.session import Result, Session, Transaction
+from .session.query import Query
+from .session.result import Result
+from .session.session import Session
+from .session.transaction import Transaction
 from .sql.cte import CTE
 from .sql.dml import insert
 from .sql.elements import (
@@ -73,7 +80,8 @@ __all__ = [
     "extract", "literal", "not_", "or_", "select", "status_of", "text",
     "CircularDependencyError", "ForeignKeyConstraint", "LazyLoadError", "LoadOption",
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
-    "relationship", "selectinload",
+    "relationship", "selectinload", "CommitOutcomeUnknown", "PendingRollbackError",
+    "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
 ]  # fmt: skip

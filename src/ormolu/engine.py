@@ -35,7 +35,11 @@ class Database:
     ``pool_timeout`` seconds to wait for a free connection (30), ``pool_recycle`` seconds
     after which a connection is replaced (3600), ``pre_ping`` (check an idle connection
     before use; default on for servers). ``timeout`` is SQLite's busy timeout in seconds
-    (5.0) and the connect timeout for servers.
+    (5.0) and the connect timeout for servers. ``statement_timeout`` (seconds, default
+    none) limits every statement of every session (a session or a transaction may set
+    its own); a statement running longer fails with StatementTimeout (PostgreSQL
+    ``statement_timeout``; MariaDB ``max_statement_time``; MySQL ``max_execution_time``,
+    which limits SELECTs only; SQLite: interrupted by a progress handler).
 
     Raises ConfigurationError for an unknown scheme, a malformed URL or a missing driver
     (naming the extra to install).
@@ -51,8 +55,10 @@ class Database:
         pool_recycle: float | None = 3600.0,
         pre_ping: bool | None = None,
         timeout: float = 5.0,
+        statement_timeout: float | None = None,
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
+        self.statement_timeout = statement_timeout
         # The backend (dialect + driver) comes from the URL scheme; its driver is imported
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
@@ -95,8 +101,10 @@ class Database:
 
     def _release(self, conn: Any, owner: Any) -> None:
         if self._memory:
-            if conn.in_transaction():
-                conn.rollback()
+            try:
+                conn.reset()
+            except Exception:
+                pass  # (an in-memory SQLite connection does not break)
             with self._lock:
                 if self._shared_owner is owner:
                     self._shared_owner = None
@@ -112,12 +120,20 @@ class Database:
             self._shared = None
 
     # -- sessions ------------------------------------------------------------------------
-    def session(self, *, autoflush: bool = True, strict: bool = False) -> Session:
+    def session(
+        self,
+        *,
+        autoflush: bool = True,
+        strict: bool = False,
+        statement_timeout: float | None = None,
+    ) -> Session:
         """A new :class:`~ormolu.Session` (use it as a context manager); ``strict=True``
-        makes any lazy load of a relationship raise LazyLoadError."""
+        makes any lazy load of a relationship raise LazyLoadError; ``statement_timeout``
+        (seconds) overrides the database's for this session."""
         from .session.session import Session
 
-        return Session(self, autoflush=autoflush, strict=strict)
+        timeout = self.statement_timeout if statement_timeout is None else statement_timeout
+        return Session(self, autoflush=autoflush, strict=strict, statement_timeout=timeout)
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:
@@ -127,7 +143,7 @@ class Database:
 
             with db.capture() as statements:
                 s.query(Track).all()
-            assert len(statements) == 2   # BEGIN + SELECT
+            assert len(statements) == 1   # the SELECT (a read needs no BEGIN)
         """
         captured: list[tuple[str, Any]] = []
         self._captures.append(captured)
@@ -162,7 +178,13 @@ class Database:
         self._run_ddl([drop_table_sql(self.dialect, t) for t in reversed(self._tables(models))])
 
     def _run_ddl(self, statements: list[str]) -> None:
+        from .protocol import Execute, Op
+
         escape = self.dialect.paramstyle == "format"
-        with self.session() as s:
+
+        def ddl() -> Op[None]:
             for sql in statements:
-                s.execute_sql(sql.replace("%", "%%") if escape else sql)
+                yield Execute(sql.replace("%", "%%") if escape else sql)
+
+        with self.session() as s:
+            s.run(ddl())

@@ -22,6 +22,9 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      │    │    └── UndefinedColumn
      │    └── OperationalError       locked database, lost connection, ...
      │         ├── ConnectionLost     the connection died; the transaction is gone
+     │         │    └── CommitOutcomeUnknown  it died after COMMIT was sent: committed or not?
+     │         ├── StatementTimeout   a statement ran longer than ``statement_timeout``
+     │         ├── PoolTimeout        no pooled connection became free in ``pool_timeout``
      │         ├── SerializationFailure  retry the transaction (SQLSTATE 40001)
      │         ├── DeadlockDetected   retry the transaction (SQLSTATE 40P01, MySQL 1213)
      │         └── LockNotAvailable   NOWAIT found a row locked, or a lock wait timed out
@@ -30,6 +33,7 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      ├── ObjectDeletedError          an expired object's row no longer exists
      ├── DetachedInstanceError       an unloaded attribute was read outside any session
      └── InvalidRequestError         the session was used in a way its state does not allow
+          ├── PendingRollbackError    the transaction failed; only rollback() is possible
           ├── LazyLoadError           a relationship would lazy-load where that is forbidden
           └── CircularDependencyError  a flush cannot order rows that point at each other
 """
@@ -49,6 +53,13 @@ class ConfigurationError(OrmoluError):
 
 class InvalidRequestError(OrmoluError):
     """An operation is not valid in the current state (e.g. a closed session)."""
+
+
+class PendingRollbackError(InvalidRequestError):
+    """A statement failed inside the transaction and the database ended it (PostgreSQL
+    aborts a transaction at its first error: every later statement but ROLLBACK is
+    refused, SQLSTATE 25P02). Call ``session.rollback()``, then start again; the error
+    that failed the transaction is chained as ``__cause__``."""
 
 
 class LazyLoadError(InvalidRequestError):
@@ -143,6 +154,31 @@ class DataError(DatabaseError):
 class ConnectionLost(OperationalError):
     """The connection died (server restart, killed session, network); the transaction in
     progress is lost. The pool discards the connection, so a new session works again."""
+
+
+class CommitOutcomeUnknown(ConnectionLost):
+    """The connection was lost after COMMIT was sent and before its answer arrived: the
+    transaction may have been committed or not, and only the database can tell.
+
+    Retrying the whole unit of work blindly may write its rows twice. Make the retry
+    idempotent instead: give new rows a key chosen by the application (a UUID) and check
+    for it, or write with an upsert keyed on a natural unique key; see docs/sessions.md
+    ("When the answer to COMMIT is lost"). The session's objects are detached, their
+    values kept (new objects keep the keys the flush gave them).
+    """
+
+
+class StatementTimeout(OperationalError):
+    """A statement ran longer than the ``statement_timeout`` (seconds) set on the
+    database, session or transaction, and the database cancelled it (PostgreSQL SQLSTATE
+    57014, MariaDB 1969, MySQL 3024, SQLite interrupted). The statement had no effect;
+    on PostgreSQL the transaction failed with it and must be rolled back."""
+
+
+class PoolTimeout(OperationalError):
+    """No connection of the pool became free within ``pool_timeout`` seconds (every one of
+    ``pool_size + max_overflow`` was lent out). Raise the pool's size, shorten the
+    sessions that hold connections, or close sessions that are done."""
 
 
 class SerializationFailure(OperationalError):

@@ -2,7 +2,7 @@
 
 ``size`` connections are kept open when idle; up to ``max_overflow`` more are opened under
 load and closed when returned. A caller waits at most ``timeout`` seconds for a
-connection, then gets :class:`~ormolu.exceptions.OperationalError`. Connections older
+connection, then gets :class:`~ormolu.exceptions.PoolTimeout`. Connections older
 than ``recycle`` seconds are replaced; with ``pre_ping`` an idle connection is checked
 before it is handed out, so connections killed while idle (server restart,
 ``pg_terminate_backend``, ``KILL``) are replaced transparently. The check costs no round
@@ -10,7 +10,8 @@ trip for a connection idle less than ``PING_AFTER`` seconds: a server that ends 
 connection closes its socket (after an error message), which the driver connection's
 ``seems_alive()`` sees without sending anything; a connection idle longer (which a
 network device may have dropped silently) is checked with a trivial query. A connection is
-rolled back when returned, and discarded if that fails or if the driver marked it broken.
+reset when returned (rolled back, its statement timeout cleared), and discarded if that
+fails or if the driver marked it broken.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .exceptions import OperationalError
+from .exceptions import PoolTimeout
 
 # Seconds of idleness after which pre-ping sends a query rather than only looking at the
 # socket (see the module docstring).
@@ -62,14 +63,14 @@ class Pool:
             return self._open - len(self._idle)
 
     def acquire(self) -> Any:
-        """Lend a connection; raises OperationalError after ``timeout`` seconds of waiting."""
+        """Lend a connection; raises PoolTimeout after ``timeout`` seconds of waiting."""
         deadline = time.monotonic() + self.timeout
         while True:
             with self._cond:
                 while not self._idle and self._open >= self.size + self.max_overflow:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise OperationalError(
+                        raise PoolTimeout(
                             f"no connection available within {self.timeout} s "
                             f"(pool size {self.size} + overflow {self.max_overflow} in use)"
                         )
@@ -112,12 +113,13 @@ class Pool:
         return bool(conn.ping())
 
     def release(self, conn: Any) -> None:
-        """Take a connection back (rolled back first; discarded if broken)."""
+        """Take a connection back (reset first; discarded if broken or if that fails)."""
         try:
-            if not conn.is_broken() and conn.in_transaction():
-                conn.rollback()
+            if not conn.is_broken():
+                conn.reset()
         except Exception:
-            pass
+            self._discard(conn)
+            return
         if conn.is_broken():
             self._discard(conn)
             return

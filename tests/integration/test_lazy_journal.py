@@ -20,6 +20,7 @@ from ormolu import (
     many_to_many,
     status_of,
 )
+from ormolu.core.journal import LAZY, Entry
 from ormolu.orm.state import STATE_KEY
 
 
@@ -67,15 +68,20 @@ def values(obj: Gadget) -> tuple[object, ...]:
     return (obj.id, obj.name, obj.size, obj.note)
 
 
-def journal_entry(s: object, obj: object) -> object:
-    return s._levels[0].journal[id(obj)]  # type: ignore[attr-defined]
+def journal_entry(s: object, obj: object) -> Entry:
+    return s.state.levels[0].journal[id(obj)]  # type: ignore[attr-defined,no-any-return]
+
+
+def is_lazy(entry: Entry, obj: object) -> bool:
+    """Whether ``entry`` is ``obj``'s lazy entry (holding its state, not a copy)."""
+    return entry.values is LAZY and entry.state is obj.__dict__[STATE_KEY]
 
 
 def test_a_set_is_journaled_lazily_and_rolled_back(gadgets: Database) -> None:
     with gadgets.session() as s:
         g = s.get_one(Gadget, 1)
         g.size = 10
-        assert journal_entry(s, g) is g.__dict__[STATE_KEY]  # the lazy entry
+        assert is_lazy(journal_entry(s, g), g)  # the lazy entry
         s.rollback()
         assert values(g) == (1, "a", 1, None) and status_of(g) == "persistent"
         assert not s.dirty
@@ -110,7 +116,7 @@ def test_lazy_delete_then_set_then_rollback(gadgets: Database) -> None:
     with gadgets.session() as s:
         g = s.get_one(Gadget, 3)
         s.delete(g)
-        assert journal_entry(s, g) is g.__dict__[STATE_KEY]
+        assert is_lazy(journal_entry(s, g), g)
         g.note = "set while deleted"
         s.flush()
         assert status_of(g) == "deleted"
@@ -133,7 +139,7 @@ def test_expire_refresh_and_primary_key_change_materialize_the_entry(gadgets: Da
         g = s.get_one(Gadget, 1)
         g.size = 10
         s.expire(g, "size")
-        assert type(journal_entry(s, g)) is tuple  # a full record now
+        assert journal_entry(s, g).values is not LAZY  # a full entry now
         assert g.size == 1  # reloaded
         g.size = 12
         s.refresh(g)
@@ -213,8 +219,8 @@ def test_models_with_relationships_keep_full_records(gadgets: Database) -> None:
         box.name = "renamed"
         label = box.labels[0]
         label.name = "blue"
-        assert type(journal_entry(s, box)) is tuple
-        assert type(journal_entry(s, label)) is tuple
+        assert journal_entry(s, box).values is not LAZY
+        assert journal_entry(s, label).values is not LAZY
         s.rollback()
         assert (box.name, label.name) == ("box", "red")
 

@@ -25,6 +25,7 @@ from ormolu import (
     select,
     status_of,
 )
+from ormolu.protocol import FetchStream
 
 
 class Band(Model, table="qu_band"):
@@ -100,19 +101,14 @@ def test_count_and_exists(s: Session) -> None:
 
 def test_iteration_streams_in_chunks(s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
-    real_stream = s._stream
+    real_send = s._send
 
-    def recording_stream(compiled: Any, params: Any, size: int) -> Any:
-        cursor = real_stream(compiled, params, size)
+    def recording_send(step: Any) -> Any:
+        if isinstance(step, FetchStream):
+            sizes.append(step.size)
+        return real_send(step)
 
-        class Recorder:
-            def fetchmany(self, n: int) -> Any:
-                sizes.append(n)
-                return cursor.fetchmany(n)
-
-        return Recorder()
-
-    monkeypatch.setattr(s, "_stream", recording_stream)
+    monkeypatch.setattr(s, "_send", recording_send)
     titles = [r.title for r in s.query(Record).order_by(Record.id).yield_per(2)]
     assert titles == ["One", "Two", "Three", "Four", "Five"]
     assert sizes == [2, 2, 2, 2]  # three chunks, then the empty one that ends it
@@ -137,7 +133,7 @@ def test_dicts_and_tuples(s: Session) -> None:
     whole = s.query(Band).where(Band.id == 2).dicts().one()
     assert whole == {"id": 2, "name": "Beta", "mentor_id": 1}
     assert s.query(Band).where(Band.id == 2).tuples().one() == (2, "Beta", 1)
-    assert len(s._identity_map) == 0  # no objects were built
+    assert len(s.state.identity_map) == 0  # no objects were built
 
 
 def test_filter_by(s: Session) -> None:

@@ -97,8 +97,8 @@ def test_execute_sql_takes_the_dialects_paramstyle(cities: Database) -> None:
     """The low-level ``execute_sql`` passes SQL and values to the driver unchanged."""
     ph = cities.dialect.placeholder
     with cities.session() as s:
-        cur = s.execute_sql(f"SELECT count(*) FROM rw_city WHERE area > {ph}", [460])
-        assert tuple(cur.fetchone()) == (1,)
+        res = s.execute_sql(f"SELECT count(*) FROM rw_city WHERE area > {ph}", [460])
+        assert res.first() == (1,)
 
 
 def test_execute_converts_python_values(cities: Database) -> None:

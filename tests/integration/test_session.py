@@ -89,7 +89,7 @@ def test_identity_map_holds_objects_weakly(people: Database) -> None:
         del obj
         gc.collect()
         assert ref() is None
-        assert len(s._identity_map) == 0
+        assert len(s.state.identity_map) == 0
         assert s.get_one(Person, 1).name == "ann"
 
 
@@ -203,10 +203,11 @@ def test_update_sends_only_changed_columns(people: Database) -> None:
         with people.capture() as sent:
             s.flush()
         assert sent == [
+            (people.dialect.begin_statements(None, None)[0], ()),  # the first write begins
             (
                 in_dialect(people, 'UPDATE "se_person" SET "age" = ?, "email" = ? WHERE "id" = ?'),
                 [31, "ann@example.com", 1],
-            )
+            ),
         ]
     with people.session() as s:
         p = s.get_one(Person, 1)
@@ -236,7 +237,7 @@ def test_json_value_changed_in_place_and_assigned_again_is_written(people: Datab
         with people.capture() as sent:
             s.flush()
         sql = in_dialect(people, 'UPDATE "se_person" SET "tags" = ? WHERE "id" = ?')
-        assert sent == [(sql, ['["x"]', 1])]
+        assert sent[-1:] == [(sql, ['["x"]', 1])]
     with people.session() as s:
         assert s.get_one(Person, 1).tags == ["x"]
 
@@ -626,12 +627,6 @@ def test_in_memory_database_has_one_connection() -> None:
     s1.close()
 
 
-@pytest.mark.xfail(
-    reason="a session that has read keeps its SQLite read transaction (rollback journal) "
-    "until it ends, so another session's COMMIT waits for the busy timeout and fails "
-    "with 'database is locked'",
-    strict=True,
-)
 def test_a_reading_session_does_not_block_a_writer(tmp_path: object) -> None:
     db = Database(f"sqlite:///{tmp_path}/busy.db", timeout=0.2)
     db.create_all([Person, Note])

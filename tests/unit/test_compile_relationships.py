@@ -3,10 +3,13 @@ select-in statements of a loading plan and the DDL of association tables."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlcheck import SQLITE, assert_sql
 
 from ormolu import Mapped, Model, field, many_to_many, relationship, select
-from ormolu.orm.strategies import selectin_plan
+from ormolu.orm.strategies import selectin_load
+from ormolu.protocol import Op, run_sync
 from ormolu.schema.ddl import create_table_sql
 
 
@@ -76,29 +79,35 @@ def test_self_referential_any_uses_an_alias() -> None:
     )
 
 
-def test_selectin_plan_yields_chunked_in_queries() -> None:
+def test_selectin_load_sends_chunked_in_queries() -> None:
     owners = [Writer(name=f"w{i}", id=i) for i in range(1, 6)]
     rel = Writer.novels.property
-    plan = selectin_plan(rel, owners, 4)  # hardly any room: one key per statement
-    stmt = next(plan)
+    sent: list[Any] = []
+
+    def fetch(stmt: Any) -> Op[list[Any]]:  # stands in for the session's query execution
+        sent.append(stmt)
+        return []
+        yield  # (a generator that sends nothing)
+
+    run_sync(_no_database, selectin_load(rel, owners, 4, fetch))  # one key per statement
     assert_sql(
-        stmt,
+        sent[0],
         'SELECT "cr_novel"."id", "cr_novel"."title", "cr_novel"."writer_id" FROM '
         '"cr_novel" WHERE "cr_novel"."writer_id" IN (?) ORDER BY "cr_novel"."id"',
         [1],
     )
-    plan = selectin_plan(rel, owners, 13)  # 3 keys per statement
-    stmt = next(plan)
-    assert SQLITE.placeholder * 3 in compile_sql(stmt).replace(", ", "")
-    sent = [stmt]
-    try:
-        while True:
-            stmt = plan.send([])
-            sent.append(stmt)
-    except StopIteration:
-        pass
+    assert len(sent) == 5
+    sent.clear()
+    for o in owners:
+        del o.__dict__["novels"]
+    run_sync(_no_database, selectin_load(rel, owners, 13, fetch))  # 3 keys per statement
+    assert SQLITE.placeholder * 3 in compile_sql(sent[0]).replace(", ", "")
     assert len(sent) == 2  # 5 keys: 3 + 2
     assert all(o.__dict__["novels"] == [] for o in owners)
+
+
+def _no_database(step: Any) -> Any:
+    raise AssertionError(f"no statement should reach a database here: {step!r}")
 
 
 def compile_sql(stmt: object) -> str:

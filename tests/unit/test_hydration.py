@@ -61,7 +61,7 @@ D = SQLiteDialect()
 
 
 def fake_session() -> Any:
-    return SimpleNamespace(_identity_map=IdentityMap())
+    return SimpleNamespace(identity_map=IdentityMap(), load_group=None)
 
 
 def loader(*entities: Any, mode: str = "objects", session: Any = None) -> Any:
@@ -145,7 +145,7 @@ def test_loaded_objects_are_persistent_in_the_identity_map() -> None:
     a = load((1, 1.0, None, 1, None, None))
     assert status_of(a) == "persistent"
     assert a.__dict__[STATE_KEY].session is session
-    assert session._identity_map[(Item.__mapper__, 1)] is a
+    assert session.identity_map[(Item.__mapper__, 1)] is a
     assert type(a) is Item
     assert "id=1" in repr(a)
 
@@ -182,7 +182,7 @@ def test_composite_primary_key_identity() -> None:
     x = load((1, "a", 10))
     assert load((1, "a", 99)) is x
     assert load((1, "b", 10)) is not x
-    assert session._identity_map[(Pair.__mapper__, (1, "a"))] is x
+    assert session.identity_map[(Pair.__mapper__, (1, "a"))] is x
 
 
 def test_several_entities_and_values_give_tuples() -> None:
@@ -215,5 +215,5 @@ def test_tuple_modes_convert_without_building_objects(mode: str) -> None:
         (1, 0.99, None, 1, "2024-01-01 00:00:00", None, 1.5)
     )
     assert row == (1, Decimal("0.99"), None, True, datetime(2024, 1, 1), None, Decimal("1.50"))
-    assert len(session._identity_map) == 0
+    assert len(session.identity_map) == 0
     assert loader(Pair.a, Pair.v, mode="tuples")((1, 2)) == (1, 2)

@@ -72,6 +72,8 @@ class Dialect:
     supports_float_nan = True  # a float column keeps NaN
     supports_float_infinity = True  # a float column keeps +-inf
     concurrent_streaming = True  # other statements may run while a streamed result is open
+    # A streamed result (server-side cursor) exists only inside a transaction.
+    streaming_needs_transaction = False
     failed_statement_aborts_transaction = False
     # SERIALIZABLE reads take shared locks, so a concurrent writer waits or fails to lock
     # (InnoDB, SQLite's database lock); otherwise reads see a snapshot and a conflicting

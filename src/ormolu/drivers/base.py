@@ -9,31 +9,38 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..protocol import Reply
 
 logger = logging.getLogger("ormolu.sql")
 
 
-class Cursor(Protocol):
-    """The DB-API 2.0 cursor subset ormolu uses (PEP 249)."""
-
-    rowcount: int
-    lastrowid: Any
-
-    def fetchall(self) -> list[Any]: ...
-    def fetchmany(self, size: int = ...) -> list[Any]: ...
-    def fetchone(self) -> Any: ...
-    def close(self) -> None: ...
-
-
 class DriverConnection(Protocol):
-    """One open database connection, used by one session at a time."""
+    """One open database connection, used by one session at a time. ``run`` executes one
+    step of the operation protocol (:mod:`ormolu.protocol`) and returns its reply; no
+    cursor leaves the driver. Errors are raised as ormolu's exceptions."""
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
+    statement_timeout: float | None
+
+    def run(self, step: Any) -> Reply: ...
+    def setup(self, sql: str) -> None: ...
     def in_transaction(self) -> bool: ...
+    def reset(self) -> None: ...
+    def is_broken(self) -> bool: ...
+    def ping(self) -> bool: ...
     def close(self) -> None: ...
+
+
+def lost_before_send(sql: str) -> Any:
+    """The ConnectionLost for a statement not sent because the connection was already
+    gone (``unsent``: so COMMIT's caller knows nothing was committed)."""
+    from ..exceptions import ConnectionLost
+
+    error = ConnectionLost("the connection was lost before this statement", sql=sql)
+    error.unsent = True  # type: ignore[attr-defined]
+    return error
 
 
 def socket_quiet(fd: int) -> bool:

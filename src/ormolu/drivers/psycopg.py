@@ -15,8 +15,27 @@ from typing import Any
 
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
+from ..protocol import (
+    EMPTY,
+    RESULT,
+    ROWCOUNT,
+    ROWS,
+    CloseStream,
+    Execute,
+    FetchStream,
+    OpenStream,
+    Reply,
+    SetTimeout,
+)
 from ..url import URL
-from .base import hide_secrets, log_statement, logger, secrets_of, socket_quiet
+from .base import (
+    hide_secrets,
+    log_statement,
+    logger,
+    lost_before_send,
+    secrets_of,
+    socket_quiet,
+)
 
 _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "23505": exc.UniqueViolation,
@@ -31,7 +50,10 @@ _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "57P03": exc.ConnectionLost,  # cannot_connect_now
     "42P01": exc.UndefinedTable,  # undefined_table
     "42703": exc.UndefinedColumn,  # undefined_column
+    "57014": exc.StatementTimeout,  # query_canceled (statement_timeout)
 }
+_new = tuple.__new__
+_UNKNOWN = -1.0  # the statement timeout in force is not known (a ROLLBACK may have undone it)
 _names = count(1)
 
 
@@ -87,6 +109,11 @@ class PsycopgConnection:
             self.raw = psycopg.connect(**kwargs)
         except psycopg.Error as e:
             raise exc.OperationalError(self._clean(f"cannot connect to PostgreSQL: {e}")) from None
+        self.statement_timeout: float | None = None  # seconds; see set_statement_timeout
+        self._timeout_applied: float | None = None  # what the server has (None: its default)
+        # the error that failed the open transaction (PostgreSQL then refuses all but
+        # ROLLBACK): raised as PendingRollbackError before sending anything else
+        self._failed: Exception | None = None
 
     def _clean(self, message: str) -> str:
         return hide_secrets(message, self._secrets)
@@ -109,32 +136,92 @@ class PsycopgConnection:
                 cls = exc.OperationalError
         return cls(message, sql=sql, code=state or None)
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor."""
+    def run(self, step: Any) -> Reply:
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
+        and read back what it wants. Raises the mapped ormolu error."""
+        if type(step) is not Execute:
+            return self._run_other(step)
+        if self._failed is not None and not step.sql.startswith("ROLLBACK"):
+            failed = self._failed
+            raise exc.PendingRollbackError(
+                f"the transaction failed at an earlier statement ({failed}) and PostgreSQL "
+                f"refuses every statement but ROLLBACK until it ends; call session.rollback()"
+            ) from failed
+        if step.sql == "COMMIT" and (self.raw.broken or self.raw.closed):
+            raise lost_before_send(step.sql)
+        if self._timeout_applied != self.statement_timeout:
+            self._apply_timeout()
         started = time.perf_counter()
         try:
-            return self.raw.execute(sql, params)
-        except self._psycopg.Error as e:
-            raise self._map(e, sql) from e
+            return self._execute(step)
         finally:
             if logger.isEnabledFor(logging.DEBUG):
-                log_statement(sql, params, started)
+                log_statement(step.sql, step.params, started, step.many)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement for each parameter row; return the cursor."""
-        started = time.perf_counter()
-        cur = self.raw.cursor()
+    def _execute(self, step: Execute) -> Reply:
+        sql, params, many, want, limit = step
+        raw = self.raw
         try:
-            cur.executemany(sql, rows)
-            return cur
+            if many:
+                cur = raw.cursor()
+                cur.executemany(sql, params)
+            else:
+                cur = raw.execute(sql, params)
+            if want == ROWS:
+                rows = cur.fetchmany(limit) if limit else cur.fetchall()
+                return _new(Reply, (rows, -1, None, (), None))
+            if want == ROWCOUNT:
+                return _new(Reply, ((), cur.rowcount, None, (), None))
+            if want == RESULT:
+                desc = cur.description
+                if desc is None:
+                    reply = Reply([], cur.rowcount)
+                else:
+                    names = tuple(d.name for d in desc)
+                    reply = Reply(cur.fetchall(), cur.rowcount, None, names)
+            else:
+                reply = EMPTY
         except self._psycopg.Error as e:
-            raise self._map(e, sql) from e
-        finally:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(sql, rows, started, many=True)
+            error = self._map(e, sql)
+            if self._in_failed_transaction():
+                self._failed = error
+            raise error from e
+        if sql.startswith("ROLLBACK"):
+            # A rolled-back SET is undone with it (PostgreSQL manual, SET).
+            self._timeout_applied = _UNKNOWN
+            self._failed = None
+        return reply
 
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
+    def _in_failed_transaction(self) -> bool:
+        try:
+            status = self.raw.info.transaction_status
+        except Exception:
+            return False
+        return bool(status == self._psycopg.pq.TransactionStatus.INERROR)
+
+    def _run_other(self, step: Any) -> Reply:
+        if type(step) is OpenStream:
+            return Reply([], handle=self._open_stream(step.sql, step.params, step.size))
+        if type(step) is FetchStream:
+            try:
+                return Reply(step.handle.fetchmany(step.size))
+            except self._psycopg.Error as e:
+                raise self._map(e, "(fetching a streamed result)") from e
+        if type(step) is CloseStream:
+            try:
+                step.handle.close()
+            except self._psycopg.Error:
+                pass  # the transaction (and the cursor with it) already ended
+            return EMPTY
+        if type(step) is SetTimeout:
+            self.set_statement_timeout(step.seconds)
+            return EMPTY
+        raise TypeError(f"not a step of the operation protocol: {step!r}")
+
+    def _open_stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
         """A server-side cursor, so rows arrive ``size`` at a time (needs a transaction)."""
+        if self._timeout_applied != self.statement_timeout:
+            self._apply_timeout()
         started = time.perf_counter()
         cur = self.raw.cursor(name=f"ormolu_stream_{next(_names)}")
         cur.itersize = size
@@ -147,6 +234,28 @@ class PsycopgConnection:
                 log_statement(sql, params, started)
         return cur
 
+    def set_statement_timeout(self, seconds: float | None) -> None:
+        """Limit each following statement to ``seconds`` (``None``: the connection's
+        default); sent as ``SET statement_timeout`` before the next statement."""
+        self.statement_timeout = seconds
+
+    def _apply_timeout(self) -> None:
+        seconds = self.statement_timeout
+        if seconds is None:
+            sql = "RESET statement_timeout"  # back to the connection's default
+        else:
+            # whole milliseconds, at least 1 (0 would mean "no limit")
+            sql = f"SET statement_timeout = {max(1, round(seconds * 1000))}"
+        try:
+            self.raw.execute(sql)
+        except self._psycopg.Error as e:
+            raise self._map(e, sql) from e
+        self._timeout_applied = seconds
+
+    def setup(self, sql: str) -> None:
+        """Run a set-up statement at connect time."""
+        self.run(Execute(sql))
+
     def in_transaction(self) -> bool:
         """Whether a transaction is open (or failed and awaiting rollback)."""
         status = self.raw.info.transaction_status
@@ -154,7 +263,15 @@ class PsycopgConnection:
 
     def rollback(self) -> None:
         """Roll back the open transaction."""
-        self.execute("ROLLBACK")
+        self.run(Execute("ROLLBACK"))
+
+    def reset(self) -> None:
+        """Make the connection as new for its next user: no transaction, the default
+        statement timeout."""
+        if self.in_transaction():
+            self.rollback()
+        self._failed = None
+        self.statement_timeout = None
 
     def is_broken(self) -> bool:
         """Whether the connection is closed or lost."""

@@ -21,8 +21,28 @@ from typing import Any
 
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
+from ..protocol import (
+    EMPTY,
+    LASTROWID,
+    RESULT,
+    ROWCOUNT,
+    ROWS,
+    CloseStream,
+    Execute,
+    FetchStream,
+    OpenStream,
+    Reply,
+    SetTimeout,
+)
 from ..url import URL
-from .base import hide_secrets, log_statement, logger, secrets_of, socket_quiet
+from .base import (
+    hide_secrets,
+    log_statement,
+    logger,
+    lost_before_send,
+    secrets_of,
+    socket_quiet,
+)
 
 _CODES: dict[int, type[exc.DatabaseError]] = {
     1062: exc.UniqueViolation,  # ER_DUP_ENTRY
@@ -64,7 +84,10 @@ _CODES: dict[int, type[exc.DatabaseError]] = {
     1111: exc.ProgrammingError,  # ER_INVALID_GROUP_FUNC_USE
     1140: exc.ProgrammingError,  # ER_MIX_OF_GROUP_FUNC_AND_FIELDS
     1055: exc.ProgrammingError,  # ER_WRONG_FIELD_WITH_GROUP
+    1969: exc.StatementTimeout,  # MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+    3024: exc.StatementTimeout,  # MySQL ER_QUERY_TIMEOUT (max_execution_time)
 }
+_new = tuple.__new__
 
 _SETUP = (
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
@@ -174,6 +197,8 @@ class PyMySQLConnection:
             raise exc.OperationalError(self._clean(f"cannot connect to MySQL: {e}")) from None
         self.server_version = self.raw.get_server_info()
         self._in_tx = False
+        self.statement_timeout: float | None = None  # seconds; see set_statement_timeout
+        self._timeout_applied: float | None = None  # what the server has (None: its default)
 
     def _clean(self, message: str) -> str:
         return hide_secrets(message, self._secrets)
@@ -210,49 +235,87 @@ class PyMySQLConnection:
         elif head.startswith(("COMMIT", "ROLLBACK")) and not head.startswith("ROLLBACK TO"):
             self._in_tx = False
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor."""
-        self._drain_stream()
+    def run(self, step: Any) -> Reply:
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
+        and read back what it wants. Raises the mapped ormolu error."""
+        if type(step) is not Execute:
+            return self._run_other(step)
+        if step.sql == "COMMIT" and self.is_broken():
+            raise lost_before_send(step.sql)
+        if self._stream is not None:
+            self._drain_stream()
+        if self._timeout_applied != self.statement_timeout:
+            self._apply_timeout()
         started = time.perf_counter()
-        cur = self.raw.cursor()
-        query, args = self._args(sql, params)
         try:
-            cur.execute(query, args)
-            self._track(sql)
-            return cur
+            return self._execute(step)
+        finally:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(step.sql, step.params, started, step.many)
+
+    def _execute(self, step: Execute) -> Reply:
+        sql, params, many, want, limit = step
+        cur = self.raw.cursor()
+        try:
+            if many:
+                cur.executemany(sql, [tuple(r) for r in params])
+            else:
+                query, args = self._args(sql, params)
+                cur.execute(query, args)
+                self._track(sql)
         except self._pymysql.Error as e:
             raise self._map(e, sql) from e
         except (TypeError, ValueError) as e:
-            if args is None:
+            if not params:
                 raise
             # PyMySQL puts the values into the text with '%': a stray '%' or a wrong number
             # of values fails here, where the other drivers raise their own Error.
             raise exc.OperationalError(f"cannot bind the parameters: {e}", sql=sql) from e
-        finally:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(sql, params, started)
+        if want == ROWS:
+            rows = cur.fetchmany(limit) if limit else cur.fetchall()
+            return _new(Reply, (list(rows), -1, None, (), None))
+        if want == ROWCOUNT:
+            return _new(Reply, ((), cur.rowcount, None, (), None))
+        if want == LASTROWID:
+            return _new(Reply, ((), cur.rowcount, cur.lastrowid, (), None))
+        if want == RESULT:
+            desc = cur.description
+            if desc is None:
+                return Reply([], cur.rowcount, cur.lastrowid)
+            names = tuple(d[0] for d in desc)
+            return Reply(list(cur.fetchall()), cur.rowcount, cur.lastrowid, names)
+        return EMPTY
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement for each parameter row (PyMySQL batches INSERTs)."""
-        self._drain_stream()
-        started = time.perf_counter()
-        cur = self.raw.cursor()
-        try:
-            cur.executemany(sql, [tuple(r) for r in rows])
-            return cur
-        except self._pymysql.Error as e:
-            raise self._map(e, sql) from e
-        finally:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(sql, rows, started, many=True)
+    def _run_other(self, step: Any) -> Reply:
+        if type(step) is OpenStream:
+            return Reply([], handle=self._open_stream(step.sql, step.params))
+        if type(step) is FetchStream:
+            try:
+                return Reply(step.handle.fetchmany(step.size))
+            except self._pymysql.Error as e:
+                raise self._map(e, "(fetching a streamed result)") from e
+        if type(step) is CloseStream:
+            if self._stream is step.handle:
+                self._stream = None
+            try:
+                step.handle.close()
+            except self._pymysql.Error:
+                pass
+            return EMPTY
+        if type(step) is SetTimeout:
+            self.set_statement_timeout(step.seconds)
+            return EMPTY
+        raise TypeError(f"not a step of the operation protocol: {step!r}")
 
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
+    def _open_stream(self, sql: str, params: Sequence[Any]) -> _BufferedStream:
         """An unbuffered cursor: rows are read from the server as they are fetched.
 
         MySQL cannot run another statement on the connection while such a result is
         open; if one is run (a lazy load inside the loop), the rest of the result is
         read into memory first, so no row is lost."""
         self._drain_stream()
+        if self._timeout_applied != self.statement_timeout:
+            self._apply_timeout()
         started = time.perf_counter()
         cur = self.raw.cursor(self._pymysql.cursors.SSCursor)
         query, args = self._args(sql, params)
@@ -266,6 +329,34 @@ class PyMySQLConnection:
         self._stream = _BufferedStream(cur)
         return self._stream
 
+    def set_statement_timeout(self, seconds: float | None) -> None:
+        """Limit each following statement to ``seconds`` (``None``: the server's default),
+        sent before the next statement as MariaDB's ``max_statement_time`` (seconds) or
+        MySQL's ``max_execution_time`` (milliseconds, which limits SELECTs only: MySQL
+        reference manual, "max_execution_time")."""
+        self.statement_timeout = seconds
+
+    def _apply_timeout(self) -> None:
+        seconds = self.statement_timeout
+        mariadb = "mariadb" in self.server_version.lower()
+        name = "max_statement_time" if mariadb else "max_execution_time"
+        if seconds is None:
+            value = "DEFAULT"
+        elif mariadb:
+            value = repr(max(0.001, float(seconds)))
+        else:
+            value = str(max(1, round(seconds * 1000)))
+        sql = f"SET SESSION {name} = {value}"
+        try:
+            self.raw.cursor().execute(sql)
+        except self._pymysql.Error as e:
+            raise self._map(e, sql) from e
+        self._timeout_applied = seconds
+
+    def setup(self, sql: str) -> None:
+        """Run a set-up statement at connect time."""
+        self.run(Execute(sql))
+
     def _drain_stream(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
@@ -277,7 +368,15 @@ class PyMySQLConnection:
 
     def rollback(self) -> None:
         """Roll back the open transaction."""
-        self.execute("ROLLBACK")
+        self.run(Execute("ROLLBACK"))
+
+    def reset(self) -> None:
+        """Make the connection as new for its next user: no open result, no transaction,
+        the server's default statement timeout."""
+        self._drain_stream()
+        if self._in_tx:
+            self.rollback()
+        self.statement_timeout = None
 
     def is_broken(self) -> bool:
         """Whether the connection was lost."""

@@ -87,13 +87,15 @@ class SQLiteBackend(Backend):
 
         path = url.database or ":memory:"
         conn = SQLiteConnection(path, uri=path.startswith("file:"), timeout=timeout)
+        # the library's own limit, where it was built with a lower one than its version's
+        dialect.max_bind_parameters = min(dialect.max_bind_parameters, conn.max_variables)
         dialect.register_functions(conn.raw)
         for sql in dialect.connect_statements():
-            conn.execute(sql)
+            conn.setup(sql)
         if url.options.get("foreign_keys", "on").lower() in ("off", "0"):
             # ?foreign_keys=off: SQLite's own default, for a legacy database whose rows
             # break its declared foreign keys (https://sqlite.org/foreignkeys.html)
-            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.setup("PRAGMA foreign_keys = OFF")
         return conn
 
 

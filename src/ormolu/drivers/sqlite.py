@@ -10,12 +10,25 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
+from ..protocol import (
+    EMPTY,
+    LASTROWID,
+    RESULT,
+    ROWCOUNT,
+    ROWS,
+    CloseStream,
+    Execute,
+    FetchStream,
+    OpenStream,
+    Reply,
+    SetTimeout,
+)
 from .base import log_statement, logger
 
+_new = tuple.__new__
 _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
     2067: exc.UniqueViolation,  # SQLITE_CONSTRAINT_UNIQUE
     1555: exc.UniqueViolation,  # SQLITE_CONSTRAINT_PRIMARYKEY
@@ -41,8 +54,9 @@ _PROGRAMMING_MESSAGES: tuple[tuple[str, type[exc.ProgrammingError]], ...] = (
 )
 
 
-def map_error(error: sqlite3.Error, sql: str) -> exc.DatabaseError:
-    """Translate a ``sqlite3`` error into ormolu's hierarchy (the caller chains it)."""
+def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.DatabaseError:
+    """Translate a ``sqlite3`` error into ormolu's hierarchy (the caller chains it);
+    ``timed_out``: the statement timeout's progress handler interrupted it."""
     code = getattr(error, "sqlite_errorcode", None)
     cls: type[exc.DatabaseError]
     if isinstance(error, sqlite3.IntegrityError):
@@ -50,6 +64,11 @@ def map_error(error: sqlite3.Error, sql: str) -> exc.DatabaseError:
         return cls(str(error), sql=sql, code=code)
     if isinstance(error, sqlite3.DataError):
         return exc.DataError(str(error), sql=sql, code=code)
+    if code is not None and code & 0xFF == 9 and timed_out:  # SQLITE_INTERRUPT
+        return exc.StatementTimeout(
+            f"the statement ran longer than the statement timeout and was interrupted ({error})",
+            sql=sql, code=code,
+        )  # fmt: skip
     if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED (+ extended)
         return exc.LockNotAvailable(str(error), sql=sql, code=code)
     message = str(error)
@@ -75,32 +94,95 @@ class SQLiteConnection:
         except sqlite3.Error as e:
             raise exc.OperationalError(f"cannot open SQLite database: {e}") from e
         self.max_variables = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self.statement_timeout: float | None = None  # seconds (see set_statement_timeout)
+        self._deadline = 0.0  # monotonic seconds at which the running statement times out
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the cursor."""
+    def run(self, step: Any) -> Reply:
+        """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
+        and read back what it wants. Raises the mapped ormolu error."""
+        if type(step) is not Execute:
+            return self._run_other(step)
+        if self.statement_timeout is not None:
+            self._deadline = time.monotonic() + self.statement_timeout
         if logger.isEnabledFor(logging.DEBUG):
             started = time.perf_counter()
             try:
-                return self.raw.execute(sql, params)
-            except sqlite3.Error as e:
-                raise map_error(e, sql) from e
+                return self._execute(step)
             finally:
-                log_statement(sql, params, started)
-        try:
-            return self.raw.execute(sql, params)
-        except sqlite3.Error as e:
-            raise map_error(e, sql) from e
+                log_statement(step.sql, step.params, started, step.many)
+        return self._execute(step)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement once per parameter row; return the cursor."""
-        started = time.perf_counter()
+    def _execute(self, step: Execute) -> Reply:
+        sql, params, many, want, limit = step
         try:
-            return self.raw.executemany(sql, rows)
+            cur = self.raw.executemany(sql, params) if many else self.raw.execute(sql, params)
+            if want == ROWS:
+                rows = cur.fetchmany(limit) if limit else cur.fetchall()
+                return _new(Reply, (rows, -1, None, (), None))
+            if want == ROWCOUNT:
+                return _new(Reply, ((), cur.rowcount, None, (), None))
+            if want == LASTROWID:
+                return _new(Reply, ((), cur.rowcount, cur.lastrowid, (), None))
+            if want == RESULT:
+                desc = cur.description
+                if desc is None:
+                    return Reply([], cur.rowcount, cur.lastrowid)
+                return Reply(cur.fetchall(), cur.rowcount, cur.lastrowid, tuple(d[0] for d in desc))
+            return EMPTY
         except sqlite3.Error as e:
-            raise map_error(e, sql) from e
-        finally:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(sql, rows, started, many=True)
+            raise self._map(e, sql) from e
+
+    def _map(self, error: sqlite3.Error, sql: str) -> exc.DatabaseError:
+        timed_out = self.statement_timeout is not None and time.monotonic() >= self._deadline
+        return map_error(error, sql, timed_out)
+
+    def _run_other(self, step: Any) -> Reply:
+        if type(step) is OpenStream:
+            # A sqlite3 cursor steps through the result as rows are fetched.
+            cur = self.raw.cursor()
+            started = time.perf_counter()
+            try:
+                cur.execute(step.sql, step.params)
+            except sqlite3.Error as e:
+                raise self._map(e, step.sql) from e
+            finally:
+                if logger.isEnabledFor(logging.DEBUG):
+                    log_statement(step.sql, step.params, started)
+            return Reply([], handle=cur)
+        if type(step) is FetchStream:
+            try:
+                return Reply(step.handle.fetchmany(step.size))
+            except sqlite3.Error as e:
+                raise self._map(e, "(fetching a streamed result)") from e
+        if type(step) is CloseStream:
+            step.handle.close()
+            return EMPTY
+        if type(step) is SetTimeout:
+            self.set_statement_timeout(step.seconds)
+            return EMPTY
+        raise TypeError(f"not a step of the operation protocol: {step!r}")
+
+    def set_statement_timeout(self, seconds: float | None) -> None:
+        """Interrupt any statement running longer than ``seconds`` (``None``: no limit).
+
+        SQLite has no statement timeout of its own: a progress handler checks the clock
+        every 1,000 virtual machine instructions and interrupts the statement once its
+        time is up (https://sqlite.org/c3ref/progress_handler.html); it then fails with
+        StatementTimeout."""
+        if seconds == self.statement_timeout:
+            return
+        self.statement_timeout = seconds
+        if seconds is None:
+            self.raw.set_progress_handler(None, 0)
+        else:
+            self.raw.set_progress_handler(self._past_deadline, 1000)
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self._deadline else 0
+
+    def setup(self, sql: str) -> None:
+        """Run a set-up statement at connect time (a PRAGMA)."""
+        self.run(Execute(sql))
 
     def in_transaction(self) -> bool:
         """Whether a transaction is open on this connection."""
@@ -110,6 +192,12 @@ class SQLiteConnection:
         """Roll back the open transaction."""
         self.raw.execute("ROLLBACK")
 
+    def reset(self) -> None:
+        """Make the connection as new for its next user: no transaction, no timeout."""
+        if self.raw.in_transaction:
+            self.raw.execute("ROLLBACK")
+        self.set_statement_timeout(None)
+
     def is_broken(self) -> bool:
         """A local file connection does not break."""
         return False
@@ -117,10 +205,6 @@ class SQLiteConnection:
     def ping(self) -> bool:
         """Always alive."""
         return True
-
-    def stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
-        """A cursor to fetch from in chunks (SQLite cursors step lazily)."""
-        return self.execute(sql, params)
 
     def close(self) -> None:
         """Close the connection."""

@@ -174,7 +174,7 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
     def load_all(rows):
         out = []
         append = out.append
-        group = session._load_group if grouped else None
+        group = session.load_group if grouped else None
         for row in rows:
             {unpack} = row
             if {null_pk}:

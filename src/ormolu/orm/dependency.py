@@ -20,17 +20,17 @@ flush involves relationships. Like it, it is a generator of statements that does
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import CircularDependencyError, ValidationError
+from ..protocol import Execute, Op
 from ..sql.compiler import compile_statement
 from ..sql.dml import Delete, RowDelete, RowInsert
 from ..sql.elements import BindParam, and_
 from .fields import MISSING
 from .relationships import Relationship
 from .state import STATE_KEY
-from .unitofwork import Step, _delete, _insert, _update
+from .unitofwork import _delete, _insert, _update
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -220,7 +220,7 @@ def relationship_flush_plan(
     max_params: int,
     order: list[Mapper],
     links: list[tuple[Relationship, Any, Any, int]],
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """Yield the statements of a flush involving relationships (see the module doc).
 
     ``order`` lists the mappers involved, referenced tables first; ``links`` holds the
@@ -287,7 +287,7 @@ def relationship_flush_plan(
         assert rel.secondary is not None
         names = tuple(c.name for c in (*rel.sec_local, *rel.sec_remote))
         compiled, _ = compile_statement(dialect, RowDelete(rel.secondary, names))
-        yield Step(compiled.sql, [_bind(dialect, rel, r) for r in rows], many=True)
+        yield Execute(compiled.sql, [_bind(dialect, rel, r) for r in rows], many=True)
     for rel, rows in inserts.values():
         assert rel.secondary is not None
         cols = [*rel.sec_local, *rel.sec_remote]
@@ -296,7 +296,7 @@ def relationship_flush_plan(
             _add_defaults(dialect, rel.secondary_model, cols, bound)
         names = tuple(c.name for c in cols)
         compiled, _ = compile_statement(dialect, RowInsert(rel.secondary, names))
-        yield Step(compiled.sql, bound, many=True)
+        yield Execute(compiled.sql, bound, many=True)
     # 5. DELETEs: association rows of deleted objects, then children before parents
     groups: dict[Mapper, list[Any]] = {}
     for obj in deleted:
@@ -360,9 +360,7 @@ def _bind(dialect: Dialect, rel: Relationship, row: list[Any]) -> list[Any]:
     return out
 
 
-def _delete_links(
-    dialect: Dialect, rel: Relationship, mapper: Mapper, objs: list[Any]
-) -> Generator[Step, Any, None]:
+def _delete_links(dialect: Dialect, rel: Relationship, mapper: Mapper, objs: list[Any]) -> Op[None]:
     """``DELETE FROM association WHERE <key of a deleted object>``."""
     assert rel.secondary is not None
     if rel.parent is mapper:
@@ -386,7 +384,7 @@ def _delete_links(
                 v = original.get(k)
                 row.append(v if proc is None else proc(v))
             rows.append(row)
-        yield Step(compiled.sql, rows, many=True)
+        yield Execute(compiled.sql, rows, many=True)
 
 
 def _children_first(mapper: Mapper, objs: list[Any]) -> list[Any]:

@@ -47,12 +47,12 @@ def _entity_factory(
 
     key_set = frozenset(keys)
     # Only models with relationships remember the query result an object came from
-    # (session._load_group, set by the query around loading), for batched lazy loads;
+    # (session.load_group, set by the query around loading), for batched lazy loads;
     # the others pay nothing for it.
     grouped = bool(mapper.relationship_decls)
 
     def factory(session: Any) -> Callable[[Any], Any]:
-        imap = session._identity_map
+        imap = session.identity_map
         states = imap.data  # key -> state: looked up here without a Python-level call
 
         def load(row: Any) -> Any:
@@ -89,7 +89,7 @@ def _entity_factory(
             set_dict(obj, "__dict__", d)
             states[ident] = st  # IdentityMap.__setitem__, inlined
             if grouped:
-                group = session._load_group
+                group = session.load_group
                 if group is not None:
                     st.group = group
                     group.objs.append(obj)
@@ -112,7 +112,7 @@ def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]]
 
     def factory(session: Any) -> Callable[[list[Any]], list[Any]]:
         return make(
-            session, mapper, cls, session._identity_map.data, InstanceState, forget,
+            session, mapper, cls, session.identity_map.data, InstanceState, forget,
             PERSISTENT, STATE_KEY, _fill_missing, keys, key_set, grouped,
         )  # fmt: skip
 

@@ -271,6 +271,7 @@ class Mapper:
             self.fields[col.key] = spec
         self.columns = columns
         self.column_keys = tuple(c.key for c in columns)
+        self.key_set = frozenset(self.column_keys)  # (to check a loaded object has them all)
         self.pk_keys = tuple(c.key for c in self.table.primary_key)
         self.pk_names = tuple(c.name for c in self.table.primary_key)
         self.auto_key = auto.key if auto is not None else None

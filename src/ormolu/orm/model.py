@@ -19,7 +19,7 @@ from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
 from .registry import configure, register
 from .related import RelationshipAttribute
-from .state import PERSISTENT, STATE_KEY, materialize, record, record_lazily
+from .state import DETACHED, STATE_KEY
 from .sync import set_relationship
 
 
@@ -87,49 +87,23 @@ class Model:
         state = d.get(STATE_KEY)
         if state is not None:
             m = state.modified
-            if m is not None and m is state.original and state.session is not None:
-                # The object is journaled lazily and not flushed since its first set (see
-                # ormolu.orm.state): one dict holds both the values to restore and those
-                # the UPDATE replaces, so recording the old value once does both.
+            session = state.session
+            if m is not None and m is state.original and session is not None:
+                # Journaled lazily and not flushed since its first set (see
+                # ormolu.core.journal): one dict holds both the values to restore and
+                # those the UPDATE replaces, so recording the old value once does both.
                 if name not in m:
                     if name in self.__mapper__.pk_keys:
-                        state.session._touch(self)  # a record before the key changes
+                        session.touch(self)  # a full entry before the key changes
                     m[name] = d.get(name, MISSING)
-                d[name] = value
-                return
-            session = state.session
-            if session is not None:
-                # Session._record_change, inlined (it runs on every set): snapshot the
-                # object for the transaction's rollback once, and remember the value the
-                # database has for the UPDATE the next flush sends.
-                journal = session._levels[-1].journal
-                rec = journal.get(id(self))
-                if rec is state:  # a lazy entry (see ormolu.orm.state): follow the set
-                    orig = state.original
-                    if name in self.__mapper__.pk_keys:
-                        journal[id(self)] = materialize(state, session)
-                    elif orig is None:
-                        state.original = {name: d.get(name, MISSING)}
-                    elif name not in orig:
-                        orig[name] = d.get(name, MISSING)
-                elif type(rec) is not tuple:  # none yet (or a dead object's stale entry)
-                    if name not in self.__mapper__.pk_keys and record_lazily(
-                        journal, self, state, session
-                    ):
-                        # the first set since the transaction began: one dict serves as
-                        # both the unflushed changes and the values to restore
-                        state.original = state.modified = {name: d.get(name, MISSING)}
-                        session._dirty[id(self)] = self
-                        d[name] = value
-                        return
-                    journal[id(self)] = record(self)
-                if state.status == PERSISTENT:
-                    m = state.modified
-                    if m is None:
-                        state.modified = {name: d.get(name, MISSING)}
-                        session._dirty[id(self)] = self
-                    elif name not in m:
-                        m[name] = d.get(name, MISSING)
+            elif session is not None:
+                session.record_set(self, state, name, d.get(name, MISSING))
+            elif state.status == DETACHED:
+                # a change to a detached object: written when it is added to a session
+                if m is None:
+                    state.modified = {name: d.get(name, MISSING)}
+                elif name not in m:
+                    m[name] = d.get(name, MISSING)
         d[name] = value
 
     def __repr__(self) -> str:

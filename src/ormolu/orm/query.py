@@ -1,45 +1,36 @@
-"""``Query``: a SELECT bound to a session, with typed results.
+"""``QueryBuilder``: the building half of a query — a SELECT bound to a session.
 
-Builder methods (``where``, ``join``, ``order_by``...) return a new query; execution
-methods (``all``, ``first``, ``one``, ``scalar``, ``count``, iteration) autoflush the
-session, run the compiled statement and load rows through the cached row loader.
+Builder methods (``where``, ``join``, ``order_by``...) return a new query of the same
+class and never touch the database. The front ends add the terminals that run it: the
+sync :class:`ormolu.Query` (``session/query.py``), whose ``all()`` returns the rows, and
+the async one, whose ``all()`` is awaited. Both share everything here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..exceptions import InvalidRequestError, MultipleResultsFound, NoResultFound
+from ..exceptions import InvalidRequestError
 from ..sql.compiler import compile_statement
 from ..sql.cte import CTE
 from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
-from .loading import rows_converter
 from .mapper import EntityInfo
-from .state import without_gc
 from .strategies import (
     LoadOption,
-    LoadPlan,
-    Node,
-    ResultGroup,
-    assemble_joined,
-    build_plan,
-    joined_select,
 )
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from ..session.session import Session
-
 T = TypeVar("T")
 
 
-class Query(Generic[T]):
-    """A query over models/columns; see :meth:`ormolu.Session.query`.
+class QueryBuilder(Generic[T]):
+    """The builder methods of a query over models/columns; see :meth:`ormolu.Session.query`.
 
     Example::
 
@@ -56,7 +47,7 @@ class Query(Generic[T]):
 
     def __init__(
         self,
-        session: Session,
+        session: Any,
         stmt: Select[Any] | CompoundSelect[Any],
         mode: str = "objects",
         options: tuple[Any, ...] = (),
@@ -194,41 +185,33 @@ class Query(Generic[T]):
         """Correlate automatically except the tables named (see :meth:`Select.correlate`)."""
         return self._with(self._select("correlate_except").correlate_except(*froms))
 
-    def _compound(self, op: str, others: tuple[Query[Any], ...]) -> Self:
+    def _compound(self, op: str, others: tuple[QueryBuilder[Any], ...]) -> Self:
         stmts = [o._select(op) for o in others]
         return self._with(getattr(self._select(op), op)(*stmts))
 
-    def union(self, *others: Query[Any]) -> Self:
+    def union(self, *others: QueryBuilder[Any]) -> Self:
         """``UNION`` with other queries of the same shape (duplicates removed)."""
         return self._compound("union", others)
 
-    def union_all(self, *others: Query[Any]) -> Self:
+    def union_all(self, *others: QueryBuilder[Any]) -> Self:
         """``UNION ALL`` with other queries of the same shape."""
         return self._compound("union_all", others)
 
-    def intersect(self, *others: Query[Any]) -> Self:
+    def intersect(self, *others: QueryBuilder[Any]) -> Self:
         """``INTERSECT``: rows every query returns."""
         return self._compound("intersect", others)
 
-    def intersect_all(self, *others: Query[Any]) -> Self:
+    def intersect_all(self, *others: QueryBuilder[Any]) -> Self:
         """``INTERSECT ALL`` (ConfigurationError where the backend lacks it)."""
         return self._compound("intersect_all", others)
 
-    def except_(self, *others: Query[Any]) -> Self:
+    def except_(self, *others: QueryBuilder[Any]) -> Self:
         """``EXCEPT``: rows of this query that the others do not return."""
         return self._compound("except_", others)
 
-    def except_all(self, *others: Query[Any]) -> Self:
+    def except_all(self, *others: QueryBuilder[Any]) -> Self:
         """``EXCEPT ALL`` (ConfigurationError where the backend lacks it)."""
         return self._compound("except_all", others)
-
-    def dicts(self) -> Query[dict[str, Any]]:
-        """Rows as ``dict``s keyed by column/label name, without building objects."""
-        return cast("Query[dict[str, Any]]", self._with(self.stmt, "dicts"))
-
-    def tuples(self) -> Query[tuple[Any, ...]]:
-        """Rows as plain tuples of column values, without building objects."""
-        return cast("Query[tuple[Any, ...]]", self._with(self.stmt, "tuples"))
 
     # -- as SQL ---------------------------------------------------------------------------
     @property
@@ -260,227 +243,15 @@ class Query(Generic[T]):
         sql, params = self.sql()
         return f"{sql}\n-- parameters: {params!r}"
 
-    # -- execution ------------------------------------------------------------------------
-    def _plan(self) -> tuple[LoadPlan | None, ResultGroup | None]:
-        """The relationship loading plan of an object query (None when nothing is to be
-        loaded eagerly or forbidden) and the result group its objects join (None for a
-        model without relationships, which needs none)."""
-        if self.mode != "objects":
-            return None, None
-        ents = self.stmt._entities
-        ent = ents[0] if len(ents) == 1 else None
-        if not isinstance(ent, EntityInfo):
-            if self._options:
-                raise InvalidRequestError(
-                    "loader options need a query of one model: query(Model).options(...)"
-                )
-            return None, None
-        mapper = ent.mapper
-        if not self._options and not mapper.eager_relationships:
-            return None, (ResultGroup() if mapper.relationship_decls else None)
-        plan = build_plan(mapper, self._options)
-        return plan, ResultGroup(plan.strict, plan.raise_keys)
+    # -- statements the terminals run (shared by the sync and async front ends) ---------
+    def _count_statement(self) -> Select[Any]:
+        """``SELECT count(*) FROM (query)``."""
+        return Select((func.count(),)).select_from(self.stmt.order_by(None).subquery("counted"))
 
-    def _run(self, stmt: Any = None, stream: int = 0, bulk: bool = False) -> tuple[Any, Any]:
-        """Execute; return the cursor and the row loader (``bulk``: the loader of a whole
-        list of rows)."""
-        session = self.session
-        session._check_open()
-        session._autoflush()
-        stmt = self.stmt if stmt is None else stmt
-        compiled, params = compile_statement(session.dialect, stmt)
-        if stream:
-            cursor = session._stream(compiled, params, stream)
-        else:
-            cursor = session._execute_compiled(compiled, params)
-        if bulk:
-            ents = stmt._entities
-            if self.mode != "objects":
-                return cursor, rows_converter(compiled, ents, session.dialect, self.mode)
-            # Objects: convert the values column by column first (as for tuples), then
-            # build the objects from the converted rows.
-            convert = rows_converter(compiled, ents, session.dialect, "tuples")
-            load_all = session._loader(compiled, ents, "many")
-            return cursor, lambda rows: load_all(convert(rows))
-        load = session._loader(compiled, stmt._entities, self.mode)
-        if self.mode == "dicts":
-            keys = compiled.keys
-            inner = load
-            load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
-        return cursor, load
+    def _exists_statement(self) -> Select[Any]:
+        """``SELECT EXISTS (query)``."""
+        return Select((exists(self._select("exists")),))
 
-    def _grouped(self, group: ResultGroup | None, load_all: Any, rows: list[Any]) -> list[Any]:
-        """``load_all(rows)`` with new objects joining ``group`` (see ``_load_group``)."""
-        if group is None:
-            return load_all(rows)  # type: ignore[no-any-return]
-        session = self.session
-        prev, session._load_group = session._load_group, group
-        try:
-            return load_all(rows)  # type: ignore[no-any-return]
-        finally:
-            session._load_group = prev
-
-    def _fetch(self, stmt: Any = None, limit: int | None = None) -> list[Any]:
-        """Run an object query (``limit`` rows at most: 1 for first(), 2 for one()) and
-        load the relationships its plan asks for."""
-        if limit is not None:
-            return self._fetch_objects(stmt, limit)
-        # a whole result: the cyclic garbage collector is paused meanwhile (see without_gc)
-        return without_gc(self._fetch_objects, stmt, limit)
-
-    def _fetch_objects(self, stmt: Any, limit: int | None) -> list[Any]:
-        plan, group = self._plan()
-        base = self.stmt if stmt is None else stmt
-        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-            return self._fetch_joined(base, plan, group, limit)
-        if limit is None:
-            # The rows are converted all at once, column by column (see rows_converter).
-            cursor, convert = self._run(base, bulk=True)
-            objs = self._grouped(group, convert, cursor.fetchall())
-        else:
-            cursor, load = self._run(base)
-            rows = cursor.fetchmany(limit)
-            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
-        if plan is not None and objs:
-            self._load_nodes(objs, plan.nodes)
-        return objs
-
-    def _fetch_joined(
-        self, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int | None
-    ) -> list[Any]:
-        mapper = self.stmt._entities[0].mapper
-        stmt, steps, collection = joined_select(self._select("joinedload"), mapper, plan)
-        if collection and (base._limit is not None or base._offset is not None):
-            names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
-            raise InvalidRequestError(
-                f"joinedload of a collection ({names}) cannot be combined with limit(), "
-                f"offset() or first(): the join repeats each parent once per child; "
-                f"use selectinload instead"
-            )
-        if base is not self.stmt:  # first(): the same limit on the joined statement
-            stmt = stmt.limit(1) if base._limit is not None else stmt
-        q: Query[Any] = Query(self.session, stmt, "objects")
-        cursor, load = q._run(stmt)
-        rows = self._grouped(group, lambda rs: [load(r) for r in rs], cursor.fetchall())
-        parents = assemble_joined(rows, steps)
-        if limit is not None and len(parents) > limit:
-            parents = parents[:limit]
-        # select-in nodes: at the top level, and below joined ones
-        self._load_nodes(parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"})
-        for step in steps:
-            below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
-            if below:
-                children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-                self._load_nodes(_unique(children), below)
-        return parents
-
-    def _load_nodes(self, objs: list[Any], nodes: dict[str, Node]) -> None:
-        """Load the eager relationships ``nodes`` of already loaded ``objs`` with select-in
-        queries (a joined node reached here, on objects already loaded, too); what lies
-        below each node rides along as options of those queries."""
-        session = self.session
-        for node in nodes.values():
-            if node.strategy in ("selectin", "joined"):
-                session._load_relationship(node.rel, objs, node.children)
-
-    def all(self) -> list[T]:
-        """Every row."""
-        if self.mode == "objects":
-            return self._fetch()
-        cursor, convert = self._run(bulk=True)
-        return cast("list[T]", without_gc(lambda: convert(cursor.fetchall())))
-
-    def __iter__(self) -> Iterator[T]:
-        """Iterate over the rows, fetched 1,000 at a time (streamed from the server where
-        other statements may run meanwhile; see :meth:`yield_per`)."""
-        if self.session.dialect.concurrent_streaming:
-            return self.yield_per(1000)
-        return iter(self.all())
-
-    def yield_per(self, size: int) -> Iterator[T]:
-        """Iterate, fetching ``size`` rows at a time; objects no longer referenced by user
-        code can be freed as iteration goes, so memory stays bounded. On PostgreSQL this
-        uses a server-side cursor; on MySQL an unbuffered one (a statement run inside the
-        loop, such as a lazy load, first reads the rest of the result into memory).
-        Select-in eager loads run per chunk."""
-        plan, group = self._plan()
-        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-            yield from self.all()
-            return
-        cursor, load = self._run(stream=size)
-        while True:
-            rows = cursor.fetchmany(size)
-            if not rows:
-                return
-            if group is None:
-                for r in rows:
-                    yield load(r)
-                continue
-            group = ResultGroup(group.strict, group.raise_keys)  # a lazy load batches per chunk
-            objs = self._grouped(group, lambda rs: [load(r) for r in rs], rows)
-            if plan is not None:
-                self._load_nodes(objs, plan.nodes)
-            yield from objs
-
-    def first(self) -> T | None:
-        """The first row (LIMIT 1), or ``None``."""
-        if self.mode == "objects":
-            objs = self._fetch(self.stmt.limit(1), 1)
-            return objs[0] if objs else None
-        cursor, load = self._run(self.stmt.limit(1))
-        row = cursor.fetchone()
-        return None if row is None else load(row)
-
-    def _at_most_two(self) -> list[Any]:
-        if self.mode == "objects":
-            return self._fetch(None, 2)
-        cursor, load = self._run()
-        return [load(r) for r in cursor.fetchmany(2)]
-
-    def one_or_none(self) -> T | None:
-        """The only row, or ``None``; MultipleResultsFound if there are several."""
-        rows = self._at_most_two()
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected at most one row, got several: {self.sql()[0]}")
-        return cast(T, rows[0]) if rows else None
-
-    def one(self) -> T:
-        """Exactly one row: NoResultFound for none, MultipleResultsFound for several."""
-        rows = self._at_most_two()
-        if not rows:
-            raise NoResultFound(f"expected one row, got none: {self.sql()[0]}")
-        if len(rows) > 1:
-            raise MultipleResultsFound(f"expected one row, got several: {self.sql()[0]}")
-        return cast(T, rows[0])
-
-    def scalar(self) -> T | None:
-        """The first column of the first row, or ``None`` (for a query of one model, the
-        first object, as :meth:`first`)."""
-        if self.mode == "objects" and any(isinstance(e, EntityInfo) for e in self.stmt._entities):
-            return self.first()
-        session = self.session
-        session._autoflush()
-        compiled, params = compile_statement(session.dialect, self.stmt)
-        row = session._execute_compiled(compiled, params).fetchone()
-        if row is None:
-            return None
-        proc = session.dialect.result_processor(compiled.types[0]) if compiled.types else None
-        return cast("T | None", row[0] if proc is None else proc(row[0]))
-
-    def count(self) -> int:
-        """The number of rows this query returns (``SELECT count(*) FROM (query)``)."""
-        stmt: Select[Any] = Select((func.count(),)).select_from(
-            self.stmt.order_by(None).subquery("counted")
-        )
-        counted: Query[int] = Query(self.session, stmt, "objects")
-        return int(counted.scalar() or 0)
-
-    def exists(self) -> bool:
-        """Whether the query returns any row (``SELECT EXISTS (query)``)."""
-        found: Query[bool] = Query(self.session, Select((exists(self._select("exists")),)))
-        return bool(found.scalar())
-
-    # -- bulk writes ----------------------------------------------------------------------
     def _target(self, what: str) -> Any:
         stmt = self._select(what)
         ents = [e for e in stmt._entities if isinstance(e, EntityInfo)]
@@ -490,17 +261,14 @@ class Query(Generic[T]):
             )
         return ents[0]
 
-    def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:
-        """``UPDATE ... SET ... WHERE <this query's conditions>``; returns the row count.
-        A query with joins updates its model's rows that the joins and conditions select
-        (rendered per backend, see :mod:`ormolu.sql.compile_dml`).
-
-        ``values`` maps fields (``Track.unit_price`` or ``"unit_price"``) to values or
-        expressions. Values are validated like assignments. Objects of the model in the
-        session are expired, so they reload on next access.
-        """
-        ent = self._target("update")
-        mapper = ent.mapper
+    def _update_statement(
+        self, values: Mapping[Any, Any] | None, kw: dict[str, Any]
+    ) -> tuple[Any, Update]:
+        """The mapper and ``UPDATE ... SET ... WHERE <this query's conditions>``; values
+        validated like assignments (before any SQL). A query with joins updates its
+        model's rows that the joins and conditions select (rendered per backend, see
+        :mod:`ormolu.sql.compile_dml`)."""
+        mapper = self._target("update").mapper
         items = {**(values or {}), **kw}
         if not items:
             raise InvalidRequestError("update() needs values")
@@ -513,43 +281,11 @@ class Query(Generic[T]):
             if not isinstance(v, Expr):
                 v = spec.validate(v)
             sets.append((spec.column.ref, coerce(v, spec.type)))
-        source = self._select("update")
-        stmt = Update(mapper.table, sets, source.where_clause(), source)
-        count = self._execute_write(stmt)
-        self._expire_model(mapper)
-        return count
+        source = self._select("update")  # its joins make a multi-table UPDATE
+        return mapper, Update(mapper.table, sets, source.where_clause(), source)
 
-    def delete(self) -> int:
-        """``DELETE FROM ... WHERE <this query's conditions>``; returns the row count.
-        Objects of the model in the session are expired (a deleted one raises
-        ObjectDeletedError on next access)."""
-        ent = self._target("delete")
+    def _delete_statement(self) -> tuple[Any, Delete]:
+        """The mapper and ``DELETE FROM ... WHERE <this query's conditions>``."""
+        mapper = self._target("delete").mapper
         source = self._select("delete")
-        stmt = Delete(ent.mapper.table, source.where_clause(), source)
-        count = self._execute_write(stmt)
-        self._expire_model(ent.mapper)
-        return count
-
-    def _execute_write(self, stmt: Any) -> int:
-        session = self.session
-        session._autoflush()
-        compiled, params = compile_statement(session.dialect, stmt)
-        cur = session._execute_compiled(compiled, params)
-        session._levels[-1].has_writes = True
-        return int(cur.rowcount)
-
-    def _expire_model(self, mapper: Any) -> None:
-        session = self.session
-        for obj in list(session._identity_map.values()):
-            if type(obj).__mapper__ is mapper:
-                session.expire(obj)
-
-
-def _unique(objs: list[Any]) -> list[Any]:
-    seen: set[int] = set()
-    out = []
-    for o in objs:
-        if id(o) not in seen:
-            seen.add(id(o))
-            out.append(o)
-    return out
+        return mapper, Delete(mapper.table, source.where_clause(), source)

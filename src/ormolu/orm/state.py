@@ -12,13 +12,13 @@ not committed) → *detached* (no longer in a session).
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Callable
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from ..exceptions import DetachedInstanceError
-from .fields import MISSING as MISSING_VALUE
 
 STATE_KEY = "_ormolu_state"
 T = TypeVar("T")
@@ -48,8 +48,8 @@ class InstanceState(weakref.ref[Any]):
     key: Any
     # attribute -> value in the database, for attributes changed since the last flush
     modified: dict[str, Any] | None
-    # while the state is its object's lazy journal entry (see record_lazily): attribute ->
-    # value when the transaction began, for attributes set since; otherwise None
+    # while the root journal holds a lazy entry of the object (see ormolu.core.journal):
+    # attribute -> value when the transaction began, for attributes set since; else None
     original: dict[str, Any] | None
     session: Any
     status: int
@@ -66,24 +66,36 @@ modified_of = attrgetter("modified")
 to_delete_of = attrgetter("to_delete")
 
 
-def without_gc(call: Callable[..., T], *args: Any) -> T:
-    """``call(*args)`` with Python's cyclic garbage collector paused, and resumed after
-    (left alone if the program had paused it).
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # callers inside without_gc right now, in every thread
+_gc_resume = False  # whether the last of them turns the collector back on
 
-    For work that allocates several objects per row and frees none — loading a result,
-    a flush — during which the collector would make pass after pass over everything in
-    memory and find nothing (measured: about a quarter of the time of bench test D). The
-    pause is process-wide: another thread's collections wait until ``call`` returns.
-    ``call`` must not create reference cycles in bulk; exceptions propagate unchanged.
-    Example: ``objs = without_gc(load_all, rows)``.
+
+def without_gc(call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)`` with Python's cyclic garbage collector paused, and resumed after.
+
+    For pure work that allocates several objects per row and frees none — turning a
+    result's rows into objects — during which the collector would make pass after pass
+    over everything in memory and find nothing (measured: about a quarter of the time of
+    bench test D). ``call`` must do no I/O: the pause never spans a round trip. The pause
+    is process-wide, so it is counted: threads pausing at the same time share one pause,
+    which the last to finish ends, and a collector the program had turned off stays off.
+    Exceptions propagate unchanged. Example: ``objs = without_gc(load_all, rows)``.
     """
-    if not gc.isenabled():
-        return call(*args)
-    gc.disable()
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            if _gc_resume:
+                gc.disable()
+        _gc_pauses += 1
     try:
         return call(*args)
     finally:
-        gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
 
 
 def new_state(obj: Any, session: Any, key: Any, status: int) -> InstanceState:
@@ -107,7 +119,7 @@ def forget(st: InstanceState) -> None:
     # entry is still this state (close() replaces the map; expunge() removes the entry).
     session = st.session
     if session is not None:
-        data = session._identity_map.data
+        data = session.identity_map.data
         if data.get(st.key) is st:
             del data[st.key]
 
@@ -123,96 +135,13 @@ def status_of(obj: Any) -> str:
     return STATUS_NAMES[TRANSIENT if state is None else state.status]
 
 
-def record(obj: Any) -> tuple[Any, ...]:
-    """Snapshot ``obj`` as a tuple ``(obj, values, state, status, key, modified, to_delete,
-    session)``: the journal keeps these (a tuple costs less to build than a
-    :class:`Snapshot`, and most are never restored); :meth:`Snapshot.of` reads one."""
-    d = obj.__dict__
-    st = d.get(STATE_KEY)
-    if st is None:
-        return (obj, d.copy(), None, 0, None, None, False, None)
-    m = st.modified
-    return (obj, d.copy(), st, st.status, st.key, dict(m) if m else None, st.to_delete, st.session)
-
-
-def values_before_insert(obj: Any, generated: tuple[str, ...]) -> dict[str, Any]:
-    """``obj.__dict__`` as it was before a flush inserted it and filled in the
-    ``generated`` fields from the database: the generated key ``None`` again, the others
-    without a value (the undo record of a new object in a flush without relationships,
-    which changes nothing else of it)."""
-    values: dict[str, Any] = obj.__dict__.copy()
-    auto = type(obj).__mapper__.auto_key
-    for k in generated:
-        if k == auto:
-            values[k] = None
-        else:
-            values.pop(k, None)
-    return values
-
-
-# -- lazy journal entries -----------------------------------------------------------------
-# A transaction's journal (ormolu.session.transaction) keeps, per object touched, what the
-# object was when the transaction began. Copying the instance dictionary for that costs an
-# allocation per object that a rollback almost never reads, so a persistent object with
-# no unflushed change, first touched by an attribute set or a delete in the root level,
-# is journaled "lazily": its entry is its own state, and the state's ``original`` collects
-# the value of each attribute before its first set in the transaction. The object as it
-# was is then the current dictionary with ``original`` applied, turned into a real record
-# (materialize) before anything a lazy entry cannot follow: a relationship change,
-# expire, refresh, a savepoint, a bulk write. Only models without relationships are
-# journaled lazily (``Mapper.journal_lazily``). A lazy entry holds its object weakly: once
-# the object is gone the entry is stale, and the id may be reused by another object.
-
-
-def materialize(st: InstanceState, session: Any) -> tuple[Any, ...] | None:
-    """The record (see :func:`record`) of the lazy entry ``st`` of ``session``'s journal,
-    or ``None`` when its object is gone; resets ``st.original``."""
-    obj = st()
-    original = st.original
-    st.original = None
-    if obj is None:
-        return None
-    values = obj.__dict__.copy()
-    if original:
-        for k, v in original.items():
-            if v is MISSING_VALUE:
-                values.pop(k, None)  # it had no value (expired, or left to the database)
-            else:
-                values[k] = v
-    return (obj, values, st, PERSISTENT, st.key, None, False, session)
-
-
-def journal_touch(journal: dict[int, Any], obj: Any, session: Any) -> None:
-    """Make sure ``journal`` holds a full record of ``obj`` (materializing a lazy entry)."""
-    rec = journal.get(id(obj))
-    if type(rec) is tuple:
-        return
-    if rec is not None and rec() is obj:
-        journal[id(obj)] = materialize(rec, session)
-    else:  # none yet, or the stale lazy entry of a dead object that had the same id
-        journal[id(obj)] = record(obj)
-
-
-def record_lazily(journal: dict[int, Any], obj: Any, st: InstanceState, session: Any) -> bool:
-    """Journal ``obj`` lazily if it qualifies (see above); return whether it did."""
-    if (
-        st.status == PERSISTENT
-        and st.modified is None
-        and not st.to_delete
-        and len(session._levels) == 1
-        and type(obj).__mapper__.journal_lazily
-    ):
-        journal[id(obj)] = st
-        session._commit_walk = True  # commit resets st.original
-        return True
-    return False
-
-
 def load_missing_attribute(obj: Any, key: str) -> Any:
-    """Load an attribute that is not in the object's ``__dict__`` (expired or server default).
+    """Load an attribute that is not in the object's ``__dict__`` (expired, or filled in by
+    the database) through its session (see ``SessionState.load_attribute``).
 
-    Raises DetachedInstanceError when no session can load it, ObjectDeletedError when the
-    row is gone.
+    Raises AttributeError for a transient object's server default, DetachedInstanceError
+    when no session can load it, ObjectDeletedError when the row is gone, LazyLoadError
+    where loading is forbidden (an async session).
     """
     state = state_of(obj)
     cls = type(obj).__name__
@@ -226,18 +155,6 @@ def load_missing_attribute(obj: Any, key: str) -> Any:
             f"{cls}.{key} is not loaded and the object belongs to no session; "
             f"load it inside a session or re-attach it with session.add()"
         )
-    session = state.session
-    if state.status == PENDING:
-        if key in type(obj).__mapper__.relationship_keys:
-            return None  # a foreign key a relationship fills in when the object is flushed
-        session.flush()
-    # refresh() reloads every column: keep the values user code set but did not flush.
-    d = obj.__dict__
-    unflushed = {k: d[k] for k in state.modified or () if k in d}
-    modified = state.modified
-    session.refresh(obj)
-    if unflushed:
-        d.update(unflushed)
-        state.modified = modified
-        session._dirty[id(obj)] = obj
-    return d[key]
+    if state.status == PENDING and key in type(obj).__mapper__.relationship_keys:
+        return None  # a foreign key a relationship fills in when the object is flushed
+    return state.session.load_attribute(obj, key)

@@ -12,17 +12,21 @@
 * **strict mode** (``db.session(strict=True)``, ``raiseload("*")``, ``lazy="raise"``):
   any lazy load raises :class:`~ormolu.exceptions.LazyLoadError` instead.
 
-The loading logic is written as generators that yield SELECT statements and receive the
-loaded rows (:func:`selectin_plan`), so it never performs I/O itself; the session drives
-it with its executor.
+The loading logic is written as operations of the protocol (:mod:`ormolu.protocol`):
+:func:`selectin_load` runs its SELECTs through the ``fetch`` operation it is given (the
+session's query execution, :func:`ormolu.core.reads.fetch`), so it never performs I/O
+itself. A lazy load asks the object's session to run it
+(:meth:`~ormolu.core.state.SessionState.load_relationship`): the sync front end does, an
+async one refuses with LazyLoadError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DetachedInstanceError, InvalidRequestError, LazyLoadError
+from ..protocol import Op
 from ..sql.elements import and_, or_
 from ..sql.selectable import Select
 from .collections import RelatedList
@@ -214,7 +218,7 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             d[rel.key] = None
             return None
         if rel.target_pk_lookup():
-            found = session._identity_map.get(
+            found = session.identity_map.get(
                 (rel.target, values[0] if len(values) == 1 else values)
             )
             if found is not None:
@@ -243,7 +247,7 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
                 ost = od[STATE_KEY]
                 if ost.session is session and ost.status == PERSISTENT:
                     objs.append(o)
-    session._load_relationship(rel, objs)
+    session.load_relationship(rel, objs)
     return d[rel.key]
 
 
@@ -257,7 +261,7 @@ def _initial_value(obj: Any, rel: Relationship, st: Any) -> Any:
         values = tuple(d.get(k) for k in rel.local_keys)
         if None not in values and rel.target_pk_lookup():
             key = values[0] if len(values) == 1 else values
-            return st.session._identity_map.get((rel.target, key))
+            return st.session.identity_map.get((rel.target, key))
     return None
 
 
@@ -275,12 +279,16 @@ def _in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
     return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
 
 
-def selectin_plan(
-    rel: Relationship, objs: list[Any], max_params: int
-) -> Generator[Select[Any], Any, list[Any]]:
-    """Load ``rel`` for ``objs``: yields SELECT statements and receives their loaded rows
-    (objects, or tuples for a many-to-many); sets each object's attribute. Returns the
-    related objects loaded (what nested options apply to)."""
+def selectin_load(
+    rel: Relationship,
+    objs: list[Any],
+    max_params: int,
+    fetch: Callable[[Select[Any]], Op[list[Any]]],
+) -> Op[list[Any]]:
+    """Load ``rel`` for ``objs`` with ``SELECT ... WHERE key IN (...)`` statements, each
+    run by ``fetch(stmt)`` (an operation returning the loaded rows: objects, or tuples for
+    a many-to-many), chunked to ``max_params`` keys; sets each object's attribute.
+    Returns the related objects loaded (what nested options apply to)."""
     target = rel.target
     objs = [o for o in objs if rel.key not in o.__dict__]
     if not objs:
@@ -302,7 +310,7 @@ def selectin_plan(
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
             stmt: Select[Any] = Select((target.cls,)).where(_in_condition(rcols, chunk))
-            rows = yield stmt
+            rows = yield from fetch(stmt)
             for t in rows:
                 found[_key_of(t.__dict__, rel.remote_keys)] = t
         for k, owners in by_key.items():
@@ -326,7 +334,7 @@ def selectin_plan(
                 .where(_in_condition(sec_refs, chunk))
                 .order_by(*order)
             )
-            rows = yield stmt
+            rows = yield from fetch(stmt)
             for row in rows:
                 k = row[0] if n == 1 else tuple(row[:n])
                 t = row[n]
@@ -338,7 +346,7 @@ def selectin_plan(
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
             stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
-            rows = yield stmt
+            rows = yield from fetch(stmt)
             if len(rel.remote_keys) == 1:
                 rk = rel.remote_keys[0]
                 for t in rows:

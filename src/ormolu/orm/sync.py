@@ -41,7 +41,7 @@ def check_item(rel: Relationship, item: Any, owner: Any = None) -> None:
             and st is not None
             and st.session is not None
             and st.session is not session
-            and not st.session._closed
+            and not st.session.closed
         ):
             raise InvalidRequestError(
                 f"{item!r} belongs to another session; load it in this one (session.get) "
@@ -90,7 +90,7 @@ def set_many_to_one(obj: Any, rel: Relationship, value: Any, *, from_back: bool 
     if old is value and value is not None:
         return
     if session is not None:
-        session._touch(obj)
+        session.touch(obj)
     d[rel.key] = value
     _sync_foreign_key(obj, rel, value, session)
     back = rel.back
@@ -116,7 +116,7 @@ def _sync_foreign_key(obj: Any, rel: Relationship, value: Any, session: Any) -> 
             st = d.get(STATE_KEY)
             if session is not None and st is not None and st.status == PERSISTENT:
                 for k in rel.local_keys:
-                    session._record_change(obj, st, k, d.get(k, MISSING))
+                    session.record_change(obj, st, k, d.get(k, MISSING))
             return
     for k, v in zip(rel.local_keys, values):
         if d.get(k, MISSING) is not v and d.get(k, MISSING) != v:
@@ -127,7 +127,7 @@ def _touch(obj: Any) -> None:
     """Journal ``obj`` before its loaded relationships change (rollback undoes it)."""
     session = _session(obj)
     if session is not None:
-        session._touch(obj)
+        session.touch(obj)
 
 
 def _unlink(parent: Any, back: Relationship, child: Any) -> None:
@@ -182,7 +182,7 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
         check_removal(obj, rel, old)
     session = _session(obj)
     if session is not None:
-        session._touch(obj)
+        session.touch(obj)
     d[rel.key] = value
     assert rel.back is not None
     if old is not None:
@@ -223,7 +223,7 @@ def set_collection(obj: Any, rel: Relationship, value: Any) -> None:
         check_removal(obj, rel, o)
     session = _session(obj)
     if session is not None:
-        session._touch(obj)
+        session.touch(obj)
     d[rel.key] = RelatedList(obj, rel, items)
     for o in removed:
         collection_remove(obj, rel, o)
@@ -238,7 +238,7 @@ def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
 
     session = _session(owner)
     if session is not None:
-        session._touch(owner)
+        session.touch(owner)
     back = rel.back
     if rel.direction == ONE_TO_MANY:
         assert back is not None
@@ -250,7 +250,7 @@ def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
         if back is not None:
             _link(item, back, owner)
         if session is not None and owner.__dict__[STATE_KEY].status == PERSISTENT:
-            session._record_link(rel, owner, item, 1)
+            session.record_link(rel, owner, item, 1)
     if session is not None:
         cascade_add(session, item)
 
@@ -272,7 +272,7 @@ def collection_remove(owner: Any, rel: Relationship, item: Any) -> None:
             _unlink(item, back, owner)
         session = _session(owner)
         if session is not None and owner.__dict__[STATE_KEY].status == PERSISTENT:
-            session._record_link(rel, owner, item, -1)
+            session.record_link(rel, owner, item, -1)
 
 
 def _orphan(item: Any) -> None:
@@ -294,7 +294,7 @@ def cascade_add(session: Any, obj: Any) -> None:
     st = obj.__dict__.get(STATE_KEY)
     if st is None or st.status == TRANSIENT:
         session.add(obj)
-    elif st.session is not None and st.session is not session and not st.session._closed:
+    elif st.session is not None and st.session is not session and not st.session.closed:
         raise InvalidRequestError(
             f"{obj!r} belongs to another session; load it in this one (session.get) or "
             f"expunge it from the other first"

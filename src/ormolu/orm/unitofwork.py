@@ -1,6 +1,7 @@
 """The unit of work: turns the session's pending changes into ordered statements.
 
-:func:`flush_plan` is a generator: it yields :class:`Step` objects (SQL text, parameters,
+  :func:`flush_plan` is an operation of the protocol (:mod:`ormolu.protocol`): it yields
+:class:`~ormolu.protocol.Execute` steps (SQL text, parameters,
 what result is wanted) and receives the driver's result for each, so the same logic
 serves any executor, sync or async. It never performs I/O itself.
 
@@ -12,12 +13,13 @@ order in which they were added. An UPDATE sends only the columns whose values ch
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from itertools import repeat
 from operator import ge, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
+from ..protocol import LASTROWID, NONE, ROWCOUNT, ROWS, Execute, Op
 from ..schema.table import sort_tables
 from ..sql.compiler import compile_statement
 from ..sql.dml import RowDelete, RowInsert, RowUpdate, Upsert
@@ -42,16 +44,6 @@ def drain(iterator: Any) -> None:
     deque(iterator, maxlen=0)
 
 
-class Step:
-    """One statement for the executor. ``fetch`` says what to send back: ``"lastrowid"``,
-    ``"rows"`` (all rows), ``"rowcount"`` or ``None``; ``many`` means executemany."""
-
-    __slots__ = ("fetch", "many", "params", "sql")
-
-    def __init__(self, sql: str, params: Any, many: bool = False, fetch: str | None = None):
-        self.sql, self.params, self.many, self.fetch = sql, params, many, fetch
-
-
 def _group(objs: Iterable[Any]) -> dict[Mapper, list[Any]]:
     out: dict[Mapper, list[Any]] = {}
     for o in objs:
@@ -68,7 +60,7 @@ def flush_plan(
     max_params: int | None = None,
     touch_inserted: Any = None,
     touch_persistent: Any = None,
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """Yield the statements that write ``new``, ``dirty`` and ``deleted`` objects.
 
     ``touch(obj, generated=None)`` is called before an object's state is changed (so a
@@ -351,7 +343,7 @@ def _insert(
     max_params: int,
     lean: bool = False,
     touch_many: Any = None,
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """INSERT ``objs``: consecutive objects with the same columns go in one statement
     (``executemany``, or multi-row ``INSERT ... RETURNING`` when the database generates
     values to read back); without RETURNING such objects are inserted one at a time to
@@ -366,9 +358,9 @@ def _insert(
         if not missing:
             sql = w.insert_sql(keys)
             if len(group) == 1:
-                yield Step(sql, w.params(group[0].__dict__, keys))
+                yield Execute(sql, w.params(group[0].__dict__, keys))
             else:
-                yield Step(sql, w.rows([o.__dict__ for o in group], keys), many=True)
+                yield Execute(sql, w.rows([o.__dict__ for o in group], keys), many=True)
             for o in group:
                 _mark_persistent(mapper, o, touch, () if lean else None)
         elif dialect.supports_returning and not (
@@ -385,7 +377,8 @@ def _insert(
                     flat = w.params(chunk[0].__dict__, keys)
                 else:
                     flat = w.flat([o.__dict__ for o in chunk], keys)
-                returned = yield Step(w.insert_sql(keys, size, missing), flat, fetch="rows")
+                reply = yield Execute(w.insert_sql(keys, size, missing), flat, want=ROWS)
+                returned = reply.rows
                 # SQLite, PostgreSQL and MariaDB return the rows of a multi-row VALUES in
                 # insertion order (bulk_insert_plan relies on it too).
                 if key_only:  # the usual case, the loop below specialised
@@ -416,7 +409,8 @@ def _insert(
             # Without RETURNING, or a single row whose only generated value is the key
             for obj in group:
                 d = obj.__dict__
-                rowid = yield Step(w.insert_sql(keys), w.params(d, keys), fetch="lastrowid")
+                reply = yield Execute(w.insert_sql(keys), w.params(d, keys), want=LASTROWID)
+                rowid = reply.lastrowid
                 touch(obj, gen)
                 if auto is not None and d.get(auto) is None:
                     d[auto] = rowid
@@ -434,7 +428,7 @@ def _mark_persistent(mapper: Mapper, obj: Any, touch: Any, gen: Any = None) -> N
 
 def _update(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """UPDATE the changed columns of ``objs``; consecutive objects changing the same
     columns go through one ``executemany``."""
     w = writer(dialect, mapper)
@@ -462,7 +456,7 @@ def _update(
 
 def _update_batch(
     w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any, touch_many: Any = None
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     sql = w.update_sql(keys)
     mapper = w.mapper
     # SET values, then the primary key as the database has it
@@ -470,14 +464,14 @@ def _update_batch(
     if len(batch) > 1:
         # Every driver (sqlite3, psycopg, PyMySQL with FOUND_ROWS) reports the total of
         # the matched rows of an executemany, and each UPDATE matches at most one row.
-        count = yield Step(sql, rows, many=True, fetch="rowcount")
+        count = (yield Execute(sql, rows, many=True, want=ROWCOUNT)).rowcount
         if count != len(batch):
             # A row is gone: send the statements one at a time to name it (they write the
             # same values again, and the failed flush is rolled back anyway).
             for obj, params in zip(batch, rows):
-                if (yield Step(sql, list(params), fetch="rowcount")) == 0:
+                if (yield Execute(sql, list(params), want=ROWCOUNT)).rowcount == 0:
                     raise _gone(mapper, obj)
-    elif (yield Step(sql, list(rows[0]), fetch="rowcount")) == 0:
+    elif (yield Execute(sql, list(rows[0]), want=ROWCOUNT)).rowcount == 0:
         raise _gone(mapper, batch[0])
     pk_keys = frozenset(mapper.pk_keys)
     if touch_many is not None:
@@ -507,10 +501,10 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
 
 def _delete(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     w = writer(dialect, mapper)
     rows = list(zip(*w.key_columns(objs)))
-    yield Step(w.delete_sql(), rows, many=True)
+    yield Execute(w.delete_sql(), rows, many=True)
     if touch_many is not None:  # one record for the batch, the states changed in C
         states = list(map(_state_of, map(_dict_of, objs)))
         touch_many(objs, states, list(map(_modified_of, states)), True)
@@ -535,7 +529,7 @@ def bulk_insert_plan(
     rows: list[dict[str, Any]],
     want_keys: bool,
     max_params: int,
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """Yield the statements inserting ``rows`` (validated value dicts) into ``mapper``'s table.
 
     Rows with the same columns are grouped. When generated keys are wanted and the dialect
@@ -577,19 +571,19 @@ def bulk_insert_plan(
             n, start = len(keys), 0
             for size in _chunks(len(group), per):
                 sql = w.insert_sql(keys, size)
-                yield Step(sql, flat[start * n : (start + size) * n])
+                yield Execute(sql, flat[start * n : (start + size) * n])
                 start += size
             continue
         params = w.rows(group, keys)
         if not need_ids:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
-            yield Step(compiled.sql, params, many=True)
+            yield Execute(compiled.sql, params, many=True)
             continue
         assert auto is not None
         if not dialect.supports_returning:
             compiled, _ = compile_statement(dialect, RowInsert(table, names))
             for d, p in zip(group, params):
-                d[auto] = yield Step(compiled.sql, p, fetch="lastrowid")
+                d[auto] = (yield Execute(compiled.sql, p, want=LASTROWID)).lastrowid
             continue
         per = max(1, max_params // max(1, len(keys)))
         ret = (mapper.fields[auto].column.name,)
@@ -597,7 +591,7 @@ def bulk_insert_plan(
             chunk = params[start : start + per]
             compiled, _ = compile_statement(dialect, RowInsert(table, names, len(chunk), ret))
             flat = [v for p in chunk for v in p]
-            returned = yield Step(compiled.sql, flat, fetch="rows")
+            returned = (yield Execute(compiled.sql, flat, want=ROWS)).rows
             # SQLite and PostgreSQL return the rows of a multi-row VALUES in insertion order.
             for d, r in zip(group[start : start + per], returned):
                 d[auto] = r[0]
@@ -611,7 +605,7 @@ def upsert_plan(
     update: tuple[str, ...] | None,
     do_nothing: bool,
     max_params: int,
-) -> Generator[Step, Any, None]:
+) -> Op[None]:
     """Yield the upsert statements for ``rows`` (grouped by their columns, batched within
     ``max_params``), asking for every column back where the dialect has RETURNING."""
     auto = mapper.auto_key
@@ -640,4 +634,4 @@ def upsert_plan(
             )
             compiled, _ = compile_statement(dialect, stmt)
             flat = [v for d in chunk for v in _bind_row(dialect, mapper, d, keys)]
-            yield Step(compiled.sql, flat, fetch="rows" if returning else None)
+            yield Execute(compiled.sql, flat, want=ROWS if returning else NONE)

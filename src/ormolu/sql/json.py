@@ -216,7 +216,7 @@ def json_contains(expr: Expr[Any], value: Any) -> Expr[bool]:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ArgumentError(f"json_contains() takes a JSON-serialisable value: {exc}") from None
-    path_bind = BindParam(path, JSON_PATH) if path else None
+    path_bind: BindParam[Any] | None = BindParam(path, JSON_PATH) if path else None
     return JsonTest(doc, path_bind, "contains", BindParam(text, t.TEXT))
 
 

@@ -62,6 +62,7 @@ class PostgreSQLDialect(Dialect):
     json_path_style = "array"  # #> and #>> take a text[] path
     update_from_style = "from"  # UPDATE ... FROM (manual: UPDATE)
     delete_from_style = "using"  # DELETE ... USING (manual: DELETE)
+    streaming_needs_transaction = True  # a named cursor WITHOUT HOLD ends with its transaction
     native_boolean = True
     native_decimal = True
     native_datetime = True

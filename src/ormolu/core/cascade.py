@@ -1,0 +1,50 @@
+"""The ORM's delete cascade: what ``session.delete(obj)`` does to related objects.
+
+Children of a relationship with ``cascade="all"`` (or ON DELETE CASCADE) are deleted
+too; the nullable foreign keys of other children are set to NULL. The children are
+loaded first where they are not (one select-in statement per relationship, run through
+:meth:`~ormolu.core.state.SessionState.run_implicit`), so the cascade works whether or
+not the database enforces foreign keys. Nothing is written until the next flush.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..orm.relationships import ONE_TO_MANY
+from ..orm.state import STATE_KEY
+from ..orm.sync import set_many_to_one
+
+if TYPE_CHECKING:
+    from .state import SessionState
+
+
+def cascade_delete(state: SessionState, obj: Any) -> None:
+    """Apply the delete cascade of ``obj``'s one-to-many relationships (see the module
+    docstring); autoflush is off meanwhile, so nothing is written mid-cascade."""
+    state.configure()
+    autoflush, state.autoflush = state.autoflush, False
+    try:
+        _cascade(state, obj)
+    finally:
+        state.autoflush = autoflush
+
+
+def _cascade(state: SessionState, obj: Any) -> None:
+    mapper = type(obj).__mapper__
+    for rel in mapper.all_relationships:
+        if rel.direction != ONE_TO_MANY or not (rel.cascade_delete or rel.nullable):
+            continue
+        if rel.key not in obj.__dict__:
+            state.load_relationship(rel, [obj])
+        value = obj.__dict__.get(rel.key)
+        children = list(value) if rel.uselist else ([value] if value is not None else [])
+        for child in children:
+            cst = child.__dict__.get(STATE_KEY)
+            if cst is not None and cst.to_delete:
+                continue
+            if rel.cascade_delete:
+                if cst is not None and cst.session is state:
+                    state.delete(child)
+            elif rel.back is not None:
+                set_many_to_one(child, rel.back, None, from_back=True)

@@ -1,0 +1,400 @@
+"""Operations that read: queries with hydration, ``get``, ``refresh``, expired attributes,
+streamed results and raw SQL.
+
+Each is a generator of the operation protocol (:mod:`ormolu.protocol`): it compiles
+its statement (pure, cached), yields one :class:`~ormolu.protocol.Execute` per round
+trip and turns the reply's rows into objects with the session's row loaders. Eager
+relationship loads follow with ``yield from`` (:mod:`ormolu.core.loads`). A query first
+flushes pending changes when the session autoflushes, so it sees them; a query that
+locks rows (``for_update``) or streams where the backend needs a transaction for it
+begins the transaction first. Other reads run in whatever mode the session is in: in
+autocommit mode until its first write (see :mod:`ormolu.core.transaction`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import (
+    InvalidRequestError,
+    MultipleResultsFound,
+    ObjectDeletedError,
+)
+from ..orm.loading import build_loader_factory, rows_converter
+from ..orm.mapper import EntityInfo
+from ..orm.state import PENDING, PERSISTENT, STATE_KEY, without_gc
+from ..orm.strategies import LoadPlan, ResultGroup, assemble_joined, build_plan, joined_select
+from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
+from ..schema.types import type_for_value
+from ..sql.compiler import compile_statement
+from ..sql.elements import ClauseElement
+from ..sql.selectable import CompoundSelect, Select
+from ..sql.textparse import to_positional
+from .transaction import begin_tx
+
+if TYPE_CHECKING:
+    from .state import SessionState
+
+_new = tuple.__new__
+
+
+def autoflush(state: SessionState) -> Op[None]:
+    """Flush pending changes first, if the session autoflushes (so a query sees them)."""
+    if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
+        from .flush import flush_op
+
+        yield from flush_op(state)
+
+
+def needs_tx(state: SessionState, stmt: Any) -> bool:
+    """Whether ``stmt`` must run inside the database transaction: it locks rows."""
+    return getattr(stmt, "_for_update", None) is not None and not state.in_tx
+
+
+# -- queries ---------------------------------------------------------------------------
+def plan_for(
+    stmt: Any, mode: str, options: tuple[Any, ...]
+) -> tuple[LoadPlan | None, ResultGroup | None]:
+    """The relationship loading plan of an object query (``None`` when nothing is loaded
+    eagerly or forbidden) and the result group its objects join (``None`` for a model
+    without relationships, which needs none)."""
+    if mode != "objects":
+        return None, None
+    ents = stmt._entities
+    ent = ents[0] if len(ents) == 1 else None
+    if not isinstance(ent, EntityInfo):
+        if options:
+            raise InvalidRequestError(
+                "loader options need a query of one model: query(Model).options(...)"
+            )
+        return None, None
+    mapper = ent.mapper
+    if not options and not mapper.eager_relationships:
+        return None, (ResultGroup() if mapper.relationship_decls else None)
+    plan = build_plan(mapper, options)
+    return plan, ResultGroup(plan.strict, plan.raise_keys)
+
+
+def _grouped(state: SessionState, group: ResultGroup | None, load: Any, rows: list[Any]) -> Any:
+    """``load(rows)`` with new objects joining ``group`` (see ``SessionState.load_group``)."""
+    if group is None:
+        return load(rows)
+    prev, state.load_group = state.load_group, group
+    try:
+        return load(rows)
+    finally:
+        state.load_group = prev
+
+
+def fetch(
+    state: SessionState,
+    stmt: Any,
+    mode: str = "objects",
+    options: tuple[Any, ...] = (),
+    limit: int = 0,
+) -> Op[list[Any]]:
+    """Run SELECT ``stmt`` and load its rows: objects, values or tuples of them
+    (``mode="objects"``), ``"tuples"`` or ``"dicts"``; at most ``limit`` rows (0: all).
+    Relationships the plan asks for are loaded after (select-in) or joined in."""
+    if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
+        yield from autoflush(state)
+    if needs_tx(state, stmt):
+        yield from begin_tx(state)
+    plan, group = plan_for(stmt, mode, options)
+    if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
+        objs = yield from _fetch_joined(state, stmt, plan, group, limit)
+        state.record_loaded(objs)
+        return objs
+    compiled, params = compile_statement(state.dialect, stmt)
+    reply = yield _new(Execute, (compiled.sql, params, False, ROWS, limit))
+    rows = reply.rows
+    ents = stmt._entities
+    if mode != "objects":
+        convert = rows_converter(compiled, ents, state.dialect, mode)
+        return without_gc(convert, rows)
+    if limit == 0:
+        # The rows are converted all at once, column by column (see rows_converter), then
+        # the objects are built from them; the collector is paused meanwhile (without_gc).
+        convert = rows_converter(compiled, ents, state.dialect, "tuples")
+        load_all = state.loader(compiled, ents, "many")
+        objs = without_gc(_grouped, state, group, load_all, convert(rows))
+    else:
+        load = state.loader(compiled, ents, "objects")
+        objs = _grouped(state, group, _load_each(load), rows)
+    if objs:
+        if plan is not None:
+            from .loads import load_nodes
+
+            yield from load_nodes(state, objs, plan.nodes)
+        if state.levels[-1].has_writes or len(state.levels) > 1:
+            state.record_loaded(_objects_in(objs))
+    return objs
+
+
+def _load_each(load: Any) -> Any:
+    return lambda rows: [load(r) for r in rows]
+
+
+def _objects_in(results: list[Any]) -> list[Any]:
+    """The model objects in a list of results (objects, or tuples holding some)."""
+    first = results[0]
+    if type(first) is tuple:
+        return [v for r in results for v in r if hasattr(type(v), "__mapper__")]
+    return results if hasattr(type(first), "__mapper__") else []
+
+
+def _fetch_joined(
+    state: SessionState, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int
+) -> Op[list[Any]]:
+    mapper = base._entities[0].mapper
+    if not isinstance(base, Select):
+        raise InvalidRequestError("joinedload() cannot follow union(); use selectinload")
+    stmt, steps, collection = joined_select(base, mapper, plan)
+    if collection and (base._limit is not None or base._offset is not None):
+        names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
+        raise InvalidRequestError(
+            f"joinedload of a collection ({names}) cannot be combined with limit(), "
+            f"offset() or first(): the join repeats each parent once per child; "
+            f"use selectinload instead"
+        )
+    compiled, params = compile_statement(state.dialect, stmt)
+    reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 0))
+    load = state.loader(compiled, stmt._entities, "objects")
+    rows = _grouped(state, group, _load_each(load), reply.rows)
+    parents = assemble_joined(rows, steps)
+    if limit and len(parents) > limit:
+        parents = parents[:limit]
+    from .loads import load_nodes
+
+    # select-in nodes: at the top level, and below joined ones
+    yield from load_nodes(
+        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}
+    )
+    for step in steps:
+        below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
+        if below:
+            children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
+            yield from load_nodes(state, list({id(c): c for c in children}.values()), below)
+    return parents
+
+
+def fetch_scalar(state: SessionState, stmt: Any) -> Op[Any]:
+    """The first column of the first row of ``stmt`` (converted), or ``None``."""
+    yield from autoflush(state)
+    if needs_tx(state, stmt):
+        yield from begin_tx(state)
+    compiled, params = compile_statement(state.dialect, stmt)
+    reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 1))
+    if not reply.rows:
+        return None
+    value = reply.rows[0][0]
+    proc = state.dialect.result_processor(compiled.types[0]) if compiled.types else None
+    return value if proc is None else proc(value)
+
+
+# -- get and refresh ---------------------------------------------------------------------
+def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
+    """The object of ``model`` with primary key ``pk``: from the identity map when there
+    (its expired attributes reloaded), else one SELECT; ``None`` if there is no such row.
+    A pending object that will take that key (after deleting the old one) counts."""
+    state.check_open()
+    mapper = model.__mapper__
+    ident = (mapper, state.normalise_pk(mapper, pk))
+    obj = state.identity_map.get(ident)
+    if obj is not None and not obj.__dict__[STATE_KEY].to_delete:
+        if not obj.__dict__.keys() >= mapper.key_set:  # expired: is the row still there?
+            try:
+                yield from load_attribute(state, obj, None)
+            except ObjectDeletedError:
+                return None
+        return obj
+    if state.new:
+        if state.autoflush and not state.flushing:
+            yield from autoflush(state)
+            found = state.identity_map.get(ident)
+            if found is not None and not found.__dict__[STATE_KEY].to_delete:
+                return found
+        else:
+            pending = state.pending_with_key(ident)
+            if pending is not None:
+                return pending
+    if obj is not None:
+        return None  # deleted in this session
+    if state.autoflush and not state.flushing and (state.dirty or state.deleted):
+        yield from autoflush(state)
+    key = ident[1] if isinstance(ident[1], tuple) else (ident[1],)
+    # The SELECT by primary key is compiled once per model: building and keying the
+    # statement tree each time would cost more than running it.
+    cache = state.dialect.compile_cache
+    compiled = cache.data.get(("orm_get", mapper))
+    if compiled is None:
+        cols = [mapper.fields[k].column.ref for k in mapper.pk_keys]
+        stmt: Select[Any] = Select((model,)).where(*[c == v for c, v in zip(cols, key)])
+        compiled, _ = compile_statement(state.dialect, stmt)
+        cache.put(("orm_get", mapper), compiled)
+    # The statement's parameters are the key values in WHERE order.
+    params = [
+        key[i] if proc is None else proc(key[i])
+        for i, proc in zip(compiled.bind_order, compiled.bind_procs)
+    ]
+    reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 2))
+    rows = reply.rows
+    if not rows:
+        return None
+    if len(rows) > 1:
+        raise MultipleResultsFound(f"expected at most one row, got several: {compiled.sql}")
+    obj = state.loader(compiled, (mapper.entity,), "objects")(rows[0])
+    if state.levels[-1].has_writes or len(state.levels) > 1:
+        state.record_loaded((obj,))
+    return obj
+
+
+def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[None]:
+    """Reload every column of persistent ``obj`` (discarding unflushed changes unless
+    ``keep_changes``); loaded relationships are forgotten and reload on next access.
+    Raises ObjectDeletedError when its row no longer exists."""
+    st = obj.__dict__.get(STATE_KEY)
+    if st is None or st.session is not state or st.status != PERSISTENT:
+        raise InvalidRequestError(f"{obj!r} is not persistent in this session")
+    mapper = type(obj).__mapper__
+    key = st.key[1] if isinstance(st.key[1], tuple) else (st.key[1],)
+    stmt: Select[Any] = Select((type(obj),)).where(
+        *[mapper.fields[k].column.ref == v for k, v in zip(mapper.pk_keys, key)]
+    )
+    compiled, params = compile_statement(state.dialect, stmt)
+    reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 1))
+    if not reply.rows:
+        raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
+    row = reply.rows[0]
+    d = obj.__dict__
+    unflushed = {k: d[k] for k in st.modified or () if k in d} if keep_changes else {}
+    modified = st.modified
+    state.touch(obj)
+    for k, v, col in zip(mapper.column_keys, row, mapper.columns):
+        proc = state.dialect.result_processor(col.type)
+        d[k] = v if proc is None else proc(v)
+    for rel in mapper.all_relationships:  # related objects reload on next access
+        d.pop(rel.key, None)
+    st.modified = None
+    state.dirty.pop(id(obj), None)
+    if unflushed:
+        d.update(unflushed)
+        st.modified = modified
+        state.dirty[id(obj)] = obj
+    state.record_loaded((obj,))
+
+
+def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
+    """Load an attribute missing from the object's ``__dict__`` (expired, or filled in by
+    the database): the whole row is reloaded, keeping values set but not flushed.
+    Returns the value of ``key`` (``None`` for no key)."""
+    st = obj.__dict__[STATE_KEY]
+    if st.status == PENDING:
+        from .flush import flush_op
+
+        yield from flush_op(state)
+    yield from refresh(state, obj, keep_changes=True)
+    return None if key is None else obj.__dict__[key]
+
+
+# -- streamed results --------------------------------------------------------------------
+def open_stream(state: SessionState, stmt: Any, mode: str, size: int) -> Op[tuple[Any, Any, Any]]:
+    """Execute ``stmt`` as a streamed result read ``size`` rows at a time; return its
+    handle, the row loader and the compiled statement."""
+    yield from autoflush(state)
+    if needs_tx(state, stmt) or (state.dialect.streaming_needs_transaction and not state.in_tx):
+        yield from begin_tx(state)
+    compiled, params = compile_statement(state.dialect, stmt)
+    reply = yield OpenStream(compiled.sql, params, size)
+    load = state.loader(compiled, stmt._entities, mode if mode != "dicts" else "tuples")
+    if mode == "dicts":
+        keys = compiled.keys
+        inner = load
+        load = lambda row: dict(zip(keys, inner(row)))  # noqa: E731
+    return reply.handle, load, compiled
+
+
+def fetch_chunk(state: SessionState, handle: Any, size: int) -> Op[list[Any]]:
+    """The next rows (at most ``size``) of a stream; ``[]`` at its end."""
+    reply = yield FetchStream(handle, size)
+    return reply.rows
+
+
+def close_stream(handle: Any) -> Op[None]:
+    """Close a stream (its end reached or not)."""
+    yield CloseStream(handle)
+
+
+# -- raw SQL ---------------------------------------------------------------------------
+def execute(
+    state: SessionState, statement: str | ClauseElement, params: Mapping[str, Any] | None
+) -> Op[Reply]:
+    """Run raw SQL text (``:name`` placeholders bound from ``params``) or a built
+    statement; return the reply (rows, column names, rowcount). A statement other than
+    a SELECT may write: it runs inside the transaction (begun first)."""
+    state.check_open()
+    yield from autoflush(state)
+    is_select = isinstance(statement, Select | CompoundSelect)
+    if isinstance(statement, str):
+        if state.dialect.paramstyle == "format":
+            # A literal '%' (LIKE 'a%', '100%') must not be read as a placeholder.
+            statement = statement.replace("%", "%%")
+        sql, names = to_positional(statement, state.dialect.placeholder)
+        params = params or {}
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise InvalidRequestError(f"no value given for parameter(s) {', '.join(missing)}")
+        values = []
+        for n in names:
+            v = params[n]
+            proc = state.dialect.bind_processor(type_for_value(v))
+            values.append(v if proc is None else proc(v))
+        is_select = sql.lstrip()[:6].upper() == "SELECT"
+    else:
+        if params:
+            raise InvalidRequestError("pass parameters inside text()/select(), not separately")
+        compiled, values = compile_statement(state.dialect, statement)
+        sql = compiled.sql
+    if not is_select:
+        yield from begin_tx(state)
+        # It may write: a later failed flush must not roll back the whole transaction.
+        state.levels[-1].has_writes = True
+    elif needs_tx(state, statement):
+        yield from begin_tx(state)
+    reply = yield Execute(sql, values, want=RESULT)
+    if reply.rows and isinstance(statement, Select | CompoundSelect):
+        procs = [state.dialect.result_processor(t) for t in statement.types()]
+        if any(procs):
+            rows = [tuple(v if p is None else p(v) for v, p in zip(r, procs)) for r in reply.rows]
+            reply = reply._replace(rows=rows)
+    return reply
+
+
+def execute_raw(state: SessionState, sql: str, params: Sequence[Any], many: bool) -> Op[Reply]:
+    """Run SQL in the dialect's paramstyle as it is, inside the transaction."""
+    state.check_open()
+    yield from begin_tx(state)
+    state.levels[-1].has_writes = True  # it may write (see flush)
+    return (yield Execute(sql, params, many, RESULT))
+
+
+def load_raw(state: SessionState, model: type[Any], reply: Reply) -> list[Any]:
+    """Map the rows of a raw SELECT to ``model`` objects by column name (database or
+    attribute names); they join the identity map like any query result."""
+    mapper = model.__mapper__
+    index: dict[str, int] = {}
+    for i, name in enumerate(reply.columns):
+        col = mapper.table.columns_by_name.get(name) or mapper.table.columns_by_key.get(name)
+        if col is not None:
+            index[col.key] = i
+    missing = [k for k in mapper.column_keys if k not in index]
+    if missing:
+        raise InvalidRequestError(
+            f"raw(): the result has no column for {mapper.name}.{', '.join(missing)}"
+        )
+    load = build_loader_factory((mapper.entity,), state.dialect, "objects")(state)
+    order = [index[k] for k in mapper.column_keys]
+    objs = [load(tuple(r[i] for i in order)) for r in reply.rows]
+    state.record_loaded(objs)
+    return objs

@@ -1,0 +1,186 @@
+"""Bulk writes outside the unit of work: ``insert_many``, ``upsert``, UPDATE and DELETE
+by query, and ``merge``.
+
+Each runs its statements through :func:`ormolu.core.transaction.atomic_write`, so all of
+them or none are written, and validates every row before the first statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidRequestError
+from ..orm.fields import MISSING
+from ..orm.loading import build_loader_factory
+from ..orm.state import PERSISTENT, STATE_KEY, new_state
+from ..orm.unitofwork import bulk_insert_plan, upsert_plan
+from ..protocol import ROWCOUNT, Execute, Op
+from ..sql.compiler import compile_statement
+from .flush import _reset_identity
+from .reads import autoflush
+from .transaction import atomic_write
+
+if TYPE_CHECKING:
+    from .state import SessionState
+
+
+def insert_many(
+    state: SessionState, model: type[Any], rows: Iterable[Mapping[str, Any] | Any]
+) -> Op[int]:
+    """Insert ``rows`` (mappings of field values, or new ``model`` instances which become
+    persistent with their generated keys); return the number inserted."""
+    state.check_open()
+    mapper = model.__mapper__
+    dicts: list[dict[str, Any]] = []
+    objs: list[Any] = []
+    validated = mapper.row_values  # validated_values(row), generated for the model
+    for row in rows:
+        if type(row) is dict or isinstance(row, Mapping):  # (the ABC check costs more)
+            dicts.append(validated(row))
+            continue
+        if type(row) is not model:
+            raise TypeError(f"insert_many({model.__name__}): got {row!r}")
+        if row.__dict__.get(STATE_KEY) is not None:
+            raise InvalidRequestError(f"{row!r} already belongs to a session")
+        objs.append(row)
+    if not dicts and not objs:
+        return 0
+    yield from autoflush(state)
+    all_rows = [o.__dict__ for o in objs] + dicts
+    auto = mapper.auto_key
+    if auto is None:
+        explicit = False
+    else:  # does any row bring its own key? (a comprehension and a C count: no call per row)
+        keys = [d.get(auto) for d in all_rows]
+        explicit = keys.count(None) != len(keys)
+
+    def body() -> Op[None]:
+        plan = bulk_insert_plan(
+            state.dialect, mapper, all_rows, bool(objs), state.dialect.max_bind_parameters
+        )
+        yield from plan
+        if explicit:
+            yield from _reset_identity(state, [mapper])
+
+    yield from atomic_write(state, body(), objs)
+    for o in objs:
+        key = mapper.identity_key(o)
+        o.__dict__[STATE_KEY] = new_state(o, state, key, PERSISTENT)
+        state.identity_map[key] = o
+    return len(all_rows)
+
+
+def upsert(
+    state: SessionState,
+    model: type[Any],
+    rows: Iterable[Mapping[str, Any] | Any],
+    conflict: Sequence[str] | None,
+    update: Sequence[str] | None,
+    do_nothing: bool,
+) -> Op[list[Any]]:
+    """Insert rows, updating the existing row instead when one conflicts; return the
+    resulting objects where the backend has RETURNING (see ``Session.upsert``)."""
+    state.check_open()
+    mapper = model.__mapper__
+    dicts = [
+        mapper.validated_values(
+            r
+            if isinstance(r, Mapping)
+            else {k: v for k, v in r.__dict__.items() if k in mapper.fields}
+        )
+        for r in rows
+    ]
+    if not dicts:
+        return []
+    conflict_keys = tuple(conflict or mapper.pk_keys)
+    for k in (*conflict_keys, *(update or ())):
+        if k not in mapper.fields:
+            raise InvalidRequestError(f"{mapper.name} has no field {k!r}")
+    yield from autoflush(state)
+    dialect = state.dialect
+
+    def body() -> Op[list[Any]]:
+        back: list[Any] = []
+        plan = upsert_plan(
+            dialect, mapper, dicts, conflict_keys, None if update is None else tuple(update),
+            do_nothing, dialect.max_bind_parameters,
+        )  # fmt: skip
+        reply: Any = None
+        while True:
+            try:
+                step = plan.send(reply)
+            except StopIteration:
+                break
+            reply = yield step
+            if reply.rows:
+                back.extend(reply.rows)
+        auto = mapper.auto_key
+        if auto is not None and any(d.get(auto) is not None for d in dicts):
+            yield from _reset_identity(state, [mapper])  # explicit keys: move the generator
+        return back
+
+    rows_back = yield from atomic_write(state, body())
+    load = build_loader_factory((mapper.entity,), dialect, "objects")(state)
+    out = []
+    for row in rows_back:
+        obj = load(row)
+        values = obj.__dict__
+        st = values[STATE_KEY]
+        if not st.modified:  # the row changed in the database: refresh the object
+            state.touch(obj)
+            for k, v, col in zip(mapper.column_keys, row, mapper.columns):
+                proc = dialect.result_processor(col.type)
+                values[k] = v if proc is None else proc(v)
+        out.append(obj)
+    return out
+
+
+def bulk_write(state: SessionState, mapper: Any, stmt: Any) -> Op[int]:
+    """Run an UPDATE or DELETE by query; return the matched row count. Objects of the
+    model in the session are expired, so they reload on next access (a deleted one
+    raises ObjectDeletedError then)."""
+    state.check_open()
+    yield from autoflush(state)
+    compiled, params = compile_statement(state.dialect, stmt)
+
+    def body() -> Op[int]:
+        reply = yield Execute(compiled.sql, params, want=ROWCOUNT)
+        return int(reply.rowcount)
+
+    count: int = yield from atomic_write(state, body(), one_statement=True)
+    for obj in list(state.identity_map.values()):
+        if type(obj).__mapper__ is mapper:
+            state.expire(obj)
+    return count
+
+
+def merge(state: SessionState, obj: Any, load: bool = True) -> Op[Any]:
+    """Copy ``obj``'s loaded column values onto the session's object of the same primary
+    key (loaded first if needed, ``get``), as changes the next flush writes; return that
+    object. Without a row (or a key), a new pending copy is added. ``obj`` itself is not
+    added or changed."""
+    from .reads import get
+
+    state.check_open()
+    mapper = type(obj).__mapper__
+    d = obj.__dict__
+    key = mapper.identity_key(obj)
+    target = None
+    if key is not None:
+        target = state.identity_map.get(key)
+        if target is None and load:
+            target = yield from get(state, type(obj), key[1])
+    if target is None:
+        values = {k: d[k] for k in mapper.column_keys if k in d}
+        target = object.__new__(type(obj))
+        target.__dict__.update(values)
+        state.add(target)
+        return target
+    if target is obj:
+        return obj
+    for k in mapper.column_keys:
+        v = d.get(k, MISSING)
+        if v is not MISSING and k not in mapper.pk_keys:
+            setattr(target, k, v)
+    return target
