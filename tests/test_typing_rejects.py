@@ -129,6 +129,26 @@ class Trip(Model, table="trip"):
     end: Mapped[date]
 days: Expr[date] = Trip.end - Trip.start  # E: assignment
 """,
+    "scalar_may_be_none": """
+with db.session() as s:
+    s.query(Track.milliseconds).scalar() + 1  # E: operator
+""",
+    "cte_column_keeps_its_type": """
+from ormolu import select
+names = select(Track.id, Track.name).cte("names")
+n: Expr[int] = names.col(Track.name)  # E: arg-type
+""",
+    "window_order_by_string": """
+from ormolu import func
+func.rank().over(order_by="name")  # E: arg-type
+""",
+    "json_integer_is_optional": """
+from typing import Any
+class Doc(Model, table="doc"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    data: Mapped[dict[str, Any]]
+n: Expr[int] = Doc.data["n"].as_integer()  # E: assignment
+""",
     "column_tuple_types": """
 with db.session() as s:
     rows: list[tuple[int, str]] = s.query(Track.name, Track.milliseconds).all()  # E: assignment

@@ -15,16 +15,19 @@ from decimal import Decimal
 from typing import Any, assert_type
 
 from ormolu import (
+    CTE,
     Database,
     Mapped,
     Model,
     Query,
     Session,
+    Subquery,
     aliased,
     date_trunc,
     days_between,
     field,
     func,
+    select,
     text,
     true,
 )
@@ -89,6 +92,34 @@ def check_conditions(s: Session) -> None:
     assert_type(q.where(Trip.live), Query[Trip])
     assert_type(q.where(Trip.start < date(2020, 1, 1), text("1 = 1"), true()), Query[Trip])
     assert_type(q.where(Trip.live.is_(True)).having(func.count() > 1), Query[Trip])
+
+
+class Doc(Model, table="typing_doc"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    data: Mapped[dict[str, Any]]
+
+
+def check_subqueries_ctes_windows(s: Session) -> None:
+    per_album = (
+        s.query(Track.album_id, func.count().label("n")).group_by(Track.album_id).subquery("per")
+    )
+    assert_type(per_album, Subquery)
+    assert_type(per_album.col(Track.album_id), ColumnRef[int | None])
+    assert_type(per_album.c.n, ColumnRef[Any])
+    names = select(Track.id, Track.name).cte("names")
+    assert_type(names, CTE)
+    assert_type(names.col(Track.name), ColumnRef[str])
+    assert_type(s.query(names.col(Track.name)).all(), list[str])
+    assert_type(s.query(func.count()).scalar(), int | None)
+    assert_type(s.query(Track.name).scalar(), str | None)
+    assert_type(s.query(Track).scalar(), Track | None)
+    assert_type(func.rank().over(order_by=Track.milliseconds.desc()), Expr[int])
+    assert_type(func.sum(Track.milliseconds).over(partition_by=Track.album_id), Expr[int])
+    assert_type(func.lag(Track.name).over(order_by=Track.id), Expr[str])
+    assert_type(Doc.data["a"][0]["b"].as_integer(), Expr[int | None])
+    assert_type(Doc.data["a"].as_string(), Expr[str | None])
+    assert_type(Doc.data.has_key("a"), Expr[bool])
+    assert_type(s.query(Track).join(Album).where(Album.title == "x").update(name="y"), int)
 
 
 def check_model_attributes() -> None:
@@ -192,7 +223,7 @@ def run() -> None:
     check_functions()
     check_expression_types()
     db = Database()
-    db.create_all([Album, Track, Employee, Trip])
+    db.create_all([Album, Track, Employee, Trip, Doc])
     with db.session() as s:
         album = Album(title="Back in Black")
         s.add(album)
@@ -206,6 +237,7 @@ def run() -> None:
         check_queries(s)
         check_aliased(s)
         check_conditions(s)
+        check_subqueries_ctes_windows(s)
 
 
 if __name__ == "__main__":

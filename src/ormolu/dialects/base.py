@@ -88,6 +88,8 @@ class Dialect:
     )  # fmt: skip
 
     def __init__(self) -> None:
+        # schema -> schema used in SQL (None: tables without one); see Database
+        self.schema_translate_map: dict[str | None, str | None] = {}
         self.compile_cache = CompileCache()
         self._bind_procs: dict[Any, Any] = {}
         self._result_procs: dict[Any, Any] = {}
@@ -101,6 +103,41 @@ class Dialect:
             raise ConfigurationError(f"identifier {name!r} contains a NUL character")
         q = self.identifier_quote
         return q + name.replace(q, q + q) + q
+
+    def schema_of(self, table: Any) -> str | None:
+        """The schema ``table`` is in, after the ``schema_translate_map``."""
+        schema: str | None = getattr(table, "schema", None)
+        if self.schema_translate_map:
+            return self.schema_translate_map.get(schema, schema)
+        return schema
+
+    def table_name_sql(self, table: Any, quote: Any = None) -> str:
+        """A table's name as written in SQL: ``"schema"."name"`` or ``"name"``."""
+        q = quote or self.quote
+        schema = self.schema_of(table)
+        return f"{q(schema)}.{q(table.name)}" if schema else q(table.name)
+
+    def index_names_sql(self, table: Any, index: str) -> tuple[str, str]:
+        """``(index name, table name)`` as CREATE INDEX writes them: the index unqualified
+        and the table qualified (PostgreSQL: an index lives in its table's schema)."""
+        return self.quote(index), self.table_name_sql(table)
+
+    def create_schema_sql(self, schema: str) -> str | None:
+        """The statement creating a schema (``CREATE SCHEMA``), or ``None`` where schemas
+        are made otherwise (SQLite attaches databases)."""
+        return f"CREATE SCHEMA {self.quote(schema)}"
+
+    def drop_schema_sql(self, schema: str) -> str | None:
+        """The statement dropping a schema and everything in it, or ``None``."""
+        return f"DROP SCHEMA {self.quote(schema)} CASCADE"
+
+    def attach(self, databases: dict[str, str]) -> None:
+        """Attach database files as schemas on every connection; only where the backend
+        has no schemas of its own (ConfigurationError elsewhere)."""
+        raise ConfigurationError(
+            f"attach= is for SQLite: {self.name} has schemas; create them with "
+            f"CREATE SCHEMA (or CREATE DATABASE) and give models schema="
+        )
 
     def identifier_length(self, name: str) -> int:
         """The length of ``name`` as counted against ``max_identifier_length``."""

@@ -198,7 +198,13 @@ class EntityInfo:
 class Mapper:
     """The mapping of one model class to its table."""
 
-    def __init__(self, cls: type, table_name: str | None) -> None:
+    def __init__(
+        self,
+        cls: type,
+        table_name: str | None,
+        schema: str | None = None,
+        naming: Callable[[str], str] | None = None,
+    ) -> None:
         self.cls = cls
         self.name = cls.__name__
         self.fields: dict[str, FieldSpec] = {}
@@ -240,7 +246,7 @@ class Mapper:
             if info.foreign_key:
                 fk = ForeignKey(info.foreign_key, info.on_delete, info.on_update)
             col = Column(
-                check_identifier(info.column or key, "column"),
+                check_identifier(info.column or (naming(key) if naming else key), "column"),
                 type_,
                 key=key,
                 nullable=nullable,
@@ -259,7 +265,7 @@ class Mapper:
             infos[key] = info
         if not columns:
             raise ConfigurationError(f"{self.name} declares no fields")
-        self.table = Table(table_name or _snake(self.name), columns)
+        self.table = Table(table_name or (naming or _snake)(self.name), columns, schema)
         if not self.table.primary_key:
             raise ConfigurationError(
                 f"{self.name} has no primary key; mark a field with field(primary_key=True)"

@@ -218,7 +218,13 @@ class SQLCompiler(DMLCompiler):
     def visit_column(self, node: ColumnRef[Any], *, unqualified: bool = False, **kw: Any) -> str:
         if unqualified:
             return self.quote(node.name)
-        return self.quote(node.source.name) + "." + self.quote(node.name)
+        source = node.source
+        if getattr(source, "schema", None) is not None or (
+            self.dialect.schema_translate_map and source.__visit_name__ == "table"
+        ):
+            # "schema"."table"."column": two schemas may hold tables of one name
+            return self.table_sql(source) + "." + self.quote(node.name)
+        return self.quote(source.name) + "." + self.quote(node.name)
 
     def visit_binary(self, node: Any, **kw: Any) -> str:
         op = node.op
@@ -392,8 +398,9 @@ class SQLCompiler(DMLCompiler):
         return "EXISTS (" + self.process(node.select, nested=True) + ")"
 
     def table_sql(self, table: Any) -> str:
-        """A table's name as written in SQL (schema-qualified where it has one)."""
-        return self.quote(table.name)
+        """A table's name as written in SQL (schema-qualified where it has one, after the
+        dialect's ``schema_translate_map``)."""
+        return self.dialect.table_name_sql(table, self.quote)
 
     def visit_table(self, node: Any, **kw: Any) -> str:
         return self.table_sql(node)

@@ -187,6 +187,13 @@ class MySQLDialect(Dialect):
                 self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
                 self.exact_text_collation = "utf8mb4_0900_bin"
 
+    def create_schema_sql(self, schema: str) -> str | None:
+        # a schema is a database (MariaDB KB: CREATE DATABASE)
+        return f"CREATE DATABASE {self.quote(schema)}"
+
+    def drop_schema_sql(self, schema: str) -> str | None:
+        return f"DROP DATABASE {self.quote(schema)}"
+
     def render_literal(self, value: Any) -> str:
         sql = super().render_literal(value)
         if isinstance(value, str):

@@ -191,7 +191,34 @@ class SQLiteDialect(Dialect):
     def connect_statements(self) -> list[str]:
         # Foreign keys are off by default in SQLite; ormolu enforces them
         # (https://sqlite.org/foreignkeys.html#fk_enable).
-        return ["PRAGMA foreign_keys = ON"]
+        attach = [
+            f"ATTACH DATABASE {self.render_literal(path)} AS {self.quote(name)}"
+            for name, path in getattr(self, "attached", {}).items()
+        ]
+        return ["PRAGMA foreign_keys = ON", *attach]
+
+    # A schema is an attached database (https://sqlite.org/lang_attach.html).
+    schemas_are_attached_databases = True
+
+    def attach(self, databases: dict[str, str]) -> None:
+        """Attach each ``{schema: file}`` on every connection (``":memory:"`` for an
+        in-memory one); models with ``schema=`` then use them."""
+        for name, path in databases.items():
+            if not isinstance(name, str) or not isinstance(path, str) or "\x00" in path:
+                raise ConfigurationError(f"attach={{{name!r}: {path!r}}}: a name and a path")
+        self.attached = {**getattr(self, "attached", {}), **databases}
+
+    def index_names_sql(self, table: Any, index: str) -> tuple[str, str]:
+        # CREATE INDEX schema.index ON table (https://sqlite.org/lang_createindex.html)
+        schema = self.schema_of(table)
+        name = f"{self.quote(schema)}.{self.quote(index)}" if schema else self.quote(index)
+        return name, self.quote(table.name)
+
+    def create_schema_sql(self, schema: str) -> str | None:
+        return None  # attach a database instead (Database(attach=...))
+
+    def drop_schema_sql(self, schema: str) -> str | None:
+        return None
 
     def begin_statements(self, mode: str | None, isolation_level: str | None) -> list[str]:
         if isolation_level is not None:
