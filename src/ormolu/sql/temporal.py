@@ -23,7 +23,7 @@ them first).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from ..exceptions import ArgumentError
@@ -133,7 +133,7 @@ def _temporal(value: Any, what: str) -> el.Expr[Any]:
     return expr
 
 
-def days_between(start: el.Expr[Any], end: el.Expr[Any]) -> el.Expr[int]:
+def days_between(start: el.Expr[Any] | date, end: el.Expr[Any] | date) -> el.Expr[int]:
     """The number of calendar days from ``start`` to ``end`` (negative when ``end`` is
     earlier), counting the date parts only, as MySQL's ``DATEDIFF`` does: from
     2024-03-01 23:59 to 2024-03-02 00:01 is one day. Both are dates or datetimes
@@ -142,6 +142,12 @@ def days_between(start: el.Expr[Any], end: el.Expr[Any]) -> el.Expr[int]:
     Example: ``s.query(Order.id).where(days_between(Order.ordered, Order.shipped) > 7)``.
     Raises ArgumentError for other types.
     """
+    if not isinstance(start, el.Expr):
+        start, end = end, start  # a value first: check it against the other side's type
+        if not isinstance(start, el.Expr):
+            raise ArgumentError("days_between() needs a date or datetime expression")
+        other = coercions.compare_operand(start, end, "days_between")
+        return DateDiff(_temporal(start, "days_between()"), _temporal(other, "days_between()"))
     a = _temporal(start, "days_between()")
     b = end if isinstance(end, el.Expr) else coercions.compare_operand(a, end, "days_between")
     return DateDiff(_temporal(b, "days_between()"), a)
