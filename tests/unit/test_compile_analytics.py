@@ -157,7 +157,7 @@ def test_window_misuse_is_refused_before_sql() -> None:
     with pytest.raises(ArgumentError, match=r"func.row_number\(\) is a window function"):
         compile_statement(d, select(func.row_number()))
     ranked = func.rank().over(order_by=Emp.pay)
-    with pytest.raises(ArgumentError, match="cannot be used in WHERE.*subquery or CTE"):
+    with pytest.raises(ArgumentError, match=r"cannot be used in WHERE.*subquery or CTE"):
         compile_statement(d, select(Emp.id).where(ranked == 1))
     with pytest.raises(ArgumentError, match="starts after its end"):
         func.sum(Emp.pay).over(rows=(2, 1))
