@@ -232,6 +232,7 @@ def test_bad_sql_is_a_programming_error(league: Database) -> None:
         s.rollback()
         with pytest.raises(UndefinedColumn, match="nope"):
             s.execute("INSERT INTO er_team (nope) VALUES (1)")
+        s.rollback()
 
 
 @pytest.mark.parametrize(

@@ -143,10 +143,23 @@ def test_window_specifications() -> None:
         'SELECT row_number() OVER (PARTITION BY "ca_emp"."dept" ORDER BY "ca_emp"."pay" DESC), '
         'sum("ca_emp"."pay") OVER (PARTITION BY "ca_emp"."dept" ORDER BY "ca_emp"."id" ROWS '
         'BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), avg("ca_emp"."pay") OVER (ORDER BY '
-        '"ca_emp"."pay" RANGE BETWEEN 10 PRECEDING AND 10 FOLLOWING), lag("ca_emp"."name", ?, '
-        '?) OVER (ORDER BY "ca_emp"."id"), ntile(?) OVER (ORDER BY "ca_emp"."pay" ROWS BETWEEN '
+        '"ca_emp"."pay" RANGE BETWEEN 10 PRECEDING AND 10 FOLLOWING), lag("ca_emp"."name", 2, '
+        '?) OVER (ORDER BY "ca_emp"."id"), ntile(4) OVER (ORDER BY "ca_emp"."pay" ROWS BETWEEN '
         '2 PRECEDING AND UNBOUNDED FOLLOWING) FROM "ca_emp"',
-        [2, "none", 4],
+        ["none"],
+    )
+
+
+def test_lag_with_a_default_where_the_backend_takes_none() -> None:
+    maria = MySQLDialect()
+    maria.supports_lag_default = False
+    assert_sql(
+        select(func.lead(Emp.name, 1, "-").over(partition_by=Emp.dept, order_by=Emp.id)),
+        "SELECT CASE WHEN count(*) OVER (PARTITION BY `ca_emp`.`dept`) - row_number() OVER "
+        "(PARTITION BY `ca_emp`.`dept` ORDER BY `ca_emp`.`id`) >= 1 THEN lead(`ca_emp`.`name`, "
+        "1) OVER (PARTITION BY `ca_emp`.`dept` ORDER BY `ca_emp`.`id`) ELSE %s END FROM `ca_emp`",
+        ["-"],
+        maria,
     )
 
 

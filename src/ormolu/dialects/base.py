@@ -39,6 +39,7 @@ class Dialect:
     # how a JSON path is bound (ormolu.sql.json): "array" (a text[] of keys), "dollar"
     # ('$."a"[0]', keys with JSON escapes) or "dollar_plain" (no '"' in keys)
     json_path_style = "dollar"
+    supports_lag_default = True  # lag(x, n, default) / lead(...): the third argument
     supports_intersect_except = True  # INTERSECT, EXCEPT
     supports_set_op_all = True  # INTERSECT ALL, EXCEPT ALL
     # ``x IS TRUE`` / ``IS NOT FALSE`` (SQL:2016 §8.12 <boolean test>); else emulated

@@ -153,9 +153,9 @@ class RelationshipAttribute(Generic[T]):
         """``Pet.owner == owner``: related to that object (``== None``: to none)."""
         if other is None:
             return self.is_(None)
-        if isinstance(other, str):
-            # not a comparison with a row (a loader option's "*", a name): Python's own
-            # comparison, which is False; where() refuses that bool
+        if isinstance(other, str | RelationshipAttribute):
+            # not a comparison with a row (a loader option's "*", `attr in [...]`):
+            # Python's own comparison (identity); where() refuses the bool it gives
             return NotImplemented
         rel = self._scalar("==")
         if rel.direction == MANY_TO_ONE:
@@ -166,7 +166,7 @@ class RelationshipAttribute(Generic[T]):
         """``Pet.owner != owner``: related to another object *or to none*."""
         if other is None:
             return self.is_not(None)
-        if isinstance(other, str):
+        if isinstance(other, str | RelationshipAttribute):
             return NotImplemented
         rel = self._scalar("!=")
         if rel.direction == MANY_TO_ONE:

@@ -212,6 +212,9 @@ class SQLCompiler(DMLCompiler):
     def visit_null(self, node: Any, **kw: Any) -> str:
         return "NULL"
 
+    def visit_int_literal(self, node: Any, **kw: Any) -> str:
+        return str(int(node.value))
+
     def visit_star(self, node: Any, **kw: Any) -> str:
         return "*"
 
@@ -583,17 +586,22 @@ class SQLCompiler(DMLCompiler):
             fn = self.process(node.function)
         finally:
             self.in_window = saved
+        return f"{fn} OVER ({self.window_spec(node)})"
+
+    def window_spec(self, node: Any, order: bool = True) -> str:
+        """The ``PARTITION BY ... ORDER BY ... frame`` of a window (the partition alone
+        when ``order`` is false)."""
         spec: list[str] = []
         if node.partition_by:
             spec.append("PARTITION BY " + ", ".join(self.process(p) for p in node.partition_by))
-        if node.order_by:
+        if node.order_by and order:
             spec.append("ORDER BY " + ", ".join(self.process(o) for o in node.order_by))
-        if node.frame is not None:
+        if node.frame is not None and order:
             from .window import frame_bound
 
             kind, start, end = node.frame
             spec.append(f"{kind} BETWEEN {frame_bound(start, True)} AND {frame_bound(end, False)}")
-        return f"{fn} OVER ({' '.join(spec)})"
+        return " ".join(spec)
 
     def render_tail(self, node: Any, parts: list[str], unqualified: bool = False) -> None:
         """Append ORDER BY, LIMIT and OFFSET."""

@@ -459,6 +459,22 @@ class BindList(Expr[Any]):
         return ("?*", self.type.cache_key, len(self.values))
 
 
+class IntLiteral(Expr[int]):
+    """A validated ``int`` written into the SQL text (a window offset, ``ntile``'s bucket
+    count): some backends take no parameter there."""
+
+    __slots__ = ("value",)
+    __visit_name__ = "int_literal"
+
+    def __init__(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ArgumentError(f"expected an int, got {value!r}")
+        self.value = value
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("int", self.value)
+
+
 class Null(Expr[None]):
     """The SQL ``NULL`` literal."""
 

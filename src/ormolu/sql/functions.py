@@ -27,7 +27,7 @@ from ..schema.types import (
     SQLType,
 )
 from . import coercions
-from .elements import BindParam, Expr, Key, Ordering, coerce
+from .elements import BindParam, Expr, IntLiteral, Key, Ordering, coerce
 
 if TYPE_CHECKING:
     from .selectable import FromClause
@@ -236,7 +236,7 @@ class _FunctionNamespace:
         """The bucket (1..``buckets``) of the row when the partition is split evenly."""
         if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
             raise ArgumentError(f"ntile() takes a positive int, got {buckets!r}")
-        return WindowFunction("ntile", [buckets], INTEGER)
+        return WindowFunction("ntile", [IntLiteral(buckets)], INTEGER)
 
     def lag(self, expr: Expr[T], offset: int = 1, default: Any = None) -> WindowFunction[T]:
         """``expr`` of the row ``offset`` rows before this one in the partition, or
@@ -260,7 +260,7 @@ class _FunctionNamespace:
         """``expr`` of the ``n``-th row (from 1) of the window frame, or NULL."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ArgumentError(f"nth_value() takes a positive int, got {n!r}")
-        return WindowFunction("nth_value", [expr, n], expr.type)
+        return WindowFunction("nth_value", [expr, IntLiteral(n)], expr.type)
 
     def __getattr__(self, name: str) -> _GenericFunction:
         if name.startswith("__"):
@@ -273,8 +273,8 @@ def _shift_args(expr: Expr[Any], offset: int, default: Any, what: str) -> list[A
         raise ArgumentError(f"{what}() takes a non-negative int offset, got {offset!r}")
     expr = coercions.expect_expression(expr, f"{what}()")
     if default is None:
-        return [expr, offset]
-    return [expr, offset, coercions.compare_operand(expr, default, what)]
+        return [expr, IntLiteral(offset)]
+    return [expr, IntLiteral(offset), coercions.compare_operand(expr, default, what)]
 
 
 class _GenericFunction:

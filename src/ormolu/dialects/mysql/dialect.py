@@ -43,6 +43,26 @@ class MySQLCompiler(SQLCompiler):
     def visit_extract(self, node: Any, **kw: Any) -> str:
         return f"EXTRACT({node.field.upper()} FROM {self.process(node.expr)})"
 
+    def visit_over(self, node: Any, **kw: Any) -> str:
+        fn = node.function
+        if (
+            self.dialect.supports_lag_default
+            or self.window_refused is not None
+            or fn.name not in ("lag", "lead")
+            or len(fn.args) < 3
+        ):
+            return super().visit_over(node, **kw)
+        # No default argument: take the default where no row lies that far away.
+        expr, offset, default = fn.args
+        n = offset.value
+        shifted = f"{fn.name}({self.process(expr)}, {n}) OVER ({self.window_spec(node)})"
+        position = f"row_number() OVER ({self.window_spec(node)})"
+        if fn.name == "lag":
+            there = f"{position} > {n}"
+        else:
+            there = f"count(*) OVER ({self.window_spec(node, order=False)}) - {position} >= {n}"
+        return f"CASE WHEN {there} THEN {shifted} ELSE {self.process(default)} END"
+
     # -- JSON (MariaDB KB: JSON Functions) --------------------------------------------------
     def visit_json_path(self, node: Any, **kw: Any) -> str:
         return f"JSON_EXTRACT({self.process(node.doc)}, {self.process(node.path_bind)})"
@@ -176,6 +196,7 @@ class MySQLDialect(Dialect):
             # INTERSECT/EXCEPT from 10.3, their ALL forms from 10.5 (MariaDB KB: INTERSECT)
             self.supports_intersect_except = (major, minor) >= (10, 3)
             self.supports_set_op_all = (major, minor) >= (10, 5)
+            self.supports_lag_default = False  # LAG(expr [, offset]) (MariaDB KB: LAG)
             self.supports_create_index_if_not_exists = True
             if (major, minor) >= (10, 2):
                 self.exact_text_collation = "utf8mb4_nopad_bin"
