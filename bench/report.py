@@ -4,7 +4,10 @@ Numbers: for every contender and test, the *best* (minimum) and *median* time ov
 repetitions; rows/second = rows handled / best time; the ratio to the raw driver = the
 contender's best time / the raw driver's best time (lower is better; 1.0 is the floor);
 the geometric mean of those ratios over A-K summarises a contender; the relation tests L
-and M get their own line (geometric mean over L-M) and are not part of it.
+and M get their own line (geometric mean over L-M) and are not part of it. B, I, J and K
+are also shown against the statement-per-row floor (``raw-per-row``). From the counting
+run: the statements per unit of work of every contender and test; from every timed run:
+the peak RSS of each contender process.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from dataclasses import dataclass, field
 from textwrap import fill
 from typing import Any
 
+from .contenders import FLOORS
 from .workload import CORE_LETTERS, LETTERS, RELATION_LETTERS, TESTS
 
 RAW = "raw"
+PER_ROW = "raw-per-row"
 OURS = "ormolu"
+# The tests where the two floors differ: the unit of work may batch the rows.
+BOTH_FLOORS = ("B", "I", "J", "K")
 
 
 @dataclass
@@ -52,6 +59,19 @@ class Contender:
     problems: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     settings: list[dict[str, Any]] = field(default_factory=list)
+    # one dict per timed process: {"setup"|letter|"end": {"rss_mb", "peak_rss_mb"}}
+    memory: list[dict[str, Any]] = field(default_factory=list)
+    # from the counting run: letter -> {"total": n, "by_verb": {...}}
+    statements: dict[str, Any] = field(default_factory=dict)
+    # the contender's own server-side count per test, where it has one (raw on MySQL)
+    server_statements: dict[str, int] = field(default_factory=dict)
+    count_problem: str | None = None
+
+    def peak_rss(self, point: str) -> float | None:
+        """The median over the processes of the peak RSS (MiB) reached by ``point``
+        ("setup", a test letter or "end")."""
+        values = [m[point]["peak_rss_mb"] for m in self.memory if point in m]
+        return statistics.median(values) if values else None
 
     def ratio(self, raw: Contender, letter: str, stat: str = "best") -> float | None:
         """This contender's time over the raw driver's for one test."""
@@ -108,7 +128,7 @@ def _best_peer(
 ) -> str | None:
     best, best_value = None, math.inf
     for c in contenders:
-        if c.key in (RAW, OURS) or c.unavailable:
+        if c.key in FLOORS or c.key == OURS or c.unavailable:
             continue
         v = c.geomean(raw, letters=letters)[0] if letter is None else c.ratio(raw, letter)
         if v is not None and v < best_value:
@@ -120,9 +140,28 @@ def _bold(text: str) -> str:
     return f"**{text}**" if text not in ("", "-") else text
 
 
-def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[str, int]) -> str:
-    """The whole report as Markdown."""
+def _fmt_per_unit(total: int, units: int) -> str:
+    """``k (+r)``: ``k`` statements per unit of work and ``r`` more in the whole test
+    (``total = k * units + r``); just ``total`` when the test is one unit, and the
+    fraction when there are fewer statements than units (a library's query cache)."""
+    if units <= 1:
+        return f"{total:,}"
+    k, r = divmod(total, units)
+    if k == 0:
+        return f"{total / units:.2f}"
+    return f"{k}" + (f" (+{r:,})" if r else "")
+
+
+def markdown(
+    contenders: list[Contender],
+    meta: dict[str, Any],
+    expected: dict[str, int],
+    units: dict[str, tuple[str, int]] | None = None,
+) -> str:
+    """The whole report as Markdown (``units``: per test, the unit of work and how many
+    the test does, for the statement counts)."""
     raw = next(c for c in contenders if c.key == RAW)
+    per_row = next((c for c in contenders if c.key == PER_ROW), None)
     shown = contenders
     lines: list[str] = []
     add = lines.append
@@ -147,7 +186,16 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
     add("")
     add(
         f"**Bold**: ormolu, and the fastest peer of each row (named in the last column). "
-        f"1.00 = the raw driver ({raw.label}, hand-written SQL)."
+        f"1.00 = the raw driver ({raw.label}, hand-written SQL in the cheapest form the "
+        "driver offers: autocommit for single statements and reads, multi-row INSERTs, "
+        "one `executemany` for the UPDATEs / DELETEs of I-K). "
+        + (
+            f"`{per_row.label}` is the same driver sending one statement per row in B, I, "
+            "J and K (its ratios here are to the batched floor; the next table shows every "
+            "contender against it)."
+            if per_row
+            else ""
+        )
     )
     add("")
     header = ["test", *[(_bold(c.label) if c.key == OURS else c.label) for c in shown]]
@@ -175,6 +223,8 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
         add("| " + " | ".join(row) + " |")
     add(_relations_geomean_row(contenders, raw))
     add("")
+    if per_row is not None:
+        lines.extend(_both_floors(contenders, raw, per_row, expected))
     # -- rows per second ------------------------------------------------------------------
     add("## Rows per second (best of the repetitions; higher is better)")
     add("")
@@ -189,6 +239,9 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
             row.append(_bold(text) if c.key == OURS else text)
         add("| " + " | ".join(row) + " |")
     add("")
+    if units is not None:
+        lines.extend(_statements(contenders, meta, units))
+    lines.extend(_memory(contenders))
     # -- problems -------------------------------------------------------------------------
     notes = []
     for c in contenders:
@@ -207,6 +260,8 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
                 )
         for p in sorted(set(c.problems)):
             notes.append(f"- {c.label}: {p}")
+        if c.count_problem:
+            notes.append(f"- {c.label}: counting run: {c.count_problem}")
         for s in c.settings:
             if s and (
                 str(s.get("journal_mode")).lower() != "wal" or str(s.get("synchronous")) != "1"
@@ -234,18 +289,9 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
     # -- extras ---------------------------------------------------------------------------
     add("## ormolu: streaming memory and compile cache")
     add("")
-    stream = meta.get("stream")
-    if stream and "peak_rss_growth_mb" in stream:
-        rate = stream["rows"] / stream["seconds"] if stream["seconds"] else 0
-        add(
-            f"- `for obj in session.query(Journal)` over {stream['rows']:,} rows "
-            f"(of {stream['expected']:,}) in {stream['seconds']:.2f} s ({_fmt_rate(rate)} "
-            f"rows/s): memory grew by **{stream['rss_growth_mb']:.1f} MB** (current RSS "
-            f"sampled every 10,000 rows, from {stream['rss_before_mb']:.1f} MB); the "
-            f"process's peak RSS (`getrusage`) grew by {stream['peak_rss_growth_mb']:.1f} MB."
-        )
-    elif stream:
-        add(f"- streaming: not measured ({stream.get('error', 'unknown error')})")
+    streams = meta.get("streams") or ([meta["stream"]] if meta.get("stream") else [])
+    for stream in streams:
+        add(_stream_line(stream))
     compile_ = meta.get("compile")
     if compile_ and "error" not in compile_:
         add("- cached compile time, `ormolu.sql.compiler.measure_compile(dialect, stmt)`:")
@@ -256,7 +302,7 @@ def markdown(contenders: list[Contender], meta: dict[str, Any], expected: dict[s
             add(f"  | {name} | {us:.2f} |")
     elif compile_:
         add(f"- compile time: not measured ({compile_['error']})")
-    if not stream and not compile_:
+    if not streams and not compile_:
         add("Not measured in this run (`--no-extras`).")
     add("")
     # -- environment ----------------------------------------------------------------------
@@ -289,7 +335,7 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
     import matplotlib.pyplot as plt
 
     raw = next(c for c in contenders if c.key == RAW)
-    shown = [c for c in contenders if c.key != RAW and not c.unavailable]
+    shown = [c for c in contenders if c.key not in FLOORS and not c.unavailable]
     groups = [*LETTERS, "geo\nmean"]  # A-K, the relation tests L and M, geomean A-K
     fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
     width = 0.8 / max(1, len(shown))
@@ -354,3 +400,155 @@ def _relations_geomean_row(contenders: list[Contender], raw: Contender) -> str:
         row.append(_bold(text) if c.key == OURS or c.key == peer else text)
     row.append(next((c.label for c in contenders if c.key == peer), ""))
     return "| " + " | ".join(row) + " |"
+
+
+def _both_floors(
+    contenders: list[Contender], raw: Contender, per_row: Contender, expected: dict[str, int]
+) -> list[str]:
+    """The table of B, I, J and K against both floors."""
+    shown = [c for c in contenders if c.key not in FLOORS]
+    out = [
+        "## B, I, J, K against both floors (batched / statement per row)",
+        "",
+        "Each cell: time relative to the batched floor (the table above: multi-row INSERT "
+        "for B, one `executemany` for I-K) / time relative to the statement-per-row floor "
+        f"({per_row.label}: one INSERT with its key per row in B, one UPDATE or DELETE per "
+        "row in I-K). On PostgreSQL psycopg's `executemany` pipelines its statements; "
+        "PyMySQL's sends UPDATEs and DELETEs one by one, so the two floors of I-K are close "
+        "on MySQL/MariaDB.",
+        "",
+        "| test | "
+        + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
+        + f" | {per_row.label} vs batched |",
+        "|" + "---|" * (len(shown) + 2),
+    ]
+    titles = {letter: title for letter, _, title in TESTS}
+    for letter in BOTH_FLOORS:
+        row = [f"{letter} {titles[letter]}"]
+        for c in shown:
+            a, b = c.ratio(raw, letter), c.ratio(per_row, letter)
+            value = f"{_fmt_ratio(a)} / {_fmt_ratio(b)}"
+            text = _cell_text(c, letter, value, expected[letter])
+            row.append(_bold(text) if c.key == OURS else text)
+        row.append(_fmt_ratio(per_row.ratio(raw, letter)))
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    return out
+
+
+def _statements(
+    contenders: list[Contender], meta: dict[str, Any], units: dict[str, tuple[str, int]]
+) -> list[str]:
+    """The table of statements per unit of work, from the counting run."""
+    counted = [c for c in contenders if c.statements]
+    if not counted:
+        return []
+    how = (
+        "counted in each contender's process by a `sqlite3` trace callback on every "
+        "connection (it sees the BEGIN/COMMIT the `sqlite3` module issues itself, and "
+        "each row of an `executemany`)"
+        if meta["db"] == "sqlite"
+        else "counted on the wire by a proxy between the contender and the server "
+        "(simple queries and extended-protocol executions on PostgreSQL, COM_QUERY and "
+        "COM_STMT_EXECUTE on MySQL), so a pipelined `executemany` counts one per row"
+    )
+    out = [
+        "## SQL statements per unit of work",
+        "",
+        f"From a separate, untimed run of every contender, {how}. `k (+r)`: k statements "
+        "per unit of work and r more over the whole test (total = k * units + r; the r are "
+        "usually one BEGIN and COMMIT around the test's session). BEGIN, COMMIT and the "
+        "like count as statements.",
+        "",
+        "| test | unit (count) | "
+        + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in contenders)
+        + " |",
+        "|" + "---|" * (len(contenders) + 2),
+    ]
+    for letter, _, _ in TESTS:
+        name, count = units[letter]
+        row = [letter, f"{name} (x {count:,})" if count > 1 else f"{name} (total)"]
+        for c in contenders:
+            st = c.statements.get(letter)
+            if c.unavailable or c.cells[letter].na:
+                text = "n/a"
+            elif st is None:
+                text = "-"
+            else:
+                text = _fmt_per_unit(st["total"], count)
+            row.append(_bold(text) if c.key == OURS else text)
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    if meta["db"] == "postgresql":
+        out.append(
+            "No cross-check on PostgreSQL: it keeps no per-connection count of statements "
+            "(`pg_stat_statements` is server-wide and not installed here)."
+        )
+        out.append("")
+    for c in contenders:
+        if not c.server_statements:
+            continue
+        wrong = {
+            k: (v, c.statements.get(k, {}).get("total"))
+            for k, v in c.server_statements.items()
+            if v != c.statements.get(k, {}).get("total")
+        }
+        if wrong:
+            detail = ", ".join(f"{k}: server {v}, proxy {p}" for k, (v, p) in wrong.items())
+            out.append(f"Cross-check, {c.label}: the server's own count differs ({detail}).")
+        else:
+            out.append(
+                f"Cross-check: {c.label}'s count on its own connection (`SHOW SESSION STATUS "
+                "LIKE 'Questions'`, less the probe) equals the proxy's on every test."
+            )
+        out.append("")
+    return out
+
+
+def _memory(contenders: list[Contender]) -> list[str]:
+    """The table of peak RSS per contender process."""
+    shown = [c for c in contenders if c.memory]
+    if not shown:
+        return []
+    out = [
+        "## Peak RSS of each contender process (MiB; median over the repetitions)",
+        "",
+        "`getrusage` `ru_maxrss` of the worker process after the library is imported and "
+        "connected (setup), after each test (the peak so far), and at the end. The worker "
+        "itself (Python, the harness, the workload data) is in every figure: the raw "
+        "driver's column is the baseline.",
+        "",
+        "| point | "
+        + " | ".join(_bold(c.label) if c.key == OURS else c.label for c in shown)
+        + " |",
+        "|" + "---|" * (len(shown) + 1),
+    ]
+    for point in ("setup", *LETTERS, "end"):
+        title = {"setup": "after setup", "end": "**peak (end)**"}.get(point, f"after {point}")
+        row = [title]
+        for c in shown:
+            v = c.peak_rss(point)
+            text = "-" if v is None else f"{v:.1f}"
+            row.append(_bold(text) if c.key == OURS or point == "end" else text)
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    return out
+
+
+def _stream_line(stream: dict[str, Any]) -> str:
+    """The report's line for one streaming measurement (plain iteration or yield_per)."""
+    how = (
+        "`for obj in session.query(Journal).yield_per(1000)`"
+        if stream.get("how") == "yield_per"
+        else "`for obj in session.query(Journal)`"
+    )
+    if "peak_rss_growth_mb" not in stream:
+        return f"- {how}: not measured ({stream.get('error') or 'unknown error'})"
+    rate = stream["rows"] / stream["seconds"] if stream["seconds"] else 0
+    return (
+        f"- {how} over {stream['rows']:,} rows (of {stream['expected']:,}) in "
+        f"{stream['seconds']:.2f} s ({_fmt_rate(rate)} rows/s): memory grew by "
+        f"**{stream['rss_growth_mb']:.1f} MB** (current RSS sampled every 10,000 rows, from "
+        f"{stream['rss_before_mb']:.1f} MB); the process's peak RSS (`getrusage`) grew by "
+        f"{stream['peak_rss_growth_mb']:.1f} MB."
+    )

@@ -2,8 +2,9 @@
 
 For each repetition it runs every contender once, each in a fresh process against a fresh
 empty table (contenders rotate their order from one repetition to the next), verifies
-the table afterwards, then measures ormolu's streaming memory and compile cache, and
-writes ``bench/results/latest.md``, ``latest.png``, ``latest.json`` (and the same as
+the table afterwards; then runs every contender once more with a statement counter
+(``bench/counting.py``; not timed), measures ormolu's streaming memory and compile cache,
+and writes ``bench/results/latest.md``, ``latest.png``, ``latest.json`` (and the same as
 ``latest-<db>.*``, the last run on each backend) and a timestamped copy under
 ``bench/results/history/``.
 """
@@ -25,10 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from . import dbsetup
-from .contenders import CONTENDERS
+from .contenders import CONTENDERS, FLOORS
 from .dbsetup import DbConfig
 from .report import Contender, chart, markdown
-from .workload import CORE_LETTERS, LETTERS, LEVELS, RELATION_LETTERS, make_workload
+from .workload import (
+    CORE_LETTERS,
+    LETTERS,
+    LEVELS,
+    RELATION_LETTERS,
+    make_workload,
+    units_of_work,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,6 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--stream-rows", type=int, help="rows for the streaming test (1000000)")
     p.add_argument("--no-extras", action="store_true", help="skip streaming and compile time")
+    p.add_argument("--no-counts", action="store_true", help="skip the statement-counting run")
     p.add_argument(
         "--inner",
         type=int,
@@ -65,8 +74,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 # -- processes ----------------------------------------------------------------------------
-def run_worker(job: dict[str, Any], workdir: str, timeout: float) -> dict[str, Any]:
-    """Run one worker process for ``job``; return its JSON result (or the failure)."""
+def job_for(key: str, cfg: DbConfig, args: argparse.Namespace, kind: str) -> dict[str, Any]:
+    """The job of one contender process: a timed run (``"run"``) or a counting run."""
+    return {
+        "contender": key,
+        "db": cfg.to_json(),
+        "n": args.n,
+        "seed": args.seed,
+        "inner": args.inner,
+        "kind": kind,
+    }
+
+
+def run_worker(
+    job: dict[str, Any],
+    workdir: str,
+    timeout: float,
+    cfg: DbConfig | None = None,
+    w: Any = None,
+) -> dict[str, Any]:
+    """Run one worker process for ``job``; return its JSON result (or the failure).
+
+    With ``cfg`` and ``w`` the tables are made fresh first: an empty ``journal`` and the
+    relation tables of L and M, filled by the plain driver.
+    """
+    if cfg is not None:
+        dbsetup.fresh_table(cfg)
+        dbsetup.fresh_relations(cfg, w)
     job_path = os.path.join(workdir, "job.json")
     out_path = os.path.join(workdir, "out.json")
     with open(job_path, "w") as f:
@@ -139,9 +173,11 @@ def extras(cfg: DbConfig, args: argparse.Namespace, workdir: str) -> dict[str, A
     started = time.perf_counter()
     populate(cfg, args.stream_rows)
     print(f"extras: loaded in {time.perf_counter() - started:.1f} s; streaming", flush=True)
-    job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "stream", "rows": args.stream_rows}
-    res = run_worker(job, workdir, args.timeout)
-    out["stream"] = res.get("stream") or {"error": res.get("unavailable", "failed")}
+    out["streams"] = []
+    for how in ("iterate", "yield_per"):  # each in a process of its own
+        job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "stream", "how": how}
+        res = run_worker({**job, "rows": args.stream_rows}, workdir, args.timeout)
+        out["streams"].append(res.get("stream") or {"how": how, "error": res.get("unavailable")})
     job = {"contender": "ormolu", "db": cfg.to_json(), "kind": "compile"}
     res = run_worker(job, workdir, args.timeout)
     out["compile"] = res.get("compile") or {"error": res.get("unavailable", "failed")}
@@ -212,7 +248,7 @@ def main(argv: list[str]) -> int:
         if unknown:
             print(f"unknown contender(s): {', '.join(unknown)}", file=sys.stderr)
             return 2
-        keys = [k for k in keys if k in wanted or k == "raw"]
+        keys = [k for k in keys if k in wanted or k in FLOORS]
     failed_installs = install_failures(os.environ.get("BENCH_INSTALL_FAILURES"))
     w = make_workload(args.n, args.seed)
     contenders = {k: Contender(k, k) for k in keys}
@@ -246,21 +282,20 @@ def main(argv: list[str]) -> int:
                 c = contenders[key]
                 if c.unavailable:
                     continue
-                dbsetup.fresh_table(cfg)
-                dbsetup.fresh_relations(cfg, w)  # L and M's tables, filled by the driver
-                job = {
-                    "contender": key,
-                    "db": cfg.to_json(),
-                    "n": args.n,
-                    "seed": args.seed,
-                    "inner": args.inner,
-                    "kind": "run",
-                }
                 t0 = time.perf_counter()
-                res = run_worker(job, workdir, args.timeout)
+                res = run_worker(job_for(key, cfg, args, "run"), workdir, args.timeout, cfg, w)
                 collect(c, res, cfg, w)
                 status = c.unavailable or f"{time.perf_counter() - t0:5.1f} s"
                 print(f"  rep {rep + 1}/{args.reps}  {key:16} {status}", flush=True)
+        if not args.no_counts:
+            for key in keys:
+                c = contenders[key]
+                if c.unavailable:
+                    continue
+                t0 = time.perf_counter()
+                res = run_worker(job_for(key, cfg, args, "count"), workdir, args.timeout, cfg, w)
+                collect_counts(c, res, cfg, w)
+                print(f"  count     {key:16} {time.perf_counter() - t0:5.1f} s", flush=True)
         if not args.no_extras and "ormolu" in contenders and not contenders["ormolu"].unavailable:
             extra = extras(cfg, args, workdir)
     finally:
@@ -293,7 +328,7 @@ def main(argv: list[str]) -> int:
         **extra,
     }
     ordered = [contenders[k] for k in keys]
-    text = markdown(ordered, meta, w.expected)
+    text = markdown(ordered, meta, w.expected, units_of_work(w))
     write_results(Path(args.results), text, ordered, meta, now)
     print()
     print(text)
@@ -326,10 +361,31 @@ def collect(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> None:
         else:
             cell.times.append(t["seconds"])
             cell.counts.append(t["count"])
+    if res.get("memory"):
+        c.memory.append(res["memory"])
+    verify(c, tests, cfg, w)
+
+
+def verify(c: Contender, tests: dict[str, Any], cfg: DbConfig, w: Any) -> None:
+    """Check the tables after one process with plain SQL; file the problems found."""
     if all(letter in tests for letter in CORE_LETTERS):
         c.problems.extend(dbsetup.verify(cfg, w))
     if any(letter in tests for letter in RELATION_LETTERS):
         c.problems.extend(dbsetup.verify_relations(cfg, w))
+
+
+def collect_counts(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> None:
+    """Merge one counting run into its contender (statements per test), verifying the
+    tables afterwards like a timed run."""
+    if res.get("unavailable") or res.get("error"):
+        c.count_problem = res.get("unavailable") or res.get("error")
+    c.statements = res.get("statements") or {}
+    c.server_statements = res.get("server_statements") or {}
+    tests = res.get("tests", {})
+    for letter, t in tests.items():
+        if "error" in t:
+            c.problems.append(f"counting run, test {letter}: {t['error']}")
+    verify(c, tests, cfg, w)
 
 
 def write_results(
@@ -351,6 +407,9 @@ def write_results(
                 "problems": c.problems,
                 "versions": c.versions,
                 "tests": {k: vars(v) for k, v in c.cells.items()},
+                "memory": c.memory,
+                "statements": c.statements,
+                "server_statements": c.server_statements,
             }
             for c in contenders
         ],

@@ -140,6 +140,28 @@ class Workload:
         return 2 * self.n + 1, 3 * self.n
 
 
+def units_of_work(w: Workload) -> dict[str, tuple[str, int]]:
+    """Per test, what one unit of work is and how many the test does: the statement
+    counts are reported per unit (one insert of A, one page of E, one get of F, one query
+    of D/G/H; the whole test where it is one unit of work: B, C, I-M)."""
+    queries = len(LEVELS)
+    return {
+        "A": ("insert + commit", w.n),
+        "B": ("transaction", 1),
+        "C": ("transaction", 1),
+        "D": ("query", queries),
+        "E": ("page", len(w.small)),
+        "F": ("get", w.n),
+        "G": ("query", queries),
+        "H": ("query", queries),
+        "I": ("load + flush", 1),
+        "J": ("load + flush", 1),
+        "K": ("load + flush", 1),
+        "L": ("eager load", 1),
+        "M": ("eager load", 1),
+    }
+
+
 def small_query_count(n: int) -> int:
     """E's number of LIMIT 20 queries: n / 10 (1,000 at n = 10,000), at least 10."""
     return max(10, n // 10)

@@ -18,10 +18,20 @@ distributions it needs, whose versions the report shows) and a class ``Bench``:
   attribute (``{"M": "why"}``): that test is reported as n/a with the reason;
 * ``settings()`` returns the SQLite pragmas in force on its connection (``{}`` elsewhere),
   so the report can show that everyone ran with the same settings;
-* ``close()``.
+* ``close()``;
+* optionally ``server_statements()``: the server's own count of statements received on
+  the contender's connection (the raw driver's MariaDB ``Questions``), which the counting
+  run records beside the proxy's count as a cross-check.
 
-An asynchronous contender sets ``ASYNC = True``; its ``setup``, test methods, ``settings``
-and ``close`` are coroutines, all run inside one ``asyncio.run``.
+A contender connects with the host, port and path of the ``DbConfig`` it is given and
+nothing else: the counting run hands it a proxy's port (servers) or counts through
+``sqlite3.connect`` (SQLite), so it needs no hook to be counted (``bench/counting.py``).
+
+An asynchronous contender sets ``ASYNC = True``; ``Bench(cfg)`` only stores the config,
+and its ``setup``, test methods, ``settings`` and ``close`` are coroutines, all run inside
+one ``asyncio.run`` by the worker's async loop, which does the same bookkeeping (timing,
+statement counts, memory) as the sync one. Tortoise is one today; an ``AsyncSession``
+contender for ormolu is another module of this shape, listed below with its own key.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from __future__ import annotations
 # (key, module) in report order; the raw driver first: it is the reference.
 CONTENDERS: tuple[tuple[str, str], ...] = (
     ("raw", "raw_driver"),
+    ("raw-per-row", "raw_per_row"),
     ("ormolu", "ormolu_orm"),
     ("sqlalchemy-orm", "sqlalchemy_orm"),
     ("sqlalchemy-core", "sqlalchemy_core"),
@@ -38,6 +49,9 @@ CONTENDERS: tuple[tuple[str, str], ...] = (
     ("tortoise", "tortoise_orm"),
 )
 MODULES = dict(CONTENDERS)
+# The floors: the raw driver (the reference, 1.00) and its statement-per-row variant. Both
+# run in every benchmark; neither is a "peer".
+FLOORS = ("raw", "raw-per-row")
 
 # The drivers each kind of database needs (in addition to a contender's own DISTS).
 DRIVER_DISTS = {"sqlite": [], "postgresql": ["psycopg"], "mysql": ["PyMySQL"]}

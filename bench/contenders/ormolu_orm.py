@@ -37,15 +37,15 @@ class Journal(Model, table="journal"):
 def open_database(cfg: DbConfig) -> Database:
     """A Database for ``cfg``; on SQLite with ``synchronous = NORMAL`` like everyone.
 
-    ormolu has no per-connection setup hook and a session always runs inside BEGIN (where
-    SQLite refuses to change the safety level), so the pragma is set on the pooled
-    connection directly: a single-threaded program gets that connection back every time
-    (``settings()`` checks it).
+    ormolu has no per-connection setup hook, so the pragma is set on the pooled connection
+    directly (with the driver's ``setup``, which runs a connect-time statement): a
+    single-threaded program gets that connection back every time (``settings()`` checks
+    it).
     """
     db = Database(cfg.url())
     if cfg.kind == "sqlite":
         conn = db.pool.acquire()
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.setup("PRAGMA synchronous = NORMAL")  # the driver's connect-time statement
         db.pool.release(conn)
     return db
 
@@ -172,10 +172,13 @@ def _current_rss_mb() -> float:
         return _peak_rss_mb()
 
 
-def stream_memory(cfg: DbConfig, rows: int) -> dict[str, Any]:
-    """Iterate ``for obj in session.query(Journal)`` over the ``rows`` rows already in the
-    table; return how much the process's memory grew during the iteration (peak RSS from
-    ``getrusage``, and the current RSS sampled every 10,000 rows) and the time it took."""
+def stream_memory(cfg: DbConfig, rows: int, how: str = "iterate") -> dict[str, Any]:
+    """Iterate over the ``rows`` rows already in the table — ``for obj in
+    session.query(Journal)`` (``how="iterate"``) or ``query.yield_per(1000)``
+    (``"yield_per"``) — and return how much the process's memory grew during the
+    iteration (peak RSS from ``getrusage``, and the current RSS sampled every 10,000 rows)
+    and the time it took. (Plain iteration streams only where the dialect can stream while
+    other statements run, ``concurrent_streaming``; on MySQL it is ``all()``.)"""
     db = open_database(cfg)
     with db.session() as s:
         s.query(Journal).limit(10).all()  # warm up: imports, compile cache, connection
@@ -183,7 +186,8 @@ def stream_memory(cfg: DbConfig, rows: int) -> dict[str, Any]:
         before = highest = _current_rss_mb()
         started = time.perf_counter()
         seen = 0
-        for obj in s.query(Journal):
+        q = s.query(Journal)
+        for obj in q if how == "iterate" else q.yield_per(1000):
             seen += 1
             if seen % 10_000 == 0:
                 highest = max(highest, _current_rss_mb())
@@ -193,6 +197,7 @@ def stream_memory(cfg: DbConfig, rows: int) -> dict[str, Any]:
         peak_after = _peak_rss_mb()
     db.dispose()
     return {
+        "how": how,
         "rows": seen,
         "expected": rows,
         "rss_before_mb": round(before, 1),

@@ -178,9 +178,14 @@ class Database:
         self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False
     ) -> None:
         """CREATE TABLE (and indexes) for ``models`` (default: every model defined), parents
-        before children, in one transaction."""
+        before children, in one transaction. With ``if_not_exists=True`` existing tables
+        are left as they are, and a warning (logger ``ormolu.schema``) names how each
+        one differs from its model: migrate those (docs/migrations.md)."""
         statements: list[str] = []
-        for table in self._tables(models):
+        tables = self._tables(models)
+        if if_not_exists:
+            _warn_existing(self, tables)
+        for table in tables:
             statements.append(create_table_sql(self.dialect, table, if_not_exists))
             statements.extend(create_indexes_sql(self.dialect, table, if_not_exists))
         self._run_ddl(statements)
@@ -200,3 +205,20 @@ class Database:
 
         with self.session() as s:
             s.run(ddl())
+
+
+def _warn_existing(db: Database, tables: list[Any]) -> None:
+    """Log how existing tables differ from their models (create_all skips them)."""
+    import logging
+
+    from .schema.state import existing_differences
+
+    with db.session() as s:
+        found = existing_differences(s, tables)
+    for name, diffs in found.items():
+        logging.getLogger("ormolu.schema").warning(
+            "create_all(if_not_exists=True) left table %s as it is, and it differs from its "
+            "model: %s (write a migration: ormolu migrate make)",
+            name,
+            "; ".join(diffs),
+        )

@@ -335,21 +335,20 @@ def test_failed_flush_in_the_middle_of_a_transaction_keeps_earlier_writes(
         s.flush()  # an earlier write in the same transaction
         blue = s.get_one(Team, 2)
         blue.name = "navy"
-        dup = Team(name="crimson")
+        s.delete(blue)
+        s.add(Team(name="blue"))  # fine: the DELETE goes first (it frees the name)
+        dup = Team(name="crimson")  # not fine: red keeps that name
         s.add(dup)
-        s.delete(red)
         failed_flush(s, UniqueViolation)
         # objects are as they were before the failed flush
         assert red.name == "crimson" and status_of(red) == "persistent"
-        assert s.deleted == [red]
-        assert blue.name == "navy" and s.dirty == [blue]
-        assert status_of(dup) == "pending"
+        assert s.deleted == [blue] and blue.name == "navy"
+        assert status_of(dup) == "pending" and len(s.new) == 2
         # and so is the database
         rows = s.execute_sql("SELECT name FROM er_team ORDER BY id").all()  # no autoflush
         assert [tuple(r) for r in rows] == [("crimson",), ("blue",)]
         s.expunge(dup)
-        s.delete(red)
-    assert team_names(league) == ["navy"]
+    assert team_names(league) == ["crimson", "blue"]
 
 
 def test_failed_flush_does_not_undo_earlier_raw_sql_writes(league: Database) -> None:

@@ -20,7 +20,10 @@ from ormolu import ConfigurationError, Database
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ormolu"
 VENDOR = re.compile(r"postgres|mysql|mariadb|sqlite|psycopg|pymysql", re.IGNORECASE)
-CORE = ["__init__.py", "engine.py", "pool.py", "exceptions.py", "sql", "orm", "session", "schema"]
+CORE = [
+    "__init__.py", "engine.py", "pool.py", "exceptions.py", "sql", "orm", "session", "schema",
+    "migrations", "cli",
+]  # fmt: skip
 
 
 def docstring_lines(tree: ast.AST) -> set[int]:
@@ -94,3 +97,81 @@ def test_unknown_backends_drivers_and_options_are_refused(url: str, message: str
 )  # fmt: skip
 def test_scheme_aliases_and_explicit_default_drivers(url: str) -> None:
     Database(url)  # no connection is made until a session needs one
+
+
+# -- the seam between the model layer and the session ---------------------------------------
+ORM = PACKAGE / "orm"
+UPPER = ("ormolu.core", "ormolu.session", "ormolu.engine")
+
+
+def session_privates_used(path: Path) -> list[str]:
+    """``file:line: expr`` for each attribute access in ``path`` that reaches a private
+    (``_name``) of a session: an expression mentioning ``session`` followed by ``._x``."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            if node.attr.startswith("__") and node.attr.endswith("__"):
+                continue
+            owner = ast.unparse(node.value)
+            if "session" in owner.lower():
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {owner}.{node.attr}")
+    return found
+
+
+def runtime_imports_of_upper_layers(path: Path) -> list[str]:
+    """``file:line: module`` for each import in ``path``, outside ``if TYPE_CHECKING``, of
+    the layers above the model layer (the core's state and operations, the front ends)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            typing_only.update(id(n) for n in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only or not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative to ormolu/orm/<file>: 1 is ormolu.orm, 2 is ormolu
+                parts = ["ormolu", "orm"][: 3 - node.level]
+                module = ".".join([*parts, module]) if module else ".".join(parts)
+            names = [module]
+        else:
+            names = [a.name for a in node.names]
+        found += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno}: {n}" for n in names if n.startswith(UPPER)
+        ]
+    return found
+
+
+def test_the_model_layer_touches_no_session_private() -> None:
+    files = sorted(ORM.glob("*.py"))
+    assert len(files) > 10
+    assert [hit for f in files for hit in session_privates_used(f)] == []
+
+
+def test_the_model_layer_imports_nothing_above_it_at_run_time() -> None:
+    """orm/ sits below the core's state and the front ends: it reaches them only through
+    the session state's public methods (``InstanceState.session``), never by import."""
+    files = sorted(ORM.glob("*.py"))
+    assert [hit for f in files for hit in runtime_imports_of_upper_layers(f)] == []
+
+
+def test_the_seam_checkers_find_what_they_look_for(tmp_path: Path) -> None:
+    probe = PACKAGE / "orm" / "_probe_for_test.py"
+    probe.write_text(
+        "from ..core.state import SessionState\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from ..session.session import Session\n"
+        "def f(st):\n    return st.session._identity_map\n"
+    )
+    try:
+        assert session_privates_used(probe) == [
+            "orm/_probe_for_test.py:6: st.session._identity_map"
+        ]
+        assert runtime_imports_of_upper_layers(probe) == [
+            "orm/_probe_for_test.py:1: ormolu.core.state"
+        ]
+    finally:
+        probe.unlink()

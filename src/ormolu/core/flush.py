@@ -20,7 +20,7 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..orm.dependency import involves_relationships, relationship_flush_plan
-from ..orm.state import PENDING, PERSISTENT, STATE_KEY
+from ..orm.state import PENDING, PERSISTENT, STATE_KEY, without_gc
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from ..session.errors import describe_flush_failure
@@ -193,7 +193,9 @@ def _flush(
         reply: Any = None
         while True:
             try:
-                step = plan.send(reply)
+                # (the plan's work up to its next statement allocates a few objects per
+                # row and frees none: the collector is paused meanwhile, see without_gc)
+                step = without_gc(plan.send, reply)
             except StopIteration:
                 break
             if sent == 0 and wants_savepoint:
@@ -232,9 +234,9 @@ def _flush(
     if savepoint is not None:
         yield Execute("RELEASE SAVEPOINT " + savepoint)
     level.has_writes = sent > 0
-    _record_flushed(state, root, level, undo, batches, batch_entries)
+    without_gc(_record_flushed, state, root, level, undo, batches, batch_entries)
     level.merge_into(root)
-    _update_maps(state, new, dirty, deleted, undo)
+    without_gc(_update_maps, state, new, dirty, deleted, undo)
 
 
 def _record_flushed(

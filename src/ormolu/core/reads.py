@@ -47,9 +47,13 @@ def autoflush(state: SessionState) -> Op[None]:
         yield from flush_op(state)
 
 
-def needs_tx(state: SessionState, stmt: Any) -> bool:
-    """Whether ``stmt`` must run inside the database transaction: it locks rows."""
-    return getattr(stmt, "_for_update", None) is not None and not state.in_tx
+def needs_tx(state: SessionState, stmt: Any = None) -> bool:
+    """Whether reading ``stmt`` must first begin the database transaction: it is not open
+    yet, and the backend reads one snapshot per transaction (so reads outside it would
+    see something else, see ``Dialect.statement_snapshots``) or the statement locks rows."""
+    if state.in_tx:
+        return False
+    return not state.dialect.statement_snapshots or getattr(stmt, "_for_update", None) is not None
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -207,7 +211,7 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
             try:
                 yield from load_attribute(state, obj, None)
             except ObjectDeletedError:
-                return None
+                return None  # (refresh detached it)
         return obj
     if state.new:
         if state.autoflush and not state.flushing:
@@ -238,6 +242,8 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
         key[i] if proc is None else proc(key[i])
         for i, proc in zip(compiled.bind_order, compiled.bind_procs)
     ]
+    if not state.in_tx and not state.dialect.statement_snapshots:
+        yield from begin_tx(state)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 2))
     rows = reply.rows
     if not rows:
@@ -262,9 +268,14 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
     stmt: Select[Any] = Select((type(obj),)).where(
         *[mapper.fields[k].column.ref == v for k, v in zip(mapper.pk_keys, key)]
     )
+    if needs_tx(state):
+        yield from begin_tx(state)
     compiled, params = compile_statement(state.dialect, stmt)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 1))
     if not reply.rows:
+        # the row is gone: the object leaves the identity map (detached), so the session
+        # shows no object for a row it does not have
+        state.expunge(obj)
         raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
     row = reply.rows[0]
     d = obj.__dict__

@@ -1,15 +1,19 @@
 """The transaction's operations: BEGIN, COMMIT, ROLLBACK and savepoints.
 
-When the transaction begins. A session sends no BEGIN for reads: until its first write,
-each SELECT runs in the connection's autocommit mode, as a transaction of its own (each
-statement sees the data committed when it starts, as at PostgreSQL's default READ
-COMMITTED). The database transaction begins (:func:`begin_tx`) before the first
-statement that writes — a flush, a bulk write, raw SQL other than a SELECT — before a
-query that locks rows (``for_update``) or streams where the backend needs a transaction
-for it, and at once on ``session.begin()`` (for a snapshot across several reads, a
-SQLite write lock taken up front, or an isolation level) and ``begin_nested()``. A
-read-only unit of work therefore sends only its SELECTs, and its ``commit()`` sends
-nothing.
+When the transaction begins. The database transaction begins (:func:`begin_tx`) before
+the session's first statement — except for reads on a backend where each statement of a
+transaction reads the data committed when it starts (``Dialect.statement_snapshots``:
+PostgreSQL at its default READ COMMITTED). There, a SELECT outside a transaction sees
+exactly what it would see inside one, so until its first write the session runs its
+SELECTs in autocommit mode: a read-only unit of work sends only its SELECTs, and its
+``commit()`` sends nothing. The transaction then begins before the first statement that
+writes (a flush, a bulk write, raw SQL other than a SELECT), a query that locks rows
+(``for_update``) or streams (a server-side cursor lives in a transaction), and at once on
+``session.begin()`` (for a snapshot across several reads, or an isolation level) and
+``begin_nested()``. Elsewhere (SQLite, whose transactions are serializable; MySQL and
+MariaDB at their default REPEATABLE READ) a transaction's reads share one snapshot, which
+autocommit reads would not: there the first read begins the transaction, as it always
+did — and on SQLite one read transaction is also faster than a lock per statement.
 
 What commit and rollback do to objects is documented in docs/sessions.md; the code is
 :meth:`ormolu.core.state.SessionState.restore` and :func:`finish_commit`.

@@ -73,8 +73,15 @@ class Dialect:
     supports_float_nan = True  # a float column keeps NaN
     supports_float_infinity = True  # a float column keeps +-inf
     concurrent_streaming = True  # other statements may run while a streamed result is open
+    # A column may be declared without a type (SQLite: BLOB affinity, any value).
+    untyped_columns = False
     # A streamed result (server-side cursor) exists only inside a transaction.
     streaming_needs_transaction = False
+    # At the default isolation level each statement reads the data committed when it
+    # starts (READ COMMITTED), so a SELECT outside a transaction sees what it would see
+    # inside one: reads need no BEGIN (see ormolu.core.transaction). Not so where a
+    # transaction reads one snapshot throughout (REPEATABLE READ, SERIALIZABLE).
+    statement_snapshots = False
     failed_statement_aborts_transaction = False
     # SERIALIZABLE reads take shared locks, so a concurrent writer waits or fails to lock
     # (InnoDB, SQLite's database lock); otherwise reads see a snapshot and a conflicting
@@ -83,6 +90,12 @@ class Dialect:
     # An upsert names the unique key that defines a conflict; without it (MySQL's ON
     # DUPLICATE KEY) any unique key conflict updates, and "do nothing" reports the row.
     supports_upsert_conflict_target = True
+    # DDL takes part in transactions (a failed migration rolls back whole); without it
+    # each statement commits implicitly and a migration records each step it completes.
+    transactional_ddl = True
+    # ALTER TABLE can change a column's type, nullability and default, and add or drop
+    # constraints; without it those changes rebuild the table (see ormolu.migrations).
+    supports_alter_column = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
@@ -195,6 +208,9 @@ class Dialect:
     # -- DDL -------------------------------------------------------------------------
     def type_sql(self, type_: t.SQLType) -> str:
         """The column type name for ``type_`` in CREATE TABLE."""
+        if isinstance(type_, t.DeclaredType):
+            # (a column SQLite declared without a type holds any value: text elsewhere)
+            return type_.sql or ("" if self.untyped_columns else "TEXT")
         if isinstance(type_, t.Boolean):
             return "BOOLEAN"
         if isinstance(type_, t.Integer):
@@ -287,6 +303,18 @@ class Dialect:
                 f"{self.name} has no isolation level {level!r}; use one of {self.isolation_levels}"
             )
         return norm
+
+    def reflector(self) -> Any:
+        """This dialect's :class:`~ormolu.dialects.reflection.Reflector` (reads and
+        normalises schemas; one per dialect object)."""
+        found = self.__dict__.get("_reflector")
+        if found is None:
+            found = self._reflector = self.reflector_class()(self)
+        return found
+
+    def reflector_class(self) -> Any:
+        """The Reflector subclass of this dialect (imported when first needed)."""
+        raise ConfigurationError(f"{self.name} has no schema reflection")
 
     def bind(self, value: Any, type_: t.SQLType) -> BindParam[Any]:
         """A bound parameter (helper for compilers)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import keyword
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,10 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
     :class:`~ormolu.orm.model.Model`.
     """
     keys = _identifiers(mapper)
+    if any(keyword.iskeyword(k) for k in keys):
+        # A field named like a Python keyword (``class``, from a reflected column or
+        # ``type()``) cannot be a parameter: such a model keeps the generic constructor.
+        return _generic(mapper, slow_init)
     closure: dict[str, Any] = {}
     slow: list[str] = []
     checks: list[str] = []
@@ -160,6 +165,28 @@ def make_init(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) 
         parameters=[p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
     )
     return init
+
+
+def _generic(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) -> Any:
+    """The constructor of a model whose fields cannot all be parameters: every call goes
+    through ``slow_init``; ``inspect.signature`` still lists the fields."""
+
+    def __init__(self: Any, /, **kwargs: Any) -> None:
+        slow_init(self, kwargs)
+
+    __init__.__qualname__ = f"{mapper.cls.__qualname__}.__init__"
+    __init__.__module__ = mapper.cls.__module__
+    __init__.__doc__ = f"Build a {mapper.name}: keyword arguments, one per field (validated)."
+    __init__.__ormolu_generated__ = True  # type: ignore[attr-defined]
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+    params += [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=MISSING)
+        for k in mapper.column_keys
+        if not keyword.iskeyword(k)
+    ]
+    params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    __init__.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return __init__
 
 
 # -- the whole-result row loader --------------------------------------------------------

@@ -30,7 +30,7 @@ from ..sql.elements import BindParam, and_
 from .fields import MISSING
 from .relationships import Relationship
 from .state import STATE_KEY
-from .unitofwork import _delete, _insert, _update
+from .unitofwork import _delete, _insert, _update, split_replaced
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -227,6 +227,9 @@ def relationship_flush_plan(
     recorded many-to-many changes ``(relationship, owner, item, +1/-1)``."""
     rank = {m: i for i, m in enumerate(order)}
     post: list[tuple[Any, Relationship]] = []
+    early_deletes, deleted = split_replaced(new, dirty, deleted)
+    if early_deletes:
+        early_deletes, deleted = _with_children(early_deletes, deleted)
 
     def before_insert(obj: Any) -> None:
         _sync_new(obj, post, touch)
@@ -235,6 +238,10 @@ def relationship_flush_plan(
     # unique value (the old side of a one-to-one) does so before a new row takes it
     early, late = _split_updates(dirty, new)
     yield from _updates(dialect, early, rank, touch)
+    # rows whose key or unique value a new or changed row takes: deleted before it (with
+    # their association rows and deleted children)
+    if early_deletes:
+        yield from _deletes(dialect, early_deletes, rank, touch)
     # 2. INSERTs in dependency order: a run of one model's objects none of which points
     # at another of the run goes in as one batch, its foreign keys filled in from the
     # runs before it (whose generated keys are known by then)
@@ -298,6 +305,11 @@ def relationship_flush_plan(
         compiled, _ = compile_statement(dialect, RowInsert(rel.secondary, names))
         yield Execute(compiled.sql, bound, many=True)
     # 5. DELETEs: association rows of deleted objects, then children before parents
+    yield from _deletes(dialect, deleted, rank, touch)
+
+
+def _deletes(dialect: Dialect, deleted: list[Any], rank: dict[Any, int], touch: Any) -> Op[None]:
+    """DELETE ``deleted``: their association rows first, then children before parents."""
     groups: dict[Mapper, list[Any]] = {}
     for obj in deleted:
         groups.setdefault(type(obj).__mapper__, []).append(obj)
@@ -309,6 +321,26 @@ def relationship_flush_plan(
         if any(r.target is mapper for r in mapper.many_to_one):
             objs = _children_first(mapper, objs)
         yield from _delete(dialect, mapper, objs, touch)
+
+
+def _with_children(early: list[Any], rest: list[Any]) -> tuple[list[Any], list[Any]]:
+    """``early`` with the deleted objects of ``rest`` that point at them (transitively),
+    which must go before them; and what is left of ``rest``."""
+    chosen = {id(o) for o in early}
+    changed = True
+    while changed and rest:
+        changed = False
+        keep = []
+        for o in rest:
+            d = o.__dict__
+            if any(id(d.get(r.key)) in chosen for r in type(o).__mapper__.many_to_one):
+                chosen.add(id(o))
+                early.append(o)
+                changed = True
+            else:
+                keep.append(o)
+        rest = keep
+    return early, rest
 
 
 def _add_link(

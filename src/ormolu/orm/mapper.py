@@ -4,6 +4,7 @@ validation rules and the data the loaders and the unit of work need."""
 from __future__ import annotations
 
 import enum
+import functools
 import sys
 import types
 import typing
@@ -429,6 +430,18 @@ class Mapper:
                     continue  # field(foreign_key=..., default=None) beside a relationship
                 out[name] = spec.validate(value) if value is not None else spec.validate(None)
         return out
+
+    @functools.cached_property
+    def unique_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The field sets whose values no two rows of the table may share: the primary
+        key, unique columns, unique constraints and unique indexes (computed once, after
+        the table's constraints are known)."""
+        table = self.table
+        sets = [tuple(self.pk_keys)]
+        sets += [(c.key,) for c in table.columns if c.unique and not c.primary_key]
+        sets += [tuple(u.fields) for u in table.uniques]
+        sets += [tuple(i.fields) for i in table.indexes if i.unique]
+        return tuple(dict.fromkeys(s for s in sets if s))
 
     def identity_key(self, obj: Any) -> tuple[Any, ...] | None:
         """The identity-map key of ``obj`` from its primary key values (None if unknown)."""

@@ -41,12 +41,59 @@ class _LiteralCompiler(SQLCompiler):
 
 
 def render_condition(dialect: Dialect, cond: Expr[Any] | str) -> str:
-    """Render a CHECK condition (expression or raw SQL string)."""
+    """Render a CHECK condition (expression or raw SQL string). Raw SQL is read with the
+    SQL standard's quoting — ``"name"`` an identifier, ``'text'`` a string — and its
+    identifiers are re-quoted for the dialect, so the same text means the same on every
+    backend (on MySQL, ``"name"`` would otherwise be a string, and ``CHECK ("qty" >= 0)``
+    would silently check nothing)."""
     if isinstance(cond, str):
-        return cond
+        return requote_identifiers(dialect, cond)
     if isinstance(cond, TextClause) and not cond.names:
-        return cond.text
+        return requote_identifiers(dialect, cond.text)
     return _LiteralCompiler(dialect, []).process(cond)
+
+
+def requote_identifiers(dialect: Dialect, sql: str) -> str:
+    """``sql`` with each standard-quoted identifier (``"a""b"``) quoted as ``dialect``
+    quotes identifiers; string literals (``'...'``, ``''`` escaping a quote) untouched.
+    Unchanged where the dialect quotes with double quotes itself."""
+    if dialect.identifier_quote == '"' or '"' not in sql:
+        return sql
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "'":
+            j = i + 1
+            while j < n:
+                if sql[j] == "'":
+                    if j + 1 < n and sql[j + 1] == "'":
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(sql[i : j + 1])
+            i = j + 1
+        elif ch == '"':
+            j = i + 1
+            name: list[str] = []
+            while j < n:
+                if sql[j] == '"':
+                    if j + 1 < n and sql[j + 1] == '"':
+                        name.append('"')
+                        j += 2
+                        continue
+                    break
+                name.append(sql[j])
+                j += 1
+            if j >= n:
+                raise ConfigurationError(f"unterminated quoted identifier in SQL: {sql!r}")
+            out.append(dialect.quote("".join(name)))
+            i = j + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 def _default_sql(dialect: Dialect, value: Any) -> str:

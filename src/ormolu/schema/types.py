@@ -454,6 +454,16 @@ class DateTime(SQLType):
             raise InvalidValue("expected a timezone-aware datetime (timezone=True)")
         if not self.timezone and aware:
             raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
+        if aware:
+            # Kept in UTC: a value whose UTC time leaves datetime's range (year 1 at +05:00,
+            # year 9999 at -05:00) could be written by no backend, or written and never
+            # read back (PostgreSQL stores it, then refuses to load it).
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise InvalidValue(
+                    "its UTC time falls outside the years 1-9999 that datetime can hold"
+                ) from None
         if self.storage == "unixepoch" and value.microsecond:
             raise InvalidValue("storage='unixepoch' holds whole seconds")
         return value
@@ -754,6 +764,34 @@ class Json(SQLType):
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
         return _none_safe(lambda v: json.loads(v) if isinstance(v, str | bytes) else v)
+
+
+class DeclaredType(SQLType):
+    """A column type ormolu has no type for, kept as the database declared it (``YEAR``,
+    ``MEDIUMINT UNSIGNED``, a PostgreSQL ``tsvector``): ``sql`` is used verbatim in
+    CREATE TABLE, and values pass through as the driver gives them. ``ormolu inspect``
+    writes it for such columns; ``python_type`` is what the annotation says.
+
+    Example: ``field(db_type=DeclaredType("YEAR", python_type=int))``.
+    """
+
+    def __init__(self, sql: str, python_type: type = str) -> None:
+        self.sql = sql
+        self.python_type = python_type
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, self.python_type) or (
+            self.python_type is int and isinstance(value, bool)
+        ):
+            raise InvalidValue(f"expected {self.python_type.__name__}")
+        return value
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("DeclaredType", self.sql)
+
+    def __repr__(self) -> str:
+        return f"DeclaredType({self.sql!r}, python_type={self.python_type.__name__})"
 
 
 class NullType(SQLType):

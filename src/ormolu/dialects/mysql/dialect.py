@@ -142,6 +142,9 @@ class MySQLDialect(Dialect):
     """MySQL / MariaDB through PyMySQL."""
 
     name = "mysql"
+    # Each DDL statement commits implicitly (MariaDB KB: "SQL statements That Cause an
+    # Implicit Commit"), so a migration records each step as it completes.
+    transactional_ddl = False
     paramstyle = "format"
     placeholder = "%s"
     identifier_quote = "`"
@@ -274,3 +277,8 @@ class MySQLDialect(Dialect):
         # SET TRANSACTION applies to the next transaction only (MariaDB KB: SET TRANSACTION).
         level = self.check_isolation_level(isolation_level)
         return [f"SET TRANSACTION ISOLATION LEVEL {level}", "START TRANSACTION"]
+
+    def reflector_class(self) -> Any:
+        from .reflect import MySQLReflector
+
+        return MySQLReflector

@@ -141,7 +141,10 @@ class SQLiteDialect(Dialect):
     """SQLite through the standard library's ``sqlite3``."""
 
     name = "sqlite"
+    # ALTER TABLE only renames and adds or drops columns (https://sqlite.org/lang_altertable.html)
+    supports_alter_column = False
     compiler_class = SQLiteCompiler
+    untyped_columns = True  # https://sqlite.org/datatype3.html#determination_of_column_affinity
     max_bind_parameters = 32766 if _VERSION >= (3, 32) else 999
     supports_returning = _VERSION >= (3, 35)
     lastrowid_is_key = True
@@ -230,3 +233,8 @@ class SQLiteDialect(Dialect):
                 f"unknown SQLite transaction mode {mode!r}; use one of {self.transaction_modes}"
             )
         return ["BEGIN " + mode.upper()]
+
+    def reflector_class(self) -> Any:
+        from .reflect import SQLiteReflector
+
+        return SQLiteReflector
