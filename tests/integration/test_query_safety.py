@@ -307,7 +307,7 @@ def test_an_ambiguous_join_is_refused(shop: Database) -> None:
             s.query(Product).select_from(Product).join(Product, Product.id == Product.id)
         with pytest.raises(ArgumentError, match="is joined already"):
             s.query(Product.name).join(Category).join(Category)
-    assert sent == []
+    assert [sql for sql, _ in sent if sql != "BEGIN"] == []  # no SELECT was sent
 
 
 def test_revenue_per_category_and_year_matches_hand_written_sql(shop: Database) -> None:
