@@ -188,7 +188,7 @@ def test_is_true_and_false_are_null_safe_on_every_backend(named: Database) -> No
 
 
 # -- item 6: bad arguments name the column --------------------------------------------------
-def test_bad_arguments_raise_argument_errors_naming_the_column() -> None:
+def test_bad_arguments_raise_argument_errors_naming_the_column(named: Database) -> None:
     with pytest.raises(ArgumentError, match=r"Named.n.in_\(\) takes a list"):
         Named.n.in_(5)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match=r"Named.name.contains\(\) takes a str, got None"):
@@ -199,6 +199,10 @@ def test_bad_arguments_raise_argument_errors_naming_the_column() -> None:
         Named.n.in_([1, None])
     with pytest.raises(ArgumentError, match=r"Named.n < None is never true"):
         Named.n < None  # type: ignore[operator]  # noqa: B015
+    with named.session() as s:  # and the good forms run on every backend
+        assert ids(s.query(Named).where(Named.n.in_({0, 2})).all()) == [1, 3]
+        assert ids(s.query(Named).where(Named.name.contains("er")).all()) == [3]
+        assert ids(s.query(Named).where(Named.name.in_(["0"])).all()) == [2]
 
 
 # -- item 5: correlation ------------------------------------------------------------------

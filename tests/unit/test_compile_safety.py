@@ -3,6 +3,7 @@ dialect, with no database."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from ormolu import (
     ForeignKeyConstraint,
     Mapped,
     Model,
+    ValidationError,
     date_trunc,
     days_between,
     exists,
@@ -426,3 +428,26 @@ def test_date_arithmetic_refusals() -> None:
         date_trunc("week", Ev.at)
     with pytest.raises(ArgumentError, match="date or datetime"):
         days_between(Ev.id, Ev.day)
+
+
+# -- item 3: compared values are converted like assignments -------------------------------------
+def test_compared_values_are_converted_by_the_column_type() -> None:
+    class Tagged(Model, table="cs_tagged"):
+        id: Mapped[uuid.UUID] = field(primary_key=True)
+        price: Mapped[Decimal] = field(max_digits=6, decimal_places=2)
+
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    compiled = assert_sql(
+        select(Tagged.price).where(Tagged.id == str(key), Tagged.price > 2),
+        'SELECT "cs_tagged"."price" FROM "cs_tagged" WHERE "cs_tagged"."id" = ? AND '
+        '"cs_tagged"."price" > ?',
+        [str(key), 2.0],
+    )
+    assert compiled.sql.count("?") == 2
+    stmt = select(Tagged.id).where(Tagged.id == str(key))
+    bound = stmt._where[0].right  # type: ignore[attr-defined]
+    assert bound.value == key and isinstance(bound.value, uuid.UUID)
+    with pytest.raises(
+        ValidationError, match=r"Tagged.price: expected Decimal \(in Tagged.price == "
+    ):
+        Tagged.price == "2"  # noqa: B015
