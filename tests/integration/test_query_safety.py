@@ -311,7 +311,8 @@ def test_an_ambiguous_join_is_refused(shop: Database) -> None:
             s.query(Product).select_from(Product).join(Product, Product.id == Product.id)
         with pytest.raises(ArgumentError, match="is joined already"):
             s.query(Product.name).join(Category).join(Category)
-    assert [sql for sql, _ in sent if sql != "BEGIN"] == []  # no SELECT was sent
+    # no SELECT was sent (a transaction may have begun before the compile)
+    assert not [sql for sql, _ in sent if "SELECT" in sql.upper()]
 
 
 def test_revenue_per_category_and_year_matches_hand_written_sql(shop: Database) -> None:
