@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .drivers.registry import DEFAULT_URL, backend_for
 from .exceptions import InvalidRequestError
 from .pool import Pool
+from .protocol import Execute, Op
 from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
 from .schema.table import sort_tables
 from .url import URL, parse_url
@@ -165,15 +166,6 @@ class Database:
             self._captures.remove(captured)
 
     # -- DDL -----------------------------------------------------------------------------
-    def _tables(self, models: Iterable[type[Model]] | None) -> list[Any]:
-        from .orm.registry import all_mappers, configure, secondary_tables
-
-        mappers = [m.__mapper__ for m in models] if models is not None else all_mappers()
-        for m in mappers:
-            configure(m)
-        # automatic many-to-many association tables between the models
-        return sort_tables([m.table for m in mappers] + secondary_tables(mappers))
-
     def create_all(
         self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False
     ) -> None:
@@ -181,40 +173,65 @@ class Database:
         before children, in one transaction. With ``if_not_exists=True`` existing tables
         are left as they are, and a warning (logger ``ormolu.schema``) names how each
         one differs from its model: migrate those (docs/migrations.md)."""
-        statements: list[str] = []
-        tables = self._tables(models)
-        if if_not_exists:
-            _warn_existing(self, tables)
-        for table in tables:
-            statements.append(create_table_sql(self.dialect, table, if_not_exists))
-            statements.extend(create_indexes_sql(self.dialect, table, if_not_exists))
-        self._run_ddl(statements)
+        tables = tables_of(models)
+        with self.session() as s:
+            if if_not_exists:
+                warn_existing(s.run(existing_differences_op(self.dialect, tables)))
+            s.run(ddl_op(self.dialect, create_statements(self.dialect, tables, if_not_exists)))
 
     def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:
         """DROP TABLE IF EXISTS for ``models`` (default: every model defined), children first."""
-        self._run_ddl([drop_table_sql(self.dialect, t) for t in reversed(self._tables(models))])
-
-    def _run_ddl(self, statements: list[str]) -> None:
-        from .protocol import Execute, Op
-
-        escape = self.dialect.paramstyle == "format"
-
-        def ddl() -> Op[None]:
-            for sql in statements:
-                yield Execute(sql.replace("%", "%%") if escape else sql)
-
         with self.session() as s:
-            s.run(ddl())
+            s.run(ddl_op(self.dialect, drop_statements(self.dialect, tables_of(models))))
 
 
-def _warn_existing(db: Database, tables: list[Any]) -> None:
+# -- shared by Database and AsyncDatabase ------------------------------------------------
+def tables_of(models: Iterable[type[Model]] | None) -> list[Any]:
+    """The tables of ``models`` (default: every model defined) and their automatic
+    many-to-many association tables, referenced tables first."""
+    from .orm.registry import all_mappers, configure, secondary_tables
+
+    mappers = [m.__mapper__ for m in models] if models is not None else all_mappers()
+    for m in mappers:
+        configure(m)
+    return sort_tables([m.table for m in mappers] + secondary_tables(mappers))
+
+
+def create_statements(dialect: Dialect, tables: list[Any], if_not_exists: bool) -> list[str]:
+    """CREATE TABLE and CREATE INDEX statements for ``tables``, in order."""
+    statements: list[str] = []
+    for table in tables:
+        statements.append(create_table_sql(dialect, table, if_not_exists))
+        statements.extend(create_indexes_sql(dialect, table, if_not_exists))
+    return statements
+
+
+def drop_statements(dialect: Dialect, tables: list[Any]) -> list[str]:
+    """DROP TABLE IF EXISTS statements for ``tables``, children first."""
+    return [drop_table_sql(dialect, t) for t in reversed(tables)]
+
+
+def ddl_op(dialect: Dialect, statements: list[str]) -> Op[None]:
+    """Send DDL ``statements`` (no parameters: a literal '%' is doubled where the
+    paramstyle would read it as a placeholder)."""
+    escape = dialect.paramstyle == "format"
+    for sql in statements:
+        yield Execute(sql.replace("%", "%%") if escape else sql)
+
+
+def existing_differences_op(dialect: Dialect, tables: list[Any]) -> Op[dict[str, list[str]]]:
+    """How each of ``tables`` that exists differs from its model (see
+    :func:`ormolu.schema.state.existing_differences`)."""
+    from .schema.state import differences_from_reflected, state_from_tables
+
+    reflected = yield from dialect.reflector().reflect([t.name for t in tables])
+    return differences_from_reflected(reflected, state_from_tables(dialect, tables))
+
+
+def warn_existing(found: dict[str, list[str]]) -> None:
     """Log how existing tables differ from their models (create_all skips them)."""
     import logging
 
-    from .schema.state import existing_differences
-
-    with db.session() as s:
-        found = existing_differences(s, tables)
     for name, diffs in found.items():
         logging.getLogger("ormolu.schema").warning(
             "create_all(if_not_exists=True) left table %s as it is, and it differs from its "

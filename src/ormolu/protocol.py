@@ -40,7 +40,7 @@ docs/internals.md ("How a round trip flows").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -153,6 +153,35 @@ def run_sync(run: Callable[[Any], Reply], op: Op[T]) -> T:
                 reply = run(step)
                 break
             except BaseException as error:  # the driver's mapped error, or an interrupt
+                try:
+                    step = op.throw(error)  # the operation handled it: its next step
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+
+
+async def run_async(run: Callable[[Any], Awaitable[Reply]], op: Op[T]) -> T:
+    """:func:`run_sync`'s twin for asyncio: the same loop, with ``await run(step)``.
+
+    A cancellation (``asyncio.CancelledError``, e.g. from ``asyncio.timeout``) arriving
+    while a step runs is thrown into the operation like any error, so its cleanup steps
+    (ROLLBACK TO SAVEPOINT, restoring objects) still run before it propagates.
+
+    Example::
+
+        rows = await run_async(conn.run, count_rows("artist"))
+    """
+    send = op.send
+    reply: Any = None
+    while True:
+        try:
+            step = send(reply)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        while True:
+            try:
+                reply = await run(step)
+                break
+            except BaseException as error:  # the driver's mapped error, or a cancellation
                 try:
                     step = op.throw(error)  # the operation handled it: its next step
                 except StopIteration as stop:

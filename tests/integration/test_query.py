@@ -101,14 +101,15 @@ def test_count_and_exists(s: Session) -> None:
 
 def test_iteration_streams_in_chunks(s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
-    real_send = s._send
+    s.query(Record).first()  # the session has its connection now
+    real_run = s._conn.run
 
-    def recording_send(step: Any) -> Any:
+    def recording_run(step: Any) -> Any:
         if isinstance(step, FetchStream):
             sizes.append(step.size)
-        return real_send(step)
+        return real_run(step)
 
-    monkeypatch.setattr(s, "_send", recording_send)
+    monkeypatch.setattr(s._conn, "run", recording_run)
     titles = [r.title for r in s.query(Record).order_by(Record.id).yield_per(2)]
     assert titles == ["One", "Two", "Three", "Four", "Five"]
     assert sizes == [2, 2, 2, 2]  # three chunks, then the empty one that ends it

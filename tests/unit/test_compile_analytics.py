@@ -346,3 +346,18 @@ def test_schema_qualified_names_and_the_translate_map() -> None:
     ]
     assert 'REFERENCES "acct"."ledger" ("id")' in create_table_sql(PG, Entry.__table__)
     assert 'REFERENCES "ledger" ("id")' in create_table_sql(sqlite, Entry.__table__)
+
+
+def test_tables_of_one_name_in_two_schemas_do_not_share_compiled_sql() -> None:
+    from ormolu.sql.compiler import compile_statement
+    from ormolu.sql.dml import RowInsert
+
+    class Plain(Model, table="ledger"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        amount: Mapped[int]
+
+    d = SQLiteDialect()
+    one, _ = compile_statement(d, RowInsert(Ledger.__table__, ("amount",)))
+    two, _ = compile_statement(d, RowInsert(Plain.__table__, ("amount",)))
+    assert one.sql == 'INSERT INTO "acct"."ledger" ("amount") VALUES (?)'
+    assert two.sql == 'INSERT INTO "ledger" ("amount") VALUES (?)'

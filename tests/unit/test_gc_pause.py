@@ -6,7 +6,7 @@ import gc
 import threading
 import time
 
-from ormolu.orm.state import without_gc
+from ormolu.collector import without_gc
 
 
 def test_the_collector_is_off_inside_and_on_after() -> None:

@@ -4,7 +4,9 @@ Children of a relationship with ``cascade="all"`` (or ON DELETE CASCADE) are del
 too; the nullable foreign keys of other children are set to NULL. The children are
 loaded first where they are not (one select-in statement per relationship, run through
 :meth:`~ormolu.core.state.SessionState.run_implicit`), so the cascade works whether or
-not the database enforces foreign keys. Nothing is written until the next flush.
+not the database enforces foreign keys. Nothing is written until the next flush. An async
+session, which does no I/O outside awaited calls, leaves the loading to the next flush
+(:func:`ormolu.core.deferred.run_deferred`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def _cascade(state: SessionState, obj: Any) -> None:
         if rel.direction != ONE_TO_MANY or not (rel.cascade_delete or rel.nullable):
             continue
         if rel.key not in obj.__dict__:
+            if state.defer_loads:  # an async session: the next flush loads and cascades
+                state.defer_cascade(obj)
+                continue
             state.load_relationship(rel, [obj])
         value = obj.__dict__.get(rel.key)
         children = list(value) if rel.uselist else ([value] if value is not None else [])

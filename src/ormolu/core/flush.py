@@ -19,8 +19,9 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..collector import without_gc
 from ..orm.dependency import involves_relationships, relationship_flush_plan
-from ..orm.state import PENDING, PERSISTENT, STATE_KEY, without_gc
+from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from ..session.errors import describe_flush_failure
@@ -96,6 +97,10 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     module docstring. ``autocommit``: the flush is one statement (see
     :func:`one_statement_flush`) sent outside a transaction, which commits by itself."""
     state.check_open()
+    if state.deferred and not state.flushing:
+        from .deferred import run_deferred
+
+        yield from run_deferred(state)
     if state.flushing or not (state.new or state.dirty or state.deleted or state.links):
         return
     state.configure()

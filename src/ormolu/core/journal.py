@@ -74,11 +74,12 @@ class Entry(NamedTuple):
         return self.state()
 
     def full_values(self) -> dict[str, Any]:
-        """The object's ``__dict__`` as it was (a new dict)."""
+        """The object's ``__dict__`` as it was (the entry's own dict, or a new one: the
+        caller must not change it)."""
         values = self.values
-        obj = self.target()
         if type(values) is dict:
-            return dict(values)
+            return values
+        obj = self.target()
         current: dict[str, Any] = obj.__dict__.copy()
         if values is None:
             return current

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..collector import without_gc
 from ..exceptions import (
     InvalidRequestError,
     MultipleResultsFound,
@@ -23,7 +24,7 @@ from ..exceptions import (
 )
 from ..orm.loading import build_loader_factory, rows_converter
 from ..orm.mapper import EntityInfo
-from ..orm.state import PENDING, PERSISTENT, STATE_KEY, without_gc
+from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.strategies import LoadPlan, ResultGroup, assemble_joined, build_plan, joined_select
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
 from ..schema.types import type_for_value
@@ -122,7 +123,7 @@ def fetch(
         # the objects are built from them; the collector is paused meanwhile (without_gc).
         convert = rows_converter(compiled, ents, state.dialect, "tuples")
         load_all = state.loader(compiled, ents, "many")
-        objs = without_gc(_grouped, state, group, load_all, convert(rows))
+        objs = without_gc(_convert_and_load, state, group, convert, load_all, rows)
     else:
         load = state.loader(compiled, ents, "objects")
         objs = _grouped(state, group, _load_each(load), rows)
@@ -134,6 +135,12 @@ def fetch(
         if state.levels[-1].has_writes or len(state.levels) > 1:
             state.record_loaded(_objects_in(objs))
     return objs
+
+
+def _convert_and_load(
+    state: SessionState, group: ResultGroup | None, convert: Any, load_all: Any, rows: Any
+) -> Any:
+    return _grouped(state, group, load_all, convert(rows))
 
 
 def _load_each(load: Any) -> Any:
@@ -202,7 +209,8 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
     """The object of ``model`` with primary key ``pk``: from the identity map when there
     (its expired attributes reloaded), else one SELECT; ``None`` if there is no such row.
     A pending object that will take that key (after deleting the old one) counts."""
-    state.check_open()
+    if state.closed:
+        state.check_open()
     mapper = model.__mapper__
     ident = (mapper, state.normalise_pk(mapper, pk))
     obj = state.identity_map.get(ident)

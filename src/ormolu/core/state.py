@@ -17,6 +17,7 @@ front end: the sync one runs it, an async one refuses it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 # A long-lived session meets many statement shapes: keep at most this many bound loaders.
 _MAX_LOADERS = 500
+# Types of a single-column primary key value given as it is (not a tuple or a mapping).
+_PLAIN_KEYS = frozenset({int, str, bytes, uuid.UUID})
 
 
 class SessionState:
@@ -55,8 +58,9 @@ class SessionState:
     """
 
     __slots__ = (
-        "autoflush", "begin_mode", "closed", "commit_walk", "deleted", "dialect", "dirty",
-        "flushing", "frontend", "identity_map", "in_tx", "isolation_level", "levels", "links",
+        "autoflush", "begin_mode", "closed", "commit_walk", "defer_loads", "deferred", "deleted",
+        "dialect", "dirty", "flushing", "frontend", "identity_map", "in_tx", "isolation_level",
+        "levels", "links",
         "load_group", "loaders", "new", "savepoint_seq", "statement_timeout", "strict",
         "tx_timeout",
     )  # fmt: skip
@@ -84,6 +88,10 @@ class SessionState:
         self.links: list[tuple[Any, Any, Any, int]] = []
         self.levels: list[Level] = [Level()]
         self.load_group: Any = None
+        # whether loads a plain call would need (delete cascades, replaced relationships)
+        # wait for the next flush (an async front end), and that work (core/deferred.py)
+        self.defer_loads = False
+        self.deferred: list[tuple[str, Any, Any, Any]] = []
         self.closed = False
         self.flushing = False
         # whether commit must walk the journal: objects were deleted, or journaled lazily
@@ -104,8 +112,24 @@ class SessionState:
             raise InvalidRequestError("this session is closed; open a new one with db.session()")
 
     def has_changes(self) -> bool:
-        """Whether a flush has anything to write."""
-        return bool(self.new or self.dirty or self.deleted or self.links)
+        """Whether a flush has anything to write (or to load first)."""
+        return bool(self.new or self.dirty or self.deleted or self.links or self.deferred)
+
+    def defer_cascade(self, obj: Any) -> None:
+        """Leave ``obj``'s delete cascade to the next flush (see core/deferred.py)."""
+        from .deferred import CASCADE
+
+        if not any(kind == CASCADE and o is obj for kind, o, _, _ in self.deferred):
+            self.deferred.append((CASCADE, obj, None, None))
+
+    def defer_replacement(self, obj: Any, rel: Any, items: list[Any]) -> None:
+        """Leave the unlinking of what ``obj.<rel>`` held before it was replaced by
+        ``items`` to the next flush (see core/deferred.py)."""
+        from .deferred import REPLACE
+
+        self.touch(obj)
+        self.deferred = [w for w in self.deferred if not (w[1] is obj and w[2] is rel)]
+        self.deferred.append((REPLACE, obj, rel, list(items)))
 
     @property
     def effective_timeout(self) -> float | None:
@@ -451,6 +475,8 @@ class SessionState:
         """``pk`` (a value, tuple or mapping) validated as ``mapper``'s primary key: the
         identity's key part. Raises InvalidRequestError for a wrong shape."""
         keys = mapper.pk_keys
+        if type(pk) in _PLAIN_KEYS and len(keys) == 1:  # the usual case: no ABC check
+            return mapper.fields[keys[0]].validate(pk)
         if isinstance(pk, Mapping):
             missing = [k for k in keys if k not in pk]
             if missing:

@@ -149,6 +149,7 @@ def rollback(state: SessionState) -> Op[None]:
     finally:
         state.in_tx = False
         state.links.clear()
+        state.deferred.clear()
         for level in reversed(state.levels):
             state.restore(level)
         tx_timeout = state.tx_timeout

@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 
 from .. import exceptions as exc
+from ..collector import without_gc
 from ..exceptions import ConfigurationError
 from ..protocol import (
     EMPTY,
@@ -168,7 +169,9 @@ class PsycopgConnection:
             else:
                 cur = raw.execute(sql, params)
             if want == ROWS:
-                rows = cur.fetchmany(limit) if limit else cur.fetchall()
+                # (a whole result: its row tuples are built with the collector paused, see
+                # ormolu.collector; the result has arrived, or is read from a local file)
+                rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
                 return _new(Reply, (rows, -1, None, (), None))
             if want == ROWCOUNT:
                 return _new(Reply, ((), cur.rowcount, None, (), None))

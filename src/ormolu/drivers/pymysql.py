@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
+from ..collector import without_gc
 from ..exceptions import ConfigurationError
 from ..protocol import (
     EMPTY,
@@ -272,7 +273,9 @@ class PyMySQLConnection:
             # of values fails here, where the other drivers raise their own Error.
             raise exc.OperationalError(f"cannot bind the parameters: {e}", sql=sql) from e
         if want == ROWS:
-            rows = cur.fetchmany(limit) if limit else cur.fetchall()
+            # (a whole result: its row tuples are built with the collector paused, see
+            # ormolu.collector; the result has arrived, or is read from a local file)
+            rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
             return _new(Reply, (list(rows), -1, None, (), None))
         if want == ROWCOUNT:
             return _new(Reply, ((), cur.rowcount, None, (), None))

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from .. import exceptions as exc
+from ..collector import without_gc
 from ..protocol import (
     EMPTY,
     LASTROWID,
@@ -117,7 +118,9 @@ class SQLiteConnection:
         try:
             cur = self.raw.executemany(sql, params) if many else self.raw.execute(sql, params)
             if want == ROWS:
-                rows = cur.fetchmany(limit) if limit else cur.fetchall()
+                # (a whole result: its row tuples are built with the collector paused, see
+                # ormolu.collector; the result has arrived, or is read from a local file)
+                rows = cur.fetchmany(limit) if limit else without_gc(cur.fetchall)
                 return _new(Reply, (rows, -1, None, (), None))
             if want == ROWCOUNT:
                 return _new(Reply, ((), cur.rowcount, None, (), None))

@@ -373,6 +373,32 @@ def selectin_load(
     return loaded
 
 
+def current_items(
+    rel: Relationship, owner: Any, fetch: Callable[[Select[Any]], Op[list[Any]]]
+) -> Op[list[Any]]:
+    """The objects ``rel`` of persistent ``owner`` links to in the database now (one
+    SELECT run by ``fetch``), without setting anything on ``owner``: what a replaced
+    collection or one-to-one held, for the flush that must unlink them."""
+    target = rel.target
+    key = _key_of(owner.__dict__, rel.local_keys)
+    if key is None:
+        return []
+    tcols = {k: target.fields[k].column.ref for k in target.column_keys}
+    if rel.direction == MANY_TO_MANY:
+        assert rel.secondary is not None
+        sec_refs = [c.ref for c in rel.sec_local]
+        right = [c.ref == tcols[k] for k, c in zip(rel.remote_keys, rel.sec_remote)]
+        stmt: Select[Any] = (
+            Select((target.cls,))
+            .join(rel.secondary, right[0] if len(right) == 1 else and_(*right))
+            .where(_in_condition(sec_refs, [key]))
+        )
+    else:
+        rcols = [tcols[k] for k in rel.remote_keys]
+        stmt = Select((target.cls,)).where(_in_condition(rcols, [key]))
+    return (yield from fetch(stmt))
+
+
 # -- joined loading --------------------------------------------------------------------
 class JoinedStep:
     """One joined relationship: which result column holds the parent and the child."""

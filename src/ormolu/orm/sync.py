@@ -4,7 +4,8 @@ bidirectional relationship, and adding related objects to the session (cascade).
 Foreign keys follow at once when the related object has its key; when it is new (no key
 yet) the flush fills the key in after inserting it (see :mod:`ormolu.orm.dependency`).
 Nothing here sends SQL, except that replacing a collection or a one-to-one of a
-persistent object first loads the old value (to know what was removed).
+persistent object first loads the old value (to know what was removed) — through the
+session, which in an async session defers it to the next flush instead.
 """
 
 from __future__ import annotations
@@ -173,10 +174,16 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
     d = obj.__dict__
     old = d.get(rel.key, MISSING)
     st = d.get(STATE_KEY)
+    deferred = False
     if old is MISSING:
         persistent = st is not None and st.status == PERSISTENT and st.session is not None
-        old = lazy_load(obj, rel) if persistent else None
-    if old is value:
+        if persistent and st.session.defer_loads:
+            # (an async session: the next flush loads what it held, and unlinks that)
+            st.session.defer_replacement(obj, rel, [] if value is None else [value])
+            old, deferred = None, True
+        else:
+            old = lazy_load(obj, rel) if persistent else None
+    if old is value and not deferred:
         return
     if old is not None:
         check_removal(obj, rel, old)
@@ -215,7 +222,13 @@ def set_collection(obj: Any, rel: Relationship, value: Any) -> None:
     if old is MISSING:
         st = d.get(STATE_KEY)
         persistent = st is not None and st.status == PERSISTENT and st.session is not None
-        old = lazy_load(obj, rel) if persistent else []
+        if persistent and st.session.defer_loads:
+            # (an async session: the next flush loads the old items, and removes those
+            # not in the new list)
+            st.session.defer_replacement(obj, rel, items)
+            old = []
+        else:
+            old = lazy_load(obj, rel) if persistent else []
     new_ids = {id(i) for i in items}
     old_ids = {id(i) for i in old}
     removed = [o for o in old if id(o) not in new_ids]

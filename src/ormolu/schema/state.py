@@ -297,7 +297,12 @@ def existing_differences(session: Any, tables: Sequence[Table]) -> dict[str, lis
     warning naming these differences (logger ``ormolu.schema``)."""
     dialect = session.dialect
     reflected = session.run(dialect.reflector().reflect([t.name for t in tables]))
-    models = state_from_tables(dialect, tables)
+    return differences_from_reflected(reflected, state_from_tables(dialect, tables))
+
+
+def differences_from_reflected(reflected: Any, models: Any) -> dict[str, list[str]]:
+    """Per table of ``reflected`` (a database's state), how it differs from the same
+    table in ``models`` (a state built from models); tables that match are left out."""
     out: dict[str, list[str]] = {}
     for t in reflected.tables:
         diffs = t.differences(models.table(t.name))

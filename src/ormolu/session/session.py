@@ -95,6 +95,9 @@ class Session:
     # -- the runner ------------------------------------------------------------------------
     def _run(self, op: Op[T]) -> T:
         """Drive ``op`` with this session's connection."""
+        conn = self._conn
+        if conn is not None and not self.db._captures:
+            return run_sync(conn.run, op)  # (the usual case: straight to the driver)
         return run_sync(self._send, op)
 
     def _send(self, step: Any) -> Any:

@@ -206,6 +206,11 @@ class DMLCompiler:
         where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
         return f"UPDATE {self.table_sql(node.table)} SET {sets} WHERE {where}"
 
+    def visit_row_delete_in(self, node: Any, **kw: Any) -> str:
+        q = self.quote
+        marks = ", ".join([self.placeholder] * node.rows)
+        return f"DELETE FROM {self.table_sql(node.table)} WHERE {q(node.key)} IN ({marks})"
+
     def visit_row_delete(self, node: Any, **kw: Any) -> str:
         q, p = self.quote, self.placeholder
         where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)

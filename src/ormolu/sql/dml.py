@@ -46,7 +46,7 @@ class Update(ClauseElement):
         sets = tuple((c.name, v._key(binds)) for c, v in self.values)
         return (
             "update",
-            self.table.name,
+            _table_key(self.table),
             sets,
             None if self.where is None else self.where._key(binds),
             _source_key(self.source, binds),
@@ -69,7 +69,7 @@ class Delete(ClauseElement):
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         return (
             "delete",
-            self.table.name,
+            _table_key(self.table),
             None if self.where is None else self.where._key(binds),
             _source_key(self.source, binds),
         )
@@ -94,7 +94,7 @@ class InsertFrom(ClauseElement):
         self.table, self.columns, self.select = table, columns, select
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("insert_from", self.table.name, tuple(c.name for c in self.columns),
+        return ("insert_from", _table_key(self.table), tuple(c.name for c in self.columns),
                 self.select._key(binds))  # fmt: skip
 
 
@@ -166,7 +166,7 @@ class RowInsert(ClauseElement):
         self.table, self.columns, self.rows, self.returning = table, columns, rows, returning
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("row_insert", self.table.name, self.columns, self.rows, self.returning)
+        return ("row_insert", _table_key(self.table), self.columns, self.rows, self.returning)
 
 
 class RowUpdate(ClauseElement):
@@ -179,7 +179,7 @@ class RowUpdate(ClauseElement):
         self.table, self.columns, self.keys = table, columns, keys
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("row_update", self.table.name, self.columns, self.keys)
+        return ("row_update", _table_key(self.table), self.columns, self.keys)
 
 
 class RowDelete(ClauseElement):
@@ -192,7 +192,20 @@ class RowDelete(ClauseElement):
         self.table, self.keys = table, keys
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("row_delete", self.table.name, self.keys)
+        return ("row_delete", _table_key(self.table), self.keys)
+
+
+class RowDeleteIn(ClauseElement):
+    """``DELETE FROM table WHERE key IN (?, ?, ...)`` for ``rows`` keys of one column."""
+
+    __slots__ = ("key", "rows", "table")
+    __visit_name__ = "row_delete_in"
+
+    def __init__(self, table: Any, key: str, rows: int) -> None:
+        self.table, self.key, self.rows = table, key, rows
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("row_delete_in", _table_key(self.table), self.key, self.rows)
 
 
 class Upsert(ClauseElement):
@@ -220,6 +233,12 @@ class Upsert(ClauseElement):
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         return (
-            "upsert", self.table.name, self.columns, self.rows, self.conflict, self.update,
+            "upsert", _table_key(self.table), self.columns, self.rows, self.conflict, self.update,
             self.returning,
         )  # fmt: skip
+
+
+def _table_key(table: Any) -> Key:
+    """A table's identity in a statement's cache key: its schema and name (two schemas may
+    hold tables of one name)."""
+    return (getattr(table, "schema", None), table.name)

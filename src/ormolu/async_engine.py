@@ -1,0 +1,169 @@
+"""``AsyncDatabase``: the asyncio entry point — the same URLs, dialects and DDL as
+:class:`~ormolu.Database`, with async connections, an async pool and async sessions.
+
+Everything that decides what to send is shared with the sync front end (the operations of
+:mod:`ormolu.core`); only the connections, the pool and the runner are async.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .drivers.registry import DEFAULT_URL, backend_for
+from .engine import create_statements, ddl_op, drop_statements, tables_of, warn_existing
+from .engine import existing_differences_op as _existing_differences_op
+from .exceptions import InvalidRequestError
+from .url import URL, parse_url
+
+if TYPE_CHECKING:
+    from .dialects.base import Dialect
+    from .orm.model import Model
+    from .session.async_session import AsyncSession
+
+
+class AsyncDatabase:
+    """A database for asyncio code: parses the URL, picks the dialect and the async
+    driver, hands out :class:`~ormolu.AsyncSession` objects.
+
+    The URLs and parameters are those of :class:`~ormolu.Database` (``sqlite://`` and
+    ``sqlite:///file.db`` through aiosqlite, ``postgresql://...`` through psycopg 3's
+    ``AsyncConnection``, ``mysql://...`` through the async MySQL driver; ``pip install
+    'ormolu[asyncio]'``). Pool waits raise PoolTimeout after ``pool_timeout`` seconds;
+    a task cancelled while it waits for, or holds, a connection leaks none.
+
+    Example::
+
+        db = AsyncDatabase("sqlite://")
+        await db.create_all([Artist])
+        async with db.session() as s:
+            s.add(Artist(name="Ornette Coleman"))
+        await db.close()
+
+    Raises ConfigurationError for an unknown scheme, a malformed URL or a missing driver.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
+        pool_recycle: float | None = 3600.0,
+        pre_ping: bool | None = None,
+        timeout: float = 5.0,
+        statement_timeout: float | None = None,
+    ) -> None:
+        self.url: URL = parse_url(url or DEFAULT_URL)
+        self.statement_timeout = statement_timeout
+        self._backend = backend_for(self.url)
+        self.dialect: Dialect = self._backend.dialect()
+        self.timeout = self._backend.timeout(self.url, timeout)
+        self._captures: list[list[tuple[str, Any]]] = []
+        # an in-memory SQLite database lives in one connection, lent to one session at a
+        # time (the others wait for it, up to pool_timeout)
+        self._memory = self._backend.single_connection(self.url)
+        self._shared: Any = None
+        self._shared_lock: asyncio.Lock | None = None
+        from .pool import AsyncPool  # type: ignore[attr-defined]  # (lands with the async drivers)
+
+        self.pool = AsyncPool(
+            self._connect,
+            size=pool_size,
+            max_overflow=max_overflow,
+            timeout=pool_timeout,
+            recycle=pool_recycle,
+            pre_ping=self._backend.pre_ping if pre_ping is None else pre_ping,
+        )
+
+    def __repr__(self) -> str:
+        return f"AsyncDatabase({str(self.url)!r})"
+
+    # -- connections ---------------------------------------------------------------------
+    async def _connect(self) -> Any:
+        return await self._backend.connect_async(self.url, self.dialect, self.timeout)  # type: ignore[attr-defined]
+
+    async def _acquire(self, owner: Any) -> Any:
+        if self._memory:
+            if self._shared_lock is None:
+                self._shared_lock = asyncio.Lock()
+            try:
+                await asyncio.wait_for(self._shared_lock.acquire(), self.pool.timeout)
+            except TimeoutError:
+                raise InvalidRequestError(
+                    "an in-memory database has one connection, held by another session; "
+                    "commit or close that session first (or use a file database)"
+                ) from None
+            if self._shared is None:
+                try:
+                    self._shared = await self._connect()
+                except BaseException:
+                    self._shared_lock.release()
+                    raise
+            return self._shared
+        return await self.pool.acquire()
+
+    async def _release(self, conn: Any, owner: Any) -> None:
+        if self._memory:
+            try:
+                await conn.reset()
+            finally:
+                if self._shared_lock is not None and self._shared_lock.locked():
+                    self._shared_lock.release()
+            return
+        await self.pool.release(conn)
+
+    async def close(self) -> None:
+        """Close every idle connection (and an unused in-memory database's connection,
+        which discards its data). Sessions still open keep theirs until they close."""
+        await self.pool.dispose()
+        if self._shared is not None and not (self._shared_lock and self._shared_lock.locked()):
+            await self._shared.close()
+            self._shared = None
+
+    dispose = close
+
+    # -- sessions ------------------------------------------------------------------------
+    def session(
+        self, *, autoflush: bool = True, statement_timeout: float | None = None
+    ) -> AsyncSession:
+        """A new :class:`~ormolu.AsyncSession` (use it with ``async with``). An async
+        session never loads implicitly: reading an unloaded relationship or an expired
+        column raises LazyLoadError naming the explicit call; ``statement_timeout``
+        (seconds) overrides the database's."""
+        from .session.async_session import AsyncSession
+
+        timeout = self.statement_timeout if statement_timeout is None else statement_timeout
+        return AsyncSession(self, autoflush=autoflush, statement_timeout=timeout)
+
+    @contextmanager
+    def capture(self) -> Iterator[list[tuple[str, Any]]]:
+        """Capture every statement sent in the block as ``(sql, params)`` pairs (as
+        :meth:`Database.capture`)."""
+        captured: list[tuple[str, Any]] = []
+        self._captures.append(captured)
+        try:
+            yield captured
+        finally:
+            self._captures.remove(captured)
+
+    # -- DDL -----------------------------------------------------------------------------
+    async def create_all(
+        self, models: Iterable[type[Model]] | None = None, *, if_not_exists: bool = False
+    ) -> None:
+        """CREATE TABLE (and indexes) for ``models``, as :meth:`Database.create_all`."""
+        tables = tables_of(models)
+        async with self.session() as s:
+            if if_not_exists:
+                warn_existing(await s.run(_existing_differences_op(self.dialect, tables)))
+            await s.run(
+                ddl_op(self.dialect, create_statements(self.dialect, tables, if_not_exists))
+            )
+
+    async def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:
+        """DROP TABLE IF EXISTS for ``models``, children first."""
+        async with self.session() as s:
+            await s.run(ddl_op(self.dialect, drop_statements(self.dialect, tables_of(models))))

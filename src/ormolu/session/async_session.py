@@ -1,0 +1,399 @@
+"""``AsyncSession``: the asyncio front end — the same state and operations as
+:class:`~ormolu.Session`, driven by :func:`~ormolu.protocol.run_async`.
+
+Methods that need no database (``add``, ``delete``, ``expunge``, ``expire``, ``query``)
+are plain calls; the others are awaited. There is no implicit I/O: reading an unloaded
+relationship or an expired column raises LazyLoadError naming the explicit call
+(``await s.load(...)``, ``selectinload(...)``, ``await s.refresh(...)``); answers that
+need no SQL (an identity-map hit, a NULL foreign key) are still given. What ``delete()``
+must load for its cascade, and what replacing a collection must know of its old items,
+is loaded by the next flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+
+from ..core import reads, writes
+from ..core import transaction as tx
+from ..core.flush import flush_op
+from ..core.loads import load
+from ..core.state import SessionState
+from ..exceptions import LazyLoadError, NoResultFound
+from ..protocol import Execute, Op, SetTimeout, run_async
+from ..sql.elements import ClauseElement, Expr
+from ..sql.selectable import Select
+from .async_query import AsyncQuery
+from .result import Result
+
+if TYPE_CHECKING:
+    from ..async_engine import AsyncDatabase
+    from ..core.journal import Level
+    from ..orm.model import Model
+
+M = TypeVar("M", bound="Model")
+T = TypeVar("T")
+E1 = TypeVar("E1")
+E2 = TypeVar("E2")
+E3 = TypeVar("E3")
+E4 = TypeVar("E4")
+E5 = TypeVar("E5")
+
+
+class AsyncSession:
+    """A unit of work against one :class:`~ormolu.AsyncDatabase`; the async twin of
+    :class:`~ormolu.Session` (see it for each method's meaning).
+
+    Example::
+
+        async with db.session() as s:            # commits on exit, rolls back on an error
+            s.add(Artist(name="AC/DC"))           # no I/O
+            await s.flush()
+            albums = await s.query(Album).options(selectinload(Album.artist)).all()
+            await s.load(albums, Album.tracks)    # explicit, batched over the list
+    """
+
+    def __init__(
+        self, db: AsyncDatabase, *, autoflush: bool = True, statement_timeout: float | None = None
+    ) -> None:
+        self.db = db
+        self.dialect = db.dialect
+        # (not "strict": a lazy load reaches implicit() below, which names the async fix)
+        self.state = SessionState(
+            db.dialect, self, autoflush=autoflush, statement_timeout=statement_timeout
+        )
+        self.state.defer_loads = True  # (delete cascades and replacements load at flush)
+        self._conn: Any = None
+
+    @property
+    def autoflush(self) -> bool:
+        """Whether queries flush pending changes first."""
+        return self.state.autoflush
+
+    @autoflush.setter
+    def autoflush(self, value: bool) -> None:
+        self.state.autoflush = value
+
+    # -- the runner ------------------------------------------------------------------------
+    async def _run(self, op: Op[T]) -> T:
+        """Drive ``op`` with this session's connection."""
+        conn = self._conn
+        if conn is not None and not self.db._captures:
+            return await run_async(conn.run, op)
+        return await run_async(self._send, op)
+
+    async def _send(self, step: Any) -> Any:
+        conn = self._conn
+        if conn is None:
+            conn = await self._connect()
+        captures = self.db._captures
+        if captures and type(step) is Execute:
+            for c in captures:
+                c.append((step.sql, step.params))
+        return await conn.run(step)
+
+    async def _connect(self) -> Any:
+        self.state.check_open()
+        conn = self._conn = await self.db._acquire(self)
+        timeout = self.state.effective_timeout
+        if timeout is not None:
+            await conn.run(SetTimeout(timeout))
+        return conn
+
+    async def _release_connection(self) -> None:
+        conn = self._conn
+        if conn is not None and (not self.state.in_tx or conn.is_broken()):
+            self._conn = None
+            await self.db._release(conn, self)
+
+    def implicit(self, op: Op[Any], what: str) -> Any:
+        """Refuse the I/O an attribute access would need: LazyLoadError naming the fix."""
+        op.close()
+        raise LazyLoadError(
+            f"{what}, and an async session does no I/O behind attribute access: load it "
+            f"explicitly — a relationship with 'await session.load(objects, "
+            f"Model.relationship)' or query(...).options(selectinload(Model.relationship)), "
+            f"a column with 'await session.refresh(obj)'"
+        )
+
+    async def run(self, operation: Op[T]) -> T:
+        """Run ``operation`` (see :meth:`Session.run`) inside the transaction."""
+        from .session import _in_transaction
+
+        return await self._run(_in_transaction(self.state, operation))
+
+    # -- context manager -----------------------------------------------------------------
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if et is None:
+                await self.commit()
+            else:
+                await self.rollback()
+        finally:
+            await self.close()
+
+    def __enter__(self) -> None:
+        raise TypeError("an AsyncSession is used with 'async with', not 'with'")
+
+    def __exit__(self, *exc: object) -> None:  # pragma: no cover - __enter__ raises
+        return None
+
+    # -- transactions --------------------------------------------------------------------
+    async def begin(
+        self,
+        mode: str | None = None,
+        *,
+        isolation_level: str | None = None,
+        statement_timeout: float | None = None,
+    ) -> AsyncTransaction:
+        """Begin the transaction now (see :meth:`Session.begin`); ``async with`` the
+        result commits on exit."""
+        await self._run(tx.begin(self.state, mode, isolation_level, statement_timeout))
+        return AsyncTransaction(self, None)
+
+    def begin_nested(self) -> AsyncTransaction:
+        """A savepoint, for ``async with s.begin_nested():`` (pending changes are flushed
+        first); see :meth:`Session.begin_nested`."""
+        return AsyncTransaction(self, None, nested=True)
+
+    async def flush(self) -> None:
+        """Write pending changes (see :meth:`Session.flush`)."""
+        state = self.state
+        if state.new or state.dirty or state.deleted or state.links or state.deferred:
+            await self._run(flush_op(state))
+
+    async def commit(self) -> None:
+        """Flush, then COMMIT (see :meth:`Session.commit`)."""
+        try:
+            await self._run(tx.commit(self.state))
+        finally:
+            await self._release_connection()
+
+    async def rollback(self) -> None:
+        """ROLLBACK; objects as after :meth:`Session.rollback`."""
+        try:
+            await self._run(tx.rollback(self.state))
+        finally:
+            self.state.in_tx = False
+            await self._release_connection()
+
+    async def close(self) -> None:
+        """Roll back anything uncommitted, give back the connection, detach all objects."""
+        state = self.state
+        if state.closed:
+            return
+        try:
+            await self.rollback()
+        finally:
+            state.detach_all()
+            state.closed = True
+
+    # -- object lifecycle (no I/O) -------------------------------------------------------
+    def add(self, obj: Model) -> None:
+        """Add a new object or re-attach a detached one (see :meth:`Session.add`)."""
+        self.state.add(obj)
+
+    def add_all(self, objs: Iterable[Model]) -> None:
+        """:meth:`add` each object."""
+        for o in objs:
+            self.state.add(o)
+
+    def delete(self, obj: Model) -> None:
+        """Mark ``obj`` for deletion; children its cascade must load are loaded by the next
+        flush (see :meth:`Session.delete`)."""
+        self.state.delete(obj)
+
+    def expunge(self, obj: Model) -> None:
+        """Detach ``obj`` (see :meth:`Session.expunge`)."""
+        self.state.expunge(obj)
+
+    def expunge_all(self) -> None:
+        """Detach every object."""
+        self.state.expunge_all()
+
+    def expire(self, obj: Model, *keys: str) -> None:
+        """Forget loaded values (see :meth:`Session.expire`); reading them afterwards
+        needs ``await s.refresh(obj)``."""
+        self.state.expire(obj, keys)
+
+    def __contains__(self, obj: object) -> bool:
+        return self.state.contains(obj)
+
+    @property
+    def new(self) -> list[Any]:
+        """Pending objects."""
+        return list(self.state.new.values())
+
+    @property
+    def dirty(self) -> list[Any]:
+        """Persistent objects with unflushed changes."""
+        from ..orm.state import STATE_KEY
+
+        return [o for o in self.state.dirty.values() if o.__dict__[STATE_KEY].modified]
+
+    @property
+    def deleted(self) -> list[Any]:
+        """Objects marked for deletion."""
+        return list(self.state.deleted.values())
+
+    # -- reading -------------------------------------------------------------------------
+    @overload
+    def query(self, e1: type[E1] | Expr[E1], /) -> AsyncQuery[E1]: ...
+    @overload
+    def query(
+        self, e1: type[E1] | Expr[E1], e2: type[E2] | Expr[E2], /
+    ) -> AsyncQuery[tuple[E1, E2]]: ...
+    @overload
+    def query(
+        self, e1: type[E1] | Expr[E1], e2: type[E2] | Expr[E2], e3: type[E3] | Expr[E3], /
+    ) -> AsyncQuery[tuple[E1, E2, E3]]: ...
+    @overload
+    def query(
+        self,
+        e1: type[E1] | Expr[E1],
+        e2: type[E2] | Expr[E2],
+        e3: type[E3] | Expr[E3],
+        e4: type[E4] | Expr[E4],
+        /,
+    ) -> AsyncQuery[tuple[E1, E2, E3, E4]]: ...
+    @overload
+    def query(
+        self,
+        e1: type[E1] | Expr[E1],
+        e2: type[E2] | Expr[E2],
+        e3: type[E3] | Expr[E3],
+        e4: type[E4] | Expr[E4],
+        e5: type[E5] | Expr[E5],
+        /,
+    ) -> AsyncQuery[tuple[E1, E2, E3, E4, E5]]: ...
+    @overload
+    def query(self, *entities: Any) -> AsyncQuery[tuple[Any, ...]]: ...
+    def query(self, *entities: Any) -> AsyncQuery[Any]:
+        """A query (built without I/O; its terminals are awaited)."""
+        return AsyncQuery(self, Select(entities))
+
+    async def get(self, model: type[M], pk: Any) -> M | None:
+        """The object with primary key ``pk``, or ``None`` (see :meth:`Session.get`)."""
+        return cast("M | None", await self._run(reads.get(self.state, model, pk)))
+
+    async def get_one(self, model: type[M], pk: Any) -> M:
+        """Like :meth:`get` but raises NoResultFound when there is no such row."""
+        obj = await self.get(model, pk)
+        if obj is None:
+            raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
+        return obj
+
+    async def refresh(self, obj: Model) -> None:
+        """Reload every column of ``obj`` (see :meth:`Session.refresh`)."""
+        await self._run(reads.refresh(self.state, obj))
+
+    async def load(self, objs: Iterable[Any], *attrs: Any) -> None:
+        """Load a relationship path for every object of ``objs`` that lacks it, one batch
+        per relationship (see :meth:`Session.load`)."""
+        await self._run(load(self.state, list(objs), attrs))
+
+    async def merge(self, obj: M, *, load: bool = True) -> M:
+        """Copy a detached object's values onto this session's (see :meth:`Session.merge`)."""
+        return cast(M, await self._run(writes.merge(self.state, obj, load)))
+
+    # -- statements ----------------------------------------------------------------------
+    async def execute(
+        self, statement: str | ClauseElement, params: Mapping[str, Any] | None = None
+    ) -> Result:
+        """Raw SQL or a built statement (see :meth:`Session.execute`)."""
+        reply = await self._run(reads.execute(self.state, statement, params))
+        return Result(list(reply.rows), list(reply.columns), reply.rowcount)
+
+    async def execute_sql(self, sql: str, params: Sequence[Any] = (), many: bool = False) -> Result:
+        """SQL in the dialect's paramstyle, as it is (see :meth:`Session.execute_sql`)."""
+        reply = await self._run(reads.execute_raw(self.state, sql, params, many))
+        return Result(list(reply.rows), list(reply.columns), reply.rowcount)
+
+    async def raw(
+        self, model: type[M], sql: str, params: Mapping[str, Any] | None = None
+    ) -> list[M]:
+        """A raw SELECT mapped to ``model`` objects (see :meth:`Session.raw`)."""
+        reply = await self._run(reads.execute(self.state, sql, params))
+        return reads.load_raw(self.state, model, reply)
+
+    async def scalar(self, statement: ClauseElement) -> Any:
+        """The first column of the first row of ``statement`` (or ``None``)."""
+        return (await self.execute(statement)).scalar()
+
+    # -- bulk writes ---------------------------------------------------------------------
+    async def insert_many(self, model: type[M], rows: Iterable[Mapping[str, Any] | M]) -> int:
+        """Insert many rows at once (see :meth:`Session.insert_many`)."""
+        return await self._run(writes.insert_many(self.state, model, rows))
+
+    async def upsert(
+        self,
+        model: type[M],
+        rows: Iterable[Mapping[str, Any] | M],
+        *,
+        conflict: Sequence[str] | None = None,
+        update: Sequence[str] | None = None,
+        do_nothing: bool = False,
+    ) -> list[M]:
+        """Insert or update on conflict (see :meth:`Session.upsert`)."""
+        return await self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
+
+
+class AsyncTransaction:
+    """What ``await s.begin()`` returns and ``s.begin_nested()`` gives ``async with``: the
+    transaction, or a savepoint begun on entering the block. Leaving the block normally
+    commits it (or releases the savepoint), an exception rolls it back and propagates."""
+
+    __slots__ = ("done", "level", "nested", "session")
+
+    def __init__(self, session: AsyncSession, level: Level | None, nested: bool = False) -> None:
+        self.session = session
+        self.level = level
+        self.nested = nested
+        self.done = False
+
+    async def commit(self) -> None:
+        """Commit the transaction / release the savepoint."""
+        self._finish()
+        if self.level is None:
+            await self.session.commit()
+        else:
+            await self.session._run(tx.release_savepoint(self.session.state, self.level))
+
+    async def rollback(self) -> None:
+        """Roll back the transaction / roll back to the savepoint."""
+        self._finish()
+        if self.level is None:
+            await self.session.rollback()
+        else:
+            await self.session._run(tx.rollback_savepoint(self.session.state, self.level))
+
+    def _finish(self) -> None:
+        from ..exceptions import InvalidRequestError
+
+        if self.done:
+            raise InvalidRequestError("this transaction is already finished")
+        if self.nested and self.level is None:
+            raise InvalidRequestError("use the savepoint with 'async with s.begin_nested():'")
+        self.done = True
+
+    async def __aenter__(self) -> AsyncTransaction:
+        if self.nested and self.level is None:
+            self.level = await self.session._run(tx.begin_nested(self.session.state))
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.done:
+            return
+        if et is None:
+            await self.commit()
+        else:
+            await self.rollback()
