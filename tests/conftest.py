@@ -16,7 +16,8 @@ be reached fails the run loudly — it is never skipped; use ``--db sqlite`` to 
 servers out on purpose.
 
 Tests never name a backend; they skip by capability with
-``@pytest.mark.requires("supports_returning")``, which checks the dialect's flag.
+``@pytest.mark.requires("supports_returning")``, which checks the dialect's flag
+(``"!native_datetime"``: the flag must be false).
 """
 
 from __future__ import annotations
@@ -196,7 +197,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
             s.execute_sql("SELECT 1")
     marker = request.node.get_closest_marker("requires")
     if marker is not None:
-        missing = [f for f in marker.args if not getattr(database.dialect, f, False)]
+        # "flag" needs the capability, "!flag" its absence (e.g. "!native_datetime")
+        missing = [
+            f
+            for f in marker.args
+            if bool(getattr(database.dialect, f.lstrip("!"), False)) == f.startswith("!")
+        ]
         if missing:
             pytest.skip(f"{database.dialect.name} lacks {', '.join(missing)}")
     try:

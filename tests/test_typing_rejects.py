@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRELUDE = """\
 from decimal import Decimal
 
-from ormolu import Database, Mapped, Model, field
+from ormolu import Database, Expr, Mapped, Model, field
 
 
 class Track(Model, table="track"):
@@ -90,6 +90,64 @@ with db.session() as s:
 class Note(Model, table="note"):
     id: Mapped[int] = field(primary_key=True, default=None)
     text: Mapped[str | None] = None  # E: assignment
+""",
+    "where_python_bool": """
+with db.session() as s:
+    s.query(Track).where(True)  # E: arg-type
+""",
+    "where_string": """
+with db.session() as s:
+    s.query(Track).where("1=1; DROP TABLE track")  # E: arg-type
+""",
+    "where_non_boolean_column": """
+with db.session() as s:
+    s.query(Track).where(Track.name)  # E: arg-type
+""",
+    "having_string": """
+with db.session() as s:
+    s.query(Track.name).group_by(Track.name).having("count(*) > 1")  # E: arg-type
+""",
+    "order_by_string": """
+with db.session() as s:
+    s.query(Track).order_by("name")  # E: arg-type
+""",
+    "group_by_string": """
+with db.session() as s:
+    s.query(Track.name).group_by("name")  # E: arg-type
+""",
+    "division_is_float": """
+ratio: Expr[int] = Track.milliseconds / 1000  # E: assignment
+""",
+    "decimal_times_float_is_float": """
+net: Expr[Decimal] = Track.unit_price * 0.5  # E: assignment
+""",
+    "date_difference_is_int": """
+from datetime import date
+class Trip(Model, table="trip"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    start: Mapped[date]
+    end: Mapped[date]
+days: Expr[date] = Trip.end - Trip.start  # E: assignment
+""",
+    "scalar_may_be_none": """
+with db.session() as s:
+    s.query(Track.milliseconds).scalar() + 1  # E: operator
+""",
+    "cte_column_keeps_its_type": """
+from ormolu import select
+names = select(Track.id, Track.name).cte("names")
+n: Expr[int] = names.col(Track.name)  # E: arg-type
+""",
+    "window_order_by_string": """
+from ormolu import func
+func.rank().over(order_by="name")  # E: arg-type
+""",
+    "json_integer_is_optional": """
+from typing import Any
+class Doc(Model, table="doc"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    data: Mapped[dict[str, Any]]
+n: Expr[int] = Doc.data["n"].as_integer()  # E: assignment
 """,
     "column_tuple_types": """
 with db.session() as s:

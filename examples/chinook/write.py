@@ -120,7 +120,7 @@ def count_invoices(s: Session) -> tuple[int, int]:
     """The numbers of invoices and of invoice lines: ``(invoices, lines)``."""
     invoices = s.query(func.count(Invoice.id)).scalar()
     lines = s.query(func.count(InvoiceLine.id)).scalar()
-    return int(invoices), int(lines)
+    return int(invoices or 0), int(lines or 0)
 
 
 def write_invoice(

@@ -5,6 +5,7 @@ Everything a user needs is importable from here; the rest is internal.
 
 from .engine import Database
 from .exceptions import (
+    ArgumentError,
     CheckViolation,
     CircularDependencyError,
     CommitOutcomeUnknown,
@@ -27,15 +28,19 @@ from .exceptions import (
     OrmoluError,
     PendingRollbackError,
     PoolTimeout,
+    ProgrammingError,
     SerializationFailure,
     StatementTimeout,
+    UndefinedColumn,
+    UndefinedTable,
     UniqueViolation,
     ValidationError,
 )
 from .orm.attributes import Mapped
 from .orm.fields import field
 from .orm.model import Model, aliased
-from .orm.relationships import RelationshipAttribute, many_to_many, relationship
+from .orm.related import RelationshipAttribute
+from .orm.relationships import many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
 from .protocol import Execute, Op, Reply
@@ -45,9 +50,24 @@ from .session.query import Query
 from .session.result import Result
 from .session.session import Session
 from .session.transaction import Transaction
-from .sql.elements import ColumnRef, Expr, and_, asc, case, desc, extract, literal, not_, or_, text
-from .sql.functions import func
-from .sql.selectable import exists, select
+from .sql.cte import CTE
+from .sql.dml import insert
+from .sql.elements import (
+    ColumnRef,
+    Expr,
+    and_,
+    asc,
+    desc,
+    false,
+    literal,
+    not_,
+    or_,
+    text,
+    true,
+)
+from .sql.functions import case, extract, func
+from .sql.selectable import Subquery, exists, select
+from .sql.temporal import date_trunc, days_between
 
 __all__ = [
     "CheckConstraint", "CheckViolation", "ConfigurationError", "ConnectionLost", "DataError",
@@ -62,6 +82,8 @@ __all__ = [
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
     "relationship", "selectinload", "CommitOutcomeUnknown", "PendingRollbackError",
     "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply",
+    "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
+    "date_trunc", "days_between", "false", "true", "CTE", "insert",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,12 @@ class Database:
     ``statement_timeout``; MariaDB ``max_statement_time``; MySQL ``max_execution_time``,
     which limits SELECTs only; SQLite: interrupted by a progress handler).
 
+    ``schema_translate_map`` replaces schema names when SQL is compiled, so one set of
+    models serves several schemas (one per tenant): ``{"tenant": "tenant_42"}`` sends
+    ``"tenant_42"."invoice"`` for a model declared ``schema="tenant"``; the key ``None``
+    stands for models without a schema. ``attach`` (SQLite) attaches database files as
+    schemas on every connection: ``attach={"sales": "sales.db"}``.
+
     Raises ConfigurationError for an unknown scheme, a malformed URL or a missing driver
     (naming the extra to install).
     """
@@ -57,6 +63,8 @@ class Database:
         pre_ping: bool | None = None,
         timeout: float = 5.0,
         statement_timeout: float | None = None,
+        schema_translate_map: Mapping[str | None, str | None] | None = None,
+        attach: Mapping[str, str] | None = None,
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
@@ -64,6 +72,10 @@ class Database:
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
         self.dialect: Dialect = self._backend.dialect()
+        if schema_translate_map:  # (the dialect's compile cache is this database's own)
+            self.dialect.schema_translate_map = dict(schema_translate_map)
+        if attach:
+            self.dialect.attach(dict(attach))
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         self._lock = threading.Lock()

@@ -8,6 +8,7 @@ driver are re-raised as the matching subclass with the driver's exception chaine
 
     OrmoluError
      ├── ConfigurationError          a model, field, URL or option is declared wrongly
+     ├── ArgumentError               a query method got something that is not what it takes
      ├── ValidationError             a value fails a field's rule (before any SQL is sent)
      ├── DatabaseError               the database refused a statement
      │    ├── IntegrityError
@@ -16,7 +17,10 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      │    │    ├── NotNullViolation
      │    │    └── CheckViolation
      │    ├── DataError              a value the column cannot hold (too long, NUL, range)
-     │    └── OperationalError       locked database, syntax, ...
+     │    ├── ProgrammingError       the SQL is wrong: syntax, unknown table/column/function
+     │    │    ├── UndefinedTable
+     │    │    └── UndefinedColumn
+     │    └── OperationalError       locked database, lost connection, ...
      │         ├── ConnectionLost     the connection died; the transaction is gone
      │         │    └── CommitOutcomeUnknown  it died after COMMIT was sent: committed or not?
      │         ├── StatementTimeout   a statement ran longer than ``statement_timeout``
@@ -71,23 +75,42 @@ class CircularDependencyError(InvalidRequestError):
     after both rows exist)."""
 
 
+class ArgumentError(OrmoluError, TypeError):
+    """A query method was given something it does not take: a Python ``bool`` or ``str``
+    where an SQL expression belongs (``where(x == 1)`` with ``x`` not a column), a
+    non-list for ``in_()``, an object of the wrong model in a relationship comparison, a
+    transient object without a key, a join whose left side cannot be determined.
+
+    It is a ``TypeError`` too, so code that caught the ``TypeError`` these mistakes used to
+    raise keeps working. Raised while the query is built, before any SQL is sent.
+    """
+
+
 class ValidationError(OrmoluError, ValueError):
     """A value failed a field's validation rule.
 
-    Raised on model construction and attribute assignment by user code, before any SQL is
-    sent. Attributes: ``model`` (class name), ``field`` (attribute name), ``value`` (the
-    rejected value) and ``rule`` (a short description of the rule that failed).
+    Raised on model construction and attribute assignment by user code, and when a query
+    compares a field with a value of the wrong type (``Track.milliseconds == "abc"``),
+    before any SQL is sent. Attributes: ``model`` (class name), ``field`` (attribute name),
+    ``value`` (the rejected value), ``rule`` (a short description of the rule that failed)
+    and ``operator`` (for a comparison: the operator or method, e.g. ``"=="`` or
+    ``"in_"``; else ``None``).
     """
 
-    def __init__(self, model: str, field: str, value: Any, rule: str) -> None:
+    def __init__(
+        self, model: str, field: str, value: Any, rule: str, operator: str | None = None
+    ) -> None:
         self.model = model
         self.field = field
         self.value = value
         self.rule = rule
+        self.operator = operator
         shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        super().__init__(f"{model}.{field}: {rule} (got {shown})")
+        name = f"{model}.{field}" if model else field
+        where = f" (in {name} {operator} ...)" if operator else ""
+        super().__init__(f"{name}: {rule}{where} (got {shown})")
 
 
 class DatabaseError(OrmoluError):
@@ -106,7 +129,22 @@ class DatabaseError(OrmoluError):
 
 
 class OperationalError(DatabaseError):
-    """Locked database, lost connection, bad SQL and other non-integrity failures."""
+    """Locked database, lost connection and other failures of the database's operation
+    rather than of the statement (wrong SQL is a :class:`ProgrammingError`)."""
+
+
+class ProgrammingError(DatabaseError):
+    """The statement is wrong: a syntax error, or a table, column or function the
+    database does not have (PostgreSQL SQLSTATE class 42, MySQL errors 1054/1064/1146,
+    SQLite's "no such table"/"no such column"/"syntax error")."""
+
+
+class UndefinedTable(ProgrammingError):
+    """The statement names a table (or view) the database does not have."""
+
+
+class UndefinedColumn(ProgrammingError):
+    """The statement names a column the table does not have."""
 
 
 class DataError(DatabaseError):

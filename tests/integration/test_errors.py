@@ -26,7 +26,10 @@ from ormolu import (
     OperationalError,
     OrmoluError,
     PendingRollbackError,
+    ProgrammingError,
     Session,
+    UndefinedColumn,
+    UndefinedTable,
     UniqueViolation,
     field,
     status_of,
@@ -207,18 +210,29 @@ def test_unique_violation_from_raw_sql(league: Database) -> None:
         s.rollback()
 
 
-def test_bad_sql_is_an_operational_error(league: Database) -> None:
+def test_bad_sql_is_a_programming_error(league: Database) -> None:
     with league.session() as s:
-        with pytest.raises(OperationalError) as info:
+        with pytest.raises(ProgrammingError) as info:
             s.execute("SELEC nonsense")
+        assert not isinstance(info.value, OperationalError)
         assert isinstance(info.value.__cause__, driver_errors(league)["bad_sql"])
         assert info.value.sql == "SELEC nonsense"
         s.rollback()  # PostgreSQL refuses every statement after an error until then
-        with pytest.raises(OperationalError) as info:
+        with pytest.raises(UndefinedTable) as table_info:
             s.execute("SELECT * FROM er_missing")
         # "no such table: er_missing" / 'relation "er_missing" does not exist' /
         # "Table 'ormolu_test_....er_missing' doesn't exist": each names the table
-        assert "er_missing" in str(info.value)
+        assert "er_missing" in str(table_info.value)
+        s.rollback()
+        with pytest.raises(UndefinedColumn, match="nope"):
+            s.execute("SELECT nope FROM er_team")
+        s.rollback()
+        with pytest.raises(ProgrammingError):
+            s.execute("SELECT no_such_function_here(1)")
+        s.rollback()
+        with pytest.raises(UndefinedColumn, match="nope"):
+            s.execute("INSERT INTO er_team (nope) VALUES (1)")
+        s.rollback()
 
 
 @pytest.mark.parametrize(

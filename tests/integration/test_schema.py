@@ -25,7 +25,7 @@ from ormolu import (
     InvalidRequestError,
     Mapped,
     Model,
-    OperationalError,
+    ProgrammingError,
     Session,
     UniqueConstraint,
     UniqueViolation,
@@ -274,7 +274,7 @@ def test_create_all_if_not_exists_can_run_twice(db: Database) -> None:
     with db.session() as s:
         s.add(Widget(name="kept"))
     db.create_all([Widget, Slot], if_not_exists=True)  # tables and indexes exist already
-    with pytest.raises(OperationalError, match="already exists"):
+    with pytest.raises(ProgrammingError, match="already exists"):
         db.create_all([Widget])
     with db.session() as s:
         assert s.query(Widget.name).all() == ["kept"]

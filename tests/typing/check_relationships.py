@@ -51,6 +51,15 @@ def check_class_attributes() -> None:
     assert_type(Band.records.any(Record.title == "y"), Expr[bool])
 
 
+def check_comparisons(band: Band, record: Record, tag: Tag) -> None:
+    assert_type(Record.band == band, Expr[bool])
+    assert_type(Record.band != band, Expr[bool])
+    assert_type(Record.producer.is_(None), Expr[bool])
+    assert_type(Record.band.in_([band]), Expr[bool])
+    assert_type(Band.records.contains(record), Expr[bool])
+    assert_type(Record.tags.contains(tag), Expr[bool])
+
+
 def run() -> None:
     db = Database()
     db.create_all([Band, Record, Tag])
@@ -70,6 +79,10 @@ def run() -> None:
         assert first.band.name == "Ormolu" and [t.label for t in first.tags] == ["live"]
         bands = s.query(Band).join(Band.records).where(Record.band.has(name="Ormolu")).all()
         assert [b.name for b in bands] == ["Ormolu"]
+        check_comparisons(first.band, first, first.tags[0])
+        same = s.query(Record).where(Record.band == first.band, Record.tags.contains(first.tags[0]))
+        assert same.all() == [first]
+        assert s.query(Record).filter_by(band=first.band, producer=None).all() == [first]
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def test_cache_hit_converts_new_values() -> None:
         (Gadget.note == "x", Gadget.note == None),  # noqa: E711
         (Gadget.name.like("a"), Gadget.name.like("a", escape="!")),
         (Gadget.name == "a", Gadget.note == "a"),
-        (Gadget.stock == 1, Gadget.stock == "1"),
+        (Gadget.stock == 1, Gadget.stock == 1.5),  # bound as an int, then as a float
         (Gadget.id > 1, Gadget.id >= 1),
     ],
 )

@@ -49,6 +49,8 @@ _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "57P01": exc.ConnectionLost,  # admin_shutdown, also pg_terminate_backend()
     "57P02": exc.ConnectionLost,  # crash_shutdown
     "57P03": exc.ConnectionLost,  # cannot_connect_now
+    "42P01": exc.UndefinedTable,  # undefined_table
+    "42703": exc.UndefinedColumn,  # undefined_column
     "57014": exc.StatementTimeout,  # query_canceled (statement_timeout)
 }
 _new = tuple.__new__
@@ -138,6 +140,8 @@ class PsycopgConnection:
                 cls = exc.IntegrityError
             elif state.startswith("22") or isinstance(error, psycopg.DataError):
                 cls = exc.DataError
+            elif state.startswith("42"):  # syntax error or access rule violation
+                cls = exc.ProgrammingError
             else:
                 cls = exc.OperationalError
         return cls(message, sql=sql, code=state or None)

@@ -70,6 +70,21 @@ _CODES: dict[int, type[exc.DatabaseError]] = {
     2013: exc.ConnectionLost,  # CR_SERVER_LOST
     1927: exc.ConnectionLost,  # ER_CONNECTION_KILLED (MariaDB)
     4031: exc.ConnectionLost,  # ER_CLIENT_INTERACTION_TIMEOUT
+    1146: exc.UndefinedTable,  # ER_NO_SUCH_TABLE
+    1051: exc.UndefinedTable,  # ER_BAD_TABLE_ERROR (DROP of an unknown table)
+    1054: exc.UndefinedColumn,  # ER_BAD_FIELD_ERROR
+    1064: exc.ProgrammingError,  # ER_PARSE_ERROR
+    1149: exc.ProgrammingError,  # ER_SYNTAX_ERROR
+    1050: exc.ProgrammingError,  # ER_TABLE_EXISTS_ERROR
+    1305: exc.ProgrammingError,  # ER_SP_DOES_NOT_EXIST ("FUNCTION x does not exist")
+    1630: exc.ProgrammingError,  # ER_FUNC_INEXISTENT_NAME_COLLISION
+    1582: exc.ProgrammingError,  # ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT
+    1052: exc.ProgrammingError,  # ER_NON_UNIQ_ERROR (ambiguous column)
+    1066: exc.ProgrammingError,  # ER_NONUNIQ_TABLE ("Not unique table/alias")
+    1109: exc.ProgrammingError,  # ER_UNKNOWN_TABLE ("Unknown table 'x' in field list")
+    1111: exc.ProgrammingError,  # ER_INVALID_GROUP_FUNC_USE
+    1140: exc.ProgrammingError,  # ER_MIX_OF_GROUP_FUNC_AND_FIELDS
+    1055: exc.ProgrammingError,  # ER_WRONG_FIELD_WITH_GROUP
     1969: exc.StatementTimeout,  # MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
     3024: exc.StatementTimeout,  # MySQL ER_QUERY_TIMEOUT (max_execution_time)
 }

@@ -49,10 +49,26 @@ _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
 }
 
 
+# SQLite reports wrong SQL as SQLITE_ERROR (code 1) with a message (sqlite3.c: "no such
+# table: %s", "no such column: %s", "near \"%s\": syntax error", ...): matched by prefix.
+_PROGRAMMING_MESSAGES: tuple[tuple[str, type[exc.ProgrammingError]], ...] = (
+    ("no such table", exc.UndefinedTable),
+    ("no such column", exc.UndefinedColumn),
+    ("table ", exc.ProgrammingError),  # "table x already exists", "table x has no column named"
+    ("no such function", exc.ProgrammingError),
+    ("wrong number of arguments", exc.ProgrammingError),
+    ("misuse of", exc.ProgrammingError),
+    ("ambiguous column name", exc.ProgrammingError),
+    ("incomplete input", exc.ProgrammingError),
+    ("unrecognized token", exc.ProgrammingError),
+)
+
+
 def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.DatabaseError:
     """Translate a ``sqlite3`` error into ormolu's hierarchy (the caller chains it);
     ``timed_out``: the statement timeout's progress handler interrupted it."""
     code = getattr(error, "sqlite_errorcode", None)
+    cls: type[exc.DatabaseError]
     if isinstance(error, sqlite3.IntegrityError):
         cls = _CONSTRAINT_ERRORS.get(code or 0, exc.IntegrityError)
         return cls(str(error), sql=sql, code=code)
@@ -65,7 +81,16 @@ def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.Da
         )  # fmt: skip
     if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED (+ extended)
         return exc.LockNotAvailable(str(error), sql=sql, code=code)
-    return exc.OperationalError(str(error), sql=sql, code=code)
+    message = str(error)
+    if code == 1 or isinstance(error, sqlite3.ProgrammingError):  # SQLITE_ERROR
+        if "syntax error" in message:
+            return exc.ProgrammingError(message, sql=sql, code=code)
+        for prefix, cls in _PROGRAMMING_MESSAGES:
+            if message.startswith(prefix):
+                if cls is exc.ProgrammingError and prefix == "table " and "no column" in message:
+                    cls = exc.UndefinedColumn  # "table t has no column named c" (INSERT)
+                return cls(message, sql=sql, code=code)
+    return exc.OperationalError(message, sql=sql, code=code)
 
 
 class SQLiteConnection:

@@ -20,7 +20,7 @@ from ..sql.elements import ColumnRef
 
 if TYPE_CHECKING:
     from .model import Model
-    from .relationships import RelationshipAttribute
+    from .related import RelationshipAttribute
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Model")

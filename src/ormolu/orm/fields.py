@@ -36,6 +36,7 @@ class FieldInfo:
     on_delete: str | None
     on_update: str | None
     timezone: bool | None
+    storage: str | None
     db_type: Any
     init: bool | None
     repr: bool | None
@@ -74,6 +75,7 @@ def field(
     on_delete: str | None = None,
     on_update: str | None = None,
     timezone: bool = False,
+    storage: str | None = None,
     db_type: Any = None,
     init: bool = True,
     repr: bool = True,
@@ -101,6 +103,12 @@ def field(
         foreign_key: ``"Table.column"`` or ``"Model.attribute"`` this column references,
             with ``on_delete`` / ``on_update`` referential actions (CASCADE, SET NULL, ...).
         timezone: for ``datetime``: values are timezone-aware and kept in UTC.
+        storage: for ``datetime`` and ``date`` fields of an existing database where the
+            backend has no date type (SQLite): how the values are stored: ``"text"``
+            (default: any ISO-8601 text, normalised when compared), ``"canonical_text"``
+            (only ormolu's own form: compared as stored, so an index serves range filters)
+            or, for ``datetime``, ``"unixepoch"`` (integer seconds since 1970, UTC). See
+            :class:`~ormolu.types.DateTime`.
         db_type: an explicit :class:`~ormolu.schema.types.SQLType`, overriding the one
             derived from the annotation.
 
@@ -120,5 +128,5 @@ def field(
         decimal_places=decimal_places, ge=ge, gt=gt, le=le, lt=lt, choices=choices,
         validators=tuple(validators), check=check, server_default=server_default,
         foreign_key=foreign_key, on_delete=on_delete, on_update=on_update, timezone=timezone,
-        db_type=db_type, init=init, repr=repr,
+        storage=storage, db_type=db_type, init=init, repr=repr,
     )  # fmt: skip

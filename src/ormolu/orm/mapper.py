@@ -48,10 +48,16 @@ def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
         return t.Bytes()
     if py is Decimal:
         return t.Numeric(info.max_digits, info.decimal_places)
-    if py is datetime:
-        return t.DateTime(timezone=bool(info.timezone))
-    if py is date:
-        return t.Date()
+    storage = info.storage
+    if storage is not None and py not in (datetime, date):
+        raise ConfigurationError(f"{where}: storage= applies to datetime and date fields")
+    try:
+        if py is datetime:
+            return t.DateTime(timezone=bool(info.timezone), storage=storage or "text")
+        if py is date:
+            return t.Date(storage=storage or "text")
+    except ValueError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
     if py is time:
         return t.Time()
     if py is timedelta:
@@ -193,7 +199,13 @@ class EntityInfo:
 class Mapper:
     """The mapping of one model class to its table."""
 
-    def __init__(self, cls: type, table_name: str | None) -> None:
+    def __init__(
+        self,
+        cls: type,
+        table_name: str | None,
+        schema: str | None = None,
+        naming: Callable[[str], str] | None = None,
+    ) -> None:
         self.cls = cls
         self.name = cls.__name__
         self.fields: dict[str, FieldSpec] = {}
@@ -235,7 +247,7 @@ class Mapper:
             if info.foreign_key:
                 fk = ForeignKey(info.foreign_key, info.on_delete, info.on_update)
             col = Column(
-                check_identifier(info.column or key, "column"),
+                check_identifier(info.column or (naming(key) if naming else key), "column"),
                 type_,
                 key=key,
                 nullable=nullable,
@@ -247,13 +259,14 @@ class Mapper:
                 foreign_key=fk,
                 check=info.check,
             )
+            col.owner = self.name
             if info.primary_key and nullable:
                 raise ConfigurationError(f"{where}: a primary key cannot be nullable")
             columns.append(col)
             infos[key] = info
         if not columns:
             raise ConfigurationError(f"{self.name} declares no fields")
-        self.table = Table(table_name or _snake(self.name), columns)
+        self.table = Table(table_name or (naming or _snake)(self.name), columns, schema)
         if not self.table.primary_key:
             raise ConfigurationError(
                 f"{self.name} has no primary key; mark a field with field(primary_key=True)"
@@ -472,7 +485,7 @@ def _evaluate(annotation: Any, module: str, cls: type) -> Any:
 
 
 def _class_value(cls: type, key: str) -> Any:
-    from .relationships import RelationshipAttribute
+    from .related import RelationshipAttribute
 
     for base in cls.__mro__:
         if key in base.__dict__:

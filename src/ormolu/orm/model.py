@@ -8,6 +8,7 @@ installs a constructor generated for the fields (:mod:`ormolu.orm.codegen`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..exceptions import ConfigurationError
@@ -17,8 +18,9 @@ from .attributes import Mapped
 from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
 from .mapper import EntityInfo, Mapper
+from .naming import resolve as resolve_naming
 from .registry import configure, register
-from .relationships import RelationshipAttribute
+from .related import RelationshipAttribute
 from .state import DETACHED, STATE_KEY
 from .sync import set_relationship
 
@@ -27,8 +29,15 @@ from .sync import set_relationship
 class Model:
     """Base class of models. Keyword arguments of the class statement:
 
-    * ``table``: the table name (default: the class name in snake_case);
-    * ``abstract=True``: a base holding shared fields, mapped by its subclasses only.
+    * ``table``: the table name (default: the class name by the naming convention,
+      snake_case unless a base class says otherwise); a dot is refused (use ``schema``);
+    * ``schema``: the schema holding the table (a PostgreSQL schema, a MySQL/MariaDB
+      database, an SQLite attached database); inherited from a base class;
+    * ``naming``: the naming convention of this class and the models below it
+      (``"snake_case"``, ``"PascalCase"``, ``"camelCase"``, ``"preserve"`` or a function;
+      see :mod:`ormolu.orm.naming`); inherited;
+    * ``abstract=True``: a base holding shared fields (and ``schema``/``naming``), mapped
+      by its subclasses only.
 
     Example::
 
@@ -46,12 +55,24 @@ class Model:
     __table_args__: ClassVar[tuple[Any, ...]] = ()
 
     def __init_subclass__(
-        cls, *, table: str | None = None, abstract: bool = False, **kw: Any
+        cls,
+        *,
+        table: str | None = None,
+        abstract: bool = False,
+        schema: str | None = None,
+        naming: str | Callable[[str], str] | None = None,
+        **kw: Any,
     ) -> None:
         super().__init_subclass__(**kw)
+        convention = resolve_naming(naming)
+        if convention is not None:
+            cls.__ormolu_naming__ = staticmethod(convention)  # type: ignore[attr-defined]
+        if schema is not None:
+            cls.__ormolu_schema__ = schema  # type: ignore[attr-defined]
         if abstract:
             return
-        mapper = Mapper(cls, table)
+        inherited = getattr(cls, "__ormolu_naming__", None)
+        mapper = Mapper(cls, table, getattr(cls, "__ormolu_schema__", None), inherited)
         for key in mapper.column_keys:
             setattr(cls, key, Mapped(key, mapper.fields[key].column.ref, mapper))
         for key in mapper.relationship_decls:

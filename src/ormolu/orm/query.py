@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..exceptions import InvalidRequestError
 from ..sql.compiler import compile_statement
+from ..sql.cte import CTE
 from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
@@ -84,22 +85,29 @@ class QueryBuilder(Generic[T]):
         return self.stmt
 
     # -- building (each returns a new Query) ----------------------------------------------
-    def where(self, *conditions: Expr[Any] | bool) -> Self:
-        """Add WHERE conditions (joined with AND)."""
+    def where(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """Add WHERE conditions (joined with AND).
+
+        Raises :class:`~ormolu.exceptions.ArgumentError` for a Python ``bool``, a ``str``
+        or anything else that is not an SQL condition (see :meth:`Select.where`)."""
         return self._with(self._select("where").where(*conditions))
 
     filter = where
 
     def filter_by(self, **values: Any) -> Self:
-        """``filter_by(name="AC/DC")``: equality on the first entity's fields.
+        """``filter_by(name="AC/DC", artist=acdc)``: equality on the first entity's fields
+        and relationships (a relationship compares with an object, or ``None``, like
+        ``Album.artist == acdc``). Values are checked like any comparison's.
 
-        Raises InvalidRequestError naming the model when a field does not exist.
-        """
+        Raises InvalidRequestError naming the model when a name does not exist."""
         stmt = self._select("filter_by")
         ent = next((e for e in stmt._entities if isinstance(e, EntityInfo)), None)
+        rels: dict[str, Any] = {}
         if ent is not None:
             columns = {c.key: c for c in ent.columns}
             name = ent.mapper.name
+            if ent.source is ent.mapper.table:  # (an alias has no relationship attributes)
+                rels = {k: getattr(ent.mapper.cls, k) for k in ent.mapper.relationship_decls}
         else:  # a query of columns: the fields of the first column's table
             first = next((c for c in stmt._columns if isinstance(c, ColumnRef)), None)
             table = getattr(first, "source", None)
@@ -110,19 +118,24 @@ class QueryBuilder(Generic[T]):
         conds = []
         for key, value in values.items():
             col = columns.get(key)
-            if col is None:
+            if col is not None:
+                conds.append(col.is_(None) if value is None else col == value)
+            elif key in rels:
+                conds.append(rels[key] == value)
+            else:
                 raise InvalidRequestError(
-                    f"{name} has no field {key!r} (fields: {', '.join(columns)})"
+                    f"{name} has no field {key!r} (fields: {', '.join([*columns, *rels])})"
                 )
-            conds.append(col == value)
         return self.where(*conds)
 
     def join(
         self, target: Any, onclause: Expr[Any] | None = None, *, isouter: bool = False
     ) -> Self:
-        """``JOIN target ON onclause`` (inferred from a single foreign key when omitted);
-        ``target`` may be a relationship (``join(Album.artist)``, ``join(Playlist.tracks)``
-        through its association table), which needs no ON condition."""
+        """``JOIN target ON onclause``; ``target`` may be a relationship
+        (``join(Album.artist)``, ``join(Playlist.tracks)`` through its association table),
+        which needs no ON condition. Without one the left side is the single FROM item a
+        foreign key links to ``target``; see :meth:`Select.join` for the rules and the
+        ArgumentError raised when they do not determine it."""
         return self._with(self._select("join").join(target, onclause, isouter=isouter))
 
     def outerjoin(self, target: Any, onclause: Expr[Any] | None = None) -> Self:
@@ -130,19 +143,19 @@ class QueryBuilder(Generic[T]):
         return self.join(target, onclause, isouter=True)
 
     def select_from(self, *froms: Any) -> Self:
-        """Set the FROM list explicitly."""
+        """Set the FROM list explicitly (models, aliases, subqueries, CTEs)."""
         return self._with(self._select("select_from").select_from(*froms))
 
     def group_by(self, *exprs: Expr[Any]) -> Self:
-        """GROUP BY terms."""
+        """GROUP BY terms (ArgumentError for strings and other non-expressions)."""
         return self._with(self._select("group_by").group_by(*exprs))
 
-    def having(self, *conditions: Expr[Any]) -> Self:
-        """HAVING conditions."""
+    def having(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """HAVING conditions (refused like :meth:`where`'s)."""
         return self._with(self._select("having").having(*conditions))
 
     def order_by(self, *clauses: Expr[Any] | Ordering | None) -> Self:
-        """ORDER BY terms; ``order_by(None)`` clears them."""
+        """ORDER BY terms; ``order_by(None)`` clears them (ArgumentError for strings)."""
         return self._with(self.stmt.order_by(*clauses))
 
     def limit(self, n: int | None) -> Self:
@@ -163,15 +176,42 @@ class QueryBuilder(Generic[T]):
             self._select("for_update").for_update(nowait=nowait, skip_locked=skip_locked)
         )
 
+    def correlate(self, *froms: Any) -> Self:
+        """For a query used as a subquery: the enclosing query's tables it refers to
+        (``correlate(None)``: none); see :meth:`Select.correlate` for the automatic rule."""
+        return self._with(self._select("correlate").correlate(*froms))
+
+    def correlate_except(self, *froms: Any) -> Self:
+        """Correlate automatically except the tables named (see :meth:`Select.correlate`)."""
+        return self._with(self._select("correlate_except").correlate_except(*froms))
+
+    def _compound(self, op: str, others: tuple[QueryBuilder[Any], ...]) -> Self:
+        stmts = [o._select(op) for o in others]
+        return self._with(getattr(self._select(op), op)(*stmts))
+
     def union(self, *others: QueryBuilder[Any]) -> Self:
-        """``UNION`` with other queries of the same shape."""
-        return self._with(self._select("union").union(*[o._select("union") for o in others]))
+        """``UNION`` with other queries of the same shape (duplicates removed)."""
+        return self._compound("union", others)
 
     def union_all(self, *others: QueryBuilder[Any]) -> Self:
         """``UNION ALL`` with other queries of the same shape."""
-        return self._with(
-            self._select("union_all").union_all(*[o._select("union") for o in others])
-        )
+        return self._compound("union_all", others)
+
+    def intersect(self, *others: QueryBuilder[Any]) -> Self:
+        """``INTERSECT``: rows every query returns."""
+        return self._compound("intersect", others)
+
+    def intersect_all(self, *others: QueryBuilder[Any]) -> Self:
+        """``INTERSECT ALL`` (ConfigurationError where the backend lacks it)."""
+        return self._compound("intersect_all", others)
+
+    def except_(self, *others: QueryBuilder[Any]) -> Self:
+        """``EXCEPT``: rows of this query that the others do not return."""
+        return self._compound("except_", others)
+
+    def except_all(self, *others: QueryBuilder[Any]) -> Self:
+        """``EXCEPT ALL`` (ConfigurationError where the backend lacks it)."""
+        return self._compound("except_all", others)
 
     # -- as SQL ---------------------------------------------------------------------------
     @property
@@ -182,6 +222,13 @@ class QueryBuilder(Generic[T]):
     def subquery(self, name: str = "anon") -> Subquery:
         """This query as a FROM item; its columns are ``.c.<name>``."""
         return self.stmt.subquery(name)
+
+    def cte(self, name: str, *, recursive: bool = False) -> CTE:
+        """This query as a common table expression named ``name`` (``WITH name AS
+        (...)``), to select from or join in other queries; ``recursive=True`` starts a
+        recursive one (complete it with ``.union_all(select(...))``). See
+        :mod:`ormolu.sql.cte`."""
+        return self.stmt.cte(name, recursive=recursive)
 
     def scalar_subquery(self) -> Expr[T]:
         """This one-column query as a value."""
@@ -208,9 +255,9 @@ class QueryBuilder(Generic[T]):
     def _target(self, what: str) -> Any:
         stmt = self._select(what)
         ents = [e for e in stmt._entities if isinstance(e, EntityInfo)]
-        if len(ents) != 1 or stmt._joins or stmt._group_by or stmt._limit is not None:
+        if len(ents) != 1 or stmt._group_by or stmt._limit is not None or stmt._distinct:
             raise InvalidRequestError(
-                f"{what}() needs a query of exactly one model with WHERE conditions only"
+                f"{what}() needs a query of exactly one model with WHERE conditions and joins only"
             )
         return ents[0]
 
@@ -218,7 +265,9 @@ class QueryBuilder(Generic[T]):
         self, values: Mapping[Any, Any] | None, kw: dict[str, Any]
     ) -> tuple[Any, Update]:
         """The mapper and ``UPDATE ... SET ... WHERE <this query's conditions>``; values
-        validated like assignments (before any SQL)."""
+        validated like assignments (before any SQL). A query with joins updates its
+        model's rows that the joins and conditions select (rendered per backend, see
+        :mod:`ormolu.sql.compile_dml`)."""
         mapper = self._target("update").mapper
         items = {**(values or {}), **kw}
         if not items:
@@ -232,9 +281,11 @@ class QueryBuilder(Generic[T]):
             if not isinstance(v, Expr):
                 v = spec.validate(v)
             sets.append((spec.column.ref, coerce(v, spec.type)))
-        return mapper, Update(mapper.table, sets, self._select("update").where_clause())
+        source = self._select("update")  # its joins make a multi-table UPDATE
+        return mapper, Update(mapper.table, sets, source.where_clause(), source)
 
     def _delete_statement(self) -> tuple[Any, Delete]:
         """The mapper and ``DELETE FROM ... WHERE <this query's conditions>``."""
         mapper = self._target("delete").mapper
-        return mapper, Delete(mapper.table, self._select("delete").where_clause())
+        source = self._select("delete")
+        return mapper, Delete(mapper.table, source.where_clause(), source)

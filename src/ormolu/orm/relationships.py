@@ -15,18 +15,15 @@ import sys
 import types
 import typing
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError, InvalidRequestError
 from ..schema.table import Column, ForeignKey, Table
 from ..schema.types import Integer
-from ..sql.elements import Expr, and_, literal
-from ..sql.selectable import Select, exists
+from ..sql.elements import Expr, and_
 
 if TYPE_CHECKING:
     from .mapper import Mapper
-
-T = TypeVar("T")
 
 MANY_TO_ONE = "many-to-one"
 ONE_TO_MANY = "one-to-many"
@@ -560,98 +557,5 @@ def _snake(name: str) -> str:
     return snake(name)
 
 
-# -- the class attribute ---------------------------------------------------------------
-class RelationshipAttribute(Generic[T]):
-    """What ``Album.artist`` / ``Artist.albums`` is on the class: an argument for
-    ``join()``, ``selectinload()``, ``joinedload()``, and the source of ``has()`` /
-    ``any()`` conditions. On an instance, reading an unloaded relationship loads it
-    (see :mod:`ormolu.orm.strategies`); values once loaded are plain instance attributes.
-    """
-
-    __slots__ = ("key", "mapper")
-
-    def __init__(self, key: str, mapper: Mapper) -> None:
-        self.key = key
-        self.mapper = mapper
-
-    @property
-    def property(self) -> Relationship:
-        """The resolved :class:`Relationship` (resolving it on first use)."""
-        return self.mapper.relationship(self.key)
-
-    def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        from .strategies import lazy_load
-
-        return lazy_load(obj, self.mapper.relationship(self.key))
-
-    def __repr__(self) -> str:
-        return f"{self.mapper.name}.{self.key}"
-
-    # -- queries ---------------------------------------------------------------------
-    def __ormolu_join__(self) -> list[tuple[Any, Expr[bool]]]:
-        """The (FROM item, ON condition) pairs that join this relationship's target."""
-        rel = self.property
-        pcols = columns_of(rel.parent.cls)
-        if rel.parent is rel.target:
-            from .model import aliased
-
-            target: Any = aliased(rel.target.cls, f"{rel.target.table.name}_{rel.key}")
-        else:
-            target = rel.target.cls
-        tcols = columns_of(target)
-        if rel.direction == MANY_TO_MANY:
-            left, right = rel.secondary_conditions(pcols, tcols)
-            return [(rel.secondary, left), (target, right)]
-        return [(target, rel.condition(pcols, tcols))]
-
-    def _exists(self, conditions: tuple[Any, ...], values: dict[str, Any], what: str) -> Any:
-        rel = self.property
-        if rel.parent is rel.target:
-            if conditions:
-                raise InvalidRequestError(
-                    f"{rel.name}.{what}() on a self-referential relationship takes keyword "
-                    f"filters only ({what}(name='x')): a positional condition cannot tell the "
-                    f"inner {rel.target.name} from the outer one"
-                )
-            from .model import aliased
-
-            inner: Any = aliased(rel.target.cls, f"{rel.target.table.name}_{what}")
-        else:
-            inner = rel.target.cls
-        tcols = columns_of(inner)
-        pcols = columns_of(rel.parent.cls)
-        terms: list[Any] = []
-        for k, v in values.items():
-            if k not in tcols:
-                raise InvalidRequestError(
-                    f"{rel.target.name} has no field {k!r} (fields: {', '.join(tcols)})"
-                )
-            terms.append(tcols[k] == v)
-        terms.extend(conditions)
-        stmt: Select[Any] = Select((literal(1),))
-        if rel.direction == MANY_TO_MANY:
-            left, right = rel.secondary_conditions(pcols, tcols)
-            stmt = stmt.select_from(inner).join(rel.secondary, right).where(left)
-        else:
-            stmt = stmt.select_from(inner).where(rel.condition(pcols, tcols))
-        if terms:
-            stmt = stmt.where(*terms)
-        return exists(stmt)
-
-    def has(self, *conditions: Expr[bool], **values: Any) -> Expr[bool]:
-        """``EXISTS`` a related row matching ``conditions`` and ``field=value`` filters,
-        for a scalar relationship: ``query(Album).where(Album.artist.has(name="AC/DC"))``.
-        Raises InvalidRequestError on a collection (use :meth:`any`)."""
-        if self.property.uselist:
-            raise InvalidRequestError(f"{self!r} is a collection: use {self!r}.any(...)")
-        return self._exists(conditions, values, "has")  # type: ignore[no-any-return]
-
-    def any(self, *conditions: Expr[bool], **values: Any) -> Expr[bool]:
-        """``EXISTS`` a related row matching ``conditions`` and filters, for a
-        collection: ``query(Artist).where(Artist.albums.any(Album.title.contains("Live")))``.
-        Raises InvalidRequestError on a scalar relationship (use :meth:`has`)."""
-        if not self.property.uselist:
-            raise InvalidRequestError(f"{self!r} is not a collection: use {self!r}.has(...)")
-        return self._exists(conditions, values, "any")  # type: ignore[no-any-return]
+# The class attribute (``Album.artist``) lives in ormolu.orm.related; re-exported here.
+from .related import RelationshipAttribute as RelationshipAttribute  # noqa: E402

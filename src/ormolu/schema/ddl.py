@@ -8,6 +8,7 @@ declarations, never from end-user input.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
@@ -30,6 +31,8 @@ class _LiteralCompiler(SQLCompiler):
         return sql
 
     def visit_bind(self, node: BindParam[Any], **kw: Any) -> str:
+        if isinstance(node.value, Decimal):
+            return self.dialect.render_literal(node.value)  # its exact text, not a float
         proc = self.dialect.bind_processor(node.type)
         return self.dialect.render_literal(node.value if proc is None else proc(node.value))
 
@@ -190,7 +193,8 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
                 )
             )
     exists = "IF NOT EXISTS " if if_not_exists else ""
-    return f"CREATE TABLE {exists}{q(table.name)} (\n    " + ",\n    ".join(lines) + "\n)"
+    name = dialect.table_name_sql(table)
+    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)"
 
 
 def _foreign_key_sql(
@@ -208,7 +212,7 @@ def _foreign_key_sql(
     assert ref_table is not None
     sql = (
         f"FOREIGN KEY ({', '.join(q(c.name) for c in columns)}) REFERENCES "
-        f"{q(ref_table.name)} ({', '.join(q(c.name) for c in referenced)})"
+        f"{_referenced(dialect, table, ref_table)} ({', '.join(q(c.name) for c in referenced)})"
     )
     if name is not None:
         sql = f"CONSTRAINT {q(checked_name(dialect, name, 'constraint'))} {sql}"
@@ -224,6 +228,14 @@ def _foreign_key_sql(
     return sql
 
 
+def _referenced(dialect: Dialect, table: Table, ref: Table) -> str:
+    # SQLite resolves REFERENCES within the referencing table's own database
+    # (https://sqlite.org/foreignkeys.html): a schema name is not allowed there.
+    if getattr(dialect, "schemas_are_attached_databases", False):
+        return dialect.quote(ref.name)
+    return dialect.table_name_sql(ref)
+
+
 def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> list[str]:
     """``CREATE [UNIQUE] INDEX`` for single-column ``index=True`` columns and ``Index`` objects
     (``IF NOT EXISTS`` where asked for and the dialect has it)."""
@@ -233,8 +245,10 @@ def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = Fal
     out = []
     for c in table.columns:
         if c.index and not c.unique and not c.primary_key:
-            name = generated_name(dialect, f"ix_{table.name}_{c.name}")
-            out.append(f"CREATE INDEX {exists}{q(name)} ON {q(table.name)} ({q(c.name)})")
+            index, on = dialect.index_names_sql(
+                table, generated_name(dialect, f"ix_{table.name}_{c.name}")
+            )
+            out.append(f"CREATE INDEX {exists}{index} ON {on} ({q(c.name)})")
     for ix in table.indexes:
         if ix.name:
             name = checked_name(dialect, ix.name, "index")
@@ -244,10 +258,11 @@ def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = Fal
             )
         cols = ", ".join(q(c.name) for c in ix.columns)
         unique = "UNIQUE " if ix.unique else ""
-        out.append(f"CREATE {unique}INDEX {exists}{q(name)} ON {q(table.name)} ({cols})")
+        index, on = dialect.index_names_sql(table, name)
+        out.append(f"CREATE {unique}INDEX {exists}{index} ON {on} ({cols})")
     return out
 
 
 def drop_table_sql(dialect: Dialect, table: Table, if_exists: bool = True) -> str:
     """``DROP TABLE [IF EXISTS]``."""
-    return f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{dialect.quote(table.name)}"
+    return f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{dialect.table_name_sql(table)}"

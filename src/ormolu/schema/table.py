@@ -14,9 +14,17 @@ REFERENTIAL_ACTIONS = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACT
 
 
 def check_identifier(name: str, what: str) -> str:
-    """Refuse identifiers no backend can hold (empty, NUL, over 64 characters)."""
+    """Refuse identifiers no backend can hold (empty, NUL, over 64 characters), and a
+    table name with a dot, which would be a table literally named ``s.t`` (the schema is
+    ``schema="s"``)."""
     if not isinstance(name, str) or not name or "\x00" in name or len(name) > 64:
         raise ConfigurationError(f"invalid {what} name {name!r}")
+    if what == "table" and "." in name:
+        schema, _, table = name.rpartition(".")
+        raise ConfigurationError(
+            f"table name {name!r} has a dot, which would name a table {name!r} (not a table "
+            f"in a schema): write table={table!r}, schema={schema!r}"
+        )
     return name
 
 
@@ -71,6 +79,7 @@ class Column:
         self.foreign_key = foreign_key
         self.check = check
         self.table: Table | None = None
+        self.owner: str | None = None  # the name of the model mapping it, for messages
         self.ref: ColumnRef[Any] = ColumnRef(None, name, type_, self.key, self)
 
     def __repr__(self) -> str:
@@ -145,12 +154,22 @@ class CheckConstraint:
 
 
 class Table(FromClause):
-    """A database table: ordered columns, primary key, indexes and constraints."""
+    """A database table: ordered columns, primary key, indexes and constraints.
+
+    ``schema`` names the schema holding it (a PostgreSQL schema, a MySQL/MariaDB
+    database, an SQLite attached database), or ``None`` for the connection's default; a
+    :class:`~ormolu.Database`'s ``schema_translate_map`` can replace it when SQL is
+    compiled."""
 
     __visit_name__ = "table"
 
-    def __init__(self, name: str, columns: Sequence[Column]) -> None:
+    def __init__(self, name: str, columns: Sequence[Column], schema: str | None = None) -> None:
         self.name = check_identifier(name, "table")
+        if schema is not None:
+            check_identifier(schema, "schema")
+            if "." in schema:
+                raise ConfigurationError(f"invalid schema name {schema!r}")
+        self.schema = schema
         self.columns = list(columns)
         self.columns_by_name: dict[str, Column] = {}
         self.columns_by_key: dict[str, Column] = {}
@@ -166,7 +185,7 @@ class Table(FromClause):
         self.uniques: list[UniqueConstraint] = []
         self.checks: list[tuple[str | None, Expr[Any] | str]] = []
         self.foreign_key_constraints: list[ForeignKeyConstraint] = []
-        self._key_cache: Key = ("table", name)
+        self._key_cache: Key = ("table", schema, name)
 
     @property
     def autoincrement_column(self) -> Column | None:
@@ -209,7 +228,9 @@ class Table(FromClause):
         return out
 
     def __repr__(self) -> str:
-        return f"Table({self.name!r})"
+        return (
+            f"Table({self.name!r})" if self.schema is None else f"Table({self.schema}.{self.name})"
+        )
 
 
 def sort_tables(tables: Sequence[Table]) -> list[Table]:

@@ -32,9 +32,8 @@ import json
 import math
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, getcontext
-from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DataError
@@ -66,6 +65,15 @@ class SQLType:
         if not isinstance(value, self.python_type):
             raise InvalidValue(f"expected {self.python_type.__name__}")
         return value
+
+    def compare_value(self, value: Any) -> Any:
+        """Check and convert a non-``None`` value that a query compares with an expression
+        of this type (``==``, ``<``, ``in_``, ``between``, ``like``...): the conversions of
+        :meth:`coerce` (so a value is read the way an assignment would read it), without
+        the limits only stored values must keep (length, decimal places). Raise
+        :class:`InvalidValue` for a value of the wrong type: ``'abc'`` for an integer column
+        would match ``0`` on MySQL and fail on PostgreSQL."""
+        return self.coerce(value)
 
     def accepts_unchanged(self, var: str) -> str | None:
         """A Python expression over the variable named ``var``, true only for values that
@@ -109,6 +117,16 @@ class Integer(SQLType):
             raise InvalidValue(f"integer out of the {self.size * 8}-bit range")
         return value
 
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, float | Decimal) and not isinstance(value, bool):
+            # an integer compares correctly with any number on every backend
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidValue("expected a finite number")
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise InvalidValue("expected a finite number")
+            return value
+        return self.coerce(value)
+
     def accepts_unchanged(self, var: str) -> str | None:
         limit = int(self._limit)
         return f"type({var}) is int and {-limit} <= {var} < {limit}"
@@ -140,7 +158,31 @@ class Boolean(SQLType):
         return f"type({var}) is bool"
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
-        return None if dialect.native_boolean else _none_safe(bool)
+        return None if dialect.native_boolean else _bool_from_db
+
+
+_BOOL_TEXT = {"0": False, "1": True}
+
+
+def _bool_from_db(value: Any) -> Any:
+    """0/1 (integers, as ormolu writes them) or the text '0'/'1' (as some existing SQLite
+    databases hold them) to ``bool``; anything else is refused, since a comparison with
+    TRUE could not match it."""
+    if value is None or value is True or value is False:
+        return value
+    if type(value) is int or isinstance(value, float):
+        if value == 1:
+            return True
+        if value == 0:
+            return False
+    elif isinstance(value, str):
+        found = _BOOL_TEXT.get(value.strip())
+        if found is not None:
+            return found
+    raise DataError(
+        f"a bool column holds {value!r} ({type(value).__name__}); only 0/1 and the text "
+        f"'0'/'1' read as booleans"
+    )
 
 
 class Float(SQLType):
@@ -152,6 +194,11 @@ class Float(SQLType):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue("expected float")
         return float(value)
+
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)
+        return self.coerce(value)
 
     def accepts_unchanged(self, var: str) -> str | None:
         return f"type({var}) is float"
@@ -199,6 +246,11 @@ class String(SQLType):
             raise InvalidValue("expected str")
         if self.length is not None and len(value) > self.length:
             raise InvalidValue(f"longer than max_length={self.length} characters")
+        return value
+
+    def compare_value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise InvalidValue("expected str")
         return value
 
     def accepts_unchanged(self, var: str) -> str | None:
@@ -301,6 +353,16 @@ class Numeric(SQLType):
                 )
         return value
 
+    def compare_value(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise InvalidValue("expected Decimal")
+        if isinstance(value, int):
+            return Decimal(value)
+        value = Decimal(repr(value)) if isinstance(value, float) else value
+        if not value.is_finite():
+            raise InvalidValue("expected a finite Decimal")
+        return value
+
     def bind_processor(self, dialect: Dialect) -> Processor | None:
         return None if dialect.native_decimal else _decimal_to_db
 
@@ -312,165 +374,27 @@ class Numeric(SQLType):
         return ("Numeric", self.precision, self.scale)
 
 
-def _datetime_text(value: Any) -> Any:
-    # None and values of other types pass through (one function: it runs for every value)
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
-
-
-# For a column of datetimes (no NULL), a C-level call per value gives the same result:
-# converters of whole columns use it first (see orm.unitofwork._Writer.columns).
-_datetime_text.column_fast_path = methodcaller("isoformat", " ")  # type: ignore[attr-defined]
-
-
-class DateTime(SQLType):
-    """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
-    otherwise they must be naive (an aware value is refused rather than silently shifted).
-    """
-
-    python_type = datetime
-
-    def __init__(self, timezone: bool = False) -> None:
-        self.timezone = timezone
-
-    def coerce(self, value: Any) -> Any:
-        if not isinstance(value, datetime):
-            raise InvalidValue("expected datetime")
-        aware = value.utcoffset() is not None
-        if self.timezone and not aware:
-            raise InvalidValue("expected a timezone-aware datetime (timezone=True)")
-        if not self.timezone and aware:
-            raise InvalidValue("expected a naive datetime (declare timezone=True for aware)")
-        if aware:
-            # Kept in UTC: a value whose UTC time leaves datetime's range (year 1 at +05:00,
-            # year 9999 at -05:00) could be written by no backend, or written and never
-            # read back (PostgreSQL stores it, then refuses to load it).
-            try:
-                value.astimezone(UTC)
-            except OverflowError:
-                raise InvalidValue(
-                    "its UTC time falls outside the years 1-9999 that datetime can hold"
-                ) from None
-        return value
-
-    def accepts_unchanged(self, var: str) -> str | None:
-        # A naive datetime has no tzinfo; an aware one is left to coerce (utcoffset()).
-        return None if self.timezone else f"type({var}) is datetime and {var}.tzinfo is None"
-
-    def bind_processor(self, dialect: Dialect) -> Processor | None:
-        if dialect.native_datetime:
-            if self.timezone and not dialect.native_timezone:
-                # Stored as naive UTC where the column type keeps no offset (MySQL DATETIME).
-                def to_naive_utc(value: Any) -> Any:
-                    if isinstance(value, datetime) and value.utcoffset() is not None:
-                        return value.astimezone(UTC).replace(tzinfo=None)
-                    return value
-
-                return to_naive_utc
-            return None
-        if self.timezone:
-
-            def to_utc_text(value: Any) -> Any:
-                if isinstance(value, datetime) and value.utcoffset() is not None:
-                    return value.astimezone(UTC).isoformat(sep=" ")
-                return value.isoformat(sep=" ") if isinstance(value, datetime) else value
-
-            return to_utc_text
-        return _datetime_text
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        tz = self.timezone
-
-        def process(value: Any) -> Any:
-            if value is None:
-                return None
-            if not isinstance(value, datetime):
-                value = datetime.fromisoformat(value)
-            if tz:
-                if value.utcoffset() is None:
-                    return value.replace(tzinfo=UTC)
-                return value.astimezone(UTC)
-            return value
-
-        if not tz and not dialect.native_datetime:
-            # For ISO text (every value but NULL) the C parser alone gives the same result:
-            # converters of whole columns use it first (see orm.loading.rows_converter).
-            process.column_fast_path = datetime.fromisoformat  # type: ignore[attr-defined]
-        return process
-
-    @property
-    def cache_key(self) -> tuple[Any, ...]:
-        return ("DateTime", self.timezone)
-
-
-class Date(SQLType):
-    """``date`` (a ``datetime`` is refused: it would lose its time silently)."""
-
-    python_type = date
-
-    def coerce(self, value: Any) -> Any:
-        if isinstance(value, datetime) or not isinstance(value, date):
-            raise InvalidValue("expected date")
-        return value
-
-    def bind_processor(self, dialect: Dialect) -> Processor | None:
-        return None if dialect.native_datetime else _none_safe(lambda v: v.isoformat())
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        def process(value: Any) -> Any:
-            if value is None or type(value) is date:
-                return value
-            if isinstance(value, datetime):
-                return value.date()
-            return date.fromisoformat(value[:10])
-
-        return process
-
-
-class Time(SQLType):
-    """``time`` of day."""
-
-    python_type = time
-
-    def bind_processor(self, dialect: Dialect) -> Processor | None:
-        return None if dialect.native_datetime else _none_safe(lambda v: v.isoformat())
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        def process(value: Any) -> Any:
-            if value is None or isinstance(value, time):
-                return value
-            if isinstance(value, timedelta):  # MySQL drivers return TIME as timedelta
-                return (datetime.min + value).time()
-            return time.fromisoformat(value)
-
-        return process
-
-
-_MICROSECOND = timedelta(microseconds=1)
-
-
-class Interval(SQLType):
-    """``timedelta``; stored as a count of microseconds where there is no INTERVAL type."""
-
-    python_type = timedelta
-
-    def bind_processor(self, dialect: Dialect) -> Processor | None:
-        return None if dialect.native_interval else _none_safe(lambda v: v // _MICROSECOND)
-
-    def result_processor(self, dialect: Dialect) -> Processor | None:
-        if dialect.native_interval:
-            return None
-        return _none_safe(lambda v: v if isinstance(v, timedelta) else timedelta(microseconds=v))
-
-
 class ComputedNumeric(Numeric):
-    """A ``Decimal`` computed by the database (``func.avg`` of a ``Decimal`` column, the
-    ``sum`` of one without ``decimal_places``). Where the database computes it in floating
-    point (SQLite), the digits after the 15th significant one are rounding noise (a double
-    keeps 15 decimal digits exactly), so a float result is rounded to 15 significant
-    digits: the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is ``Decimal("7.146")``, not
-    ``Decimal("7.146000000000001")``. Exact decimals from the database are kept as sent."""
+    """A ``Decimal`` computed by the database: arithmetic on decimals (``unit_price *
+    quantity``), ``func.avg`` of a ``Decimal`` column, the ``sum`` of one without
+    ``decimal_places``.
+
+    ``scale`` is the number of decimal places of the exact result by the SQL standard's
+    rules for exact numerics (SQL:2016 §6.29: a sum or difference has the larger scale of
+    its operands, a product the sum of their scales; an integer has scale 0), or ``None``
+    when that is unknown. Where the database computes in floating point (SQLite) the
+    result is rounded to that scale, which removes the rounding noise and nothing else;
+    without a scale a float result is rounded to 15 significant digits (all a double
+    keeps exactly): the average of 9.99, 12.50, 5.00, 7.25 and 0.99 is
+    ``Decimal("7.146")``, not ``Decimal("7.146000000000001")``. Exact decimals from the
+    database are kept as sent."""
+
+    def __init__(self, scale: int | None = None) -> None:
+        super().__init__(None, scale)
 
     def result_processor(self, dialect: Dialect) -> Processor | None:
+        if self.scale is not None:
+            return _decimal_from_db(self.scale)
         exact = _decimal_from_db(None)
 
         def process(value: Any) -> Any:
@@ -482,7 +406,30 @@ class ComputedNumeric(Numeric):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("ComputedNumeric",)
+        return ("ComputedNumeric", self.scale)
+
+
+class ComputedFloat(Float):
+    """A ``float`` computed from exact decimals and floats together (``price * (1 -
+    discount)`` with a ``Decimal`` price and a ``float`` discount: SQL computes it in
+    floating point, PostgreSQL manual 8.1 / MySQL "Type Conversion in Expression
+    Evaluation"). The decimal operand is exact on some backends and a stored double on
+    others (SQLite), so the results can differ in the last binary digit; they are rounded
+    to 15 significant digits (all a double holds exactly) so every backend returns the
+    same ``float``."""
+
+    def result_processor(self, dialect: Dialect) -> Processor | None:
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            value = float(value)
+            return float(format(value, ".15g")) if math.isfinite(value) else value
+
+        return process
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        return ("ComputedFloat",)
 
 
 class Uuid(SQLType):
@@ -596,11 +543,21 @@ class NullType(SQLType):
         return value
 
 
+# The date and time types live in their own module (re-exported here).
+from .datetimes import DATE_STORAGE, DATETIME_STORAGE, Date, DateTime, Interval, Time  # noqa: E402
+
+__all__ = [
+    "DATETIME_STORAGE", "DATE_STORAGE", "Date", "DateTime", "Interval", "Time",
+]  # fmt: skip
+
 NULLTYPE = NullType()
 INTEGER = Integer()
 BOOLEAN = Boolean()
 FLOAT = Float()
 TEXT = String()
+COMPUTED_NUMERIC = ComputedNumeric()
+COMPUTED_FLOAT = ComputedFloat()
+INTERVAL = Interval()
 
 
 def type_for_value(value: Any) -> SQLType:

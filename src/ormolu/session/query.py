@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ..core import reads, writes
 from ..core.loads import load_nodes
 from ..exceptions import MultipleResultsFound, NoResultFound
+from ..orm.mapper import EntityInfo
 from ..orm.query import QueryBuilder
 from ..orm.strategies import ResultGroup
 
@@ -83,9 +84,14 @@ class Query(QueryBuilder[T]):
             raise MultipleResultsFound(f"expected one row, got several: {self.sql()[0]}")
         return cast(T, rows[0])
 
-    def scalar(self) -> Any:
-        """The first column of the first row, or ``None``."""
-        return self.session._run(reads.fetch_scalar(self.session.state, self.stmt))
+    def scalar(self) -> T | None:
+        """The first column of the first row, or ``None`` (for a query of one model, the
+        first object, as :meth:`first`)."""
+        if self.mode == "objects" and any(isinstance(e, EntityInfo) for e in self.stmt._entities):
+            return self.first()
+        return cast(
+            "T | None", self.session._run(reads.fetch_scalar(self.session.state, self.stmt))
+        )
 
     def count(self) -> int:
         """The number of rows this query returns (``SELECT count(*) FROM (query)``)."""

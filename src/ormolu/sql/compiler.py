@@ -15,9 +15,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConfigurationError
+from ..exceptions import ArgumentError, ConfigurationError
+from . import joins
+from .compile_dml import DMLCompiler
 from .elements import (
     ATOM,
+    COMPARISONS,
     BindList,
     BindParam,
     ClauseElement,
@@ -128,7 +131,7 @@ def measure_compile(dialect: Dialect, stmt: ClauseElement, repeat: int = 1000) -
     return (time.perf_counter() - start) / repeat
 
 
-class SQLCompiler:
+class SQLCompiler(DMLCompiler):
     """Renders statements in standard SQL; dialects override the pieces that differ."""
 
     def __init__(self, dialect: Dialect, binds: list[Any]) -> None:
@@ -151,6 +154,11 @@ class SQLCompiler:
             self.quote = self._quote_format
         self.placeholder = dialect.placeholder
         self.outer_froms: list[list[FromClause]] = []
+        # the statements that take a WITH clause (the outermost SELECTs), innermost last
+        self.with_hosts: list[_WithHost] = []
+        self.select_depth = 0
+        self.in_window = False
+        self.window_refused: str | None = None  # the clause being rendered, where no OVER
         self.result_types: list[SQLType] = []
         self.result_keys: list[str] = []
         self._visitors: dict[type, Callable[..., str]] = {}
@@ -204,21 +212,59 @@ class SQLCompiler:
     def visit_null(self, node: Any, **kw: Any) -> str:
         return "NULL"
 
+    def visit_int_literal(self, node: Any, **kw: Any) -> str:
+        return str(int(node.value))
+
     def visit_star(self, node: Any, **kw: Any) -> str:
         return "*"
 
     def visit_column(self, node: ColumnRef[Any], *, unqualified: bool = False, **kw: Any) -> str:
         if unqualified:
             return self.quote(node.name)
-        return self.quote(node.source.name) + "." + self.quote(node.name)
+        source = node.source
+        if getattr(source, "schema", None) is not None or (
+            self.dialect.schema_translate_map and source.__visit_name__ == "table"
+        ):
+            # "schema"."table"."column": two schemas may hold tables of one name
+            return self.table_sql(source) + "." + self.quote(node.name)
+        return self.quote(source.name) + "." + self.quote(node.name)
 
     def visit_binary(self, node: Any, **kw: Any) -> str:
         op = node.op
         if op == "||":
             return self.concat(node.left, node.right)
-        left = self.operand(node.left, node.precedence)
-        right = self.operand(node.right, node.precedence, right=True)
+        if op in COMPARISONS:
+            left = self.compared(node.left, node.precedence)
+            right = self.compared(node.right, node.precedence, right=True)
+        else:
+            left = self.operand(node.left, node.precedence)
+            right = self.operand(node.right, node.precedence, right=True)
+            if op == "%":
+                op = self.escape_text(op)  # a '%' is a placeholder's start under 'format'
         return f"{left} {op} {right}"
+
+    def compared(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
+        """Render an operand of a comparison (``=``, ``<``, BETWEEN, IN). Dialects that keep
+        dates as text normalise such columns here (see ``DateTime(storage=...)``)."""
+        return self.operand(node, parent_precedence, right)
+
+    def visit_boolean_constant(self, node: Any, **kw: Any) -> str:
+        if self.dialect.native_boolean:
+            return "TRUE" if node.value else "FALSE"
+        return "1 = 1" if node.value else "1 = 0"
+
+    def visit_is_bool(self, node: Any, **kw: Any) -> str:
+        expr = self.operand(node.expr, node.precedence)
+        if self.dialect.supports_is_true:
+            return f"{expr} IS {'NOT ' if node.negate else ''}{'TRUE' if node.value else 'FALSE'}"
+        # SQL:2016 §8.12: x IS TRUE is true only for TRUE (never NULL), IS NOT TRUE its negation
+        lit = self.dialect.render_bool(node.value)
+        if node.negate:
+            return f"({expr} IS NULL OR {expr} <> {lit})"
+        return f"({expr} IS NOT NULL AND {expr} = {lit})"
+
+    def visit_negative(self, node: Any, **kw: Any) -> str:
+        return "-(" + self.process(node.expr) + ")"
 
     def concat(self, left: ClauseElement, right: ClauseElement) -> str:
         """String concatenation (``||`` in standard SQL)."""
@@ -232,20 +278,20 @@ class SQLCompiler:
         return "NOT " + self.operand(node.clause, node.precedence + 1)
 
     def visit_in_list(self, node: Any, **kw: Any) -> str:
-        expr = self.operand(node.expr, node.precedence)
+        expr = self.compared(node.expr, node.precedence)
         kw_ = "NOT IN" if node.negate else "IN"
         if node.subquery is not None:
             return f"{expr} {kw_} ({self.process(node.subquery, nested=True)})"
         if not node.values:
             # IN () is not valid SQL; an empty list matches nothing (NOT IN: everything).
             return "1 = 1" if node.negate else "1 = 0"
-        return f"{expr} {kw_} ({', '.join(self.process(v) for v in node.values)})"
+        return f"{expr} {kw_} ({', '.join(self.compared(v, ATOM) for v in node.values)})"
 
     def visit_between(self, node: Any, **kw: Any) -> str:
         p = node.precedence
         return (
-            f"{self.operand(node.expr, p)} BETWEEN {self.operand(node.low, p + 1)} "
-            f"AND {self.operand(node.high, p + 1)}"
+            f"{self.compared(node.expr, p)} BETWEEN {self.compared(node.low, p + 1)} "
+            f"AND {self.compared(node.high, p + 1)}"
         )
 
     def visit_like(self, node: Any, **kw: Any) -> str:
@@ -260,11 +306,45 @@ class SQLCompiler:
         return sql
 
     def visit_function(self, node: Any, **kw: Any) -> str:
+        if node.window_only and not self.in_window:
+            raise ArgumentError(
+                f"func.{node.name}() is a window function: call .over(partition_by=..., "
+                f"order_by=...) on it"
+            )
         args = ", ".join(self.process(a) for a in node.args)
         return f"{node.name}({'DISTINCT ' if node.distinct else ''}{args})"
 
     def visit_extract(self, node: Any, **kw: Any) -> str:
         return f"CAST(EXTRACT({node.field.upper()} FROM {self.process(node.expr)}) AS INTEGER)"
+
+    # -- dates and times (ormolu.sql.temporal; PostgreSQL's forms, close to standard SQL) --
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        end, start = self.process(node.end), self.process(node.start)
+        return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        return f"({self.process(node.end)} - {self.process(node.start)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        op = "+" if node.sign > 0 else "-"
+        sql = f"({self.process(node.expr)} {op} {self.process(node.interval)})"
+        return f"CAST({sql} AS DATE)" if node.is_date else sql
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        unit = self.dialect.render_literal(node.unit)
+        expr = self.process(node.expr)
+        if node.is_date:
+            return f"CAST(date_trunc({unit}, {expr}) AS DATE)"
+        if getattr(node.type, "timezone", False):
+            return f"date_trunc({unit}, {expr}, 'UTC')"
+        return f"date_trunc({unit}, {expr})"
+
+    # -- JSON (ormolu.sql.json; each dialect renders its own functions) -------------------
+    def visit_json_path(self, node: Any, **kw: Any) -> str:
+        raise ConfigurationError(f"{self.dialect.name}: no JSON path support")
+
+    visit_json_extract = visit_json_path
+    visit_json_test = visit_json_path
 
     def visit_label(self, node: Label[Any], **kw: Any) -> str:
         return self.process(node.expr)
@@ -320,14 +400,24 @@ class SQLCompiler:
     def visit_exists(self, node: Any, **kw: Any) -> str:
         return "EXISTS (" + self.process(node.select, nested=True) + ")"
 
+    def table_sql(self, table: Any) -> str:
+        """A table's name as written in SQL (schema-qualified where it has one, after the
+        dialect's ``schema_translate_map``)."""
+        return self.dialect.table_name_sql(table, self.quote)
+
     def visit_table(self, node: Any, **kw: Any) -> str:
-        return self.quote(node.name)
+        return self.table_sql(node)
 
     def visit_alias(self, node: Any, **kw: Any) -> str:
-        return f"{self.quote(node.table.name)} AS {self.quote(node.name)}"
+        return f"{self.table_sql(node.table)} AS {self.quote(node.name)}"
 
     def visit_subquery(self, node: Subquery, **kw: Any) -> str:
-        inner = self.process(node.select, nested=True, labelled=True)
+        # A SELECT in FROM never sees the enclosing query's tables (no LATERAL).
+        saved, self.outer_froms = self.outer_froms, []
+        try:
+            inner = self.process(node.select, nested=True, labelled=True)
+        finally:
+            self.outer_froms = saved
         return f"({inner}) AS {self.quote(node.name)}"
 
     def visit_join(self, node: Any, **kw: Any) -> str:
@@ -335,18 +425,51 @@ class SQLCompiler:
         return f"{kind} {self.process(node.target)} ON {self.process(node.onclause)}"
 
     # -- SELECT --------------------------------------------------------------------
+    def correlated(
+        self, node: Select[Any], chains: list[Any], enclosing: list[FromClause]
+    ) -> list[Any]:
+        """The FROM chains of a nested SELECT without the items it correlates (the rule
+        is documented on :meth:`Select.correlate`)."""
+        mode = node._correlate
+        if mode is not None and mode[0] == "only":
+            drop: list[int] = []
+            for f in mode[1]:
+                for i, (root, chain) in enumerate(chains):
+                    if joins.same_from(root, f):
+                        if chain:
+                            raise ArgumentError(
+                                f"correlate({joins.name(f)}): the subquery joins "
+                                f"{joins.name(f)}, so it is its own FROM item; join an "
+                                f"aliased() copy or drop the correlation"
+                            )
+                        drop.append(i)
+            return [c for i, c in enumerate(chains) if i not in drop]
+        excluded = mode[1] if mode is not None else ()
+        keep = [
+            (root, chain)
+            for root, chain in chains
+            if chain
+            or joins.index_of(enclosing, root) < 0
+            or joins.index_of(list(excluded), root) >= 0
+        ]
+        # Nothing left: the subquery reads those tables itself (an aggregate over them).
+        return keep if keep else chains
+
     def visit_select(
         self, node: Select[Any], *, top: bool = False, labelled: bool = False, **kw: Any
     ) -> str:
-        froms = node.froms()
-        if self.outer_froms:
-            enclosing = [f for level in self.outer_froms for f in level]
-            correlated = [f for f in froms if not any(f is e for e in enclosing)]
-            if correlated or node._joins:
-                froms = correlated
+        if self.select_depth == 0:
+            return self.hosting(lambda: self.visit_select(node, top=top, labelled=labelled))
+        chains = joins.layout(node)
+        enclosing = [f for level in self.outer_froms for f in level]
+        if enclosing:
+            chains = self.correlated(node, chains, enclosing)
+        joins.check_onclauses(node, chains, enclosing)
         # Push this SELECT's FROM objects first so that subqueries anywhere inside it,
         # including the column list, correlate to them.
-        self.outer_froms.append(froms + [j.target for j in node._joins])
+        self.outer_froms.append(
+            [f for root, chain in chains for f in (root, *[j.target for j in chain])]
+        )
         try:
             names = node.column_names()
             cols: list[str] = []
@@ -361,35 +484,124 @@ class SQLCompiler:
                 self.result_types = [c.type for c in node._columns]
                 self.result_keys = names
             parts = ["SELECT " + ("DISTINCT " if node._distinct else "") + ", ".join(cols)]
-            if froms or node._joins:
-                from_sql = [self.process(f) for f in froms]
-                if node._joins:
-                    if not from_sql:
-                        raise ConfigurationError("a JOIN needs something to join to")
-                    joins = " ".join(self.process(j) for j in node._joins)
-                    from_sql[0] += " " + joins
+            if chains:
+                from_sql = []
+                for root, chain in chains:
+                    item = self.process(root)
+                    if chain:
+                        item += " " + " ".join(self.process(j) for j in chain)
+                    from_sql.append(item)
                 parts.append("FROM " + ", ".join(from_sql))
             elif self.dialect.requires_from:
                 parts.append("FROM " + self.dialect.dummy_table)
             if node._where:
-                parts.append("WHERE " + self.process(_and(node._where)))
+                parts.append("WHERE " + self.clause("WHERE", _and(node._where)))
             if node._group_by:
                 # A labelled column groups by its label: re-rendering it would repeat its
                 # parameters, which PostgreSQL does not treat as the same expression.
                 labels = {id(c) for c in node._columns if isinstance(c, Label)}
                 groups = [
-                    self.quote(g.name) if id(g) in labels else self.process(g)  # type: ignore[attr-defined]
+                    self.quote(g.name) if id(g) in labels else self.clause("GROUP BY", g)  # type: ignore[attr-defined]
                     for g in node._group_by
                 ]
                 parts.append("GROUP BY " + ", ".join(groups))
             if node._having:
-                parts.append("HAVING " + self.process(_and(node._having)))
+                parts.append("HAVING " + self.clause("HAVING", _and(node._having)))
             self.render_tail(node, parts)
             if node._for_update is not None and self.dialect.supports_for_update:
                 parts.append(self.for_update_clause(*node._for_update))
         finally:
             self.outer_froms.pop()
         return " ".join(parts)
+
+    def clause(self, name: str, node: ClauseElement) -> str:
+        """Render WHERE / GROUP BY / HAVING content, where window functions are refused."""
+        saved, self.window_refused = self.window_refused, name
+        try:
+            return self.process(node)
+        finally:
+            self.window_refused = saved
+
+    # -- WITH ----------------------------------------------------------------------------
+    def hosting(self, render: Callable[[], str]) -> str:
+        """Render the outermost SELECT (or compound) of a statement part with the WITH
+        clause of the CTEs used anywhere inside it, their parameters first."""
+        host = _WithHost()
+        start = len(self.order)
+        self.with_hosts.append(host)
+        self.select_depth += 1
+        try:
+            body = render()
+        finally:
+            self.select_depth -= 1
+            self.with_hosts.pop()
+        if not host.items:
+            return body
+        self.order[start:start] = [i for item in host.items for i in item[2]]
+        self.procs[start:start] = [p for item in host.items for p in item[3]]
+        recursive = "RECURSIVE " if any(c.recursive for c, *_ in host.items) else ""
+        q = self.quote
+        ctes = ", ".join(
+            f"{q(c.name)} ({', '.join(q(n) for n in c.select.column_names())}) AS ({sql})"
+            for c, sql, _, _ in host.items
+        )
+        return f"WITH {recursive}{ctes} {body}"
+
+    def visit_cte(self, node: Any, **kw: Any) -> str:
+        if not self.with_hosts:
+            raise ArgumentError(
+                f"CTE {node.name!r} used outside a SELECT: use it in the SELECT of the "
+                f"statement (e.g. WHERE x IN (select(...) from the CTE))"
+            )
+        host = self.with_hosts[0]
+        final = node.final
+        root = id(final._root)
+        known = host.names.get(final.name)
+        if known is not None and known != root:
+            raise ArgumentError(f"two different CTEs are named {final.name!r} in one statement")
+        if known is None:
+            host.names[final.name] = root
+            # rendered on its own: its parameters go first, in the WITH clause
+            saved = (self.order, self.procs, self.outer_froms)
+            self.order, self.procs, self.outer_froms = [], [], []
+            self.select_depth += 1
+            try:
+                sql = self.process(final.select, nested=True)
+                host.items.append((final, sql, self.order, self.procs))
+            finally:
+                self.order, self.procs, self.outer_froms = saved
+                self.select_depth -= 1
+        return self.quote(node.name)
+
+    # -- windows ---------------------------------------------------------------------------
+    def visit_over(self, node: Any, **kw: Any) -> str:
+        if self.window_refused is not None:
+            raise ArgumentError(
+                f"a window function cannot be used in {self.window_refused} (SQL computes "
+                f"windows after it): select it in a subquery or CTE and filter on that "
+                f"column in the enclosing query"
+            )
+        saved, self.in_window = self.in_window, True
+        try:
+            fn = self.process(node.function)
+        finally:
+            self.in_window = saved
+        return f"{fn} OVER ({self.window_spec(node)})"
+
+    def window_spec(self, node: Any, order: bool = True) -> str:
+        """The ``PARTITION BY ... ORDER BY ... frame`` of a window (the partition alone
+        when ``order`` is false)."""
+        spec: list[str] = []
+        if node.partition_by:
+            spec.append("PARTITION BY " + ", ".join(self.process(p) for p in node.partition_by))
+        if node.order_by and order:
+            spec.append("ORDER BY " + ", ".join(self.process(o) for o in node.order_by))
+        if node.frame is not None and order:
+            from .window import frame_bound
+
+            kind, start, end = node.frame
+            spec.append(f"{kind} BETWEEN {frame_bound(start, True)} AND {frame_bound(end, False)}")
+        return " ".join(spec)
 
     def render_tail(self, node: Any, parts: list[str], unqualified: bool = False) -> None:
         """Append ORDER BY, LIMIT and OFFSET."""
@@ -419,6 +631,15 @@ class SQLCompiler:
         )
 
     def visit_compound(self, node: CompoundSelect[Any], *, top: bool = False, **kw: Any) -> str:
+        if self.select_depth == 0:
+            return self.hosting(lambda: self.visit_compound(node, top=top))
+        op = node.op
+        if op.startswith(("INTERSECT", "EXCEPT")) and not self.dialect.supports_intersect_except:
+            raise ConfigurationError(f"{self.dialect.name} has no {op}")
+        if op in ("INTERSECT ALL", "EXCEPT ALL") and not self.dialect.supports_set_op_all:
+            raise ConfigurationError(
+                f"{self.dialect.name} has no {op}; use {op.split()[0]} (duplicates removed)"
+            )
         members = []
         for i, s in enumerate(node.selects):
             sql = self.process(s, top=top and i == 0)
@@ -429,86 +650,13 @@ class SQLCompiler:
         self.render_tail(node, parts, unqualified=True)
         return " ".join(parts)
 
-    # -- DML -----------------------------------------------------------------------
-    def visit_update(self, node: Any, **kw: Any) -> str:
-        sets = ", ".join(f"{self.quote(c.name)} = {self.process(v)}" for c, v in node.values)
-        sql = f"UPDATE {self.quote(node.table.name)} SET {sets}"
-        if node.where is not None:
-            self.outer_froms.append([node.table])
-            try:
-                sql += " WHERE " + self.process(node.where)
-            finally:
-                self.outer_froms.pop()
-        return sql
 
-    def visit_delete(self, node: Any, **kw: Any) -> str:
-        sql = f"DELETE FROM {self.quote(node.table.name)}"
-        if node.where is not None:
-            self.outer_froms.append([node.table])
-            try:
-                sql += " WHERE " + self.process(node.where)
-            finally:
-                self.outer_froms.pop()
-        return sql
+class _WithHost:
+    """The CTEs a statement part uses: (cte, body SQL, bind order, bind processors)."""
 
-    def visit_row_insert(self, node: Any, **kw: Any) -> str:
-        q = self.quote
-        table = q(node.table.name)
-        if node.columns:
-            cols = "(" + ", ".join(q(c) for c in node.columns) + ")"
-            row = "(" + ", ".join([self.placeholder] * len(node.columns)) + ")"
-            sql = f"INSERT INTO {table} {cols} VALUES " + ", ".join([row] * node.rows)
-        else:
-            sql = self.dialect.insert_default_values(table)
-        if node.returning:
-            sql += " RETURNING " + ", ".join(q(c) for c in node.returning)
-        return sql
-
-    def visit_upsert(self, node: Any, **kw: Any) -> str:
-        q = self.quote
-        insert = self.visit_row_insert(_AsInsert(node))
-        sql = insert + " " + self.upsert_clause(node)
-        if node.returning:
-            sql += " RETURNING " + ", ".join(q(c) for c in node.returning)
-        return sql
-
-    def upsert_clause(self, node: Any) -> str:
-        """``ON CONFLICT (...) DO UPDATE SET c = excluded.c`` / ``DO NOTHING`` (PostgreSQL
-        and SQLite syntax)."""
-        q = self.quote
-        target = "(" + ", ".join(q(c) for c in node.conflict) + ")"
-        if not node.update:
-            return f"ON CONFLICT {target} DO NOTHING"
-        sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in node.update)
-        return f"ON CONFLICT {target} DO UPDATE SET {sets}"
-
-    def visit_row_update(self, node: Any, **kw: Any) -> str:
-        q, p = self.quote, self.placeholder
-        sets = ", ".join(f"{q(c)} = {p}" for c in node.columns)
-        where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
-        return f"UPDATE {q(node.table.name)} SET {sets} WHERE {where}"
-
-    def visit_row_delete_in(self, node: Any, **kw: Any) -> str:
-        q = self.quote
-        marks = ", ".join([self.placeholder] * node.rows)
-        return f"DELETE FROM {q(node.table.name)} WHERE {q(node.key)} IN ({marks})"
-
-    def visit_row_delete(self, node: Any, **kw: Any) -> str:
-        q, p = self.quote, self.placeholder
-        where = " AND ".join(f"{q(k)} = {p}" for k in node.keys)
-        return f"DELETE FROM {q(node.table.name)} WHERE {where}"
-
-
-class _AsInsert:
-    """An upsert seen as its plain INSERT part."""
-
-    def __init__(self, node: Any) -> None:
-        self.table, self.columns, self.rows, self.returning = (
-            node.table,
-            node.columns,
-            node.rows,
-            (),
-        )
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, str, list[int], list[Any]]] = []
+        self.names: dict[str, int] = {}
 
 
 def _and(clauses: tuple[Expr[Any], ...]) -> Expr[Any]:

@@ -1,4 +1,4 @@
-"""Expression nodes: columns, bound values, operators, functions, CASE, labels, ordering.
+"""Expression nodes: columns, bound values, operators, labels, ordering, raw SQL.
 
 Everything here is pure data. A node knows two things:
 
@@ -12,25 +12,33 @@ Rendering is the compiler's job (:mod:`ormolu.sql.compiler`); nodes never render
 so dialects can change any piece of syntax in one place.
 
 Python's comparison operators build nodes (``Track.milliseconds > 60000``), so ``__eq__``
-returns an expression, not a ``bool``; ``__hash__`` stays identity-based.
+returns an expression, not a ``bool``; ``__hash__`` stays identity-based. A plain value
+compared with a typed expression is checked and converted by that type first
+(:mod:`ormolu.sql.coercions`): ``Track.milliseconds == "abc"`` raises
+:class:`~ormolu.exceptions.ValidationError` before any SQL. Arithmetic types its result by
+SQL's rules (:mod:`ormolu.sql.arithmetic`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import repeat
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ..schema.types import BOOLEAN, INTEGER, NULLTYPE, SQLType, String, type_for_value
+from ..exceptions import ArgumentError
+from ..schema.types import BOOLEAN, NULLTYPE, SQLType, type_for_value
+from . import arithmetic, coercions
 
 if TYPE_CHECKING:
+    from .json import JsonPath
     from .selectable import FromClause, Select
 
 T = TypeVar("T")
 Key = Any
 
 # Operator precedence used to decide where parentheses are needed (higher binds tighter).
-PRECEDENCE = {
+PRECEDENCE: dict[str, int] = {
     "OR": 1,
     "AND": 2,
     "NOT": 3,
@@ -40,6 +48,7 @@ PRECEDENCE = {
     "||": 6, "+": 7, "-": 7, "*": 8, "/": 8, "%": 8,
 }  # fmt: skip
 ATOM = 100
+COMPARISONS = frozenset(("=", "!=", "<", "<=", ">", ">="))
 
 
 class ClauseElement:
@@ -61,9 +70,12 @@ class Expr(ClauseElement, Generic[T]):
     """A typed SQL value expression (SQLAlchemy: ``ColumnElement``).
 
     Supports ``== != < <= > >=`` (``== None`` becomes ``IS NULL``), ``& | ~`` for
-    AND/OR/NOT, arithmetic ``+ - * / %`` (``+`` on text is concatenation), and the methods
-    below. A plain Python value on the other side is sent as a bound parameter, converted
-    with this expression's type.
+    AND/OR/NOT, arithmetic ``+ - * / %`` (``+`` on text is concatenation; on dates and
+    datetimes, adding a ``timedelta``), and the methods below. A plain Python value on the
+    other side is checked against this expression's type (the conversions of an
+    assignment: an ``int`` for a ``Decimal`` column is fine, a ``str`` for an ``int``
+    column raises :class:`~ormolu.exceptions.ValidationError` naming model, field, value
+    and operator) and sent as a bound parameter.
     """
 
     __slots__ = ()
@@ -72,7 +84,7 @@ class Expr(ClauseElement, Generic[T]):
 
     # -- comparison ----------------------------------------------------------------
     def _compare(self, op: str, other: Any) -> Expr[bool]:
-        return BinaryExpr(self, op, coerce(other, self.type), BOOLEAN)
+        return BinaryExpr(self, op, coercions.compare_operand(self, other, op), BOOLEAN)
 
     def __eq__(self, other: object) -> Expr[bool]:  # type: ignore[override]
         if other is None:
@@ -112,51 +124,190 @@ class Expr(ClauseElement, Generic[T]):
         return or_(self, other)
 
     def __invert__(self) -> Expr[bool]:
-        return Not(self)
+        return Not(coercions.expect_condition(self, "~"))
 
-    # -- arithmetic ----------------------------------------------------------------
-    def _arith(self, op: str, other: Any, reverse: bool = False) -> Expr[T]:
-        if op == "+" and isinstance(self.type, String):
-            op = "||"
-        right = coerce(other, self.type)
-        if reverse:
-            return BinaryExpr(right, op, self, self.type)
-        return BinaryExpr(self, op, right, self.type)
+    # -- arithmetic (result types: ormolu.sql.arithmetic) ----------------------------
+    @overload
+    def __add__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __add__(  # type: ignore[overload-overlap]
+        self: Expr[int | None], other: int | Expr[int] | Expr[int | None]
+    ) -> Expr[int | None]: ...
+    @overload
+    def __add__(
+        self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]
+    ) -> Expr[Decimal]: ...
+    @overload
+    def __add__(  # type: ignore[overload-overlap]
+        self: Expr[Decimal | None], other: int | Decimal | Expr[Any]
+    ) -> Expr[Decimal | None]: ...
+    @overload
+    def __add__(self: Expr[int], other: Decimal | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __add__(self: Expr[float], other: float | Decimal | Expr[Any]) -> Expr[float]: ...
+    @overload
+    def __add__(
+        self: Expr[float | None], other: float | Decimal | Expr[Any]
+    ) -> Expr[float | None]: ...
+    @overload
+    def __add__(self: Expr[Any], other: float | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __add__(self: Expr[datetime], other: timedelta | Expr[timedelta]) -> Expr[datetime]: ...
+    @overload
+    def __add__(  # type: ignore[overload-overlap]
+        self: Expr[datetime | None], other: timedelta | Expr[timedelta]
+    ) -> Expr[datetime | None]: ...
+    @overload
+    def __add__(self: Expr[date], other: timedelta | Expr[timedelta]) -> Expr[date]: ...
+    @overload
+    def __add__(
+        self: Expr[date | None], other: timedelta | Expr[timedelta]
+    ) -> Expr[date | None]: ...
+    @overload
+    def __add__(self: Expr[str], other: str | Expr[str]) -> Expr[str]: ...
+    @overload
+    def __add__(
+        self: Expr[str | None], other: str | Expr[str] | Expr[str | None]
+    ) -> Expr[str | None]: ...
+    @overload
+    def __add__(self, other: Any) -> Expr[Any]: ...
+    def __add__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "+", other)
 
-    def __add__(self, other: Any) -> Expr[T]:
-        return self._arith("+", other)
+    @overload
+    def __radd__(self: Expr[int], other: int) -> Expr[int]: ...
+    @overload
+    def __radd__(self: Expr[Decimal], other: int | Decimal) -> Expr[Decimal]: ...
+    @overload
+    def __radd__(self: Expr[float], other: float) -> Expr[float]: ...
+    @overload
+    def __radd__(self: Expr[str], other: str) -> Expr[str]: ...
+    @overload
+    def __radd__(self, other: Any) -> Expr[Any]: ...
+    def __radd__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "+", other, reverse=True)
 
-    def __radd__(self, other: Any) -> Expr[T]:
-        return self._arith("+", other, True)
+    @overload
+    def __sub__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __sub__(  # type: ignore[overload-overlap]
+        self: Expr[int | None], other: int | Expr[int] | Expr[int | None]
+    ) -> Expr[int | None]: ...
+    @overload
+    def __sub__(
+        self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]
+    ) -> Expr[Decimal]: ...
+    @overload
+    def __sub__(  # type: ignore[overload-overlap]
+        self: Expr[Decimal | None], other: int | Decimal | Expr[Any]
+    ) -> Expr[Decimal | None]: ...
+    @overload
+    def __sub__(self: Expr[int], other: Decimal | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __sub__(self: Expr[float], other: float | Decimal | Expr[Any]) -> Expr[float]: ...
+    @overload
+    def __sub__(
+        self: Expr[float | None], other: float | Decimal | Expr[Any]
+    ) -> Expr[float | None]: ...
+    @overload
+    def __sub__(self: Expr[Any], other: float | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __sub__(self: Expr[datetime], other: datetime | Expr[datetime]) -> Expr[timedelta]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __sub__(  # type: ignore[overload-overlap]
+        self: Expr[datetime | None], other: datetime | Expr[datetime] | Expr[datetime | None]
+    ) -> Expr[timedelta | None]: ...
+    @overload
+    def __sub__(self: Expr[datetime], other: timedelta | Expr[timedelta]) -> Expr[datetime]: ...
+    @overload
+    def __sub__(self: Expr[date], other: date | Expr[date]) -> Expr[int]: ...
+    @overload
+    def __sub__(
+        self: Expr[date | None], other: date | Expr[date] | Expr[date | None]
+    ) -> Expr[int | None]: ...
+    @overload
+    def __sub__(self: Expr[date], other: timedelta | Expr[timedelta]) -> Expr[date]: ...
+    @overload
+    def __sub__(self, other: Any) -> Expr[Any]: ...
+    def __sub__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "-", other)
 
-    def __sub__(self, other: Any) -> Expr[T]:
-        return self._arith("-", other)
+    @overload
+    def __rsub__(self: Expr[int], other: int) -> Expr[int]: ...
+    @overload
+    def __rsub__(self: Expr[Decimal], other: int | Decimal) -> Expr[Decimal]: ...
+    @overload
+    def __rsub__(self: Expr[float], other: float) -> Expr[float]: ...
+    @overload
+    def __rsub__(self, other: Any) -> Expr[Any]: ...
+    def __rsub__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "-", other, reverse=True)
 
-    def __rsub__(self, other: Any) -> Expr[T]:
-        return self._arith("-", other, True)
+    @overload
+    def __mul__(self: Expr[int], other: int | Expr[int]) -> Expr[int]: ...
+    @overload
+    def __mul__(  # type: ignore[overload-overlap]
+        self: Expr[int | None], other: int | Expr[int] | Expr[int | None]
+    ) -> Expr[int | None]: ...
+    @overload
+    def __mul__(
+        self: Expr[Decimal], other: int | Decimal | Expr[int] | Expr[Decimal]
+    ) -> Expr[Decimal]: ...
+    @overload
+    def __mul__(  # type: ignore[overload-overlap]
+        self: Expr[Decimal | None], other: int | Decimal | Expr[Any]
+    ) -> Expr[Decimal | None]: ...
+    @overload
+    def __mul__(self: Expr[int], other: Decimal | Expr[Decimal]) -> Expr[Decimal]: ...
+    @overload
+    def __mul__(self: Expr[float], other: float | Decimal | Expr[Any]) -> Expr[float]: ...
+    @overload
+    def __mul__(
+        self: Expr[float | None], other: float | Decimal | Expr[Any]
+    ) -> Expr[float | None]: ...
+    @overload
+    def __mul__(self: Expr[Any], other: float | Expr[float]) -> Expr[float]: ...
+    @overload
+    def __mul__(self: Expr[timedelta], other: int | Expr[int]) -> Expr[timedelta]: ...
+    @overload
+    def __mul__(self, other: Any) -> Expr[Any]: ...
+    def __mul__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "*", other)
 
-    def __mul__(self, other: Any) -> Expr[T]:
-        return self._arith("*", other)
+    @overload
+    def __rmul__(self: Expr[int], other: int) -> Expr[int]: ...
+    @overload
+    def __rmul__(self: Expr[Decimal], other: int | Decimal) -> Expr[Decimal]: ...
+    @overload
+    def __rmul__(self: Expr[float], other: float) -> Expr[float]: ...
+    @overload
+    def __rmul__(self, other: Any) -> Expr[Any]: ...
+    def __rmul__(self, other: Any) -> Expr[Any]:
+        return arithmetic.binary(self, "*", other, reverse=True)
 
-    def __rmul__(self, other: Any) -> Expr[T]:
-        return self._arith("*", other, True)
+    def __truediv__(self, other: Any) -> Expr[float]:
+        """True division, computed in double precision on every backend (a ``float``)."""
+        return arithmetic.binary(self, "/", other)
 
-    def __truediv__(self, other: Any) -> Expr[T]:
-        return self._arith("/", other)
+    def __rtruediv__(self, other: Any) -> Expr[float]:
+        return arithmetic.binary(self, "/", other, reverse=True)
 
     def __mod__(self, other: Any) -> Expr[T]:
-        return self._arith("%", other)
+        """The remainder of integers (its sign follows the dividend, as in SQL)."""
+        return arithmetic.binary(self, "%", other)
 
     def __neg__(self) -> Expr[T]:
-        return BinaryExpr(coerce(0, self.type), "-", self, self.type)
+        return arithmetic.negate(self)
 
     def concat(self, other: Any) -> Expr[str]:
         """``self || other`` (string concatenation)."""
-        return BinaryExpr(self, "||", coerce(other, self.type), self.type)
+        return BinaryExpr(self, "||", coercions.compare_operand(self, other, "concat"), self.type)
 
     # -- predicates ----------------------------------------------------------------
     def in_(self, values: Iterable[Any] | Select[Any]) -> Expr[bool]:
-        """``self IN (...)`` over Python values or a subquery. An empty list is always false."""
+        """``self IN (...)`` over Python values or a subquery. An empty list is always
+        false. Each value is checked against this expression's type; ``None`` in the
+        list raises ArgumentError (SQL's ``IN`` never matches NULL: use ``is_(None)``)."""
         return InList(self, values, negate=False)
 
     def not_in(self, values: Iterable[Any] | Select[Any]) -> Expr[bool]:
@@ -165,15 +316,25 @@ class Expr(ClauseElement, Generic[T]):
 
     def between(self, low: Any, high: Any) -> Expr[bool]:
         """``self BETWEEN low AND high`` (both ends included)."""
-        return Between(self, coerce(low, self.type), coerce(high, self.type))
+        return Between(
+            self,
+            coercions.compare_operand(self, low, "between"),
+            coercions.compare_operand(self, high, "between"),
+        )
 
-    def is_(self, other: Any) -> Expr[bool]:
-        """``self IS other`` (normally ``is_(None)``)."""
-        return BinaryExpr(self, "IS", coerce(other, self.type), BOOLEAN)
+    def is_(self, other: bool | None) -> Expr[bool]:
+        """``self IS NULL`` (``is_(None)``), ``self IS TRUE`` or ``self IS FALSE``.
 
-    def is_not(self, other: Any) -> Expr[bool]:
-        """``self IS NOT other``."""
-        return BinaryExpr(self, "IS NOT", coerce(other, self.type), BOOLEAN)
+        ``IS TRUE`` is false for NULL, unlike ``== True`` which is NULL there; it is
+        rendered ``IS TRUE`` where the backend has it and as an equivalent NULL-safe test
+        elsewhere (SQL:2016 §8.12 <boolean test>). Any other value raises ArgumentError:
+        compare it with ``==``.
+        """
+        return coercions.is_test(self, other, negate=False)
+
+    def is_not(self, other: bool | None) -> Expr[bool]:
+        """``self IS NOT NULL`` / ``IS NOT TRUE`` / ``IS NOT FALSE`` (true for NULL)."""
+        return coercions.is_test(self, other, negate=True)
 
     def like(self, pattern: str, escape: str | None = None) -> Expr[bool]:
         """``self LIKE pattern``; ``%`` and ``_`` in ``pattern`` are wildcards.
@@ -181,27 +342,51 @@ class Expr(ClauseElement, Generic[T]):
         Case sensitivity follows the backend (SQLite's LIKE ignores ASCII case; see
         https://sqlite.org/lang_expr.html#like). Use :meth:`ilike` to ignore case everywhere.
         """
-        return Like(self, coerce(pattern, self.type), "LIKE", escape)
+        return Like(self, coercions.like_pattern(self, pattern, "like"), "LIKE", escape)
 
     def not_like(self, pattern: str, escape: str | None = None) -> Expr[bool]:
         """``self NOT LIKE pattern``."""
-        return Like(self, coerce(pattern, self.type), "NOT LIKE", escape)
+        return Like(self, coercions.like_pattern(self, pattern, "not_like"), "NOT LIKE", escape)
 
     def ilike(self, pattern: str, escape: str | None = None) -> Expr[bool]:
         """Case-insensitive LIKE (``ILIKE`` where the backend has it, else ``lower() LIKE``)."""
-        return Like(self, coerce(pattern, self.type), "ILIKE", escape)
+        return Like(self, coercions.like_pattern(self, pattern, "ilike"), "ILIKE", escape)
 
     def contains(self, text: str) -> Expr[bool]:
         """Substring test; ``%``, ``_`` and the escape character in ``text`` match literally."""
-        return Like(self, coerce("%" + escape_like(text) + "%", self.type), "LIKE", "\\")
+        text = coercions.like_text(self, text, "contains")
+        return Like(self, coercions.bind_text(self, "%" + escape_like(text) + "%"), "LIKE", "\\")
 
     def startswith(self, text: str) -> Expr[bool]:
         """Prefix test, wildcards in ``text`` escaped."""
-        return Like(self, coerce(escape_like(text) + "%", self.type), "LIKE", "\\")
+        text = coercions.like_text(self, text, "startswith")
+        return Like(self, coercions.bind_text(self, escape_like(text) + "%"), "LIKE", "\\")
 
     def endswith(self, text: str) -> Expr[bool]:
         """Suffix test, wildcards in ``text`` escaped."""
-        return Like(self, coerce("%" + escape_like(text), self.type), "LIKE", "\\")
+        text = coercions.like_text(self, text, "endswith")
+        return Like(self, coercions.bind_text(self, "%" + escape_like(text)), "LIKE", "\\")
+
+    # -- JSON (ormolu.sql.json) --------------------------------------------------------
+    def __getitem__(self, item: str | int) -> JsonPath:
+        """The value at a key or index of this JSON field: ``Model.data["a"][0]``; raises
+        ArgumentError for another type."""
+        from .json import JsonPath, _check_item, json_document
+
+        return JsonPath(json_document(self, f"[{item!r}]"), (_check_item(item),))
+
+    def has_key(self, key: str) -> Expr[bool]:
+        """Whether this JSON object has ``key`` (even with a ``null`` value)."""
+        from .json import has_key
+
+        return has_key(self, key)
+
+    def json_contains(self, value: Any) -> Expr[bool]:
+        """Whether this JSON value contains ``value``: ``Model.data.json_contains({"tags":
+        ["live"]})`` (PostgreSQL's ``@>`` on every backend; see :mod:`ormolu.sql.json`)."""
+        from .json import json_contains
+
+        return json_contains(self, value)
 
     # -- ordering, naming ----------------------------------------------------------
     def asc(self) -> Ordering:
@@ -241,6 +426,22 @@ class BindParam(Expr[T]):
         return ("?", self.type.cache_key)
 
 
+class DeferredBind(BindParam[T]):
+    """A bound parameter whose value is read when the statement is executed: the key of
+    an object that gets it at the flush the query's autoflush runs (``rel == obj`` with
+    ``obj`` pending). ``getter`` raises when the value is still missing then."""
+
+    __slots__ = ("getter",)
+
+    def __init__(self, getter: Callable[[], Any], type_: SQLType) -> None:
+        self.getter = getter
+        self.type = type_
+
+    @property
+    def value(self) -> Any:
+        return self.getter()
+
+
 class BindList(Expr[Any]):
     """The values of an ``IN`` list, all of the compared expression's Python type, as one
     node: sent as one bound parameter each, but built, keyed and cached as a single node
@@ -258,6 +459,22 @@ class BindList(Expr[Any]):
         return ("?*", self.type.cache_key, len(self.values))
 
 
+class IntLiteral(Expr[int]):
+    """A validated ``int`` written into the SQL text (a window offset, ``ntile``'s bucket
+    count): some backends take no parameter there."""
+
+    __slots__ = ("value",)
+    __visit_name__ = "int_literal"
+
+    def __init__(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ArgumentError(f"expected an int, got {value!r}")
+        self.value = value
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("int", self.value)
+
+
 class Null(Expr[None]):
     """The SQL ``NULL`` literal."""
 
@@ -271,10 +488,38 @@ class Null(Expr[None]):
 NULL = Null()
 
 
+class BooleanConstant(Expr[bool]):
+    """``TRUE`` / ``FALSE`` (``1 = 1`` / ``1 = 0`` where booleans are integers); build
+    with :func:`true` and :func:`false`."""
+
+    __slots__ = ("value",)
+    __visit_name__ = "boolean_constant"
+    type = BOOLEAN
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("bool", self.value)
+
+
+def true() -> Expr[bool]:
+    """The condition that is always true, e.g. the start of a condition built in a loop:
+    ``cond = true()`` then ``cond = cond & (...)``. (A Python ``True`` is refused by
+    ``where()``: it is usually a comparison Python evaluated by mistake.)"""
+    return BooleanConstant(True)
+
+
+def false() -> Expr[bool]:
+    """The condition that is always false."""
+    return BooleanConstant(False)
+
+
 def coerce(value: Any, type_: SQLType = NULLTYPE) -> Expr[Any]:
     """Turn a Python value into an expression: nodes pass through, ``None`` becomes NULL,
     a :class:`~ormolu.sql.selectable.Select` becomes a scalar subquery and anything else a
-    bound parameter typed like the other operand."""
+    bound parameter typed like the other operand (unchecked: comparisons go through
+    :func:`ormolu.sql.coercions.compare_operand`, which checks)."""
     if isinstance(value, Expr):
         return value
     if value is None:
@@ -333,6 +578,23 @@ class BinaryExpr(Expr[T]):
         return self.left._froms() + self.right._froms()
 
 
+class Negative(Expr[Any]):
+    """``-(expr)`` (always parenthesised: ``--`` would start a comment)."""
+
+    __slots__ = ("expr", "type")
+    __visit_name__ = "negative"
+
+    def __init__(self, expr: Expr[Any]) -> None:
+        self.expr = expr
+        self.type = expr.type
+
+    def _key(self, binds: list[BindParam[Any]]) -> Key:
+        return ("neg", self.expr._key(binds))
+
+    def _froms(self) -> tuple[FromClause, ...]:
+        return self.expr._froms()
+
+
 class BooleanList(Expr[bool]):
     """``a AND b AND ...`` or ``a OR b OR ...``."""
 
@@ -354,8 +616,9 @@ class BooleanList(Expr[bool]):
 
 def _flatten(op: str, clauses: Iterable[Any]) -> list[Expr[Any]]:
     out: list[Expr[Any]] = []
+    what = "and_()" if op == "AND" else "or_()"
     for c in clauses:
-        c = coerce(c, BOOLEAN)
+        c = coercions.expect_condition(c, what)
         if isinstance(c, BooleanList) and c.op == op:
             out.extend(c.clauses)
         else:
@@ -363,15 +626,21 @@ def _flatten(op: str, clauses: Iterable[Any]) -> list[Expr[Any]]:
     return out
 
 
-def and_(*clauses: Expr[Any] | bool) -> Expr[bool]:
-    """Join conditions with AND (one condition is returned as it is)."""
+def and_(*clauses: Expr[Any]) -> Expr[bool]:
+    """Join conditions with AND (one condition is returned as it is; none is
+    :func:`true`). Raises ArgumentError for anything but a condition."""
     flat = _flatten("AND", clauses)
+    if not flat:
+        return BooleanConstant(True)
     return flat[0] if len(flat) == 1 else BooleanList("AND", flat)
 
 
-def or_(*clauses: Expr[Any] | bool) -> Expr[bool]:
-    """Join conditions with OR (one condition is returned as it is)."""
+def or_(*clauses: Expr[Any]) -> Expr[bool]:
+    """Join conditions with OR (one condition is returned as it is; none is
+    :func:`false`). Raises ArgumentError for anything but a condition."""
     flat = _flatten("OR", clauses)
+    if not flat:
+        return BooleanConstant(False)
     return flat[0] if len(flat) == 1 else BooleanList("OR", flat)
 
 
@@ -395,126 +664,7 @@ class Not(Expr[bool]):
 
 def not_(clause: Expr[Any]) -> Expr[bool]:
     """``NOT clause``."""
-    return Not(clause)
-
-
-class InList(Expr[bool]):
-    """``expr [NOT] IN (v1, v2, ...)`` or ``expr [NOT] IN (SELECT ...)``."""
-
-    __slots__ = ("expr", "negate", "subquery", "values")
-    __visit_name__ = "in_list"
-    type = BOOLEAN
-    precedence = PRECEDENCE["IN"]
-
-    def __init__(self, expr: Expr[Any], values: Any, negate: bool) -> None:
-        from .selectable import Select
-
-        self.expr = expr
-        self.negate = negate
-        if isinstance(values, Select):
-            self.subquery: Select[Any] | None = values
-            self.values: tuple[Expr[Any], ...] = ()
-        else:
-            if isinstance(values, str | bytes):
-                raise TypeError("in_() takes a list of values, not a single string")
-            self.subquery = None
-            values = tuple(values)
-            pytype = getattr(expr.type, "python_type", object)
-            if (
-                len(values) > 1
-                and expr.type is not NULLTYPE
-                and pytype is not object
-                and all(map(isinstance, values, repeat(pytype)))  # (in C)
-            ):
-                # plain values of the column's type: one node, not one BindParam each
-                self.values = (BindList(values, expr.type),)
-            else:
-                self.values = tuple(coerce(v, expr.type) for v in values)
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        inner = (
-            self.subquery._key(binds)
-            if self.subquery is not None
-            else tuple(v._key(binds) for v in self.values)
-        )
-        return ("IN", self.negate, self.expr._key(binds), inner)
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
-class Between(Expr[bool]):
-    """``expr BETWEEN low AND high``."""
-
-    __slots__ = ("expr", "high", "low")
-    __visit_name__ = "between"
-    type = BOOLEAN
-    precedence = PRECEDENCE["BETWEEN"]
-
-    def __init__(self, expr: Expr[Any], low: Expr[Any], high: Expr[Any]) -> None:
-        self.expr, self.low, self.high = expr, low, high
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("BETWEEN", self.expr._key(binds), self.low._key(binds), self.high._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms() + self.low._froms() + self.high._froms()
-
-
-class Like(Expr[bool]):
-    """``expr [NOT] LIKE pattern [ESCAPE e]`` and the ILIKE forms."""
-
-    __slots__ = ("escape", "expr", "op", "pattern")
-    __visit_name__ = "like"
-    type = BOOLEAN
-    precedence = PRECEDENCE["LIKE"]
-
-    def __init__(self, expr: Expr[Any], pattern: Expr[Any], op: str, escape: str | None):
-        if escape is not None and len(escape) != 1:
-            raise ValueError("the LIKE escape must be a single character")
-        self.expr, self.pattern, self.op, self.escape = expr, pattern, op, escape
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return (self.op, self.escape, self.expr._key(binds), self.pattern._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
-class Function(Expr[T]):
-    """``name(arg, ...)``; build through :data:`ormolu.func`."""
-
-    __slots__ = ("args", "distinct", "name", "type")
-    __visit_name__ = "function"
-
-    def __init__(
-        self, name: str, args: Sequence[Any], type_: SQLType = NULLTYPE, distinct: bool = False
-    ) -> None:
-        if not name.replace("_", "").isalnum():
-            raise ValueError(f"invalid SQL function name {name!r}")
-        self.name = name
-        self.args = tuple(coerce(a) for a in args)
-        self.type = type_
-        self.distinct = distinct
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("fn", self.name, self.distinct, *[a._key(binds) for a in self.args])
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return tuple(f for a in self.args for f in a._froms())
-
-
-class Star(Expr[Any]):
-    """``*`` inside ``count(*)``."""
-
-    __slots__ = ()
-    __visit_name__ = "star"
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return "*"
-
-
-STAR = Star()
+    return Not(coercions.expect_condition(clause, "not_()"))
 
 
 class Label(Expr[T]):
@@ -524,6 +674,8 @@ class Label(Expr[T]):
     __visit_name__ = "label"
 
     def __init__(self, expr: Expr[T], name: str) -> None:
+        if not isinstance(name, str) or not name or "\x00" in name:
+            raise ArgumentError(f"label(): invalid name {name!r}")
         self.expr = expr
         self.name = name
         self.type = expr.type
@@ -542,6 +694,10 @@ class Cast(Expr[Any]):
     __visit_name__ = "cast"
 
     def __init__(self, expr: Expr[Any], type_: SQLType) -> None:
+        if not isinstance(type_, SQLType):
+            raise ArgumentError(
+                f"cast() takes a column type such as types.Numeric(10, 2), got {type_!r}"
+            )
         self.expr, self.type = expr, type_
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
@@ -549,35 +705,6 @@ class Cast(Expr[Any]):
 
     def _froms(self) -> tuple[FromClause, ...]:
         return self.expr._froms()
-
-
-class Case(Expr[T]):
-    """``CASE WHEN cond THEN value ... ELSE default END``; build with :func:`case`."""
-
-    __slots__ = ("else_", "type", "whens")
-    __visit_name__ = "case"
-
-    def __init__(self, whens: Sequence[tuple[Any, Any]], else_: Any = None) -> None:
-        if not whens:
-            raise ValueError("case() needs at least one (condition, value) pair")
-        self.whens = tuple((coerce(c, BOOLEAN), coerce(v)) for c, v in whens)
-        self.type = next((v.type for _, v in self.whens if v.type is not NULLTYPE), NULLTYPE)
-        self.else_ = None if else_ is None else coerce(else_, self.type)
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        whens = tuple((c._key(binds), v._key(binds)) for c, v in self.whens)
-        return ("case", whens, None if self.else_ is None else self.else_._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return tuple(f for c, v in self.whens for f in c._froms() + v._froms())
-
-
-def case(*whens: tuple[Any, Any], else_: Any = None) -> Expr[Any]:
-    """``CASE WHEN c1 THEN v1 [WHEN ...] [ELSE else_] END``.
-
-    Example: ``case((Track.milliseconds > 300_000, "long"), else_="short")``.
-    """
-    return Case(whens, else_)
 
 
 class Ordering(ClauseElement):
@@ -606,12 +733,12 @@ class Ordering(ClauseElement):
 
 def asc(expr: Expr[Any]) -> Ordering:
     """Ascending order."""
-    return Ordering(expr, False)
+    return Ordering(coercions.expect_expression(expr, "asc()"), False)
 
 
 def desc(expr: Expr[Any]) -> Ordering:
     """Descending order."""
-    return Ordering(expr, True)
+    return Ordering(coercions.expect_expression(expr, "desc()"), True)
 
 
 class TextClause(Expr[Any]):
@@ -626,6 +753,8 @@ class TextClause(Expr[Any]):
     def __init__(self, text: str, params: dict[str, Any]) -> None:
         from .textparse import find_named_params
 
+        if not isinstance(text, str):
+            raise ArgumentError(f"text() takes SQL as a str, got {text!r}")
         self.text = text
         self.names = find_named_params(text)
         missing = [n for n, _, _ in self.names if n not in params]
@@ -650,34 +779,7 @@ def literal(value: Any, type_: SQLType | None = None) -> Expr[Any]:
     return BindParam(value, type_ or type_for_value(value))
 
 
-EXTRACT_FIELDS = ("year", "month", "day", "hour", "minute", "second")
+# The predicates live in their own module (imported here for the methods above).
+from .predicates import Between, InList, IsBool, Like  # noqa: E402
 
-
-class Extract(Expr[int]):
-    """``EXTRACT(field FROM expr)`` as an integer; build with :func:`extract`."""
-
-    __slots__ = ("expr", "field")
-    __visit_name__ = "extract"
-    type = INTEGER
-
-    def __init__(self, field: str, expr: Expr[Any]) -> None:
-        if field.lower() not in EXTRACT_FIELDS:
-            raise ValueError(f"extract(): unknown field {field!r}; use one of {EXTRACT_FIELDS}")
-        self.field = field.lower()
-        self.expr = expr
-
-    def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("extract", self.field, self.expr._key(binds))
-
-    def _froms(self) -> tuple[FromClause, ...]:
-        return self.expr._froms()
-
-
-def extract(field: str, expr: Expr[Any]) -> Expr[int]:
-    """The ``year``, ``month``, ``day``, ``hour``, ``minute`` or ``second`` of a date or
-    datetime, as an ``int``, on every backend (SQL:2016 §6.30 ``EXTRACT``; SQLite has no
-    EXTRACT, so ``strftime`` is used there). Raises ValueError for another field.
-
-    Example: ``s.query(extract("year", Invoice.invoice_date), func.sum(Invoice.total))``.
-    """
-    return Extract(field, expr)
+__all__ = ["Between", "InList", "IsBool", "Like"]

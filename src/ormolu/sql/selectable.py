@@ -12,21 +12,24 @@ import copy
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from ..exceptions import ConfigurationError
+from ..exceptions import ArgumentError
 from ..schema.types import BOOLEAN, INTEGER, SQLType
+from . import coercions, joins
 from .elements import (
     BindParam,
     ClauseElement,
     ColumnRef,
     Expr,
     Key,
+    Label,
     Ordering,
     and_,
-    coerce,
 )
 
 if TYPE_CHECKING:
     from typing import Self
+
+    from .cte import CTE
 
 T = TypeVar("T")
 
@@ -61,13 +64,17 @@ class FromClause(ClauseElement):
 
 
 def resolve_from(target: Any) -> FromClause:
-    """Return the FROM object for a table, alias, subquery, model class or aliased model."""
+    """Return the FROM object for a table, alias, subquery, model class or aliased model.
+
+    Raises ArgumentError (a TypeError) for anything else."""
     if isinstance(target, FromClause):
         return target
     entity = getattr(target, "__ormolu_entity__", None)
     if entity is not None:
         return entity().source  # type: ignore[no-any-return]
-    raise TypeError(f"cannot select from {target!r}")
+    raise ArgumentError(
+        f"cannot select from {target!r}: expected a model, an aliased() model, a subquery or a CTE"
+    )
 
 
 class Alias(FromClause):
@@ -96,16 +103,20 @@ class Alias(FromClause):
 
 
 class Join(ClauseElement):
-    """One ``[LEFT OUTER] JOIN target ON condition`` step of a SELECT."""
+    """One ``[LEFT OUTER] JOIN target ON condition`` step of a SELECT, attached to the
+    FROM item ``left`` (see :mod:`ormolu.sql.joins`)."""
 
-    __slots__ = ("onclause", "outer", "target")
+    __slots__ = ("left", "onclause", "outer", "target")
     __visit_name__ = "join"
 
-    def __init__(self, target: FromClause, onclause: Expr[Any], outer: bool) -> None:
-        self.target, self.onclause, self.outer = target, onclause, outer
+    def __init__(
+        self, target: FromClause, onclause: Expr[Any], outer: bool, left: FromClause | None
+    ) -> None:
+        self.target, self.onclause, self.outer, self.left = target, onclause, outer, left
 
     def _key(self, binds: list[BindParam[Any]]) -> Key:
-        return ("join", self.outer, self.target._from_key(binds), self.onclause._key(binds))
+        left = None if self.left is None else _name_key(self.left)
+        return ("join", self.outer, self.target._from_key(binds), self.onclause._key(binds), left)
 
 
 class _Columns:
@@ -148,6 +159,14 @@ class Subquery(FromClause):
     def base_table(self) -> Any:
         return self  # two subqueries are the same FROM only if they are the same object
 
+    def col(self, expr: Expr[T]) -> ColumnRef[T]:
+        """The column of this subquery that selects ``expr`` (the same object passed to
+        the inner query), typed like it: ``sq.col(Track.album_id)`` is a
+        ``ColumnRef[int | None]`` where ``sq.c.album_id`` is ``ColumnRef[Any]``.
+
+        Raises ArgumentError when the inner query does not select ``expr``."""
+        return _column_for(self, self.select, expr)
+
 
 class ScalarSubquery(Expr[T]):
     """``(SELECT one_column ...)`` used as a value."""
@@ -179,8 +198,26 @@ class Exists(Expr[bool]):
 
 
 def exists(select: Select[Any]) -> Expr[bool]:
-    """``EXISTS (select)``; tables of the enclosing query are correlated automatically."""
+    """``EXISTS (select)``; tables of the enclosing query are correlated as
+    :meth:`Select.correlate` describes."""
+    if not isinstance(select, Select):
+        raise ArgumentError(f"exists() takes a select(...) or a query's statement, got {select!r}")
     return Exists(select)
+
+
+def _name_key(f: FromClause) -> Key:
+    """A FROM object's identity in a cache key, without its bound values."""
+    return (type(f).__name__, f.name)
+
+
+def _column_for(source: Any, select: Any, expr: Expr[T]) -> ColumnRef[T]:
+    for name, col in zip(select.column_names(), select._columns):
+        if col is expr or (isinstance(col, Label) and col.expr is expr):
+            return source.c[name]  # type: ignore[no-any-return]
+    raise ArgumentError(
+        f"{getattr(source, 'name', '?')!r} does not select {coercions.shown(expr)}; its "
+        f"columns are {', '.join(select.column_names())}"
+    )
 
 
 def _expand(entities: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Expr[Any], ...]]:
@@ -200,7 +237,7 @@ def _expand(entities: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Expr[Any], 
             raw.append(sq)
             cols.append(sq)
         else:
-            raise TypeError(f"cannot select {e!r}: expected a model, a column or an expression")
+            raise ArgumentError(f"cannot select {e!r}: expected a model, a column or an expression")
     return tuple(raw), tuple(cols)
 
 
@@ -218,16 +255,15 @@ class _Statement(ClauseElement, Generic[T]):
     def order_by(self, *clauses: Expr[Any] | Ordering | None) -> Self:
         """Append ORDER BY terms (``Track.name``, ``Track.name.desc()``, ``.nulls_last()``).
 
-        ``order_by(None)`` clears the ordering.
+        ``order_by(None)`` clears the ordering. A string or other non-expression raises
+        ArgumentError (it would sort by a constant, that is not at all).
         """
         new = self._clone()
         if len(clauses) == 1 and clauses[0] is None:
             new._order_by = ()
             return new
         new._order_by = self._order_by + tuple(
-            c if isinstance(c, Ordering) else Ordering(coerce(c), False)
-            for c in clauses
-            if c is not None
+            coercions.expect_ordering(c, "order_by()") for c in clauses
         )
         return new
 
@@ -260,6 +296,14 @@ class _Statement(ClauseElement, Generic[T]):
         """This statement as a FROM item named ``name``; its columns are ``.c.<name>``."""
         return Subquery(self, name)  # type: ignore[arg-type]
 
+    def cte(self, name: str, *, recursive: bool = False) -> CTE:
+        """This statement as a common table expression named ``name`` (``WITH name AS
+        (...)``), usable as a FROM item; ``recursive=True`` starts a recursive one, to be
+        completed with :meth:`CTE.union_all`. See :mod:`ormolu.sql.cte`."""
+        from .cte import CTE
+
+        return CTE(self, name, recursive)  # type: ignore[arg-type]
+
 
 def _check_count(what: str, n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -286,18 +330,25 @@ class Select(_Statement[T]):
         self._offset = None
         self._distinct = False
         self._for_update: tuple[bool, bool] | None = None
+        # None: automatic correlation; ("only", froms) / ("except", froms)
+        self._correlate: tuple[str, tuple[FromClause, ...]] | None = None
 
     # -- building ------------------------------------------------------------------
-    def where(self, *conditions: Expr[Any] | bool) -> Self:
-        """Add WHERE conditions, joined with AND."""
+    def where(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """Add WHERE conditions, joined with AND.
+
+        Raises ArgumentError for a Python ``bool``, a ``str`` or any other non-condition:
+        use :func:`~ormolu.text` for raw SQL and :func:`~ormolu.true` for a constant."""
         new = self._clone()
-        new._where = self._where + tuple(coerce(c, BOOLEAN) for c in conditions)
+        new._where = self._where + tuple(
+            coercions.expect_condition(c, "where()") for c in conditions
+        )
         return new
 
     filter = where
 
     def select_from(self, *froms: Any) -> Self:
-        """Set the FROM list explicitly (tables, models, aliases, subqueries)."""
+        """Set the FROM list explicitly (tables, models, aliases, subqueries, CTEs)."""
         new = self._clone()
         new._from = self._from + tuple(resolve_from(f) for f in froms)
         return new
@@ -305,11 +356,14 @@ class Select(_Statement[T]):
     def join(
         self, target: Any, onclause: Expr[Any] | None = None, *, isouter: bool = False
     ) -> Self:
-        """``JOIN target ON onclause``; with no ``onclause`` it is inferred from the single
-        foreign key between ``target`` and the tables already in the query.
+        """``JOIN target ON onclause``. With no ``onclause`` the left side is the one FROM
+        item linked to ``target`` by one foreign key; ``target`` may be a relationship
+        (``join(Album.artist)``), whose condition is known. See :mod:`ormolu.sql.joins`
+        for the rules.
 
-        Raises :class:`~ormolu.exceptions.ConfigurationError` when no or several foreign
-        keys could serve.
+        Raises :class:`~ormolu.exceptions.ArgumentError` when the left side is not
+        determined (no or several candidates), when the ON condition names a table that
+        does not precede the join, and when ``target`` is in the FROM clause already.
         """
         hook = getattr(target, "__ormolu_join__", None)
         if hook is not None and onclause is None:
@@ -319,9 +373,15 @@ class Select(_Statement[T]):
                 new = new.join(item, on, isouter=isouter)
             return new
         tgt = resolve_from(target)
-        on = onclause if onclause is not None else self._infer_onclause(tgt)
+        left: FromClause | None
+        if onclause is None:
+            on, left = joins.infer_onclause(self, tgt)
+        else:
+            on = coercions.expect_condition(onclause, "join()")
+            left = joins.left_of_onclause(self, tgt, on)
+        joins.check_new_target(self, tgt, left)
         new = self._clone()
-        new._joins = (*self._joins, Join(tgt, coerce(on, BOOLEAN), isouter))
+        new._joins = (*self._joins, Join(tgt, on, isouter, left))
         return new
 
     def outerjoin(self, target: Any, onclause: Expr[Any] | None = None) -> Self:
@@ -329,15 +389,19 @@ class Select(_Statement[T]):
         return self.join(target, onclause, isouter=True)
 
     def group_by(self, *exprs: Expr[Any]) -> Self:
-        """Add GROUP BY terms."""
+        """Add GROUP BY terms (ArgumentError for strings and other non-expressions)."""
         new = self._clone()
-        new._group_by = self._group_by + tuple(coerce(e) for e in exprs)
+        new._group_by = self._group_by + tuple(
+            coercions.expect_expression(e, "group_by()") for e in exprs
+        )
         return new
 
-    def having(self, *conditions: Expr[Any]) -> Self:
-        """Add HAVING conditions, joined with AND."""
+    def having(self, *conditions: Expr[bool] | Expr[bool | None]) -> Self:
+        """Add HAVING conditions, joined with AND (refused like :meth:`where`'s)."""
         new = self._clone()
-        new._having = self._having + tuple(coerce(c, BOOLEAN) for c in conditions)
+        new._having = self._having + tuple(
+            coercions.expect_condition(c, "having()") for c in conditions
+        )
         return new
 
     def distinct(self, flag: bool = True) -> Self:
@@ -351,6 +415,37 @@ class Select(_Statement[T]):
         databases instead of rows, as SQLite does)."""
         new = self._clone()
         new._for_update = (nowait, skip_locked)
+        return new
+
+    def correlate(self, *froms: Any) -> Self:
+        """Say which tables of an enclosing query this subquery refers to.
+
+        The rule without it (SQLAlchemy's auto-correlation): a SELECT used as a value or
+        condition (``scalar_subquery()``, ``exists()``, ``in_()``) leaves out of its FROM
+        clause every FROM item it shares with an enclosing query, so ``Track.album_id ==
+        Album.id`` inside it refers to the outer album row. Two exceptions: a table the
+        subquery joins (the left side of its JOIN) stays, and when *every* FROM item
+        would be left out none is (``select(func.avg(Track.milliseconds))`` inside a
+        query of tracks averages all tracks). A SELECT in a FROM clause (``subquery()``,
+        a CTE) never correlates.
+
+        ``correlate(Album)`` correlates exactly the tables named (the others stay in the
+        subquery's FROM clause), ``correlate(None)`` none at all. Raises ArgumentError at
+        compile time for a table the subquery joins.
+        """
+        new = self._clone()
+        if len(froms) == 1 and froms[0] is None:
+            new._correlate = ("only", ())
+        else:
+            new._correlate = ("only", tuple(resolve_from(f) for f in froms))
+        return new
+
+    def correlate_except(self, *froms: Any) -> Self:
+        """Correlate automatically (see :meth:`correlate`), except the tables named:
+        those stay in this subquery's FROM clause even when the enclosing query has
+        them."""
+        new = self._clone()
+        new._correlate = ("except", tuple(resolve_from(f) for f in froms))
         return new
 
     def scalar_subquery(self) -> Expr[T]:
@@ -370,29 +465,38 @@ class Select(_Statement[T]):
         return CompoundSelect("UNION ALL", (self, *others))
 
     def intersect(self, *others: Select[Any]) -> CompoundSelect[T]:
-        """``self INTERSECT other ...``."""
+        """``self INTERSECT other ...`` (rows in every SELECT, duplicates removed)."""
         return CompoundSelect("INTERSECT", (self, *others))
 
+    def intersect_all(self, *others: Select[Any]) -> CompoundSelect[T]:
+        """``self INTERSECT ALL other ...`` (duplicates kept as often as in each side;
+        ConfigurationError at compile time where the backend lacks it)."""
+        return CompoundSelect("INTERSECT ALL", (self, *others))
+
     def except_(self, *others: Select[Any]) -> CompoundSelect[T]:
-        """``self EXCEPT other ...``."""
+        """``self EXCEPT other ...`` (rows of this SELECT in none of the others)."""
         return CompoundSelect("EXCEPT", (self, *others))
+
+    def except_all(self, *others: Select[Any]) -> CompoundSelect[T]:
+        """``self EXCEPT ALL other ...`` (ConfigurationError at compile time where the
+        backend lacks it)."""
+        return CompoundSelect("EXCEPT ALL", (self, *others))
 
     # -- introspection -------------------------------------------------------------
     def froms(self) -> list[FromClause]:
-        """The FROM objects this statement reads, in order (join targets excluded)."""
+        """The FROM items this statement starts from, in order (tables joined excluded):
+        ``select_from()``'s, else the tables of the columns and WHERE conditions."""
         if self._from:
             out = list(self._from)
         else:
             out = []
-            seen: set[int] = set()
             sources = [f for c in self._columns for f in c._froms()]
             sources += [f for w in self._where for f in w._froms()]
             for f in sources:
-                if id(f) not in seen and not any(_same_from(f, o) for o in out):
-                    seen.add(id(f))
+                if joins.index_of(out, f) < 0:
                     out.append(f)
         joined = [j.target for j in self._joins]
-        return [f for f in out if not any(_same_from(f, j) for j in joined)]
+        return [f for f in out if joins.index_of(joined, f) < 0]
 
     def column_names(self) -> list[str]:
         names: list[str] = []
@@ -404,37 +508,14 @@ class Select(_Statement[T]):
     def types(self) -> list[SQLType]:
         return [c.type for c in self._columns]
 
-    def _infer_onclause(self, target: FromClause) -> Expr[Any]:
-        # Like SQLAlchemy: the leftmost FROM object linked to the target by a foreign key
-        # wins; several keys between that pair are ambiguous.
-        left = self.froms() + [j.target for j in self._joins]
-        # The target is no left side of its own join (its self-references would match).
-        left = [f for f in left if not _same_from(f, target)]
-        names = ", ".join(getattr(f, "name", "?") for f in left)
-        for lf in left:
-            candidates: list[Expr[Any]] = []
-            for col, ref_table, ref_name in target.foreign_keys():
-                if _same_table(ref_table, lf):
-                    candidates.append(col == _column_of(lf, ref_name))
-            for col, ref_table, ref_name in lf.foreign_keys():
-                if _same_table(ref_table, target):
-                    candidates.append(col == _column_of(target, ref_name))
-            if len(candidates) == 1:
-                return candidates[0]
-            if len(candidates) > 1:
-                raise ConfigurationError(
-                    f"cannot infer how to join {target.name!r} to {lf.name!r}: several "
-                    f"foreign keys link them; pass the ON condition explicitly"
-                )
-        raise ConfigurationError(
-            f"cannot infer how to join {target.name!r} to {names}: no foreign key links "
-            f"them; pass the ON condition, e.g. join(Target, Target.x_id == X.id)"
-        )
-
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         ents = tuple(
             e.cache_key if not isinstance(e, Expr) else e._key(binds) for e in self._entities
         )
+        correlate = None
+        if self._correlate is not None:
+            kind, items = self._correlate
+            correlate = (kind, tuple(_name_key(f) for f in items))
         return (
             "select",
             self._distinct,
@@ -446,25 +527,12 @@ class Select(_Statement[T]):
             tuple(h._key(binds) for h in self._having),
             self._tail_key(binds),
             self._for_update,
+            correlate,
         )
 
     def where_clause(self) -> Expr[Any] | None:
         """All WHERE conditions joined with AND, or ``None``."""
         return and_(*self._where) if self._where else None
-
-
-def _same_from(a: FromClause, b: FromClause) -> bool:
-    return a is b or (type(a) is type(b) and a.name == b.name and a.base_table() is b.base_table())
-
-
-def _same_table(table: Any, f: FromClause) -> bool:
-    return f.base_table() is table
-
-
-def _column_of(f: FromClause, name: str) -> ColumnRef[Any]:
-    if isinstance(f, Alias):
-        return f.column(name)
-    return f.columns_by_name[name].ref  # type: ignore[attr-defined, no-any-return]
 
 
 class CompoundSelect(_Statement[T]):

@@ -43,6 +43,86 @@ class MySQLCompiler(SQLCompiler):
     def visit_extract(self, node: Any, **kw: Any) -> str:
         return f"EXTRACT({node.field.upper()} FROM {self.process(node.expr)})"
 
+    def visit_over(self, node: Any, **kw: Any) -> str:
+        fn = node.function
+        if (
+            self.dialect.supports_lag_default
+            or self.window_refused is not None
+            or fn.name not in ("lag", "lead")
+            or len(fn.args) < 3
+        ):
+            return super().visit_over(node, **kw)
+        # No default argument: take the default where no row lies that far away.
+        expr, offset, default = fn.args
+        n = offset.value
+        shifted = f"{fn.name}({self.process(expr)}, {n}) OVER ({self.window_spec(node)})"
+        position = f"row_number() OVER ({self.window_spec(node)})"
+        if fn.name == "lag":
+            there = f"{position} > {n}"
+        else:
+            there = f"count(*) OVER ({self.window_spec(node, order=False)}) - {position} >= {n}"
+        return f"CASE WHEN {there} THEN {shifted} ELSE {self.process(default)} END"
+
+    # -- JSON (MariaDB KB: JSON Functions) --------------------------------------------------
+    def visit_json_path(self, node: Any, **kw: Any) -> str:
+        return f"JSON_EXTRACT({self.process(node.doc)}, {self.process(node.path_bind)})"
+
+    def visit_json_extract(self, node: Any, **kw: Any) -> str:
+        # (each use renders the path again: every placeholder takes its parameter)
+        def value() -> str:
+            return self.visit_json_path(node.path)
+
+        if node.kind == "boolean":
+            return (
+                f"CASE WHEN JSON_TYPE({value()}) = 'BOOLEAN' "
+                f"THEN JSON_UNQUOTE({value()}) = 'true' END"
+            )
+        if node.kind == "string":
+            converted = f"JSON_UNQUOTE({value()})"
+        else:
+            target = "SIGNED" if node.kind == "integer" else "DOUBLE"
+            converted = f"CAST(JSON_UNQUOTE({value()}) AS {target})"
+        # JSON null is no SQL NULL here: JSON_UNQUOTE of it is the text 'null'
+        return f"CASE WHEN JSON_TYPE({value()}) = 'NULL' THEN NULL ELSE {converted} END"
+
+    def visit_json_test(self, node: Any, **kw: Any) -> str:
+        doc = self.process(node.doc)
+        if node.kind == "key":
+            return f"JSON_CONTAINS_PATH({doc}, 'one', {self.process(node.path_bind)})"
+        value = self.process(node.value)
+        if node.path_bind is None:
+            return f"JSON_CONTAINS({doc}, {value})"
+        return f"JSON_CONTAINS({doc}, {value}, {self.process(node.path_bind)})"
+
+    # -- dates and times (MariaDB KB: Date & Time Functions) ------------------------------
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        return f"DATEDIFF({self.process(node.end)}, {self.process(node.start)})"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        # an Interval is a count of microseconds here
+        return f"TIMESTAMPDIFF(MICROSECOND, {self.process(node.start)}, {self.process(node.end)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        fn = "DATE_ADD" if node.sign > 0 else "DATE_SUB"
+        sql = f"{fn}({self.process(node.expr)}, INTERVAL {self.process(node.interval)} MICROSECOND)"
+        return f"CAST({sql} AS DATE)" if node.is_date else sql
+
+    _TRUNC = {
+        "year": "%Y-01-01",
+        "month": "%Y-%m-01",
+        "day": "%Y-%m-%d",
+        "hour": "%Y-%m-%d %H:00:00",
+        "minute": "%Y-%m-%d %H:%i:00",
+    }
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        fmt = self._TRUNC[node.unit]
+        target = "DATE" if node.is_date else "DATETIME(6)"
+        if not node.is_date and node.unit in ("year", "month", "day"):
+            fmt += " 00:00:00"
+        literal = self.escape_text(self.dialect.render_literal(fmt))
+        return f"CAST(DATE_FORMAT({self.process(node.expr)}, {literal}) AS {target})"
+
     def upsert_clause(self, node: Any) -> str:
         # MySQL has no conflict target: any unique key conflict triggers the update
         # (MariaDB KB: INSERT ON DUPLICATE KEY UPDATE). "Do nothing" assigns a key to itself.
@@ -88,6 +168,11 @@ class MySQLDialect(Dialect):
     # TRANSACTION); ON DUPLICATE KEY UPDATE has no conflict target.
     serializable_reads_lock = True
     supports_upsert_conflict_target = False
+    # multi-table UPDATE t JOIN ... SET / DELETE t FROM t JOIN ... (MariaDB KB: UPDATE)
+    update_from_style = "join"
+    delete_from_style = "join"
+    supports_intersect_except = False  # set per server: MariaDB 10.3, MySQL 8.0.31
+    supports_set_op_all = False  # set per server: MariaDB 10.5, MySQL 8.0.31
     # A TEXT column cannot be a key without a prefix length (error 1170), and a prefix
     # would make UNIQUE compare prefixes only; longer values are refused (DataError,
     # strict mode). 255 utf8mb4 characters take 1020 bytes: three fit InnoDB's
@@ -111,12 +196,27 @@ class MySQLDialect(Dialect):
             nums = (parts[1] if parts[0] == "5.5.5" and len(parts) > 1 else parts[0]).split(".")
             major, minor = int(nums[0]), int(nums[1])
             self.supports_returning = (major, minor) >= (10, 5)
+            # INTERSECT/EXCEPT from 10.3, their ALL forms from 10.5 (MariaDB KB: INTERSECT)
+            self.supports_intersect_except = (major, minor) >= (10, 3)
+            self.supports_set_op_all = (major, minor) >= (10, 5)
+            self.supports_lag_default = False  # LAG(expr [, offset]) (MariaDB KB: LAG)
             self.supports_create_index_if_not_exists = True
             if (major, minor) >= (10, 2):
                 self.exact_text_collation = "utf8mb4_nopad_bin"
-        elif version[:1].isdigit() and int(version.split(".")[0]) >= 8:
-            self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
-            self.exact_text_collation = "utf8mb4_0900_bin"
+        elif version[:1].isdigit():
+            ver = tuple(int(p) for p in version.split("-")[0].split(".")[:3] if p.isdigit())
+            # INTERSECT and EXCEPT (with ALL) from MySQL 8.0.31
+            self.supports_intersect_except = self.supports_set_op_all = ver >= (8, 0, 31)
+            if ver >= (8,):
+                self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
+                self.exact_text_collation = "utf8mb4_0900_bin"
+
+    def create_schema_sql(self, schema: str) -> str | None:
+        # a schema is a database (MariaDB KB: CREATE DATABASE)
+        return f"CREATE DATABASE {self.quote(schema)}"
+
+    def drop_schema_sql(self, schema: str) -> str | None:
+        return f"DROP DATABASE {self.quote(schema)}"
 
     def render_literal(self, value: Any) -> str:
         sql = super().render_literal(value)

@@ -24,6 +24,26 @@ class PostgreSQLCompiler(SQLCompiler):
             return f"round(CAST({arg} AS NUMERIC), {digits})"
         return super().visit_function(node, **kw)
 
+    # -- JSON: jsonb operators (manual 9.16) ------------------------------------------------
+    _EXTRACT = {"integer": "BIGINT", "float": "DOUBLE PRECISION", "boolean": "BOOLEAN"}
+
+    def visit_json_path(self, node: Any, **kw: Any) -> str:
+        return f"CAST({self.process(node.doc)} #> {self.process(node.path_bind)} AS TEXT)"
+
+    def visit_json_extract(self, node: Any, **kw: Any) -> str:
+        path = node.path
+        text = f"({self.process(path.doc)} #>> {self.process(path.path_bind)})"
+        cast = self._EXTRACT.get(node.kind)
+        return text if cast is None else f"CAST({text} AS {cast})"
+
+    def visit_json_test(self, node: Any, **kw: Any) -> str:
+        doc = self.process(node.doc)
+        if node.kind == "key":
+            return f"({doc} #> {self.process(node.path_bind)}) IS NOT NULL"
+        if node.path_bind is not None:
+            doc = f"({doc} #> {self.process(node.path_bind)})"
+        return f"{doc} @> CAST({self.process(node.value)} AS JSONB)"
+
 
 class PostgreSQLDialect(Dialect):
     """PostgreSQL through psycopg 3."""
@@ -39,6 +59,9 @@ class PostgreSQLDialect(Dialect):
     supports_nulls_ordering = True
     supports_for_update = True
     failed_statement_aborts_transaction = True
+    json_path_style = "array"  # #> and #>> take a text[] path
+    update_from_style = "from"  # UPDATE ... FROM (manual: UPDATE)
+    delete_from_style = "using"  # DELETE ... USING (manual: DELETE)
     streaming_needs_transaction = True  # a named cursor WITHOUT HOLD ends with its transaction
     statement_snapshots = True  # READ COMMITTED by default (manual, 13.2.1)
     native_boolean = True

@@ -14,7 +14,9 @@ from typing import Any
 from ...exceptions import ConfigurationError
 from ...schema import types as t
 from ...sql.compiler import SQLCompiler
+from ...sql.elements import ClauseElement, ColumnRef
 from ..base import Dialect
+from . import functions
 
 _VERSION = sqlite3.sqlite_version_info
 
@@ -62,6 +64,78 @@ class SQLiteCompiler(SQLCompiler):
         fmt = self.dialect.render_literal(self._STRFTIME[node.field])
         return f"CAST(strftime({fmt}, {self.process(node.expr)}) AS INTEGER)"
 
+    def compared(self, node: ClauseElement, parent_precedence: int, right: bool = False) -> str:
+        type_ = getattr(node, "type", None)
+        if isinstance(node, ColumnRef) and getattr(type_, "normalised_text", False):
+            # Dates are text here: '2018-03-02' sorts before '2018-03-02 00:00:00' and a
+            # 'T' separator after a space, so compare the stored text in ormolu's form.
+            col = self.process(node)
+            if isinstance(type_, t.DateTime):
+                return (
+                    f"CASE WHEN length({col}) = 10 THEN {col} || ' 00:00:00' "
+                    f"ELSE replace({col}, 'T', ' ') END"
+                )
+            return f"substr({col}, 1, 10)"
+        return super().compared(node, parent_precedence, right)
+
+    def visit_date_diff(self, node: Any, **kw: Any) -> str:
+        end, start = self.process(node.end), self.process(node.start)
+        return f"CAST(round(julianday(date({end})) - julianday(date({start}))) AS INTEGER)"
+
+    def visit_datetime_diff(self, node: Any, **kw: Any) -> str:
+        fn = functions.TIMEDIFF
+        return f"{fn}({self.process(node.end)}, {self.process(node.start)})"
+
+    def visit_datetime_add(self, node: Any, **kw: Any) -> str:
+        interval = self.process(node.interval)
+        if node.sign < 0:
+            interval = f"-({interval})"
+        fn = functions.TIMEADD
+        return f"{fn}({self.process(node.expr)}, {interval}, {1 if node.is_date else 0})"
+
+    # -- JSON (https://sqlite.org/json1.html) ------------------------------------------------
+    def visit_json_path(self, node: Any, **kw: Any) -> str:
+        # '->' (3.38) gives the value's JSON text; json_extract a string's characters
+        return f"({self.process(node.doc)} -> {self.process(node.path_bind)})"
+
+    def visit_json_extract(self, node: Any, **kw: Any) -> str:
+        # (each use renders the path again: every placeholder takes its parameter)
+        def at(fn: str) -> str:
+            return f"{fn}({self.process(node.path.doc)}, {self.process(node.path.path_bind)})"
+
+        if node.kind == "boolean":
+            return f"CASE {at('json_type')} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
+        if node.kind == "string":
+            # true/false are 1/0 in json_extract; the other backends give their JSON text
+            kind = at("json_type")
+            return (
+                f"CASE {kind} WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+                f"ELSE CAST({at('json_extract')} AS TEXT) END"
+            )
+        target = "INTEGER" if node.kind == "integer" else "REAL"
+        return f"CAST({at('json_extract')} AS {target})"
+
+    def visit_json_test(self, node: Any, **kw: Any) -> str:
+        doc = self.process(node.doc)
+        if node.kind == "key":
+            return f"json_type({doc}, {self.process(node.path_bind)}) IS NOT NULL"
+        path = "NULL" if node.path_bind is None else self.process(node.path_bind)
+        return f"{functions.JSON_CONTAINS}({doc}, {path}, {self.process(node.value)})"
+
+    _TRUNC = {
+        "year": "%Y-01-01",
+        "month": "%Y-%m-01",
+        "day": "%Y-%m-%d",
+        "hour": "%Y-%m-%d %H:00:00",
+        "minute": "%Y-%m-%d %H:%M:00",
+    }
+
+    def visit_date_trunc(self, node: Any, **kw: Any) -> str:
+        fmt = self._TRUNC[node.unit]
+        if not node.is_date and node.unit in ("year", "month", "day"):
+            fmt += " 00:00:00"
+        return f"strftime({self.dialect.render_literal(fmt)}, {self.process(node.expr)})"
+
 
 class SQLiteDialect(Dialect):
     """SQLite through the standard library's ``sqlite3``."""
@@ -75,7 +149,16 @@ class SQLiteDialect(Dialect):
     supports_returning = _VERSION >= (3, 35)
     lastrowid_is_key = True
     supports_nulls_ordering = _VERSION >= (3, 30)
+    supports_is_true = _VERSION >= (
+        3,
+        23,
+    )  # TRUE/FALSE keywords (https://sqlite.org/lang_expr.html)
     supports_for_update = False  # SQLite locks the whole database; BEGIN IMMEDIATE instead.
+    update_from_style = "from" if _VERSION >= (3, 33) else "subquery"  # UPDATE FROM: 3.33
+    json_path_style = "dollar_plain"  # a quoted path key takes no escapes
+    supports_set_op_all = (
+        False  # no INTERSECT ALL / EXCEPT ALL (https://sqlite.org/lang_select.html)
+    )
     transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
     # SQLite transactions are serializable (https://sqlite.org/isolation.html).
     isolation_levels = ("SERIALIZABLE",)
@@ -106,11 +189,39 @@ class SQLiteDialect(Dialect):
     def register_functions(self, raw: sqlite3.Connection) -> None:
         """Register the SQL functions this dialect's SQL uses on a new connection."""
         raw.create_function(self.unicode_lower_function, 1, _unicode_lower, deterministic=True)
+        functions.register(raw)
 
     def connect_statements(self) -> list[str]:
         # Foreign keys are off by default in SQLite; ormolu enforces them
         # (https://sqlite.org/foreignkeys.html#fk_enable).
-        return ["PRAGMA foreign_keys = ON"]
+        attach = [
+            f"ATTACH DATABASE {self.render_literal(path)} AS {self.quote(name)}"
+            for name, path in getattr(self, "attached", {}).items()
+        ]
+        return ["PRAGMA foreign_keys = ON", *attach]
+
+    # A schema is an attached database (https://sqlite.org/lang_attach.html).
+    schemas_are_attached_databases = True
+
+    def attach(self, databases: dict[str, str]) -> None:
+        """Attach each ``{schema: file}`` on every connection (``":memory:"`` for an
+        in-memory one); models with ``schema=`` then use them."""
+        for name, path in databases.items():
+            if not isinstance(name, str) or not isinstance(path, str) or "\x00" in path:
+                raise ConfigurationError(f"attach={{{name!r}: {path!r}}}: a name and a path")
+        self.attached = {**getattr(self, "attached", {}), **databases}
+
+    def index_names_sql(self, table: Any, index: str) -> tuple[str, str]:
+        # CREATE INDEX schema.index ON table (https://sqlite.org/lang_createindex.html)
+        schema = self.schema_of(table)
+        name = f"{self.quote(schema)}.{self.quote(index)}" if schema else self.quote(index)
+        return name, self.quote(table.name)
+
+    def create_schema_sql(self, schema: str) -> str | None:
+        return None  # attach a database instead (Database(attach=...))
+
+    def drop_schema_sql(self, schema: str) -> str | None:
+        return None
 
     def begin_statements(self, mode: str | None, isolation_level: str | None) -> list[str]:
         if isolation_level is not None:
