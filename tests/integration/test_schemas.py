@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from ormolu import ConfigurationError, Database, Mapped, Model, field, func, relationship
+from ormolu import (
+    ConfigurationError,
+    Database,
+    ForeignKeyViolation,
+    Mapped,
+    Model,
+    field,
+    func,
+    relationship,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -96,6 +105,21 @@ def test_models_in_a_schema(sales: Database) -> None:
         assert s.query(Shop).where(Shop.region.has(name="North")).count() == 2
         assert s.query(Shop).join(Region).where(Region.name == "North").delete() == 2
         assert s.query(Shop).count() == 1
+    # an explicit key moves the table's key generator past it (PostgreSQL's identity
+    # sequence, in the schema), and a failed flush names the model of a schema's table
+    with sales.session() as s:
+        s.add(Region(id=100, name="West"))
+    with sales.session() as s:
+        east = Region(name="East")
+        s.add(east)
+        s.flush()
+        assert east.id is not None and east.id > 100
+    with sales.session() as s:
+        s.add(Shop(name="orphan", region_id=9999))
+        with pytest.raises(ForeignKeyViolation) as info:
+            s.flush()
+        assert info.value.model == "Shop" and "while inserting Shop(" in str(info.value)
+        s.rollback()
     sales.drop_all([Region, Shop])
 
 

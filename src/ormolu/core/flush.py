@@ -326,7 +326,7 @@ def _reset_identity(state: SessionState, mappers: Iterable[Any]) -> Op[None]:
     generator does not follow by itself)."""
     for mapper in mappers:
         col = mapper.fields[mapper.auto_key].column
-        stmt = state.dialect.reset_identity_sql(mapper.table.name, col.name)
+        stmt = state.dialect.reset_identity_sql(mapper.table, col.name)
         if stmt is not None:
             yield Execute(stmt[0], stmt[1])
 

@@ -266,9 +266,10 @@ class Dialect:
         """INSERT of a row where every column takes its default."""
         return f"INSERT INTO {quoted_table} DEFAULT VALUES"
 
-    def reset_identity_sql(self, table: str, column: str) -> tuple[str, list[Any]] | None:
-        """The statement that moves a table's key generator past explicitly inserted
-        keys, or ``None`` where the database does that itself (SQLite, MySQL)."""
+    def reset_identity_sql(self, table: Any, column: str) -> tuple[str, list[Any]] | None:
+        """The statement that moves the key generator of ``table`` (a Table) past
+        explicitly inserted keys, or ``None`` where the database does that itself (SQLite,
+        MySQL)."""
         return None
 
     def register_functions(self, raw: Any) -> None:

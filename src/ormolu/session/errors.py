@@ -34,7 +34,7 @@ def describe_flush_failure(
             continue
         rest = sql[len(prefix) :]
         for cls in dict.fromkeys(type(o) for o in objects[which]):
-            quoted = dialect.quote(cls.__mapper__.table.name)
+            quoted = dialect.table_name_sql(cls.__mapper__.table)  # (schema-qualified)
             # format-paramstyle statements double the '%' of identifiers
             if not (rest.startswith(quoted) or rest.startswith(quoted.replace("%", "%%"))):
                 continue
