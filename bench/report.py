@@ -128,7 +128,7 @@ def _best_peer(
 ) -> str | None:
     best, best_value = None, math.inf
     for c in contenders:
-        if c.key in FLOORS or c.key == OURS or c.unavailable:
+        if c.key in FLOORS or c.key in (OURS, "ormolu-base") or c.unavailable:
             continue
         v = c.geomean(raw, letters=letters)[0] if letter is None else c.ratio(raw, letter)
         if v is not None and v < best_value:

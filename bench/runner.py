@@ -58,6 +58,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-extras", action="store_true", help="skip streaming and compile time")
     p.add_argument("--no-counts", action="store_true", help="skip the statement-counting run")
     p.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also run ormolu from DIR (the src/ folder of another checkout, e.g. a git "
+        "worktree of the commit before a change) as the contender 'ormolu-base', side by "
+        "side with the current one",
+    )
+    p.add_argument(
         "--inner",
         type=int,
         default=2,
@@ -77,6 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def job_for(key: str, cfg: DbConfig, args: argparse.Namespace, kind: str) -> dict[str, Any]:
     """The job of one contender process: a timed run (``"run"``) or a counting run."""
     return {
+        "pythonpath": args.baseline if key == "ormolu-base" else None,
         "contender": key,
         "db": cfg.to_json(),
         "n": args.n,
@@ -108,6 +116,8 @@ def run_worker(
     if os.path.exists(out_path):
         os.remove(out_path)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if job.get("pythonpath"):  # ormolu-base: that checkout's ormolu comes first
+        env["PYTHONPATH"] = os.pathsep.join([job["pythonpath"], env.get("PYTHONPATH", "")])
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.worker", job_path, out_path],
@@ -241,14 +251,14 @@ def install_failures(path: str | None) -> dict[str, str]:
 def main(argv: list[str]) -> int:
     """Run the benchmark and write the report; return the exit status."""
     args = parse_args(argv)
-    keys = [k for k, _ in CONTENDERS]
+    keys = [k for k, _ in CONTENDERS if k != "ormolu-base" or args.baseline]
     if args.contenders:
         wanted = [k.strip() for k in args.contenders.split(",") if k.strip()]
         unknown = [k for k in wanted if k not in keys]
         if unknown:
             print(f"unknown contender(s): {', '.join(unknown)}", file=sys.stderr)
             return 2
-        keys = [k for k in keys if k in wanted or k in FLOORS]
+        keys = [k for k in keys if k in wanted or k in FLOORS or k == "ormolu-base"]
     failed_installs = install_failures(os.environ.get("BENCH_INSTALL_FAILURES"))
     w = make_workload(args.n, args.seed)
     contenders = {k: Contender(k, k) for k in keys}

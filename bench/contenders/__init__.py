@@ -41,6 +41,9 @@ CONTENDERS: tuple[tuple[str, str], ...] = (
     ("raw", "raw_driver"),
     ("raw-per-row", "raw_per_row"),
     ("ormolu", "ormolu_orm"),
+    # the same contender on another checkout of ormolu (``--baseline DIR``): the before of
+    # a before/after in one run; never run otherwise
+    ("ormolu-base", "ormolu_orm"),
     ("sqlalchemy-orm", "sqlalchemy_orm"),
     ("sqlalchemy-core", "sqlalchemy_core"),
     ("peewee", "peewee_orm"),

@@ -45,7 +45,8 @@ def open_database(cfg: DbConfig) -> Database:
     db = Database(cfg.url())
     if cfg.kind == "sqlite":
         conn = db.pool.acquire()
-        conn.setup("PRAGMA synchronous = NORMAL")  # the driver's connect-time statement
+        # (setup() since the operation protocol; before it, execute(): --baseline runs both)
+        (getattr(conn, "setup", None) or conn.execute)("PRAGMA synchronous = NORMAL")
         db.pool.release(conn)
     return db
 

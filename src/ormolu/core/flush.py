@@ -24,9 +24,9 @@ from ..orm.dependency import involves_relationships, relationship_flush_plan
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
-from ..session.errors import describe_flush_failure
+from .begin import begin_tx
+from .errors import describe_flush_failure
 from .journal import Batch, Entry, Level, values_before_insert
-from .transaction import begin_tx
 
 if TYPE_CHECKING:
     from .state import SessionState

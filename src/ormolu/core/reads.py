@@ -31,7 +31,8 @@ from ..sql.compiler import compile_statement
 from ..sql.elements import ClauseElement
 from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
-from .transaction import begin_tx
+from .begin import begin_tx
+from .flush import flush_op
 
 if TYPE_CHECKING:
     from .state import SessionState
@@ -42,8 +43,6 @@ _new = tuple.__new__
 def autoflush(state: SessionState) -> Op[None]:
     """Flush pending changes first, if the session autoflushes (so a query sees them)."""
     if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
-        from .flush import flush_op
-
         yield from flush_op(state)
 
 
@@ -306,8 +305,6 @@ def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
     Returns the value of ``key`` (``None`` for no key)."""
     st = obj.__dict__[STATE_KEY]
     if st.status == PENDING:
-        from .flush import flush_op
-
         yield from flush_op(state)
     yield from refresh(state, obj, keep_changes=True)
     return None if key is None else obj.__dict__[key]

@@ -21,25 +21,19 @@ What commit and rollback do to objects is documented in docs/sessions.md; the co
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..exceptions import CommitOutcomeUnknown, ConnectionLost, InvalidRequestError
 from ..orm.state import DELETED, DETACHED, STATE_KEY
 from ..protocol import Execute, Op, SetTimeout
+from .begin import begin_tx
+from .flush import flush_op, insert_one_autocommitted, one_statement_flush
 from .journal import LAZY, Level
 
 if TYPE_CHECKING:
     from .state import SessionState
 
-
-def begin_tx(state: SessionState) -> Op[None]:
-    """Send BEGIN (in the session's mode and isolation level) unless the database
-    transaction is open already."""
-    if state.in_tx:
-        return
-    for sql in state.dialect.begin_statements(state.begin_mode, state.isolation_level):
-        yield Execute(sql)
-    state.in_tx = True
+T = TypeVar("T")
 
 
 def begin(
@@ -71,8 +65,6 @@ def commit(state: SessionState) -> Op[None]:
     """Flush, then COMMIT. Raises the flush's error (nothing committed; the session
     as before the flush) or CommitOutcomeUnknown when the connection is lost after
     COMMIT was sent."""
-    from .flush import flush_op, insert_one_autocommitted, one_statement_flush
-
     state.check_open()
     # One row to write and no transaction open: the statement commits by itself in
     # autocommit mode, one round trip instead of three.
@@ -134,6 +126,18 @@ def outcome_unknown(state: SessionState) -> None:
     state.links.clear()
 
 
+def nothing_to_end(state: SessionState) -> bool:
+    """Whether commit or rollback would send nothing and change no object: no database
+    transaction, no pending change or deferred load, no journal (the front ends then skip
+    the operation; a unit of work of reads only ends for free)."""
+    if state.in_tx or state.new or state.dirty or state.deleted or state.links:
+        return False
+    if state.deferred or state.tx_timeout is not None or state.commit_walk:
+        return False
+    levels = state.levels
+    return len(levels) == 1 and not levels[0].journal and not levels[0].loaded
+
+
 def rollback(state: SessionState) -> Op[None]:
     """ROLLBACK (if the transaction began), and put every object touched in the
     transaction back as it was before it; objects loaded after its first write are
@@ -161,8 +165,6 @@ def rollback(state: SessionState) -> Op[None]:
 # -- savepoints --------------------------------------------------------------------------
 def begin_nested(state: SessionState) -> Op[Level]:
     """Flush, then SAVEPOINT: the new level (innermost from now on)."""
-    from .flush import flush_op
-
     state.check_open()
     yield from flush_op(state)
     state.materialize_lazy()
@@ -177,8 +179,6 @@ def begin_nested(state: SessionState) -> Op[Level]:
 
 def release_savepoint(state: SessionState, level: Level) -> Op[None]:
     """Flush, then RELEASE SAVEPOINT: the level's changes join the enclosing level."""
-    from .flush import flush_op
-
     if state.levels[-1] is not level:
         raise InvalidRequestError("savepoints must be released innermost first")
     yield from flush_op(state)
@@ -246,3 +246,12 @@ def atomic_write(
     level.has_writes = True
     level.merge_into(root)
     return result
+
+
+def in_transaction(state: SessionState, op: Op[T]) -> Op[T]:
+    """``op`` (a user's operation, ``session.run``) inside the session's transaction,
+    begun first; it may write, so a later failed flush keeps to its own savepoint."""
+    state.check_open()
+    yield from begin_tx(state)
+    state.levels[-1].has_writes = True
+    return (yield from op)

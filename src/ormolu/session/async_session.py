@@ -120,9 +120,7 @@ class AsyncSession:
 
     async def run(self, operation: Op[T]) -> T:
         """Run ``operation`` (see :meth:`Session.run`) inside the transaction."""
-        from .session import _in_transaction
-
-        return await self._run(_in_transaction(self.state, operation))
+        return await self._run(tx.in_transaction(self.state, operation))
 
     # -- context manager -----------------------------------------------------------------
     async def __aenter__(self) -> AsyncSession:
@@ -171,17 +169,21 @@ class AsyncSession:
 
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
+        state = self.state
         try:
-            await self._run(tx.commit(self.state))
+            if state.closed or not tx.nothing_to_end(state):
+                await self._run(tx.commit(state))
         finally:
             await self._release_connection()
 
     async def rollback(self) -> None:
         """ROLLBACK; objects as after :meth:`Session.rollback`."""
+        state = self.state
         try:
-            await self._run(tx.rollback(self.state))
+            if not tx.nothing_to_end(state):
+                await self._run(tx.rollback(state))
         finally:
-            self.state.in_tx = False
+            state.in_tx = False
             await self._release_connection()
 
     async def close(self) -> None:

@@ -143,7 +143,7 @@ class Session:
 
             n = s.run(table_count())
         """
-        return self._run(_in_transaction(self.state, operation))
+        return self._run(tx.in_transaction(self.state, operation))
 
     # -- context manager -----------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -211,8 +211,10 @@ class Session:
         committed and the error propagates (call :meth:`rollback` or fix and retry). A
         connection lost after COMMIT was sent raises
         :class:`~ormolu.exceptions.CommitOutcomeUnknown` (see docs/sessions.md)."""
+        state = self.state
         try:
-            self._run(tx.commit(self.state))
+            if state.closed or not tx.nothing_to_end(state):
+                self._run(tx.commit(state))
         finally:
             self._release_connection()
 
@@ -220,10 +222,12 @@ class Session:
         """ROLLBACK, and put every object touched in the transaction back as it was
         before it; objects loaded after the transaction's first write are expired (see
         docs/sessions.md, "What rollback does to your objects")."""
+        state = self.state
         try:
-            self._run(tx.rollback(self.state))
+            if not tx.nothing_to_end(state):
+                self._run(tx.rollback(state))
         finally:
-            self.state.in_tx = False
+            state.in_tx = False
             self._release_connection()
 
     def close(self) -> None:
@@ -447,11 +451,3 @@ class Session:
         Raises ValidationError for bad values, InvalidRequestError for unknown fields.
         """
         return self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
-
-
-def _in_transaction(state: SessionState, op: Op[T]) -> Op[T]:
-    """``op`` inside the session's transaction (begun first); it may write."""
-    state.check_open()
-    yield from tx.begin_tx(state)
-    state.levels[-1].has_writes = True
-    return (yield from op)
