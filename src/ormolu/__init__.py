@@ -3,6 +3,7 @@
 Everything a user needs is importable from here; the rest is internal.
 """
 
+from .async_engine import AsyncDatabase
 from .engine import Database
 from .exceptions import (
     ArgumentError,
@@ -46,6 +47,8 @@ from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selecti
 from .protocol import Execute, Op, Reply
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
+from .session.async_query import AsyncQuery
+from .session.async_session import AsyncSession, AsyncTransaction
 from .session.query import Query
 from .session.result import Result
 from .session.session import Session
@@ -81,7 +84,8 @@ __all__ = [
     "CircularDependencyError", "ForeignKeyConstraint", "LazyLoadError", "LoadOption",
     "RelationshipAttribute", "joinedload", "lazyload", "many_to_many", "raiseload",
     "relationship", "selectinload", "CommitOutcomeUnknown", "PendingRollbackError",
-    "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply",
+    "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply", "AsyncDatabase", "AsyncQuery",
+    "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
 ]  # fmt: skip

@@ -68,7 +68,7 @@ class AsyncDatabase:
         self._memory = self._backend.single_connection(self.url)
         self._shared: Any = None
         self._shared_lock: asyncio.Lock | None = None
-        from .pool import AsyncPool  # type: ignore[attr-defined]  # (lands with the async drivers)
+        from .pool import AsyncPool
 
         self.pool = AsyncPool(
             self._connect,
@@ -84,7 +84,7 @@ class AsyncDatabase:
 
     # -- connections ---------------------------------------------------------------------
     async def _connect(self) -> Any:
-        return await self._backend.connect_async(self.url, self.dialect, self.timeout)  # type: ignore[attr-defined]
+        return await self._backend.connect_async(self.url, self.dialect, self.timeout)
 
     async def _acquire(self, owner: Any) -> Any:
         if self._memory:

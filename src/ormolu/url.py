@@ -39,14 +39,14 @@ def parse_url(url: str) -> URL:
         raise ConfigurationError("a database URL looks like 'sqlite:///file.db' or 'sqlite://'")
     scheme, rest = url.split("://", 1)
     scheme = scheme.lower()
-    if scheme == "sqlite":
+    if scheme.partition("+")[0] == "sqlite":  # (also sqlite+aiosqlite://)
         path, _, query = rest.partition("?")
         if path.startswith("/"):
             path = path[1:]
         if path.startswith("file:"):  # an SQLite URI filename keeps its own query
-            return URL("sqlite", database=unquote(rest.lstrip("/")), options={})
+            return URL(scheme, database=unquote(rest.lstrip("/")), options={})
         database = unquote(path) or ":memory:"
-        return URL("sqlite", database=database, options=dict(parse_qsl(query)))
+        return URL(scheme, database=database, options=dict(parse_qsl(query)))
     try:
         parts = urlsplit(url)
         port = parts.port

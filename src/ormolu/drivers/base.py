@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import select
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from ..collector import without_gc
 
 if TYPE_CHECKING:
     from ..protocol import Reply
 
 logger = logging.getLogger("ormolu.sql")
+T = TypeVar("T")
 
 
 class DriverConnection(Protocol):
@@ -31,6 +35,27 @@ class DriverConnection(Protocol):
     def is_broken(self) -> bool: ...
     def ping(self) -> bool: ...
     def close(self) -> None: ...
+
+
+class AsyncDriverConnection(Protocol):
+    """The asyncio counterpart of :class:`DriverConnection`: the same surface, awaitable
+    where it does I/O, and ``terminate()``, which closes the link at once without
+    waiting (for the pool's clean-up when a task is cancelled).
+
+    A cancellation (``asyncio.CancelledError``) in the middle of ``run`` leaves the
+    connection either usable, the statement finished or cancelled on the server, or
+    marked broken (``is_broken()``); each driver module says which it does when."""
+
+    statement_timeout: float | None
+
+    async def run(self, step: Any) -> Reply: ...
+    async def setup(self, sql: str) -> None: ...
+    def in_transaction(self) -> bool: ...
+    async def reset(self) -> None: ...
+    def is_broken(self) -> bool: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+    def terminate(self) -> None: ...
 
 
 def lost_before_send(sql: str) -> Any:
@@ -76,3 +101,25 @@ def log_statement(sql: str, params: Any, started: float, many: bool = False) -> 
         logger.debug("%s  [%d rows of parameters]  (%.3f ms)", sql, len(params), ms)
     else:
         logger.debug("%s  %r  (%.3f ms)", sql, tuple(params), ms)
+
+
+def _step(coro: Any) -> tuple[bool, Any]:
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, None
+
+
+async def fetched_without_gc(fetch: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``await fetch()`` with the collector paused (see :mod:`ormolu.collector`), for a
+    driver's reading of a result that has already arrived but is offered as a coroutine
+    (psycopg's ``AsyncCursor.fetchall``): the coroutine is run to its end without
+    yielding to the event loop. One that would wait is abandoned before it has read
+    anything and awaited again as usual, so the pause never spans a wait."""
+    coro = fetch()
+    done, value = without_gc(_step, coro)
+    if done:
+        return value  # type: ignore[no-any-return]
+    coro.close()
+    return await fetch()

@@ -5,6 +5,11 @@ A URL's scheme is ``<backend>`` or ``<backend>+<driver>`` (``postgresql+psycopg:
 backend lists its drivers, the first being the default; another driver (mysqlclient for
 MySQL, say) is one more :class:`Backend` subclass here and a module in ``drivers/``.
 Dialects and drivers are imported only when a URL asks for them.
+
+Each backend also names the driver its asyncio front end uses (:attr:`Backend.async_driver`,
+opened by :meth:`Backend.connect_async`): psycopg's ``AsyncConnection``, aiosqlite,
+asyncmy. ``backend_for(url, asyncio=True)`` checks that driver instead of the sync one,
+and accepts its name after the ``+`` (``mysql+asyncmy://``).
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ class Backend:
     """How to reach one kind of database through one driver."""
 
     pre_ping = True  # check idle pooled connections before use by default
+    async_driver = ""  # the name of the asyncio front end's driver
 
     def check(self, url: URL) -> None:
         """Import the driver and check the URL's options; ConfigurationError naming the
         extra to install, or the refused option, before any connection is tried."""
+
+    def check_async(self, url: URL) -> None:
+        """As :meth:`check`, for the asyncio driver."""
 
     def dialect(self) -> Dialect:
         """A new dialect object for this backend."""
@@ -44,11 +53,19 @@ class Backend:
         """Open a driver connection, set up for ormolu."""
         raise NotImplementedError
 
+    async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        """Open an asyncio driver connection (an
+        :class:`~ormolu.drivers.base.AsyncDriverConnection`), set up as :meth:`connect`
+        sets up a sync one. Raises OperationalError when the database cannot be reached;
+        a cancellation while connecting leaves no connection open."""
+        raise NotImplementedError
+
 
 class SQLiteBackend(Backend):
     """SQLite through the standard library's ``sqlite3``."""
 
     pre_ping = False  # a local file does not go away
+    async_driver = "aiosqlite"
 
     def check(self, url: URL) -> None:
         unknown = sorted(set(url.options) - {"timeout", "foreign_keys"})
@@ -61,6 +78,12 @@ class SQLiteBackend(Backend):
         if url.options.get("foreign_keys", "on").lower() not in ("on", "off", "1", "0"):
             raise ConfigurationError("the SQLite URL option 'foreign_keys' is 'on' or 'off'")
         self.timeout(url, 0.0)
+
+    def check_async(self, url: URL) -> None:
+        from .aiosqlite import _import
+
+        _import()
+        self.check(url)
 
     def dialect(self) -> Dialect:
         from ..dialects.sqlite import SQLiteDialect
@@ -90,23 +113,49 @@ class SQLiteBackend(Backend):
         # the library's own limit, where it was built with a lower one than its version's
         dialect.max_bind_parameters = min(dialect.max_bind_parameters, conn.max_variables)
         dialect.register_functions(conn.raw)
-        for sql in dialect.connect_statements():
+        for sql in self._setup(url, dialect):
             conn.setup(sql)
+        return conn
+
+    async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        from .aiosqlite import AioSQLiteConnection
+
+        path = url.database or ":memory:"
+        conn = await AioSQLiteConnection.open(path, uri=path.startswith("file:"), timeout=timeout)
+        try:
+            dialect.max_bind_parameters = min(dialect.max_bind_parameters, conn.max_variables)
+            # (in the connection's thread, where its statements run)
+            await conn.call(dialect.register_functions, conn.raw)
+            for sql in self._setup(url, dialect):
+                await conn.setup(sql)
+        except BaseException:
+            conn.terminate()
+            raise
+        return conn
+
+    @staticmethod
+    def _setup(url: URL, dialect: Dialect) -> list[str]:
+        statements = dialect.connect_statements()
         if url.options.get("foreign_keys", "on").lower() in ("off", "0"):
             # ?foreign_keys=off: SQLite's own default, for a legacy database whose rows
             # break its declared foreign keys (https://sqlite.org/foreignkeys.html)
-            conn.setup("PRAGMA foreign_keys = OFF")
-        return conn
+            statements = [*statements, "PRAGMA foreign_keys = OFF"]
+        return statements
 
 
 class PsycopgBackend(Backend):
-    """PostgreSQL through psycopg 3 (the ``postgresql`` extra)."""
+    """PostgreSQL through psycopg 3 (the ``postgresql`` extra; ``asyncio`` for
+    ``AsyncConnection``)."""
+
+    async_driver = "psycopg"
 
     def check(self, url: URL) -> None:
-        from .psycopg import _import, connect_options
+        from .postgresql import connect_options
 
-        _import()
-        connect_options(url)
+        connect_options(url)  # (imports psycopg)
+
+    def check_async(self, url: URL) -> None:
+        self.check(url)
 
     def dialect(self) -> Dialect:
         from ..dialects.postgresql import PostgreSQLDialect
@@ -118,15 +167,29 @@ class PsycopgBackend(Backend):
 
         return PsycopgConnection(url, connect_timeout=timeout)
 
+    async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        from .psycopg_async import AsyncPsycopgConnection
+
+        return await AsyncPsycopgConnection.open(url, connect_timeout=timeout)
+
 
 class PyMySQLBackend(Backend):
-    """MySQL and MariaDB through PyMySQL (the ``mysql`` extra)."""
+    """MySQL and MariaDB through PyMySQL (the ``mysql`` extra), and asyncmy on asyncio
+    (the ``asyncio`` extra)."""
+
+    async_driver = "asyncmy"
 
     def check(self, url: URL) -> None:
         from .pymysql import _import, connect_options
 
         _import()
         connect_options(url)
+
+    def check_async(self, url: URL) -> None:
+        from .asyncmy import _import, async_connect_options
+
+        _import()
+        async_connect_options(url)
 
     def dialect(self) -> Dialect:
         from ..dialects.mysql import MySQLDialect
@@ -137,6 +200,13 @@ class PyMySQLBackend(Backend):
         from .pymysql import PyMySQLConnection
 
         conn = PyMySQLConnection(url, connect_timeout=timeout)
+        dialect.configure_for_server(conn.server_version)
+        return conn
+
+    async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        from .asyncmy import AsyncmyConnection
+
+        conn = await AsyncmyConnection.open(url, connect_timeout=timeout)
         dialect.configure_for_server(conn.server_version)
         return conn
 
@@ -151,11 +221,13 @@ ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
 DEFAULT_URL = "sqlite://"  # Database() without a URL: a private in-memory database
 
 
-def backend_for(url: URL) -> Backend:
-    """The backend serving ``url``'s scheme, its driver checked (see :meth:`Backend.check`).
+def backend_for(url: URL, *, asyncio: bool = False) -> Backend:
+    """The backend serving ``url``'s scheme, its driver checked (see :meth:`Backend.check`;
+    with ``asyncio=True`` the asyncio driver, :meth:`Backend.check_async`).
 
-    Raises ConfigurationError for an unknown scheme or driver, a missing driver (naming
-    the extra to install) or a URL option the driver would refuse.
+    Raises ConfigurationError for an unknown scheme or driver (an asyncio driver's name
+    given to the sync front end, or the other way round, names the right one), a missing
+    driver (naming the extra to install) or a URL option the driver would refuse.
     """
     name, _, driver = url.scheme.partition("+")
     name = ALIASES.get(name, name)
@@ -165,9 +237,23 @@ def backend_for(url: URL) -> Backend:
             f"unsupported database scheme {url.scheme!r} (supported: {', '.join(BACKENDS)})"
         )
     backend = drivers.get(driver) if driver else next(iter(drivers.values()))
-    if backend is None:
-        raise ConfigurationError(
-            f"no driver {driver!r} for {name} (available: {', '.join(drivers)})"
-        )
-    backend.check(url)
+    if backend is None or (asyncio and driver and driver != backend.async_driver):
+        by_async = {b.async_driver: b for b in drivers.values()}
+        if asyncio and driver in by_async:
+            backend = by_async[driver]
+        elif driver in by_async:
+            raise ConfigurationError(
+                f"{driver!r} is the asyncio driver for {name}: open {url.scheme}:// URLs "
+                f"with AsyncDatabase, or use {name}:// with Database"
+            )
+        else:
+            offered = [b.async_driver for b in drivers.values()] if asyncio else list(drivers)
+            raise ConfigurationError(
+                f"no {'asyncio ' if asyncio else ''}driver {driver!r} for {name} "
+                f"(available: {', '.join(offered)})"
+            )
+    if asyncio:
+        backend.check_async(url)
+    else:
+        backend.check(url)
     return backend

@@ -39,6 +39,9 @@ def _all_rows(cur: Any) -> Reply:
     return _new(Reply, (rows if type(rows) is list else list(rows), -1, None, (), None))
 
 
+# Autocommit mode (the session sends BEGIN itself); usable from the thread that opened it
+# and others (the async driver reads ``in_transaction`` from the event loop's thread).
+CONNECT_ARGS: dict[str, Any] = {"isolation_level": None, "check_same_thread": False}
 _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
     2067: exc.UniqueViolation,  # SQLITE_CONSTRAINT_UNIQUE
     1555: exc.UniqueViolation,  # SQLITE_CONSTRAINT_PRIMARYKEY
@@ -49,8 +52,7 @@ _CONSTRAINT_ERRORS: dict[int, type[exc.IntegrityError]] = {
 }
 
 
-# SQLite reports wrong SQL as SQLITE_ERROR (code 1) with a message (sqlite3.c: "no such
-# table: %s", "no such column: %s", "near \"%s\": syntax error", ...): matched by prefix.
+# SQLITE_ERROR covers every SQL mistake: its message tells them apart.
 _PROGRAMMING_MESSAGES: tuple[tuple[str, type[exc.ProgrammingError]], ...] = (
     ("no such table", exc.UndefinedTable),
     ("no such column", exc.UndefinedColumn),
@@ -68,7 +70,6 @@ def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.Da
     """Translate a ``sqlite3`` error into ormolu's hierarchy (the caller chains it);
     ``timed_out``: the statement timeout's progress handler interrupted it."""
     code = getattr(error, "sqlite_errorcode", None)
-    cls: type[exc.DatabaseError]
     if isinstance(error, sqlite3.IntegrityError):
         cls = _CONSTRAINT_ERRORS.get(code or 0, exc.IntegrityError)
         return cls(str(error), sql=sql, code=code)
@@ -85,24 +86,31 @@ def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.Da
     if code == 1 or isinstance(error, sqlite3.ProgrammingError):  # SQLITE_ERROR
         if "syntax error" in message:
             return exc.ProgrammingError(message, sql=sql, code=code)
-        for prefix, cls in _PROGRAMMING_MESSAGES:
+        for prefix, wrong in _PROGRAMMING_MESSAGES:
             if message.startswith(prefix):
-                if cls is exc.ProgrammingError and prefix == "table " and "no column" in message:
-                    cls = exc.UndefinedColumn  # "table t has no column named c" (INSERT)
-                return cls(message, sql=sql, code=code)
+                if prefix == "table " and "no column" in message:
+                    wrong = exc.UndefinedColumn  # "table t has no column named c" (INSERT)
+                return wrong(message, sql=sql, code=code)
     return exc.OperationalError(message, sql=sql, code=code)
 
 
 class SQLiteConnection:
     """A ``sqlite3`` connection in autocommit mode with error mapping and logging."""
 
-    def __init__(self, database: str, *, uri: bool = False, timeout: float = 5.0) -> None:
-        try:
-            self.raw = sqlite3.connect(
-                database, isolation_level=None, check_same_thread=False, uri=uri, timeout=timeout
-            )
-        except sqlite3.Error as e:
-            raise exc.OperationalError(f"cannot open SQLite database: {e}") from e
+    def __init__(
+        self,
+        database: str,
+        *,
+        uri: bool = False,
+        timeout: float = 5.0,
+        raw: sqlite3.Connection | None = None,
+    ) -> None:
+        if raw is None:  # (``raw``: one opened so already, by the async driver's thread)
+            try:
+                raw = sqlite3.connect(database, uri=uri, timeout=timeout, **CONNECT_ARGS)
+            except sqlite3.Error as e:
+                raise exc.OperationalError(f"cannot open SQLite database: {e}") from e
+        self.raw = raw
         self.max_variables = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self.statement_timeout: float | None = None  # seconds (see set_statement_timeout)
         self._deadline = 0.0  # monotonic seconds at which the running statement times out

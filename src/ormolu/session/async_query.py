@@ -117,6 +117,14 @@ class AsyncQuery(QueryBuilder[T]):
             if not state.closed and s._conn is not None:
                 await s._run(reads.close_stream(handle))
 
+    def yield_per(self, size: int) -> NoReturn:
+        """Refused: ``yield_per()`` is the sync front end's; an async query streams with
+        ``async for row in query.stream(size)``."""
+        raise TypeError(
+            f"yield_per() is the sync Query's: an AsyncQuery streams with "
+            f"'async for row in query.stream({size})'"
+        )
+
     def __iter__(self) -> NoReturn:
         raise TypeError(
             "an AsyncQuery is not iterable: use 'async for row in query.stream()' or "

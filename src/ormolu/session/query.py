@@ -7,7 +7,7 @@ Every terminal is a short method: it builds the operation (:mod:`ormolu.core.rea
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from ..core import reads, writes
 from ..core.loads import load_nodes
@@ -141,6 +141,24 @@ class Query(QueryBuilder[T]):
         finally:
             if not state.closed and s._conn is not None:
                 s._run(reads.close_stream(handle))
+
+    # -- the async front end's calls, refused with the right one -------------------------
+    def __await__(self) -> NoReturn:
+        raise TypeError(
+            "a Query of a sync Session is not awaitable: call its terminals (query.all(), "
+            ".first(), ...) without await — or use AsyncDatabase for 'await query.all()'"
+        )
+
+    def __aiter__(self) -> NoReturn:
+        raise TypeError(
+            "a Query of a sync Session is iterated with 'for row in query' (or "
+            "query.yield_per(n)); 'async for' needs an AsyncSession's query.stream()"
+        )
+
+    def stream(self, size: int = 1000) -> NoReturn:
+        """Refused: ``stream()`` is the async front end's; a sync query streams with
+        :meth:`yield_per`."""
+        raise TypeError(f"stream() is AsyncQuery's: a sync Query streams with yield_per({size})")
 
     # -- bulk writes ----------------------------------------------------------------------
     def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:

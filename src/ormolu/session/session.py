@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
@@ -148,6 +148,15 @@ class Session:
     # -- context manager -----------------------------------------------------------------
     def __enter__(self) -> Session:
         return self
+
+    async def __aenter__(self) -> NoReturn:
+        raise TypeError(
+            "a sync Session is used with 'with', not 'async with': for asyncio, open the "
+            "database with AsyncDatabase(url) and use 'async with db.session() as s'"
+        )
+
+    async def __aexit__(self, *exc: object) -> None:  # pragma: no cover - __aenter__ raises
+        return None
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
