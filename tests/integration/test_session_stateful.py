@@ -40,7 +40,6 @@ found are in tests/integration/test_session_rollback.py.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,9 +67,8 @@ from ormolu import (
     field,
     status_of,
 )
-from ormolu.async_engine import AsyncDatabase
 from ormolu.protocol import ROWS, Execute
-from tests.frontend import AsyncFacade
+from tests.frontend import async_view
 from tests.integration.asyncdb import open_sync
 
 
@@ -727,9 +725,7 @@ def front(request: pytest.FixtureRequest, db: Database) -> Iterator[Any]:
     if request.param == "sync":
         yield db
         return
-    loop = asyncio.new_event_loop()
-    url = None if db._backend.single_connection(db.url) else str(db.url)
-    facade = AsyncFacade(AsyncDatabase(url) if url else AsyncDatabase(), loop)
+    facade = async_view(db)
     try:
         yield facade
     finally:
