@@ -22,9 +22,23 @@ from ormolu import (
     Model,
     ObjectDeletedError,
     field,
+    relationship,
     status_of,
 )
 from tests.frontend import async_view
+
+
+class RbParent(Model, table="rb_parent"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    name: Mapped[str] = field(max_length=40)
+    kids: Mapped[list[RbKid]] = relationship(back_populates="parent")
+
+
+class RbKid(Model, table="rb_kid"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    parent_id: Mapped[int] = field(foreign_key="RbParent.id", on_delete="CASCADE")
+    tag: Mapped[str] = field(max_length=40)
+    parent: Mapped[RbParent] = relationship(back_populates="kids")
 
 
 class RbItem(Model, table="rb_item"):
@@ -38,7 +52,7 @@ def front(request: pytest.FixtureRequest, db: Database) -> Iterator[Any]:
     """``db`` through the sync front end, or the async one; with the table created."""
     view = db if request.param == "sync" else async_view(db)
     try:
-        view.create_all([RbItem])
+        view.create_all([RbItem, RbParent, RbKid])
         yield view
     finally:
         if view is not db:
@@ -156,3 +170,27 @@ def test_object_loaded_after_write_is_gone_after_rollback(front: Any) -> None:
                 load(s, loaded)
         assert status_of(loaded) == "detached"
         assert s.get(RbItem, key) is None
+
+
+def test_deleted_child_leaves_the_loaded_collection(front: Any) -> None:
+    """A child deleted (and flushed) used to stay in its parent's loaded collection —
+    after the commit too, since the session does not expire on commit — so
+    ``parent.kids`` showed a row the database no longer held. The flush takes it out; a
+    rollback gives it back."""
+    with front.session() as s:
+        p = RbParent(name="p")
+        s.add(p)
+        s.add_all([RbKid(parent=p, tag="a"), RbKid(parent=p, tag="b")])
+        s.commit()
+        assert [k.tag for k in p.kids] == ["a", "b"]
+        kid_a = s.query(RbKid).where(RbKid.tag == "a").one()
+        s.delete(kid_a)
+        s.flush()
+        assert [k.tag for k in p.kids] == ["b"]
+        s.rollback()
+        s.load([p], RbParent.kids)  # (the rollback forgot the collection: reloaded)
+        assert sorted(k.tag for k in p.kids) == ["a", "b"]
+        s.delete(s.query(RbKid).where(RbKid.tag == "b").one())
+        s.commit()
+        s.load([p], RbParent.kids)
+        assert [k.tag for k in p.kids] == ["a"]

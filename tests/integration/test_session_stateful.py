@@ -33,21 +33,20 @@ For a longer hunt run by hand::
 
     ORMOLU_STATEFUL_PROFILE=long .venv/bin/pytest -q tests/integration/test_session_stateful.py
 
-(``long``: 400 examples of up to 50 steps each; a failure is printed as the shortest
+(``long``: 400 examples of the item machine and 200 of the parent/child one, of up to 50
+steps each; a failure is printed as the shortest
 sequence of rules Hypothesis could shrink it to.) Regression tests for what the machine
-found are in tests/integration/test_session_rollback.py.
+found are in tests/integration/test_session_rollback.py; the oracle and the profiles are
+in tests/integration/stateful.py, and test_session_stateful_relations.py runs a second
+machine over parents and kids (a one-to-many relationship).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -60,7 +59,6 @@ from hypothesis.stateful import (
 from ormolu import (
     Database,
     InvalidRequestError,
-    LazyLoadError,
     Mapped,
     Model,
     ObjectDeletedError,
@@ -70,6 +68,7 @@ from ormolu import (
 from ormolu.protocol import ROWS, Execute
 from tests.frontend import async_view
 from tests.integration.asyncdb import open_sync
+from tests.integration.stateful import PROFILE, Oracle, Rec, read
 
 
 class SmItem(Model, table="sm_item"):
@@ -78,191 +77,8 @@ class SmItem(Model, table="sm_item"):
     name: Mapped[str] = field(max_length=40, unique=True)
 
 
-PROFILES = {
-    # per backend and front end (8 runs of the machine in CI)
-    "ci": settings(
-        max_examples=25,
-        stateful_step_count=20,
-        deadline=None,
-        database=None,  # no .hypothesis directory in the checkout
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    ),
-    "long": settings(
-        max_examples=400,
-        stateful_step_count=50,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    ),
-}
-PROFILE = PROFILES[os.environ.get("ORMOLU_STATEFUL_PROFILE", "ci")]
 SELECT_ALL = "SELECT id, val, name FROM sm_item ORDER BY id"
 MAX_ROWS = 14  # keeps the rows few, so the ids, names and values collide often
-Row = tuple[int, str]  # (val, name)
-
-
-@dataclass(eq=False)
-class Rec:
-    """What the oracle knows of one object the machine holds.
-
-    ``status``: transient, pending, persistent, deleted (flushed DELETE, until commit),
-    detached, or stale (persistent, but its row is gone: the next access detaches it).
-    ``rid``: its row's key (the explicit key of a pending object, else None before the
-    flush). ``vals``: its values where they are not the row's (pending, transient,
-    marked for deletion, detached). ``add_vals``: its values when last added (what a
-    rollback of that add gives back). ``loaded``: it came from the database (not created
-    by the machine). ``base``: the row in the transaction when it was expunged, and
-    ``known`` whether the oracle still knows its values (detached objects)."""
-
-    obj: SmItem
-    status: str
-    rid: int | None = None
-    vals: Row | None = None
-    add_vals: Row | None = None
-    explicit: int | None = None
-    loaded: bool = False
-    to_delete: bool = False
-    base: Row | None = None
-    known: bool = True
-
-
-@dataclass
-class Snap:
-    """The oracle at the start of a transaction level."""
-
-    flushed: dict[int, Row]
-    # id(rec) -> (status, rid, to_delete, vals)
-    recs: dict[int, tuple[str, int | None, bool, Row | None]]
-
-
-@dataclass
-class Oracle:
-    committed: dict[int, Row] = dc_field(default_factory=dict)
-    flushed: dict[int, Row] = dc_field(default_factory=dict)  # the transaction's rows
-    logical: dict[int, Row] = dc_field(default_factory=dict)  # rows the session shows
-    recs: list[Rec] = dc_field(default_factory=list)
-    levels: list[Snap] = dc_field(default_factory=list)  # [root, savepoint, ...]
-
-    def snap(self) -> Snap:
-        return Snap(
-            dict(self.flushed),
-            {id(r): (r.status, r.rid, r.to_delete, r.vals) for r in self.recs},
-        )
-
-    def live(self, rid: int) -> Rec | None:
-        """The session's object for row ``rid`` (persistent and not deleted, or pending
-        with that explicit key)."""
-        for r in self.recs:
-            if r.rid == rid and (
-                (r.status == "persistent" and not r.to_delete) or r.status == "pending"
-            ):
-                return r
-        return None
-
-    def in_map(self, rid: int) -> Rec | None:
-        """The object of the identity map for ``rid`` (persistent, deletion pending or
-        not)."""
-        for r in self.recs:
-            if r.rid == rid and r.status in ("persistent", "stale"):
-                return r
-        return None
-
-    def unflushed(self) -> bool:
-        return self.logical != self.flushed or any(
-            r.status == "pending" or r.to_delete for r in self.recs
-        )
-
-    def values(self, r: Rec) -> Row:
-        if r.status == "persistent" and not r.to_delete:
-            assert r.rid is not None
-            return self.logical[r.rid]
-        assert r.vals is not None
-        return r.vals
-
-    def taken(self, rid: int) -> bool:
-        return rid in self.logical or any(r.status == "pending" and r.rid == rid for r in self.recs)
-
-    def name_taken(self, name: str) -> bool:
-        return any(v[1] == name for v in self.logical.values()) or any(
-            r.status == "pending" and r.vals is not None and r.vals[1] == name for r in self.recs
-        )
-
-    # -- transitions -------------------------------------------------------------------
-    def flush(self) -> None:
-        """A flush happened: pending objects have rows, deletions are sent."""
-        for r in self.recs:
-            if r.to_delete:
-                r.status, r.to_delete = "deleted", False
-        for r in self.recs:
-            if r.status == "pending":
-                key = r.obj.__dict__.get("id")
-                assert key is not None, f"{r.obj!r} has no key after the flush"
-                if r.explicit is not None:
-                    assert key == r.explicit
-                assert key not in self.logical, f"key {key} given twice"
-                assert r.vals is not None
-                r.status, r.rid = "persistent", key
-                self.logical[key] = r.vals
-        self.flushed = dict(self.logical)
-
-    def commit(self) -> None:
-        self.flush()
-        self.committed = dict(self.flushed)
-        for r in self.recs:
-            if r.status == "deleted":
-                r.status = "detached"
-                r.known = False
-        self.levels = [self.snap()]
-
-    def rollback_to(self, snap: Snap) -> None:
-        """Roll back to the level that began at ``snap`` (see the module docstring)."""
-        self.flushed = dict(snap.flushed)
-        self.logical = dict(snap.flushed)
-        for r in self.recs:
-            prev = snap.recs.get(id(r))
-            if prev is None and not r.loaded:
-                # added in the level: transient again, with its values when first added
-                self._transient(r, r.add_vals)
-            elif prev is not None and prev[0] == "transient":
-                self._transient(r, prev[3])
-            elif r.status in ("detached", "transient"):
-                # out of the session now: an expunged object stays out
-                r.status, r.known = "detached", False
-                if prev is not None:
-                    r.rid = prev[1]
-            elif prev is None:  # loaded in the level: persistent while its row exists
-                r.status = "persistent" if r.rid in self.flushed else "stale"
-                r.to_delete = False
-            else:
-                r.status, r.rid, r.to_delete = prev[0], prev[1], prev[2]
-                if r.status == "detached":
-                    r.known = False
-                if r.status == "persistent" and r.rid not in self.flushed:
-                    r.status = "stale"
-
-        # one row, one object: an object loaded in the level for a key that an object
-        # the level knew owns again is detached
-        owners = {r.rid for r in self.recs if r.status == "persistent" and snap.recs.get(id(r))}
-        for r in self.recs:
-            fresh = r.loaded and id(r) not in snap.recs
-            if fresh and r.status in ("persistent", "stale") and r.rid in owners:
-                r.status, r.known = "detached", False
-
-    def _transient(self, r: Rec, vals: Row | None) -> None:
-        r.status, r.to_delete = "transient", False
-        if vals is not None:
-            r.vals = vals
-        r.rid = r.explicit
-
-
-def read(s: Any, obj: SmItem) -> tuple[int, int, str]:
-    """``obj``'s key and values: loaded implicitly by the sync session; the async one
-    refuses (LazyLoadError), so it is refreshed explicitly and read again."""
-    try:
-        return obj.id, obj.val, obj.name
-    except LazyLoadError:
-        s.refresh(obj)
-        return obj.id, obj.val, obj.name
 
 
 class SessionMachine(RuleBasedStateMachine):
