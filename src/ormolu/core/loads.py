@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import InvalidRequestError
 from ..orm.relationships import MANY_TO_MANY, RelationshipAttribute
 from ..orm.state import PERSISTENT, STATE_KEY
-from ..orm.strategies import Node, build_plan, selectin_load
+from ..orm.strategies import Node, ResultGroup, build_plan, selectin_load
 from ..protocol import Op
 from .reads import fetch
 
@@ -31,12 +31,17 @@ def load_relationship(
     the related objects."""
     options = tuple(nodes.values()) if nodes else ()
     limit = state.dialect.max_bind_parameters
+    # The related objects of every chunk form one group: their own next lazy load is
+    # one batch for all of them (see ResultGroup).
+    group = ResultGroup()
     if rel.direction != MANY_TO_MANY:
         yield from selectin_load(
-            rel, objs, limit, lambda stmt: fetch(state, stmt, "objects", options)
+            rel, objs, limit, lambda stmt: fetch(state, stmt, "objects", options, group=group)
         )
         return
-    loaded = yield from selectin_load(rel, objs, limit, lambda stmt: fetch(state, stmt))
+    loaded = yield from selectin_load(
+        rel, objs, limit, lambda stmt: fetch(state, stmt, group=group, eager=False)
+    )
     target = rel.target
     if loaded and (options or target.eager_relationships):
         plan = build_plan(target, options)

@@ -24,7 +24,14 @@ from ..exceptions import (
 from ..orm.loading import build_loader_factory, rows_converter
 from ..orm.mapper import EntityInfo
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
-from ..orm.strategies import LoadPlan, ResultGroup, assemble_joined, build_plan, joined_select
+from ..orm.strategies import (
+    LoadPlan,
+    ResultGroup,
+    applies_to,
+    assemble_joined,
+    build_plan,
+    joined_select,
+)
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
 from ..schema.types import type_for_value
 from ..sql.compiler import compile_statement
@@ -56,27 +63,74 @@ def needs_tx(state: SessionState, stmt: Any = None) -> bool:
 
 
 # -- queries ---------------------------------------------------------------------------
+Plans = list[tuple[int, LoadPlan]]
+
+
 def plan_for(
-    stmt: Any, mode: str, options: tuple[Any, ...]
-) -> tuple[LoadPlan | None, ResultGroup | None]:
-    """The relationship loading plan of an object query (``None`` when nothing is loaded
-    eagerly or forbidden) and the result group its objects join (``None`` for a model
-    without relationships, which needs none)."""
+    stmt: Any, mode: str, options: tuple[Any, ...], eager: bool = True
+) -> tuple[Plans, ResultGroup | None]:
+    """The relationship loading plans of an object query and the result group its
+    objects join (``None`` when no model of it has relationships: nothing to batch).
+
+    Each plan is ``(position, plan)`` for a model entity with something to load eagerly:
+    the entity's position in a result row, or -1 for a query of one model (whose rows
+    are the objects). Loader options apply to every model entity they start at (a
+    relationship of that model; ``raiseload("*")``: all of them); ``eager=False`` plans
+    nothing (the caller loads what is eager itself).
+
+    Raises InvalidRequestError for an option that starts at no model of the query, or
+    options on a query of columns only."""
     if mode != "objects":
-        return None, None
+        return [], None
     ents = stmt._entities
-    ent = ents[0] if len(ents) == 1 else None
-    if not isinstance(ent, EntityInfo):
+    single = len(ents) == 1
+    plans: Plans = []
+    used = [False] * len(options)
+    names: list[str] = []
+    grouped = strict = False
+    raise_keys: set[tuple[type, str]] = set()
+    for i, ent in enumerate(ents):
+        if not isinstance(ent, EntityInfo):
+            continue
+        mapper = ent.mapper
+        names.append(mapper.name)
+        grouped = grouped or bool(mapper.relationship_decls)
+        own = []
+        for j, o in enumerate(options):
+            if applies_to(o, mapper):
+                own.append(o)
+                used[j] = True
+        if not eager or (not own and not mapper.eager_relationships):
+            continue
+        plan = build_plan(mapper, own)
+        strict = strict or plan.strict
+        raise_keys |= plan.raise_keys
+        if plan.nodes:
+            plans.append((-1 if single else i, plan))
+    if not names:
         if options:
             raise InvalidRequestError(
-                "loader options need a query of one model: query(Model).options(...)"
+                "loader options need a model in the query: query(Model, ...).options(...)"
             )
-        return None, None
-    mapper = ent.mapper
-    if not options and not mapper.eager_relationships:
-        return None, (ResultGroup() if mapper.relationship_decls else None)
-    plan = build_plan(mapper, options)
-    return plan, ResultGroup(plan.strict, plan.raise_keys)
+        return [], None
+    for j, o in enumerate(options):
+        if not used[j]:
+            raise InvalidRequestError(
+                f"{o!r}: {o.steps[0][0]!r} is not a relationship of {' or '.join(names)}"
+            )
+    if not (grouped or plans or strict):
+        return plans, None
+    return plans, ResultGroup(strict, frozenset(raise_keys))
+
+
+def joins(plans: Plans) -> bool:
+    """Whether the query of one model with ``plans`` joins relationships into itself (a
+    query of several entities loads joined relationships select-in instead)."""
+    return (
+        bool(plans)
+        and plans[0][0] < 0
+        and any(n.strategy == "joined" for n in plans[0][1].nodes.values())
+    )
 
 
 def _grouped(
@@ -92,23 +146,44 @@ def _grouped(
         state.load_group = prev
 
 
+def load_plans(state: SessionState, plans: Plans, results: list[Any]) -> Op[None]:
+    """Run the eager loads of ``plans`` (see :func:`plan_for`) for a query's results:
+    select-in, once per relationship for all the objects of an entity."""
+    from .loads import load_nodes
+
+    for pos, plan in plans:
+        if pos < 0:
+            objs = results
+        else:
+            objs = list({id(r[pos]): r[pos] for r in results if r[pos] is not None}.values())
+        if objs:
+            yield from load_nodes(state, objs, plan.nodes)
+
+
 def fetch(
     state: SessionState,
     stmt: Any,
     mode: str = "objects",
     options: tuple[Any, ...] = (),
     limit: int = 0,
+    group: ResultGroup | None = None,
+    eager: bool = True,
 ) -> Op[list[Any]]:
     """Run SELECT ``stmt`` and load its rows: objects, values or tuples of them
     (``mode="objects"``), ``"tuples"`` or ``"dicts"``; at most ``limit`` rows (0: all).
-    Relationships the plan asks for are loaded after (select-in) or joined in."""
+    Relationships the plan asks for are loaded after (select-in) or joined in (a query
+    of one model). The objects join ``group`` when given (one select-in load's chunks
+    form one group), else a new group of their own; ``eager=False`` loads no
+    relationship eagerly."""
     if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
         yield from autoflush(state)
     if needs_tx(state, stmt):
         yield from begin_tx(state)
-    plan, group = plan_for(stmt, mode, options)
-    if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-        objs = yield from _fetch_joined(state, stmt, plan, group, limit)
+    plans, own_group = plan_for(stmt, mode, options, eager)
+    if group is None:
+        group = own_group
+    if joins(plans):
+        objs = yield from _fetch_joined(state, stmt, plans[0][1], group, limit)
         state.record_loaded(objs)
         return objs
     compiled, params = compile_statement(state.dialect, stmt)
@@ -129,10 +204,8 @@ def fetch(
         load = state.loader(compiled, ents, "objects")
         objs = _grouped(state, group, _load_each(load), rows)
     if objs:
-        if plan is not None:
-            from .loads import load_nodes
-
-            yield from load_nodes(state, objs, plan.nodes)
+        if plans:
+            yield from load_plans(state, plans, objs)
         if state.levels[-1].has_writes or len(state.levels) > 1:
             state.record_loaded(_objects_in(objs))
     return objs
@@ -407,6 +480,8 @@ def load_raw(state: SessionState, model: type[Any], reply: Reply) -> list[Any]:
         )
     load = build_loader_factory((mapper.entity,), state.dialect, "objects")(state)
     order = [index[k] for k in mapper.column_keys]
-    objs = [load(tuple(r[i] for i in order)) for r in reply.rows]
+    rows = [tuple(r[i] for i in order) for r in reply.rows]
+    group = ResultGroup() if mapper.relationship_decls else None  # (batched lazy loads)
+    objs = _grouped(state, group, _load_each(load), rows)
     state.record_loaded(objs)
     return objs

@@ -215,6 +215,9 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
                     d = obj.__dict__
                     if len(d) <= nkeys or (grouped and not d.keys() >= key_set):
                         fill_missing(d, keys, row, 0, [])
+                    if group is not None and st.group is not group:
+                        st.group = group  # (its next lazy load batches with this result)
+                        group.objs.append(obj)
                     append(obj)
                     continue
             obj = new(cls)

@@ -76,6 +76,11 @@ def _entity_factory(
                 # also live in __dict__, so a model with them checks the keys themselves)
                 if len(d) <= len(keys) or (grouped and not d.keys() >= key_set):
                     _fill_missing(d, keys, row, start, procs)
+                if grouped:
+                    group = session.load_group
+                    if group is not None and st.group is not group:
+                        st.group = group  # (its next lazy load batches with this result)
+                        group.objs.append(obj)
                 return obj
             obj = new(cls)
             if procs:
