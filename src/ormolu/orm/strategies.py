@@ -233,6 +233,9 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"{rel.name} is not loaded and the object belongs to no session; load it inside "
             f"the session or eagerly: query(...).options(selectinload({rel.name}))"
         )
+    for k in rel.local_keys:
+        if k not in d:  # a key field left out by load_only/defer (or expired): load it
+            getattr(obj, k)
     # Answers that need no SQL are given even in strict mode: it forbids I/O only.
     if rel.direction == MANY_TO_ONE:
         values = tuple(d.get(k) for k in rel.local_keys)
@@ -434,11 +437,13 @@ class JoinedStep:
 
 
 def joined_select(
-    stmt: Select[Any], mapper: Mapper, plan: LoadPlan
+    stmt: Select[Any], mapper: Mapper, plan: LoadPlan, colplan: Any = None
 ) -> tuple[Select[Any], list[JoinedStep], bool]:
     """Add LEFT OUTER JOINs and columns for the joined nodes of ``plan`` (recursively
-    while the strategy stays joined). Returns the statement, the steps, and whether a
-    collection was joined (the rows then repeat parents)."""
+    while the strategy stays joined), loading the fields ``colplan`` (a column plan)
+    chooses. Returns the statement, the steps, and whether a collection was joined (the
+    rows then repeat parents)."""
+    from .columns import entity_for
     from .model import aliased
 
     steps: list[JoinedStep] = []
@@ -454,7 +459,7 @@ def joined_select(
                 continue
             rel = node.rel
             alias: Any = aliased(rel.target.cls, f"j{len(steps) + 1}_{rel.target.table.name}")
-            info = alias.__ormolu_entity__()
+            info = entity_for(alias.__ormolu_entity__(), colplan)
             from .relationships import columns_of
 
             pcols = columns_of(parent_entity)
@@ -490,7 +495,7 @@ def joined_select(
         for step in steps:
             info = entities[step.child_index]
             if step.node.rel.uselist and step.node.rel.info.order_by is None:
-                cols = dict(zip(info.mapper.column_keys, info.columns))
+                cols = dict(zip(info.keys, info.columns))
                 order.extend(cols[k] for k in info.mapper.pk_keys)
         if order:
             new = new.order_by(*order)

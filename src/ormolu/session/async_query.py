@@ -91,12 +91,14 @@ class AsyncQuery(QueryBuilder[T]):
         """
         s = self.session
         state = s.state
-        plans, group = reads.plan_for(self.stmt, self.mode, self._options)
+        stmt, options, columns = reads.prepare(self.stmt, self._options)
+        plans, group = reads.plan_for(stmt, self.mode, options)
+        reads._check_columns(stmt, self._options, plans)
         if reads.joins(plans):
             for row in await self.all():
                 yield row
             return
-        handle, load, _ = await s._run(reads.open_stream(state, self.stmt, self.mode, size))
+        handle, load, _ = await s._run(reads.open_stream(state, stmt, self.mode, size))
         try:
             while True:
                 rows = await s._run(reads.fetch_chunk(state, handle, size))
@@ -109,7 +111,7 @@ class AsyncQuery(QueryBuilder[T]):
                 group = ResultGroup(group.strict, group.raise_keys)
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
                 if plans:
-                    await s._run(reads.load_plans(state, plans, objs))
+                    await s._run(reads.load_plans(state, plans, objs, columns))
                 for o in objs:
                     yield o
         finally:

@@ -118,11 +118,13 @@ class Query(QueryBuilder[T]):
         Select-in eager loads run per chunk."""
         s = self.session
         state = s.state
-        plans, group = reads.plan_for(self.stmt, self.mode, self._options)
+        stmt, options, columns = reads.prepare(self.stmt, self._options)
+        plans, group = reads.plan_for(stmt, self.mode, options)
+        reads._check_columns(stmt, self._options, plans)
         if reads.joins(plans):
             yield from self.all()
             return
-        handle, load, _ = s._run(reads.open_stream(state, self.stmt, self.mode, size))
+        handle, load, _ = s._run(reads.open_stream(state, stmt, self.mode, size))
         try:
             while True:
                 rows = s._run(reads.fetch_chunk(state, handle, size))
@@ -135,7 +137,7 @@ class Query(QueryBuilder[T]):
                 group = ResultGroup(group.strict, group.raise_keys)  # lazy loads batch per chunk
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
                 if plans:
-                    s._run(reads.load_plans(state, plans, objs))
+                    s._run(reads.load_plans(state, plans, objs, columns))
                 yield from objs
         finally:
             if not state.closed and s._conn is not None:
