@@ -17,6 +17,7 @@ from ormolu import (
     AsyncDatabase,
     ConfigurationError,
     Database,
+    DetachedInstanceError,
     InvalidRequestError,
     LazyLoadError,
     Mapped,
@@ -303,3 +304,51 @@ def test_async_deferred_fields_raise_naming_the_fix_and_load_explicitly(bdb: Dat
             await adb.close()
 
     run(main())
+
+
+# -- the other ways in and out ---------------------------------------------------------------
+def test_upsert_returns_objects_with_their_deferred_fields(bdb: Database) -> None:
+    row = {"id": 1, "title": "t", "body": "b", "views": 7, "author_id": 3}
+    with bdb.session() as s:
+        back = s.upsert(Article, [row])
+        if bdb.dialect.supports_returning:
+            (a,) = back
+            assert {k: getattr(a, k) for k in row} == row
+    with bdb.session() as s:
+        got = s.query(Article).options(undefer(Article.body)).filter_by(id=1).one()
+        assert {k: getattr(got, k) for k in row} == row
+
+
+def test_expired_and_deferred_fields_each_reload_their_way(bdb: Database) -> None:
+    with bdb.session() as s, bdb.capture() as sent:
+        users = s.query(User).options(load_only(User.id)).order_by(User.id).all()
+        u = users[0]
+        assert s.get(User, 1) is u and len(selects(sent)) == 1  # not expired: no reload
+        assert u.name == "user1" and len(selects(sent)) == 2  # left out: the batch
+        assert {x.name for x in users} == {f"user{i}" for i in range(1, USERS + 1)}
+        s.expire(u)
+        assert u.name == "user1" and len(selects(sent)) == 3  # expired: its row again
+        assert "password_hash" not in u.__dict__  # (the reload leaves it deferred)
+        assert u.password_hash == "hash1" and len(selects(sent)) == 4
+        assert users[9].password_hash == "hash10"  # (loaded with u's: one batch)
+        assert len(selects(sent)) == 4
+        s.expunge_all()
+        alone = s.query(User).filter_by(id=2).one()
+        s.expunge(alone)
+    with pytest.raises(DetachedInstanceError, match="belongs to no session"):
+        _ = alone.password_hash  # detached: nothing can load it
+
+
+def test_a_deferred_field_with_a_server_default(db: Database) -> None:
+    class Doc(Model, table="nb_doc"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        state: Mapped[str] = field(max_length=10, server_default="draft", deferred=True)
+
+    db.create_all([Doc])
+    with db.session() as s:
+        docs = [Doc(), Doc()]
+        s.add_all(docs)
+        s.flush()
+        assert docs[0].state == "draft" and docs[1].state == "draft"
+    with db.session() as s:
+        assert [d.state for d in s.query(Doc).all()] == ["draft", "draft"]

@@ -122,7 +122,8 @@ def upsert(
         return back
 
     rows_back = yield from atomic_write(state, body())
-    load = build_loader_factory((mapper.entity,), dialect, "objects")(state)
+    # (RETURNING gives every column, deferred ones too)
+    load = build_loader_factory((mapper.full_entity,), dialect, "objects")(state)
     out: list[Any] = []
     group = ResultGroup() if mapper.relationship_decls else None  # (batched lazy loads)
     for obj, row in zip(_grouped(state, group, _load_each(load), rows_back), rows_back):
