@@ -44,6 +44,10 @@ db = Database()
 # name -> code appended to the prelude. A line marked "# E: code[, code...]" must be rejected
 # with exactly those error codes (mypy may report one code several times on the line).
 CASES: dict[str, str] = {
+    "load_only_takes_fields_not_names": """
+from ormolu import load_only
+load_only("name")  # E: arg-type
+""",
     "constructor_wrong_type": """
 Track(name=3, milliseconds=1)  # E: arg-type
 """,

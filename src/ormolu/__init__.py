@@ -38,6 +38,7 @@ from .exceptions import (
     ValidationError,
 )
 from .orm.attributes import Mapped
+from .orm.columns import ColumnOption, defer, load_only, undefer
 from .orm.fields import field
 from .orm.model import Model, aliased
 from .orm.related import RelationshipAttribute
@@ -88,6 +89,7 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
+    "ColumnOption", "defer", "load_only", "undefer",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -179,7 +179,13 @@ class AliasedModel:
         self._model = model
         self._alias = Alias(mapper.table, name)
         self._columns = {c.key: self._alias.column(c.name) for c in mapper.columns}
-        self._entity = EntityInfo(mapper, self._alias, tuple(self._columns.values()))
+        keys = mapper.load_keys  # (deferred fields stay out of its SELECTs too)
+        self._entity = EntityInfo(
+            mapper,
+            self._alias,
+            tuple(self._columns[k] for k in keys),
+            keys if mapper.deferred_keys else None,
+        )
 
     def __getattr__(self, key: str) -> Any:
         try:

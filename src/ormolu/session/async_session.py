@@ -108,9 +108,14 @@ class AsyncSession:
             self._conn = None
             await self.db._release(conn, self)
 
-    def implicit(self, op: Op[Any], what: str) -> Any:
+    def implicit(self, op: Op[Any], what: str, fix: str | None = None) -> Any:
         """Refuse the I/O an attribute access would need: LazyLoadError naming the fix."""
         op.close()
+        if fix is not None:
+            raise LazyLoadError(
+                f"{what}, and an async session does no I/O behind attribute access; "
+                + fix.replace("session.", "await session.")
+            )
         raise LazyLoadError(
             f"{what}, and an async session does no I/O behind attribute access: load it "
             f"explicitly — a relationship with 'await session.load(objects, "
@@ -294,13 +299,16 @@ class AsyncSession:
             raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
         return obj
 
-    async def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` (see :meth:`Session.refresh`)."""
-        await self._run(reads.refresh(self.state, obj))
+    async def refresh(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """Reload the columns of ``obj``, or exactly ``fields`` (see
+        :meth:`Session.refresh`): ``await s.refresh(user, ["password_hash"])`` loads a
+        deferred field."""
+        await self._run(reads.refresh(self.state, obj, keys=fields))
 
     async def load(self, objs: Iterable[Any], *attrs: Any) -> None:
-        """Load a relationship path for every object of ``objs`` that lacks it, one batch
-        per relationship (see :meth:`Session.load`)."""
+        """Load a relationship path (or a deferred field: ``await s.load(articles,
+        Article.body)``) for every object of ``objs`` that lacks it, one batch per
+        relationship or field (see :meth:`Session.load`)."""
         await self._run(load(self.state, list(objs), attrs))
 
     async def merge(self, obj: M, *, load: bool = True) -> M:

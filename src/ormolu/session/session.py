@@ -123,9 +123,9 @@ class Session:
             conn, self._conn = self._conn, None
             self.db._release(conn, self)
 
-    def implicit(self, op: Op[T], what: str) -> T:
-        """Run an operation that attribute access needs (a lazy load, an expired column):
-        the sync session runs it."""
+    def implicit(self, op: Op[T], what: str, fix: str | None = None) -> T:
+        """Run an operation that attribute access needs (a lazy load, an expired or a
+        deferred column): the sync session runs it."""
         return self._run(op)
 
     def run(self, operation: Op[T]) -> T:
@@ -368,11 +368,17 @@ class Session:
             raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
         return obj
 
-    def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` from the database, discarding unflushed changes;
-        loaded relationships are forgotten and reload on next access. Raises
-        ObjectDeletedError when its row no longer exists."""
-        self._run(reads.refresh(self.state, obj))
+    def refresh(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """Reload the columns of ``obj`` from the database, discarding unflushed changes
+        to them: every field (a deferred one only if loaded: the others stay deferred),
+        and loaded relationships are forgotten and reload on next access; or with
+        ``fields``, exactly the fields named (deferred or not), nothing else.
+
+        Raises ObjectDeletedError when its row no longer exists, InvalidRequestError for
+        a name that is not a field.
+
+        Example: ``s.refresh(user, ["password_hash"])`` (one SELECT of that column)."""
+        self._run(reads.refresh(self.state, obj, keys=fields))
 
     def expire(self, obj: Model, *keys: str) -> None:
         """Forget loaded values (all, or ``keys``: fields or relationships) and unflushed
@@ -383,7 +389,12 @@ class Session:
         """Load the relationship path ``attrs`` (``Artist.albums``, then ``Album.tracks``
         ...) for every object of ``objs`` that lacks it, in one select-in batch per
         relationship. The explicit form of a lazy load, and the only one where lazy loads
-        are forbidden (a strict or async session).
+        are forbidden (a strict or async session). A field (a deferred one) loads for
+        the objects of its step that lack it, in one statement: ``s.load(articles,
+        Article.author, User.password_hash)``.
+
+        Raises InvalidRequestError for an attribute that is neither a relationship nor
+        a field of the objects' model.
 
         Example: ``s.load(albums, Album.tracks)``.
         """
