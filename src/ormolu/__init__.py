@@ -31,6 +31,7 @@ from .exceptions import (
     PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StaleDataError,
     StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
@@ -87,7 +88,7 @@ __all__ = [
     "PoolTimeout", "StatementTimeout", "Execute", "Op", "Reply", "AsyncDatabase", "AsyncQuery",
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
-    "date_trunc", "days_between", "false", "true", "CTE", "insert",
+    "date_trunc", "days_between", "false", "true", "CTE", "insert", "StaleDataError",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -40,6 +40,7 @@ from .journal import LAZY, Entry, Level, journal_touch, materialize, record_lazi
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..orm.hooks import Listeners
     from ..protocol import Op
 
 # A long-lived session meets many statement shapes: keep at most this many bound loaders.
@@ -58,9 +59,9 @@ class SessionState:
     """
 
     __slots__ = (
-        "autoflush", "begin_mode", "closed", "commit_walk", "defer_loads", "deferred", "deleted",
-        "dialect", "dirty", "flushing", "frontend", "identity_map", "in_tx", "isolation_level",
-        "levels", "links",
+        "autoflush", "begin_mode", "closed", "commit_walk", "db_listeners", "defer_loads",
+        "deferred", "deleted", "dialect", "dirty", "flushing", "frontend", "identity_map",
+        "in_tx", "isolation_level", "levels", "links", "listeners",
         "load_group", "loaders", "new", "savepoint_seq", "statement_timeout", "strict",
         "tx_timeout",
     )  # fmt: skip
@@ -104,6 +105,10 @@ class SessionState:
         self.isolation_level: str | None = None
         self.statement_timeout = statement_timeout  # seconds, the session's own
         self.tx_timeout: float | None = None  # seconds, of the transaction begun with one
+        # listeners (ormolu.orm.hooks.Listeners): the database's, and this session's own
+        # (made by its first listen())
+        self.db_listeners: Listeners | None = None
+        self.listeners: Listeners | None = None
 
     # -- checks --------------------------------------------------------------------------
     def check_open(self) -> None:

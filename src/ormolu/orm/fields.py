@@ -40,6 +40,7 @@ class FieldInfo:
     db_type: Any
     init: bool | None
     repr: bool | None
+    version: bool | None
 
     def __init__(self, **kw: Any) -> None:
         for name in self.__annotations__:
@@ -79,6 +80,7 @@ def field(
     db_type: Any = None,
     init: bool = True,
     repr: bool = True,
+    version: bool = False,
 ) -> Any:
     """Declare a model field (a column) with its options.
 
@@ -111,6 +113,12 @@ def field(
             :class:`~ormolu.types.DateTime`.
         db_type: an explicit :class:`~ormolu.schema.types.SQLType`, overriding the one
             derived from the annotation.
+        version: the model's version field, for optimistic locking (one per model, not
+            nullable, not part of the primary key): an ``int`` (default 1, incremented by
+            every UPDATE), a ``datetime`` or a ``UUID`` (a new value at every UPDATE).
+            UPDATE and DELETE then carry ``WHERE version = <the value the object has>``,
+            and one that matches no row raises
+            :class:`~ormolu.exceptions.StaleDataError` (see docs/hooks.md).
 
     Validation failures raise :class:`~ormolu.exceptions.ValidationError`; declaration
     mistakes raise :class:`~ormolu.exceptions.ConfigurationError` when the class is created.
@@ -128,5 +136,5 @@ def field(
         decimal_places=decimal_places, ge=ge, gt=gt, le=le, lt=lt, choices=choices,
         validators=tuple(validators), check=check, server_default=server_default,
         foreign_key=foreign_key, on_delete=on_delete, on_update=on_update, timezone=timezone,
-        storage=storage, db_type=db_type, init=init, repr=repr,
+        storage=storage, db_type=db_type, init=init, repr=repr, version=version,
     )  # fmt: skip

@@ -30,6 +30,7 @@ from ..sql.elements import ColumnRef, Expr, Key
 from .attributes import Mapped
 from .fields import MISSING, FieldInfo
 from .relationships import Relationship, RelationshipInfo, configure_relationship
+from .versioning import configure_version
 
 
 def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
@@ -282,6 +283,9 @@ class Mapper:
         self.pk_keys = tuple(c.key for c in self.table.primary_key)
         self.pk_names = tuple(c.name for c in self.table.primary_key)
         self.auto_key = auto.key if auto is not None else None
+        # optimistic locking (orm/versioning.py) and the hook methods the class defines
+        self.version_key = configure_version(self)
+        self.hooks: frozenset[str] = frozenset()
         self.entity = EntityInfo(self, self.table, tuple(c.ref for c in columns))
         self.journal_lazily = not self.relationship_decls
         # validated_values of a mapping (replaced by a generated function, see

@@ -30,6 +30,7 @@ from .state import key_of as _key_of
 from .state import modified_of as _modified_of
 from .state import state_in_dict as _state_of
 from .state import to_delete_of as _to_delete_of
+from .versioning import versioned_delete, versioned_update
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -515,8 +516,11 @@ def _update(
 def _update_batch(
     w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any, touch_many: Any = None
 ) -> Op[None]:
-    sql = w.update_sql(keys)
     mapper = w.mapper
+    if mapper.version_key is not None:
+        yield from versioned_update(w, keys, batch, touch)
+        return
+    sql = w.update_sql(keys)
     # SET values, then the primary key as the database has it
     rows = list(zip(*w.columns([o.__dict__ for o in batch], keys), *w.key_columns(batch)))
     if len(batch) > 1:
@@ -561,6 +565,9 @@ def _delete(
     dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
 ) -> Op[None]:
     w = writer(dialect, mapper)
+    if mapper.version_key is not None:
+        yield from versioned_delete(w, objs, touch)
+        return
     cols = w.key_columns(objs)
     if len(cols) == 1 and len(objs) > 1:
         # One statement per chunk of keys, DELETE ... WHERE key IN (...): several times
