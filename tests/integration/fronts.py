@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from ormolu import AsyncDatabase, Database
-
 from tests.frontend import AsyncFacade
 
 

@@ -141,7 +141,7 @@ def test_a_stamp_set_in_before_update_goes_in_the_same_update(fdb: Any) -> None:
 def test_before_update_runs_only_for_changed_objects(fdb: Any) -> None:
     _seed(fdb, "a", "b")
     with fdb.session() as s:
-        a, b = s.query(Note).order_by(Note.id).all()
+        a, _b = s.query(Note).order_by(Note.id).all()
         a.title = "a2"
     assert LOG == [("before_update", "a2"), ("after_update", "a2")]
 
