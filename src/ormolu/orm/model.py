@@ -13,12 +13,13 @@ from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..exceptions import ConfigurationError
 from ..schema.table import Table
-from ..schema.types import InvalidValue
+from ..schema.types import InvalidValue, Json
 from .attributes import Mapped
 from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
 from .hooks import hooks_of
 from .mapper import EntityInfo, Mapper
+from .mutable import JsonMapped
 from .naming import resolve as resolve_naming
 from .registry import configure, register
 from .related import RelationshipAttribute
@@ -75,7 +76,10 @@ class Model:
         inherited = getattr(cls, "__ormolu_naming__", None)
         mapper = Mapper(cls, table, getattr(cls, "__ormolu_schema__", None), inherited)
         for key in mapper.column_keys:
-            setattr(cls, key, Mapped(key, mapper.fields[key].column.ref, mapper))
+            spec = mapper.fields[key]
+            # (JSON fields: reads hand out documents that track changes made in place)
+            kind = JsonMapped if isinstance(spec.type, Json) else Mapped
+            setattr(cls, key, kind(key, spec.column.ref, mapper))
         for key in mapper.relationship_decls:
             setattr(cls, key, RelationshipAttribute(key, mapper))
         cls.__mapper__ = mapper

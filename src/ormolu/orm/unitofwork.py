@@ -24,6 +24,7 @@ from ..schema.table import sort_tables
 from ..sql.compiler import compile_statement
 from ..sql.dml import RowDelete, RowDeleteIn, RowInsert, RowUpdate, Upsert
 from .fields import MISSING
+from .mutable import JSON_TYPES, same_json
 from .state import DELETED, PENDING, PERSISTENT, STATE_KEY
 from .state import dict_of as _dict_of
 from .state import key_of as _key_of
@@ -312,10 +313,12 @@ class _Writer:
                     continue
             elif type(old) is type(new):
                 try:
-                    if old == new:
+                    if old == new and (type(new) not in JSON_TYPES or same_json(old, new)):
                         continue
                 except Exception:
                     pass
+            elif type(new) in JSON_TYPES and same_json(old, new):
+                continue  # a document equal to the stored one (tracked, or not)
             changed.append(k)
         if len(changed) < 2:
             return tuple(changed)
