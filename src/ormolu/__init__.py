@@ -31,6 +31,7 @@ from .exceptions import (
     PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StaleDataError,
     StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
@@ -89,7 +90,7 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
-    "ColumnOption", "defer", "load_only", "undefer",
+    "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

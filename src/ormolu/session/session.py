@@ -9,7 +9,7 @@ first statement runs and given back at ``commit``/``rollback``/``close``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
@@ -19,6 +19,7 @@ from ..core.flush import flush_op
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import NoResultFound
+from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_sync
 from ..sql.elements import ClauseElement, Expr
 from ..sql.selectable import Select
@@ -77,6 +78,7 @@ class Session:
             statement_timeout=statement_timeout,
         )  # fmt: skip
         self._conn: Any = None
+        self.state.db_listeners = db._listeners
 
     @property
     def autoflush(self) -> bool:
@@ -250,6 +252,21 @@ class Session:
         finally:
             state.detach_all()
             state.closed = True
+
+    def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in this session, after the database's
+        listeners (see :meth:`Database.listen` for the events); ``fn`` is a
+        plain (sync) call. Raises ArgumentError for an unknown event or a non-callable."""
+        if self.state.listeners is None:
+            self.state.listeners = Listeners()
+        self.state.listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        listeners = self.state.listeners
+        if listeners is None:
+            listeners = self.state.listeners = Listeners()
+        listeners.remove(event, fn)
 
     # -- object lifecycle ----------------------------------------------------------------
     def add(self, obj: Model) -> None:
