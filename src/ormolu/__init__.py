@@ -51,6 +51,7 @@ from .session.async_query import AsyncQuery
 from .session.async_session import AsyncSession, AsyncTransaction
 from .session.query import Query
 from .session.result import Result
+from .session.retry import AsyncAttempt, AsyncRetryingTransaction, Attempt, RetryingTransaction
 from .session.session import Session
 from .session.transaction import Transaction
 from .sql.cte import CTE
@@ -88,6 +89,7 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
+    "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
 ]  # fmt: skip
 
 __version__ = "0.1.0"
