@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
+from ..core.getorcreate import get_or_create
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import LazyLoadError, NoResultFound
@@ -369,9 +370,28 @@ class AsyncSession:
         conflict: Sequence[str] | None = None,
         update: Sequence[str] | None = None,
         do_nothing: bool = False,
+        return_existing: bool = False,
     ) -> list[M]:
         """Insert or update on conflict (see :meth:`Session.upsert`)."""
-        return await self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
+        return await self._run(
+            writes.upsert(self.state, model, rows, conflict, update, do_nothing, return_existing)
+        )
+
+    async def get_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """The object ``lookup`` names, or a new one: ``(obj, created)`` (see
+        :meth:`Session.get_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults)
+        return cast("tuple[M, bool]", await self._run(op))
+
+    async def update_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """:meth:`get_or_create` that assigns ``defaults`` to an object found (see
+        :meth:`Session.update_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults, update=True)
+        return cast("tuple[M, bool]", await self._run(op))
 
 
 class AsyncTransaction:
