@@ -51,6 +51,18 @@ class ConfigurationError(OrmoluError):
     """A model, field, database URL or option is declared wrongly."""
 
 
+class URLOptionError(ConfigurationError):
+    """A database URL carries an option the backend does not know, or a value the option
+    does not take (``sqlite:///app.db?journal_mode=fast``); raised when the database is
+    made, before any connection. Attributes: ``option`` (its name) and ``value`` (the
+    value given, as a string)."""
+
+    def __init__(self, option: str, value: str, message: str) -> None:
+        self.option = option
+        self.value = value
+        super().__init__(message)
+
+
 class InvalidRequestError(OrmoluError):
     """An operation is not valid in the current state (e.g. a closed session)."""
 

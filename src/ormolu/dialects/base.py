@@ -97,6 +97,8 @@ class Dialect:
     # constraints; without it those changes rebuild the table (see ormolu.migrations).
     supports_alter_column = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
+    # the variant a BEGIN naming none uses (SQLite's URL option ?begin=; None: plain BEGIN)
+    default_begin_mode: str | None = None
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
     )  # fmt: skip
