@@ -63,7 +63,7 @@ class AsyncDatabase:
         self.statement_timeout = statement_timeout
         self._listeners = Listeners()  # (db.listen: every session's)
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         # an in-memory SQLite database lives in one connection, lent to one session at a

@@ -74,7 +74,7 @@ class Database:
         # The backend (dialect + driver) comes from the URL scheme; its driver is imported
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         if schema_translate_map:  # (the dialect's compile cache is this database's own)
             self.dialect.schema_translate_map = dict(schema_translate_map)
         if attach:
