@@ -52,4 +52,9 @@ if [ "${BENCH_REINSTALL:-0}" = 1 ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" !
 fi
 
 export BENCH_INSTALL_FAILURES="$FAILURES"
-exec "$VENV/bin/python" -m bench.runner "$@"
+MODULE=bench.runner
+if [ "${1:-}" = concurrency ]; then  # bash bench/run.sh concurrency [options]
+  MODULE=bench.concurrency
+  shift
+fi
+exec "$VENV/bin/python" -m "$MODULE" "$@"
