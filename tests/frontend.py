@@ -62,18 +62,6 @@ def wrap(value: Any, loop: asyncio.AbstractEventLoop) -> Any:
     return value
 
 
-def async_view(db: Any) -> AsyncFacade:
-    """An AsyncFacade on the database of the sync ``db`` (a :class:`~ormolu.Database`),
-    with a new event loop; an in-memory SQLite database cannot be shared, so there it
-    is a new in-memory one. Close it with :meth:`AsyncFacade.close_loop`."""
-    loop = asyncio.new_event_loop()
-    if db._backend.single_connection(db.url):
-        return AsyncFacade(AsyncDatabase(), loop)
-    adb = AsyncDatabase(str(db.url))
-    adb.url = db.url  # (str() masks a password: the parsed URL keeps it)
-    return AsyncFacade(adb, loop)
-
-
 class AsyncFacade(_Proxy):
     """An AsyncDatabase seen through the sync Database's API (for the tests)."""
 

@@ -9,7 +9,6 @@ your objects"; merge() in "Detached objects, add() and merge()".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from ormolu import (
     relationship,
     status_of,
 )
-from tests.frontend import async_view
 
 
 class RbParent(Model, table="rb_parent"):
@@ -47,16 +45,12 @@ class RbItem(Model, table="rb_item"):
     name: Mapped[str] = field(max_length=40, unique=True)
 
 
-@pytest.fixture(params=["sync", "async"])
-def front(request: pytest.FixtureRequest, db: Database) -> Iterator[Any]:
-    """``db`` through the sync front end, or the async one; with the table created."""
-    view = db if request.param == "sync" else async_view(db)
-    try:
-        view.create_all([RbItem, RbParent, RbKid])
-        yield view
-    finally:
-        if view is not db:
-            view.close_loop()
+@pytest.fixture
+def front(db: Database) -> Database:
+    """``db`` (every backend, through the sync front end and, for the ``<backend>+async``
+    parameters, the async one) with the tables created."""
+    db.create_all([RbItem, RbParent, RbKid])
+    return db
 
 
 def rows(s: Any) -> list[tuple[Any, ...]]:
