@@ -141,8 +141,9 @@ class Oracle:
                 r.known = False
         self.levels = [self.snap()]
 
-    def rollback_to(self, snap: Snap) -> None:
-        """Roll back to the level that began at ``snap`` (see the module docstring)."""
+    def rollback_to(self, snap: Snap, closing: bool = False) -> None:
+        """Roll back to the level that began at ``snap`` (see the module docstring);
+        ``closing``: the session was closed (every object is detached after this)."""
         self.flushed = dict(snap.flushed)
         self.logical = dict(snap.flushed)
         for r in self.recs:
@@ -176,7 +177,7 @@ class Oracle:
             if r.status in ("persistent", "stale"):
                 claims.setdefault(r.rid, []).append(r)
         for group in claims.values():
-            if len(group) < 2:
+            if len(group) < 2 or closing:
                 continue
             known = [r for r in group if id(r) in snap.recs]
             if known:

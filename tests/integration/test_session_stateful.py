@@ -310,12 +310,15 @@ class SessionMachine(RuleBasedStateMachine):
         """close() rolls back and detaches every object; a new session goes on."""
         o = self.o
         self.s.close()
-        o.rollback_to(o.levels[0])
+        o.rollback_to(o.levels[0], closing=True)
+        claimed = [r.rid for r in o.recs if r.status in ("persistent", "stale")]
         for r in o.recs:
             if r.status in ("persistent", "stale", "deleted"):
                 r.status, r.to_delete = "detached", False
                 d = r.obj.__dict__
-                if r.rid in o.flushed and "val" in d and "name" in d:
+                if claimed.count(r.rid) > 1:  # (which one the rollback kept: not known)
+                    r.known = False
+                elif r.rid in o.flushed and "val" in d and "name" in d:
                     # not expired: the row's values (what the rollback restored)
                     assert (d["val"], d["name"]) == o.flushed[r.rid], r
                     r.vals, r.base, r.known = o.flushed[r.rid], o.flushed[r.rid], True
@@ -592,6 +595,8 @@ class SessionMachine(RuleBasedStateMachine):
                 assert key == r.explicit, r
         pending = [r.obj for r in o.recs if r.status == "pending"]
         assert sorted(map(id, s.new)) == sorted(map(id, pending)), "s.new"
+        marked = [r.obj for r in o.recs if r.to_delete]
+        assert sorted(map(id, s.deleted)) == sorted(map(id, marked)), "s.deleted"
         # get() answers from the identity map (no flush: autoflush is off)
         for rid in sorted({r.rid for r in o.recs if r.rid is not None}):
             got = s.get(SmItem, rid)
