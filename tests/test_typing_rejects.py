@@ -157,6 +157,42 @@ n: Expr[int] = Doc.data["n"].as_integer()  # E: assignment
 with db.session() as s:
     rows: list[tuple[int, str]] = s.query(Track.name, Track.milliseconds).all()  # E: assignment
 """,
+    # the async front end: a terminal not awaited is a coroutine, not its result
+    "async_terminal_not_awaited": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        tracks: list[Track] = s.query(Track).all()  # E: assignment
+""",
+    "async_awaiting_a_sync_terminal": """
+async def main() -> None:
+    with db.session() as s:
+        await s.query(Track).all()  # E: misc
+""",
+    "async_query_plain_for": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        for t in s.query(Track):  # E: attr-defined
+            pass
+""",
+    "async_session_plain_with": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+def main() -> None:
+    with adb.session() as s:  # E: attr-defined
+        pass
+""",
+    "async_get_not_awaited": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        t = s.get(Track, 1)
+        t.name  # E: attr-defined
+""",
 }
 
 MYPY_FLAGS = ("--strict", "--show-error-codes", "--no-pretty", "--no-error-summary")

@@ -126,11 +126,13 @@ class AsyncQuery(QueryBuilder[T]):
             f"'async for row in query.stream({size})'"
         )
 
-    def __iter__(self) -> NoReturn:
-        raise TypeError(
-            "an AsyncQuery is not iterable: use 'async for row in query.stream()' or "
-            "'await query.all()'"
-        )
+    if not TYPE_CHECKING:  # (hidden from type checkers, so that they reject a plain for)
+
+        def __iter__(self) -> NoReturn:
+            raise TypeError(
+                "an AsyncQuery is not iterable: use 'async for row in query.stream()' or "
+                "'await query.all()'"
+            )
 
     # -- bulk writes ----------------------------------------------------------------------
     async def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:

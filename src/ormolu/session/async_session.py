@@ -142,11 +142,13 @@ class AsyncSession:
         finally:
             await self.close()
 
-    def __enter__(self) -> None:
-        raise TypeError("an AsyncSession is used with 'async with', not 'with'")
+    if not TYPE_CHECKING:  # (hidden from type checkers, so that they reject a plain with)
 
-    def __exit__(self, *exc: object) -> None:  # pragma: no cover - __enter__ raises
-        return None
+        def __enter__(self) -> None:
+            raise TypeError("an AsyncSession is used with 'async with', not 'with'")
+
+        def __exit__(self, *exc: object) -> None:  # pragma: no cover - __enter__ raises
+            return None
 
     # -- transactions --------------------------------------------------------------------
     async def begin(
