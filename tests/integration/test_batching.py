@@ -218,3 +218,20 @@ def test_an_object_seen_again_joins_the_newer_result(bdb: Database) -> None:
 def test_favorites_rows_count_matches(bdb: Database) -> None:
     with bdb.session() as s:
         assert s.query(Favorite).count() == 3 * ARTICLES
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_relationship_whose_key_field_is_not_loaded_loads_it_first(bdb: Database) -> None:
+    """An expired (or left out) foreign key is loaded, never read as NULL."""
+    with bdb.session() as s:
+        articles = s.query(Article).order_by(Article.id).all()
+        s.expire(articles[0])
+        assert articles[0].author.name == "user2"
+        s.expunge_all()
+        articles = s.query(Article).order_by(Article.id).all()
+        for a in articles[:3]:
+            s.expire(a, "author_id")
+        with bdb.capture() as sent:
+            s.load(articles, Article.author)
+        assert len(selects(sent)) == 2  # the 3 keys (one statement), then the authors
+        assert [a.author.id for a in articles[:3]] == [2, 3, 4]
