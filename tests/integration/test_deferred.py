@@ -364,3 +364,22 @@ def test_a_deferred_field_with_a_server_default(db: Database) -> None:
         assert docs[0].state == "draft" and docs[1].state == "draft"
     with db.session() as s:
         assert [d.state for d in s.query(Doc).all()] == ["draft", "draft"]
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_deferred_field_of_a_model_with_a_composite_key(db: Database) -> None:
+    class Cell(Model, table="nb_cell"):
+        row: Mapped[int] = field(primary_key=True)
+        col: Mapped[int] = field(primary_key=True)
+        formula: Mapped[str] = field(max_length=40, deferred=True)
+
+    db.create_all([Cell])
+    with db.session() as s:
+        s.insert_many(
+            Cell, [{"row": r, "col": c, "formula": f"={r}*{c}"} for r in range(3) for c in range(3)]
+        )
+    with db.session() as s, db.capture() as sent:
+        cells = s.query(Cell).order_by(Cell.row, Cell.col).all()
+        assert cells[4].formula == "=1*1"
+        assert [c.formula for c in cells] == [f"={r}*{c}" for r in range(3) for c in range(3)]
+    assert len(selects(sent)) == 2

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
 from ..orm.state import PERSISTENT, STATE_KEY
-from ..orm.strategies import _in_condition
+from ..orm.strategies import in_condition
 from ..protocol import Op
 from ..sql.selectable import Select
 
@@ -51,7 +51,7 @@ def load_columns(
     found: set[Any] = set()
     for start in range(0, len(idents), per):
         chunk = idents[start : start + per]
-        stmt: Select[Any] = Select((*pk_refs, *refs)).where(_in_condition(pk_refs, chunk))
+        stmt: Select[Any] = Select((*pk_refs, *refs)).where(in_condition(pk_refs, chunk))
         rows = yield from fetch(state, stmt, "tuples")
         for row in rows:
             ident = row[0] if n == 1 else tuple(row[:n])
