@@ -235,3 +235,16 @@ def test_a_relationship_whose_key_field_is_not_loaded_loads_it_first(bdb: Databa
             s.load(articles, Article.author)
         assert len(selects(sent)) == 2  # the 3 keys (one statement), then the authors
         assert [a.author.id for a in articles[:3]] == [2, 3, 4]
+
+
+@pytest.mark.sync_only("the async session loads a cascade's children at flush")
+def test_deleting_in_a_loop_loads_the_cascades_children_in_one_batch(bdb: Database) -> None:
+    with bdb.session() as s, bdb.capture() as sent:
+        top = s.query(Comment).where(Comment.parent_id.is_(None)).all()
+        for c in top:
+            s.delete(c)  # its reply's parent_id is set to NULL: the replies are loaded
+        assert len(selects(sent)) == 2  # before: 1 + one per comment
+        s.flush()
+    with bdb.session() as s:
+        assert s.query(Comment).count() == 4 * ARTICLES
+        assert s.query(Comment).where(Comment.parent_id.is_(None)).count() == 2 * ARTICLES

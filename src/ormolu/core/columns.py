@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
 from ..orm.state import PERSISTENT, STATE_KEY
-from ..orm.strategies import in_condition
+from ..orm.strategies import batch_for, in_condition
 from ..protocol import Op
 from ..sql.selectable import Select
 
@@ -76,16 +76,7 @@ def load_deferred(state: SessionState, obj: Any, key: str) -> Op[Any]:
     d = obj.__dict__
     st = d[STATE_KEY]
     cls = type(obj)
-    batch = [obj]
-    group = st.group
-    if group is not None:
-        for o in group.objs:
-            od = o.__dict__
-            if o is not obj and key not in od and type(o) is cls:
-                ost = od[STATE_KEY]
-                if ost.session is state and ost.status == PERSISTENT:
-                    batch.append(o)
-    yield from load_columns(state, cls.__mapper__, batch, (key,))
+    yield from load_columns(state, cls.__mapper__, batch_for(obj, key, state), (key,))
     if key not in d:
         state.expunge(obj)
         raise ObjectDeletedError(f"{cls.__name__} with primary key {st.key[1]!r} no longer exists")

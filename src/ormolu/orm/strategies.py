@@ -265,17 +265,24 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"eagerly: query({rel.parent.name}).options(selectinload({rel.name})) or "
             f"joinedload({rel.name})"
         )
+    session.load_relationship(rel, batch_for(obj, rel.key, session))
+    return d[rel.key]
+
+
+def batch_for(obj: Any, key: str, session: Any) -> list[Any]:
+    """``obj`` and the other objects of its load (its result group) that lack attribute
+    ``key``: of the same class, persistent in ``session``. What a lazy load loads for."""
     objs = [obj]
+    group = obj.__dict__[STATE_KEY].group
     if group is not None:
         cls = type(obj)
         for o in group.objs:
             od = o.__dict__
-            if o is not obj and rel.key not in od and type(o) is cls:
+            if o is not obj and key not in od and type(o) is cls:
                 ost = od[STATE_KEY]
-                if ost.session is session and ost.status == PERSISTENT:
+                if ost.session is session and ost.status == PERSISTENT and not ost.to_delete:
                     objs.append(o)
-    session.load_relationship(rel, objs)
-    return d[rel.key]
+    return objs
 
 
 def _initial_value(obj: Any, rel: Relationship, st: Any) -> Any:
