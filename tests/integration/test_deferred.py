@@ -383,3 +383,17 @@ def test_a_deferred_field_of_a_model_with_a_composite_key(db: Database) -> None:
         assert cells[4].formula == "=1*1"
         assert [c.formula for c in cells] == [f"={r}*{c}" for r in range(3) for c in range(3)]
     assert len(selects(sent)) == 2
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_expired_objects_seen_again_by_a_load_only_query_batch_what_it_left_out(
+    bdb: Database,
+) -> None:
+    with bdb.session() as s:
+        users = s.query(User).all()
+        for u in users:
+            s.expire(u)
+        with bdb.capture() as sent:
+            again = s.query(User).options(load_only(User.id)).all()
+            assert {u.name for u in again} == {f"user{i}" for i in range(1, USERS + 1)}
+        assert len(selects(sent)) == 2  # not 1 + one reload per user
