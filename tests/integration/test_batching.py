@@ -248,3 +248,24 @@ def test_deleting_in_a_loop_loads_the_cascades_children_in_one_batch(bdb: Databa
     with bdb.session() as s:
         assert s.query(Comment).count() == 4 * ARTICLES
         assert s.query(Comment).where(Comment.parent_id.is_(None)).count() == 2 * ARTICLES
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_expired_fields_reload_in_one_batch(bdb: Database) -> None:
+    """After a bulk UPDATE (which expires the model's objects) or expire(), reading a
+    field in a loop reloads it for the whole result at once (it was one per object)."""
+    with bdb.session() as s:
+        articles = s.query(Article).order_by(Article.id).all()
+        assert s.query(Article).where(Article.id > 10).update(views=Article.views + 1) == 10
+        articles[3].title = "unflushed"  # kept over the reload
+        with bdb.capture() as sent:
+            views = [a.views for a in articles]
+        assert len(selects(sent)) == 1
+        assert views == [a * 10 + (a > 10) for a in range(1, ARTICLES + 1)]
+        assert articles[3].title == "unflushed" and "body" not in articles[3].__dict__
+        assert s.dirty == [articles[3]]  # (reading does not flush)
+        for a in articles[:5]:
+            s.expire(a, "title")
+        with bdb.capture() as sent:
+            assert [a.title for a in articles[:5]] == [f"article {i}" for i in range(1, 6)]
+        assert len(selects(sent)) == 1

@@ -28,6 +28,7 @@ from ..orm.strategies import (
     LoadPlan,
     ResultGroup,
     assemble_joined,
+    batch_for,
     joined_select,
 )
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
@@ -350,19 +351,35 @@ def refresh(
 
 def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
     """Load an attribute missing from the object's ``__dict__`` (expired, or filled in by
-    the database): the whole row is reloaded, keeping values set but not flushed.
-    Returns the value of ``key`` (``None`` for no key)."""
+    the database) and return its value: the fields the object lacks (but those its load
+    left out on purpose) are loaded — for every object of its load (its result group)
+    that lacks ``key`` too, in one batch, so reading an expired field in a loop over a
+    result costs one statement, not one per object. Values set but not flushed are kept.
+    With no ``key``: the whole row of ``obj`` is reloaded (``get`` checking that an
+    expired object's row still exists), and ``None`` returned.
+
+    Raises ObjectDeletedError (and detaches ``obj``) when its row no longer exists."""
+    from .columns import load_columns
+
     st = obj.__dict__[STATE_KEY]
     if st.status == PENDING:
         yield from flush_op(state)
-    yield from refresh(state, obj, keep_changes=True)
     if key is None:
+        yield from refresh(state, obj, keep_changes=True)
         return None
-    if key not in obj.__dict__:  # a deferred field (a server default of one, say)
-        from .columns import load_deferred
-
-        return (yield from load_deferred(state, obj, key))
-    return obj.__dict__[key]
+    d = obj.__dict__
+    if key in d:  # (the flush filled it in)
+        return d[key]
+    mapper = type(obj).__mapper__
+    left_out = st.left_out or ()
+    keys = tuple(k for k in mapper.load_keys if k not in d and k not in left_out)
+    if key not in keys:
+        keys += (key,)
+    yield from load_columns(state, mapper, batch_for(obj, key, state), keys)
+    if key not in d:
+        state.expunge(obj)
+        raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
+    return d[key]
 
 
 # -- streamed results --------------------------------------------------------------------
