@@ -24,6 +24,7 @@ would need).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidRequestError
@@ -59,10 +60,10 @@ def hooks_wanted(state: SessionState) -> bool:
 
 def fire(state: SessionState, event: str) -> None:
     """Call the listeners of ``event`` with the session (its front end)."""
-    fns = []
+    fns: list[Callable[[Any], object]] = []
     for listeners in (state.db_listeners, state.listeners):
         if listeners:
-            fns.extend(listeners.get(event))
+            fns.extend(listeners.get(event, ()))
     for fn in fns:
         fn(state.frontend)
 
