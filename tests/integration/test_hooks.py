@@ -194,6 +194,29 @@ def test_a_failing_insert_hook_writes_nothing_and_keeps_the_objects_pending(
     assert _audit(fdb) == ["flush"]
 
 
+def test_a_hook_failing_on_a_later_object_keeps_the_order_of_adding(fdb: Any) -> None:
+    with fdb.session() as s:
+        first, second, third = Note(title="first"), Note(title="bad"), Note(title="third")
+        s.add_all([first, second, third])
+        original = Note._hook
+
+        def fail_on_bad(self: Note, name: str) -> None:
+            original(self, name)
+            if self.title == "bad" and name == "before_insert":
+                raise Boom(name)
+
+        Note._hook = fail_on_bad  # type: ignore[method-assign]
+        try:
+            with pytest.raises(Boom):
+                s.flush()
+        finally:
+            Note._hook = original  # type: ignore[method-assign]
+        assert s.new == [first, second, third]
+        assert first.updated_at is None  # its stamp (made before the failure) undone
+        second.title = "good"
+    assert [t for t, _ in _titles(fdb)] == ["first", "good", "third"]
+
+
 @pytest.mark.parametrize("hook", ["before_update", "after_update", "before_delete", "after_delete"])
 def test_a_failing_update_or_delete_hook_writes_nothing(fdb: Any, hook: str) -> None:
     _seed(fdb, "keep", "drop")

@@ -136,7 +136,8 @@ def _flush_with_hooks(state: SessionState) -> Op[None]:
             state.dirty.clear()  # (changes set back to the stored values: nothing to write)
         if not (state.new or state.dirty or state.deleted or state.links or state.deferred):
             return
-        yield from _flush(state, [], [], [], [], False, hooks=True)
+        # (the pending objects given only for the order a failed flush restores)
+        yield from _flush(state, list(state.new.values()), [], [], [], False, hooks=True)
     raise InvalidRequestError(
         f"the after_insert/after_update/after_delete hooks or after_flush listeners kept "
         f"changing objects for {MAX_ROUNDS} flush rounds"
@@ -153,8 +154,8 @@ def _flush(
     hooks: bool = False,
 ) -> Op[None]:
     """One flush of ``new``, ``dirty``, ``deleted`` and ``links``; with ``hooks``, of
-    what the before-hooks leave (the lists given are empty), running the after-hooks
-    before the savepoint is released."""
+    what the before-hooks leave (``new`` is then the pending objects before them, the
+    other lists empty), running the after-hooks before the savepoint is released."""
     dialect = state.dialect
     root = state.levels[-1]
     # (levels above the root are savepoints, which count as prior writes)
