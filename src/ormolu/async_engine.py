@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .orm.model import Model
     from .session.async_session import AsyncSession
+    from .session.retry import AsyncRetryingTransaction
 
 
 class AsyncDatabase:
@@ -62,7 +63,7 @@ class AsyncDatabase:
         self.statement_timeout = statement_timeout
         self._listeners = Listeners()  # (db.listen: every session's)
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         # an in-memory SQLite database lives in one connection, lent to one session at a
@@ -155,6 +156,34 @@ class AsyncDatabase:
     def unlisten(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
         """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
         self._listeners.remove(event, fn)
+
+    def transaction(
+        self,
+        retries: int = 0,
+        *,
+        isolation_level: str | None = None,
+        mode: str | None = None,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        retry_on: tuple[type[BaseException], ...] | None = None,
+        autoflush: bool = True,
+        statement_timeout: float | None = None,
+    ) -> AsyncRetryingTransaction:
+        """A retried unit of work (see :meth:`Database.transaction`): a decorator of
+        ``async def`` functions taking the session first, or a loop of attempts::
+
+            async for attempt in db.transaction(retries=3):
+                async with attempt as s:
+                    ...
+
+        The waits between attempts are ``asyncio.sleep``; the rules are the sync ones.
+        """
+        from .session.retry import AsyncRetryingTransaction, _policy
+
+        return AsyncRetryingTransaction(
+            self, _policy(retries, backoff, max_backoff, retry_on), isolation_level, mode,
+            {"autoflush": autoflush, "statement_timeout": statement_timeout},
+        )  # fmt: skip
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:

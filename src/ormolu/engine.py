@@ -19,6 +19,7 @@ from .url import URL, parse_url
 if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .orm.model import Model
+    from .session.retry import RetryingTransaction
     from .session.session import Session
 
 
@@ -73,7 +74,7 @@ class Database:
         # The backend (dialect + driver) comes from the URL scheme; its driver is imported
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         if schema_translate_map:  # (the dialect's compile cache is this database's own)
             self.dialect.schema_translate_map = dict(schema_translate_map)
         if attach:
@@ -164,6 +165,49 @@ class Database:
     def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
         """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
         self._listeners.remove(event, fn)
+
+    def transaction(
+        self,
+        retries: int = 0,
+        *,
+        isolation_level: str | None = None,
+        mode: str | None = None,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        retry_on: tuple[type[BaseException], ...] | None = None,
+        autoflush: bool = True,
+        strict: bool = False,
+        statement_timeout: float | None = None,
+    ) -> RetryingTransaction:
+        """A unit of work that is rerun, in a fresh session, when the database refuses it
+        with SerializationFailure or DeadlockDetected (or ``retry_on``), at most
+        ``retries`` times after the first attempt.
+
+        Use it as a decorator of a function taking the session first (each call runs it,
+        commits and returns its result), or as a loop of attempts::
+
+            @db.transaction(retries=3, isolation_level="SERIALIZABLE")
+            def transfer(s: Session, amount: int) -> None: ...
+
+            for attempt in db.transaction(retries=3):
+                with attempt as s:
+                    ...
+
+        Without retries, ``with db.transaction() as s:`` is one attempt (with retries it
+        raises TypeError: a ``with`` block cannot be rerun). ``isolation_level`` and
+        ``mode`` are those of :meth:`Session.begin` (the transaction then begins at
+        once). Before attempt ``n + 1`` it sleeps a random time in ``[0, min(max_backoff,
+        backoff * 2 ** (n - 1))]`` seconds. CommitOutcomeUnknown is never retried; lock
+        wait timeouts (LockNotAvailable) are not unless given in ``retry_on``. The last
+        attempt's error propagates. Raises ConfigurationError for a bad ``retries``,
+        backoff or isolation level. See docs/sessions.md, "Retrying transactions".
+        """
+        from .session.retry import RetryingTransaction, _policy
+
+        return RetryingTransaction(
+            self, _policy(retries, backoff, max_backoff, retry_on), isolation_level, mode,
+            {"autoflush": autoflush, "strict": strict, "statement_timeout": statement_timeout},
+        )  # fmt: skip
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:

@@ -52,6 +52,18 @@ class ConfigurationError(OrmoluError):
     """A model, field, database URL or option is declared wrongly."""
 
 
+class URLOptionError(ConfigurationError):
+    """A database URL carries an option the backend does not know, or a value the option
+    does not take (``sqlite:///app.db?journal_mode=fast``); raised when the database is
+    made, before any connection. Attributes: ``option`` (its name) and ``value`` (the
+    value given, as a string)."""
+
+    def __init__(self, option: str, value: str, message: str) -> None:
+        self.option = option
+        self.value = value
+        super().__init__(message)
+
+
 class InvalidRequestError(OrmoluError):
     """An operation is not valid in the current state (e.g. a closed session)."""
 
@@ -112,6 +124,27 @@ class ValidationError(OrmoluError, ValueError):
         name = f"{model}.{field}" if model else field
         where = f" (in {name} {operator} ...)" if operator else ""
         super().__init__(f"{name}: {rule}{where} (got {shown})")
+
+    def errors(self, loc: tuple[str | int, ...] = ("body",)) -> list[dict[str, Any]]:
+        """The error as pydantic and FastAPI list theirs: ``[{"type": "value_error",
+        "loc": [*loc, field], "msg": rule, "input": value, "ctx": {...}}]`` (``type``
+        is pydantic's for a ValueError, which this error is). ``loc``: where the field
+        sits in the request (FastAPI says ``("body",)`` for a JSON body's field). ``ctx``
+        names the model (and the operator of a refused comparison)."""
+        ctx: dict[str, Any] = {"model": self.model}
+        if self.operator is not None:
+            ctx["operator"] = self.operator
+        error = {"type": "value_error", "loc": [*loc, self.field], "msg": self.rule}
+        return [{**error, "input": self.value, "ctx": ctx}]
+
+    def to_dict(self, loc: tuple[str | int, ...] = ("body",)) -> dict[str, Any]:
+        """The body of a 422 response in FastAPI's shape: ``{"detail": self.errors()}``
+        (the value is as given: encode it with ``fastapi.encoders.jsonable_encoder``;
+        see :func:`ormolu.pydantic.validation_error_handler`).
+
+        Example: ``ValidationError("Track", "name", "", "empty").to_dict()["detail"][0]
+        ["loc"] == ["body", "name"]``."""
+        return {"detail": self.errors(loc)}
 
 
 class DatabaseError(OrmoluError):

@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import pytest
-from fronts import front, is_async
+from frontend import AsyncFacade
 
 from ormolu import ArgumentError, Mapped, Model, field, status_of
-
-__all__ = ["front"]
 
 LOG: list[Any] = []
 STAMP = datetime(2024, 5, 6, 7, 8, 9)  # before_insert's
@@ -74,11 +72,11 @@ class Stamped(Model, table="hk_stamped"):
 
 
 @pytest.fixture
-def fdb(front: Any) -> Any:
-    front.create_all([Audit, Note, Stamped])
+def fdb(db: Any) -> Any:
+    db.create_all([Audit, Note, Stamped])
     LOG.clear()
     Note.fail = None
-    yield front
+    yield db
     Note.fail = None
 
 
@@ -292,4 +290,4 @@ def test_listeners_receive_the_front_end_session(fdb: Any) -> None:
     from ormolu import AsyncSession, Session
 
     assert len(seen) == 1
-    assert isinstance(seen[0], AsyncSession if is_async(fdb) else Session)
+    assert isinstance(seen[0], AsyncSession if isinstance(fdb, AsyncFacade) else Session)

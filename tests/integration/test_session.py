@@ -301,6 +301,7 @@ def test_refresh_needs_a_persistent_object(people: Database) -> None:
         s.refresh(Person(name="x"))
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_expire_reloads_on_access(people: Database) -> None:
     with people.session() as s:
         p = s.get_one(Person, 2)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fronts import front
 
 from ormolu import (
     ConfigurationError,
@@ -21,8 +20,6 @@ from ormolu import (
     relationship,
     status_of,
 )
-
-__all__ = ["front"]
 
 
 class Doc(Model, table="ver_doc"):
@@ -69,9 +66,9 @@ MODELS = [Doc, UDoc, TDoc, Plain, Folder, File]
 
 
 @pytest.fixture
-def fdb(front: Any) -> Any:
-    front.create_all(MODELS)
-    return front
+def fdb(db: Any) -> Any:
+    db.create_all(MODELS)
+    return db
 
 
 def _two_copies(db: Any, model: Any, pk: Any) -> tuple[Any, Any, Any, Any]:

@@ -20,7 +20,7 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..collector import without_gc, without_gc1
-from ..exceptions import InvalidRequestError
+from ..exceptions import ConnectionLost, InvalidRequestError
 from ..orm.dependency import involves_relationships, relationship_flush_plan
 from ..orm.hooks import state as flags
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
@@ -273,6 +273,10 @@ def _flush(
             elif not prior_writes and state.in_tx:
                 yield Execute("ROLLBACK")
                 state.in_tx = False
+        except ConnectionLost:
+            # (the link is gone, and the server ended the transaction with it: the error
+            # that made the flush fail is the one to report)
+            pass
         finally:
             batch_entries()
             for oid, entry in undo.items():

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvalidRequestError
+from ..exceptions import InvalidRequestError, LazyLoadError
 from ..orm.identity import IdentityMap
 from ..orm.loading import loader_for
 from ..orm.mutable import plain
@@ -144,10 +144,13 @@ class SessionState:
         return self.tx_timeout if self.tx_timeout is not None else self.statement_timeout
 
     # -- the front end's part ------------------------------------------------------------
-    def run_implicit(self, op: Op[Any], what: str) -> Any:
-        """Run ``op``, which an attribute access needs (``what`` says which, for the error
-        an async front end raises instead), through the front end; return its result."""
-        return self.frontend.implicit(op, what)
+    def run_implicit(self, op: Op[Any], what: str, fix: str | None = None) -> Any:
+        """Run ``op``, which an attribute access needs (``what`` says which, and ``fix``
+        how to load it explicitly, for the error an async front end raises instead),
+        through the front end; return its result."""
+        if fix is None:
+            return self.frontend.implicit(op, what)
+        return self.frontend.implicit(op, what, fix)
 
     def load_relationship(self, rel: Any, objs: list[Any]) -> None:
         """Select-in load ``rel`` for ``objs`` (a lazy load, batched over their result)."""
@@ -156,7 +159,29 @@ class SessionState:
         self.run_implicit(load_relationship(self, rel, objs), f"{rel.name} is not loaded")
 
     def load_attribute(self, obj: Any, key: str) -> Any:
-        """Reload ``obj``'s row for its missing attribute ``key``; return its value."""
+        """Load ``obj``'s missing attribute ``key`` and return its value: a field its load
+        left out (deferred) for its whole result at once, else (expired) its row again.
+
+        Raises LazyLoadError for a deferred field in a strict session."""
+        st = obj.__dict__[STATE_KEY]
+        mapper = type(obj).__mapper__
+        if key in mapper.deferred_keys or (st.left_out is not None and key in st.left_out):
+            from .columns import load_deferred
+
+            name = f"{mapper.name}.{key}"
+            fix = (
+                f"load it with the query: query({mapper.name}).options(undefer({name})), or "
+                f"explicitly for many objects at once: session.load(objects, {name}), or "
+                f"session.refresh(obj, [{key!r}])"
+            )
+            if self.strict:
+                raise LazyLoadError(
+                    f"{name} is deferred and not loaded, and the session is strict (it "
+                    f"forbids implicit loads); {fix}"
+                )
+            return self.run_implicit(
+                load_deferred(self, obj, key), f"{name} is deferred and not loaded", fix
+            )
         from .reads import load_attribute
 
         return self.run_implicit(

@@ -171,6 +171,27 @@ class Model:
         return f"{type(self).__name__}({shown})"
 
     @classmethod
+    def from_pydantic(cls: type[M], obj: Any, /, **overrides: Any) -> M:
+        """A new object from a pydantic model instance: its fields by name, then
+        ``overrides`` (``Article.from_pydantic(payload, author_id=user.id)``); a nested
+        pydantic object under a relationship becomes an object of the related model.
+        Validates as the constructor does (ValidationError naming model, field and
+        value; TypeError for a name that is no field of the model or for ``obj`` not
+        being a pydantic model). Needs the ``pydantic`` extra."""
+        from ..pydantic import from_pydantic
+
+        return from_pydantic(cls, obj, overrides)  # type: ignore[no-any-return]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic v2's hook: a model is a pydantic type (``TypeAdapter(Track)``, a
+        FastAPI ``response_model``); see :func:`ormolu.pydantic.core_schema_for`. pydantic
+        is imported here, on first use, never by ``import ormolu``."""
+        from ..pydantic import core_schema_for
+
+        return core_schema_for(cls, handler)
+
+    @classmethod
     def __ormolu_entity__(cls) -> EntityInfo:
         mapper = cls.__mapper__
         if not mapper.configured:
@@ -217,7 +238,13 @@ class AliasedModel:
         self._model = model
         self._alias = Alias(mapper.table, name)
         self._columns = {c.key: self._alias.column(c.name) for c in mapper.columns}
-        self._entity = EntityInfo(mapper, self._alias, tuple(self._columns.values()))
+        keys = mapper.load_keys  # (deferred fields stay out of its SELECTs too)
+        self._entity = EntityInfo(
+            mapper,
+            self._alias,
+            tuple(self._columns[k] for k in keys),
+            keys if mapper.deferred_keys else None,
+        )
 
     def __getattr__(self, key: str) -> Any:
         try:

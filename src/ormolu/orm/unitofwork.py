@@ -565,14 +565,19 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
 
 
 def _delete(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
+    dialect: Dialect,
+    mapper: Mapper,
+    objs: list[Any],
+    touch: Any,
+    touch_many: Any = None,
+    in_order: bool = False,
 ) -> Op[None]:
     w = writer(dialect, mapper)
     if mapper.version_key is not None:
         yield from versioned_delete(w, objs, touch)
         return
     cols = w.key_columns(objs)
-    if len(cols) == 1 and len(objs) > 1:
+    if len(cols) == 1 and len(objs) > 1 and not in_order:
         # One statement per chunk of keys, DELETE ... WHERE key IN (...): several times
         # faster than an executemany of one-row DELETEs (measured: 1.5x on SQLite, 2.5x
         # on PostgreSQL, 10x on MariaDB; bench/results/history/NOTES.md).
