@@ -291,3 +291,17 @@ def test_listeners_receive_the_front_end_session(fdb: Any) -> None:
 
     assert len(seen) == 1
     assert isinstance(seen[0], AsyncSession if isinstance(fdb, AsyncFacade) else Session)
+
+
+@pytest.mark.sync_only("a listener is a plain call: on the async front end it cannot await")
+def test_after_commit_runs_once_the_connection_is_given_back(fdb: Any) -> None:
+    counts: list[int] = []
+
+    def count_in_another_session(s: Any) -> None:
+        with s.db.session() as other:  # (an in-memory SQLite has one connection)
+            counts.append(other.query(Note).count())
+
+    with fdb.session() as s:
+        s.listen("after_commit", count_in_another_session)  # (not db's: it would recurse)
+        s.add(Note(title="a"))
+    assert counts == [1]

@@ -12,7 +12,8 @@ The order (docs/hooks.md shows it with an example):
 4. ``after_insert``, ``after_update``, ``after_delete`` of the same objects, in the same
    order, then ``after_flush`` listeners: the objects are persistent (or deleted) with
    their keys; changes made here are written by a further round of the same flush;
-5. after COMMIT, ``after_commit``; after ROLLBACK, ``after_rollback``.
+5. after COMMIT, ``after_commit``; after ROLLBACK, ``after_rollback`` (called by the
+   front ends, once the session has given its connection back).
 
 Steps 1 to 4 run inside the flush's savepoint and its rollback journal: a hook that raises
 fails the flush as a database error would — nothing of it is written, every object
