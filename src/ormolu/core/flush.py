@@ -28,7 +28,7 @@ from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from .begin import begin_tx
 from .errors import describe_flush_failure
-from .hooks import MAX_ROUNDS, after_hooks, before_hooks, hooks_wanted
+from .hooks import MAX_ROUNDS, after_hooks, after_hooks_wanted, before_hooks, hooks_wanted
 from .journal import Batch, Entry, Level, values_before_insert
 
 if TYPE_CHECKING:
@@ -164,9 +164,7 @@ def _flush(
     if not autocommit and not state.in_tx:
         yield from begin_tx(state)
     max_params = dialect.max_bind_parameters
-    wants_savepoint = prior_writes and (
-        hooks or n > 1 or dialect.failed_statement_aborts_transaction
-    )
+    wants_savepoint = prior_writes and (n > 1 or dialect.failed_statement_aborts_transaction)
     savepoint = None
     level = Level()
     state.levels.append(level)
@@ -222,6 +220,12 @@ def _flush(
         if hooks:
             new, dirty, deleted, links = yield from before_hooks(state)
             explicit_keys = _explicit_keys(new)
+            # (an after-hook that raises must undo the statements before it)
+            n = len(new) + len(dirty) + len(deleted) + len(links)
+            wants_savepoint = prior_writes and (
+                n > 1 or dialect.failed_statement_aborts_transaction
+                or after_hooks_wanted(state, new, dirty, deleted)
+            )  # fmt: skip
         if links or involves_relationships(new, dirty, deleted):
             plan = relationship_flush_plan(
                 dialect, new, dirty, deleted, touch, max_params,

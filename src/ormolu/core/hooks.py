@@ -106,6 +106,20 @@ def before_hooks(state: SessionState) -> Op[tuple[list[Any], list[Any], list[Any
     return new, dirty, list(state.deleted.values()), list(state.links)
 
 
+def after_hooks_wanted(
+    state: SessionState, new: list[Any], dirty: list[Any], deleted: list[Any]
+) -> bool:
+    """Whether :func:`after_hooks` would call anything for these objects."""
+    for listeners in (state.db_listeners, state.listeners):
+        if listeners and listeners.get("after_flush"):
+            return True
+    classes: set[Any] = {*map(type, new), *map(type, dirty), *map(type, deleted)}
+    return any(not c.__mapper__.hooks.isdisjoint(_AFTER) for c in classes)
+
+
+_AFTER = frozenset({"after_insert", "after_update", "after_delete"})
+
+
 def after_hooks(state: SessionState, new: list[Any], dirty: list[Any], deleted: list[Any]) -> None:
     """Step 4 of the module docstring."""
     for o in new:
