@@ -471,13 +471,21 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
 
 def make_secondary_table(rel: Relationship, name: str) -> Table:
     """The automatic association table of a many-to-many: both primary keys, each a
-    foreign key with ON DELETE CASCADE, together the primary key."""
+    foreign key with ON DELETE CASCADE, together the primary key.
+
+    Columns are named after the model in snake case and the key column: ``article_id``
+    and ``tag_id`` for ``Article.tags`` even when the tables are named ``articles`` and
+    ``tags`` (a column holds one article). A self-referential one prefixes the second
+    with the attribute: ``user_id``, ``followers_user_id``. (Before, the table's name was
+    the prefix, ``articles_id``; a database created so keeps working with the columns
+    renamed by a migration, or with an association model ``through=`` naming them.)"""
     parent, target = rel.parent, rel.target
     cols: list[Column] = []
     used: set[str] = set()
-    for side, prefix in ((parent, parent.table.name), (target, target.table.name)):
-        if side is target and parent is target:
-            prefix = f"{rel.key}_{target.table.name}"
+    for n, side in enumerate((parent, target)):
+        prefix = _snake(side.name)
+        if n == 1 and parent is target:
+            prefix = f"{rel.key}_{prefix}"
         for k in side.pk_keys:
             col = side.fields[k].column
             cname = f"{prefix}_{col.name}"
