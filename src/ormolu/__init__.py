@@ -31,6 +31,7 @@ from .exceptions import (
     PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StaleDataError,
     StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
@@ -38,6 +39,7 @@ from .exceptions import (
     ValidationError,
 )
 from .orm.attributes import Mapped
+from .orm.columns import ColumnOption, defer, load_only, undefer
 from .orm.fields import field
 from .orm.model import Model, aliased
 from .orm.related import RelationshipAttribute
@@ -90,6 +92,7 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
+    "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
     "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
     "update_fields", "values_of",
 ]  # fmt: skip

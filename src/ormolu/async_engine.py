@@ -8,7 +8,7 @@ Everything that decides what to send is shared with the sync front end (the oper
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from .drivers.registry import DEFAULT_URL, backend_for
 from .engine import create_statements, ddl_op, drop_statements, tables_of, warn_existing
 from .engine import existing_differences_op as _existing_differences_op
 from .exceptions import InvalidRequestError
+from .orm.hooks import EventName, Listeners
 from .url import URL, parse_url
 
 if TYPE_CHECKING:
@@ -60,8 +61,9 @@ class AsyncDatabase:
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
+        self._listeners = Listeners()  # (db.listen: every session's)
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         # an in-memory SQLite database lives in one connection, lent to one session at a
@@ -139,6 +141,21 @@ class AsyncDatabase:
 
         timeout = self.statement_timeout if statement_timeout is None else statement_timeout
         return AsyncSession(self, autoflush=autoflush, statement_timeout=timeout)
+
+    def listen(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in every session of this database (those
+        open already too), before the session's own listeners: ``"before_flush"``,
+        ``"after_flush"``, ``"after_commit"`` or ``"after_rollback"``. Listeners are plain
+        (sync) calls that do no I/O; see docs/hooks.md for the order and what a listener
+        may do. Raises ArgumentError for an unknown event or a non-callable.
+
+        Example: ``db.listen("before_flush", stamp_audit_rows)``.
+        """
+        self._listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        self._listeners.remove(event, fn)
 
     def transaction(
         self,

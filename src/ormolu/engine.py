@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .drivers.registry import DEFAULT_URL, backend_for
 from .exceptions import InvalidRequestError
+from .orm.hooks import EventName, Listeners
 from .pool import Pool
 from .protocol import Execute, Op
 from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
@@ -69,10 +70,11 @@ class Database:
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
+        self._listeners = Listeners()  # (db.listen: every session's)
         # The backend (dialect + driver) comes from the URL scheme; its driver is imported
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         if schema_translate_map:  # (the dialect's compile cache is this database's own)
             self.dialect.schema_translate_map = dict(schema_translate_map)
         if attach:
@@ -148,6 +150,21 @@ class Database:
 
         timeout = self.statement_timeout if statement_timeout is None else statement_timeout
         return Session(self, autoflush=autoflush, strict=strict, statement_timeout=timeout)
+
+    def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in every session of this database (those
+        open already too), before the session's own listeners: ``"before_flush"``,
+        ``"after_flush"``, ``"after_commit"`` or ``"after_rollback"``. Listeners are plain
+        (sync) calls that do no I/O; see docs/hooks.md for the order and what a listener
+        may do. Raises ArgumentError for an unknown event or a non-callable.
+
+        Example: ``db.listen("before_flush", stamp_audit_rows)``.
+        """
+        self._listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        self._listeners.remove(event, fn)
 
     def transaction(
         self,

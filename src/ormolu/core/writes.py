@@ -14,11 +14,12 @@ from ..exceptions import InvalidRequestError
 from ..orm.fields import MISSING
 from ..orm.loading import build_loader_factory
 from ..orm.state import PERSISTENT, STATE_KEY, new_state
+from ..orm.strategies import ResultGroup
 from ..orm.unitofwork import bulk_insert_plan, upsert_plan
 from ..protocol import ROWCOUNT, Execute, Op
 from ..sql.compiler import compile_statement
 from .flush import _reset_identity
-from .reads import autoflush
+from .reads import _grouped, _load_each, autoflush
 from .transaction import atomic_write
 
 if TYPE_CHECKING:
@@ -123,10 +124,11 @@ def upsert(
         return back
 
     rows_back = yield from atomic_write(state, body())
-    load = build_loader_factory((mapper.entity,), dialect, "objects")(state)
-    out = []
-    for row in rows_back:
-        obj = load(row)
+    # (RETURNING gives every column, deferred ones too)
+    load = build_loader_factory((mapper.full_entity,), dialect, "objects")(state)
+    out: list[Any] = []
+    group = ResultGroup() if mapper.relationship_decls else None  # (batched lazy loads)
+    for obj, row in zip(_grouped(state, group, _load_each(load), rows_back), rows_back):
         values = obj.__dict__
         st = values[STATE_KEY]
         if not st.modified:  # the row changed in the database: refresh the object

@@ -104,6 +104,8 @@ class Dialect:
     # the write lock covers the whole database: taken up front, a second writer waits at
     # its BEGIN instead of failing after its read (None: row locks, any BEGIN will do).
     read_modify_write_mode: str | None = None
+    # the variant a BEGIN naming none uses (SQLite's URL option ?begin=; None: plain BEGIN)
+    default_begin_mode: str | None = None
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
     )  # fmt: skip

@@ -9,7 +9,7 @@ first statement runs and given back at ``commit``/``rollback``/``close``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
@@ -20,6 +20,7 @@ from ..core.getorcreate import get_or_create
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import NoResultFound
+from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_sync
 from ..sql.elements import ClauseElement, Expr
 from ..sql.selectable import Select
@@ -78,6 +79,7 @@ class Session:
             statement_timeout=statement_timeout,
         )  # fmt: skip
         self._conn: Any = None
+        self.state.db_listeners = db._listeners
 
     @property
     def autoflush(self) -> bool:
@@ -124,9 +126,9 @@ class Session:
             conn, self._conn = self._conn, None
             self.db._release(conn, self)
 
-    def implicit(self, op: Op[T], what: str) -> T:
-        """Run an operation that attribute access needs (a lazy load, an expired column):
-        the sync session runs it."""
+    def implicit(self, op: Op[T], what: str, fix: str | None = None) -> T:
+        """Run an operation that attribute access needs (a lazy load, an expired or a
+        deferred column): the sync session runs it."""
         return self._run(op)
 
     def run(self, operation: Op[T]) -> T:
@@ -252,6 +254,21 @@ class Session:
             state.detach_all()
             state.closed = True
 
+    def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in this session, after the database's
+        listeners (see :meth:`Database.listen` for the events); ``fn`` is a
+        plain (sync) call. Raises ArgumentError for an unknown event or a non-callable."""
+        if self.state.listeners is None:
+            self.state.listeners = Listeners()
+        self.state.listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        listeners = self.state.listeners
+        if listeners is None:
+            listeners = self.state.listeners = Listeners()
+        listeners.remove(event, fn)
+
     # -- object lifecycle ----------------------------------------------------------------
     def add(self, obj: Model) -> None:
         """Add a new object (pending until flushed) or re-attach a detached one with the
@@ -369,11 +386,17 @@ class Session:
             raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
         return obj
 
-    def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` from the database, discarding unflushed changes;
-        loaded relationships are forgotten and reload on next access. Raises
-        ObjectDeletedError when its row no longer exists."""
-        self._run(reads.refresh(self.state, obj))
+    def refresh(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """Reload the columns of ``obj`` from the database, discarding unflushed changes
+        to them: every field (a deferred one only if loaded: the others stay deferred),
+        and loaded relationships are forgotten and reload on next access; or with
+        ``fields``, exactly the fields named (deferred or not), nothing else.
+
+        Raises ObjectDeletedError when its row no longer exists, InvalidRequestError for
+        a name that is not a field.
+
+        Example: ``s.refresh(user, ["password_hash"])`` (one SELECT of that column)."""
+        self._run(reads.refresh(self.state, obj, keys=fields))
 
     def expire(self, obj: Model, *keys: str) -> None:
         """Forget loaded values (all, or ``keys``: fields or relationships) and unflushed
@@ -384,7 +407,12 @@ class Session:
         """Load the relationship path ``attrs`` (``Artist.albums``, then ``Album.tracks``
         ...) for every object of ``objs`` that lacks it, in one select-in batch per
         relationship. The explicit form of a lazy load, and the only one where lazy loads
-        are forbidden (a strict or async session).
+        are forbidden (a strict or async session). A field (a deferred one) loads for
+        the objects of its step that lack it, in one statement: ``s.load(articles,
+        Article.author, User.password_hash)``.
+
+        Raises InvalidRequestError for an attribute that is neither a relationship nor
+        a field of the objects' model.
 
         Example: ``s.load(albums, Album.tracks)``.
         """

@@ -228,7 +228,9 @@ class SQLiteDialect(Dialect):
         if isolation_level is not None:
             self.check_isolation_level(isolation_level)
         if mode is None:
-            return ["BEGIN"]
+            mode = self.default_begin_mode
+            if mode is None:
+                return ["BEGIN"]
         if mode.upper() not in self.transaction_modes:
             raise ConfigurationError(
                 f"unknown SQLite transaction mode {mode!r}; use one of {self.transaction_modes}"
