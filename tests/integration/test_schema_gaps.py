@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ormolu import Database, Mapped, Model, UniqueViolation, field, many_to_many
+from ormolu import Database, Mapped, Model, UniqueViolation, field, many_to_many, selectinload
 from ormolu.engine import existing_differences_op, tables_of
 from ormolu.migrations.make import init_folder, make_migration
 from ormolu.migrations.runner import Migrator
@@ -103,10 +103,11 @@ def test_association_columns_are_named_after_the_models(db: Database) -> None:
         ann.follows.append(bob)
         s.add_all([ann, bob])
     with db.session() as s:
-        article = s.query(Article).one()
+        article = s.query(Article).options(selectinload(Article.tags)).one()
         assert [t.label for t in article.tags] == ["jazz"]
         assert s.query(Article).where(Article.tags.contains(jazz)).count() == 1
-        assert [p.id for p in s.get_one(Person, ann.id).follows] == [bob.id]
+        first = s.query(Person).options(selectinload(Person.follows)).filter_by(id=ann.id).one()
+        assert [p.id for p in first.follows] == [bob.id]
 
 
 # -- utf8mb4 stated, not inherited -----------------------------------------------------------
