@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from asyncdb import run
+from tcpproxy import proxied
 
 from ormolu import (
     AsyncDatabase,
     AsyncSession,
     CommitOutcomeUnknown,
     ConfigurationError,
+    ConnectionLost,
     Database,
     DeadlockDetected,
     LockNotAvailable,
@@ -226,6 +228,33 @@ def test_other_errors_propagate_at_once(db: Database) -> None:
     with pytest.raises(UniqueViolation):
         duplicate()
     assert calls == [1]
+
+
+def test_a_lost_commit_answer_is_not_retried(db: Database) -> None:
+    """A real COMMIT whose answer is lost (a TCP proxy cuts the link right after
+    forwarding it): CommitOutcomeUnknown propagates from the first attempt, even with
+    ConnectionLost (its base class) in retry_on: the unit of work ran once, and the
+    server holds its write once or not at all (which, only the server knew)."""
+    if db.url.host is None:
+        pytest.skip(f"{db.dialect.name} runs in-process: there is no network link to cut")
+    setup(db)
+    calls: list[int] = []
+    with proxied(str(db.url), cut_after=b"COMMIT") as (url, proxy):
+        cut = Database(url, pre_ping=False)
+
+        @cut.transaction(5, backoff=0.001, retry_on=(ConnectionLost, SerializationFailure))
+        def bump(s: Session) -> None:
+            calls.append(1)
+            s.get_one(Counter, 1).value += 1
+            s.flush()
+            proxy.armed.set()
+
+        try:
+            with pytest.raises(CommitOutcomeUnknown):
+                bump()
+        finally:
+            cut.dispose()
+    assert calls == [1] and value(db) in (0, 1)
 
 
 def test_commit_outcome_unknown_is_never_retried() -> None:
