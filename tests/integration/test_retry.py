@@ -372,3 +372,16 @@ def test_async_shapes(db: Database) -> None:
 
     run(main())
     assert value(db) == 7
+
+
+def test_leaving_the_loop_after_a_held_back_failure_warns(db: Database) -> None:
+    """A ``break`` after an attempt whose error was held back for the next attempt would
+    silently commit nothing: it warns, and logs an error."""
+    setup(db)
+    with pytest.warns(RuntimeWarning, match="nothing of it was committed"):
+        for attempt in fast(db, 3):
+            with attempt as s:
+                s.get_one(Counter, 1).value = 99
+                raise SerializationFailure("simulated")
+            break  # wrong: the loop would have run attempt 2
+    assert value(db) == 0
