@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -385,3 +386,40 @@ def test_leaving_the_loop_after_a_held_back_failure_warns(db: Database) -> None:
                 raise SerializationFailure("simulated")
             break  # wrong: the loop would have run attempt 2
     assert value(db) == 0
+
+
+def test_a_stale_sqlite_wal_snapshot_is_a_serialization_failure(tmp_path: Path) -> None:
+    """In WAL mode a deferred transaction that read, then writes after another connection
+    committed, fails at once with SQLITE_BUSY_SNAPSHOT: SerializationFailure, which the
+    helper retries. (A writer that finds another one writing gets plain SQLITE_BUSY,
+    which SQLite also gives for a lock wait that timed out: LockNotAvailable, not retried
+    by default; begin read-modify-writes IMMEDIATE there, mode="IMMEDIATE".)"""
+    url = f"sqlite:///{tmp_path}/wal.db?journal_mode=wal&synchronous=normal"
+    db = Database(url, timeout=10)
+    try:
+        setup(db)
+        with db.session() as a:
+            counter = a.get_one(Counter, 1)  # the read transaction's snapshot
+            with db.session() as b:
+                b.get_one(Counter, 1).value += 10
+            counter.value += 1
+            with pytest.raises(SerializationFailure, match="SQLITE_BUSY_SNAPSHOT") as info:
+                a.flush()
+            assert info.value.code == 517
+            a.rollback()
+        calls: list[int] = []
+
+        @fast(db, 2)
+        def bump(s: Session) -> int:
+            calls.append(1)
+            counter = s.get_one(Counter, 1)
+            if len(calls) == 1:
+                with db.session() as other:
+                    other.get_one(Counter, 1).value += 100
+            counter.value += 1
+            return counter.value
+
+        assert bump() == 111 and len(calls) == 2
+        assert value(db) == 111
+    finally:
+        db.dispose()
