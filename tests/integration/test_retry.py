@@ -27,6 +27,7 @@ from ormolu import (
     LockNotAvailable,
     Mapped,
     Model,
+    OperationalError,
     SerializationFailure,
     Session,
     UniqueViolation,
@@ -423,3 +424,44 @@ def test_a_stale_sqlite_wal_snapshot_is_a_serialization_failure(tmp_path: Path) 
         assert value(db) == 111
     finally:
         db.dispose()
+
+
+@pytest.mark.requires("serializable_reads_lock", "supports_for_update")
+def test_innodb_snapshot_isolation_conflicts_are_serialization_failures(db: Database) -> None:
+    """Where SERIALIZABLE reads lock (InnoDB), REPEATABLE READ with MariaDB's
+    ``innodb_snapshot_isolation`` refuses a write to a row changed since the snapshot
+    with error 1020 ("Record has changed since last read"): SerializationFailure, which
+    the helper retries. Servers without the setting are skipped."""
+    setup(db)
+    url = str(db.url) + "?init_command=SET SESSION innodb_snapshot_isolation = ON"
+    snap = Database(url)
+    try:
+        try:
+            with snap.session() as s:
+                s.execute_sql("SELECT 1")
+        except OperationalError as e:
+            pytest.skip(f"the server has no innodb_snapshot_isolation ({e})")
+        calls: list[int] = []
+
+        @snap.transaction(3, isolation_level="REPEATABLE READ", backoff=0.001)
+        def bump(s: Session) -> int:
+            calls.append(1)
+            counter = s.get_one(Counter, 1)
+            if len(calls) == 1:
+                with db.session() as other:
+                    other.get_one(Counter, 1).value += 100
+            counter.value += 1
+            return counter.value
+
+        assert bump() == 101 and len(calls) == 2
+        with snap.session() as a, pytest.raises(SerializationFailure) as info:
+            a.begin(isolation_level="REPEATABLE READ")
+            counter = a.get_one(Counter, 1)
+            with db.session() as other:
+                other.get_one(Counter, 1).value += 1
+            counter.value += 1
+            a.flush()
+        assert info.value.code == 1020
+    finally:
+        snap.dispose()
+    assert value(db) == 102
