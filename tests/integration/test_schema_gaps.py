@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from ormolu import Database, Mapped, Model, UniqueViolation, field, many_to_many, selectinload
+from ormolu import (
+    ConfigurationError,
+    Database,
+    Mapped,
+    Model,
+    UniqueViolation,
+    field,
+    many_to_many,
+    selectinload,
+)
 from ormolu.engine import existing_differences_op, tables_of
 from ormolu.migrations.make import init_folder, make_migration
 from ormolu.migrations.runner import Migrator
@@ -153,3 +162,42 @@ def test_hostile_unicode_round_trips_on_a_latin1_database(
             target.dispose()
             with db.session() as s:
                 s.execute_sql(f"DROP DATABASE {db.dialect.quote(url.rsplit('/', 1)[1])}")
+
+
+class Reader(Model, table="sg_readers"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    # an older database's columns, named after the tables: kept by naming them
+    books: Mapped[list[Book]] = many_to_many(
+        foreign_key=("sg_readers_id", "sg_books_id"), back_populates="readers"
+    )
+
+
+class Book(Model, table="sg_books"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    readers: Mapped[list[Reader]] = many_to_many(
+        foreign_key=("sg_books_id", "sg_readers_id"), back_populates="books"
+    )
+
+
+def test_automatic_association_columns_can_keep_older_names(db: Database) -> None:
+    db.create_all([Reader, Book])
+    names = {c.name for c in reflected(db, "sg_books_readers").table("sg_books_readers").columns}
+    assert names == {"sg_readers_id", "sg_books_id"}
+    with db.session() as s:
+        s.add(Reader(books=[Book(), Book()]))
+    with db.session() as s:
+        reader = s.query(Reader).options(selectinload(Reader.books)).one()
+        assert len(reader.books) == 2
+    assert differences(db, [Reader, Book]) == {}
+
+
+def test_automatic_association_names_are_checked() -> None:
+    class Left(Model, table="sg_left"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        rights: Mapped[list[Right]] = many_to_many(foreign_key=("only_one",))
+
+    class Right(Model, table="sg_right"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+
+    with pytest.raises(ConfigurationError, match="names the automatic association table"):
+        Left.rights.property  # noqa: B018 - configuring the relationship raises
