@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol import Op
 from ..schema import types as t
-from ..schema.ddl import checked_name, column_sql, generated_name, render_condition
+from ..schema.ddl import checked_name, column_sql, generated_name, has_own_index, render_condition
 from ..schema.sqlnorm import normalize_expression
 from ..schema.state import (
     CheckState,
@@ -227,7 +227,7 @@ class Reflector:
         checks: list[CheckState] = []
         fks: list[ForeignKeyState] = []
         for c in table.columns:
-            if c.index and not c.unique and not c.primary_key:
+            if has_own_index(table, c):
                 name = generated_name(d, f"ix_{table.name}_{c.name}")
                 indexes.append(IndexState((c.name,), False, ("ASC",), None, name))
             if c.unique:
