@@ -31,6 +31,7 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      ├── NoResultFound               ``one()``/``get_one()`` found no row
      ├── MultipleResultsFound        ``one()``/``one_or_none()`` found more than one row
      ├── ObjectDeletedError          an expired object's row no longer exists
+     │    └── StaleDataError         a versioned row changed or went away since it was read
      ├── DetachedInstanceError       an unloaded attribute was read outside any session
      └── InvalidRequestError         the session was used in a way its state does not allow
           ├── PendingRollbackError    the transaction failed; only rollback() is possible
@@ -262,3 +263,18 @@ class ObjectDeletedError(OrmoluError):
 
 class DetachedInstanceError(OrmoluError):
     """An unloaded (expired) attribute was read on an object that belongs to no session."""
+
+
+class StaleDataError(ObjectDeletedError):
+    """The UPDATE or DELETE of an object with a version field (``field(version=True)``)
+    matched no row: another transaction changed the row (its version moved on) or deleted
+    it since this session read it. Nothing of the flush was written; the session's objects
+    are as they were before it. Reload the object (``session.refresh(obj)``) and redo the
+    change, or report the conflict. Attributes: ``model`` (class name), ``key`` (the
+    primary key value), ``version`` (the version the statement expected)."""
+
+    def __init__(self, message: str, model: str, key: Any, version: Any) -> None:
+        super().__init__(message)
+        self.model = model
+        self.key = key
+        self.version = version

@@ -150,6 +150,12 @@ class SQLiteConnection:
                 return Reply(cur.fetchall(), cur.rowcount, cur.lastrowid, tuple(d[0] for d in desc))
             return EMPTY
         except sqlite3.Error as e:
+            if sql == "ROLLBACK" and not self.raw.in_transaction:
+                # SQLite ended the transaction itself: an interrupted write, or a full
+                # disk, I/O error or lack of memory rolls it back (SQLite docs, "Response To
+                # Errors Within A Transaction" and sqlite3_interrupt()). What ROLLBACK
+                # was to do is done.
+                return EMPTY
             raise self._map(e, sql) from e
 
     def _map(self, error: sqlite3.Error, sql: str) -> exc.DatabaseError:
