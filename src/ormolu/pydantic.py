@@ -66,8 +66,9 @@ def pydantic_model(
 ) -> type[pydantic.BaseModel]:
     """A pydantic model with ``model``'s fields and rules.
 
-    ``include``: the field and relationship names to keep (default: every field, and the
-    relationships when ``depth`` > 0); ``exclude``: names to leave out (``password_hash``).
+    ``include``: the field and relationship names to keep (default: every field but the
+    deferred ones, ``field(deferred=True)``, and the relationships when ``depth`` > 0);
+    ``exclude``: names to leave out (``password_hash``).
     ``depth``: how many levels of relationships to nest (0: fields only; 1: each
     relationship as a nested model of its target's fields, a list for a to-many one, ``None``
     allowed for a many-to-one; 2: theirs too, ...). A relationship named in ``include``
@@ -103,7 +104,10 @@ def pydantic_model(
                 f"relationship {', '.join(map(repr, unknown))}"
             )
     if include is None:
-        chosen = fields | (relationships if depth > 0 else set())
+        # deferred fields (password hashes, large documents) stay out unless included:
+        # reading one would load it, or raise LazyLoadError on an async session
+        deferred = getattr(mapper, "deferred_keys", frozenset())
+        chosen = (fields - deferred) | (relationships if depth > 0 else set())
     else:
         chosen = set(include)
     chosen -= set(exclude)

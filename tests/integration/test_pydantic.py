@@ -165,6 +165,26 @@ def test_ormolu_models_are_pydantic_types(db: Database) -> None:
     assert adapter.json_schema()["properties"]["title"]["maxLength"] == 30
 
 
+class PdUser(Model, table="pd_user"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    email: Mapped[str] = field(max_length=80)
+    password_hash: Mapped[str] = field(max_length=100, deferred=True, default="")
+
+
+def test_deferred_fields_stay_out_unless_included(db: Database) -> None:
+    assert set(pydantic_model(PdUser).model_fields) == {"id", "email"}
+    with_hash = pydantic_model(PdUser, include={"id", "password_hash"})
+    assert set(with_hash.model_fields) == {"id", "password_hash"}
+    db.create_all([PdUser])
+    with db.session() as s:
+        s.add(PdUser(email="ann@example.com", password_hash="x" * 60))
+    with db.session() as s:
+        user = s.query(PdUser).one()
+        with db.capture() as sent:  # dumping the object reads no deferred column
+            assert TypeAdapter(PdUser).dump_python(user) == {"id": 1, "email": "ann@example.com"}
+        assert sent == []
+
+
 def test_importing_ormolu_does_not_import_pydantic() -> None:
     code = (
         "import sys, ormolu\n"
