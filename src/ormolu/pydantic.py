@@ -31,7 +31,7 @@ import enum
 import hashlib
 from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 try:
     import pydantic
@@ -155,8 +155,6 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
         constraints["allow_inf_nan"] = False
     elif isinstance(type_, t.Json):
         py = dict[str, Any] if type_.python_type is dict else list[Any]
-    elif isinstance(type_, t.Bytes):
-        constraints["max_length"] = getattr(type_, "length", None)
     if py is datetime:
         # the column's own rule: aware values for timezone=True, else naive ones
         py = pydantic.AwareDatetime if getattr(type_, "timezone", False) else pydantic.NaiveDatetime
@@ -165,12 +163,15 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
     if isinstance(type_, t.Integer):
         # the column's range (Integer.coerce), checked but kept out of the JSON schema
         metadata.append(pydantic.AfterValidator(_in_range(type_.size)))
+    extra: dict[str, Any] = {}
     if info.choices is not None:
+        # checked after the type and the bounds, as the model checks it; shown in the
+        # JSON schema as an "enum" where the choices are JSON values
         choices = tuple(info.choices)
-        if all(isinstance(c, str | int | bool | enum.Enum) for c in choices):
-            py = Literal[choices]  # (a JSON schema "enum")
-        else:
-            metadata.append(pydantic.AfterValidator(_one_of(choices)))
+        metadata.append(pydantic.AfterValidator(_one_of(choices)))
+        shown = [c.value if isinstance(c, enum.Enum) else c for c in choices]
+        if all(isinstance(c, str | int | float | bool) for c in shown):
+            extra["json_schema_extra"] = {"enum": shown}
     for fn in info.validators:
         metadata.append(pydantic.AfterValidator(_validator(fn)))
     if metadata:
@@ -178,7 +179,7 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
     nullable = spec.nullable or spec.auto
     if nullable:
         py = Optional[py]  # noqa: UP045 (a runtime value: X | None needs a type on the left)
-    kw = {k: v for k, v in constraints.items() if v is not None}
+    kw = {k: v for k, v in constraints.items() if v is not None} | extra
     if spec.default_factory is not None:
         return py, pydantic.Field(default_factory=spec.default_factory, **kw)
     if spec.default is not MISSING:

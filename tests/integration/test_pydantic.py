@@ -237,3 +237,19 @@ def test_validation_error_in_fastapi_shape() -> None:
     with pytest.raises(ValidationError) as caught:
         PdRecord.copies == "many"  # noqa: B015 (the comparison raises)
     assert caught.value.errors()[0]["ctx"] == {"model": "PdRecord", "operator": "=="}
+
+
+def test_choices_with_bounds_and_enum_choices() -> None:
+    class PdGrade(Model, table="pd_grade"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        score: Mapped[int] = field(choices=[1, 2, 3, 10], le=3)
+        size: Mapped[Format] = field(choices=[Format.LP])
+
+    shape = pydantic_model(PdGrade)
+    assert shape.model_validate({"score": 2, "size": "lp"}).score == 2
+    assert refused(shape, score=10, size="lp") == ("score",)  # in choices, above le
+    assert refused(shape, score=4, size="lp") == ("score",)
+    assert refused(shape, score=1, size="ep") == ("size",)  # an Enum member not chosen
+    props = shape.model_json_schema()["properties"]
+    assert props["score"]["enum"] == [1, 2, 3, 10] and props["score"]["maximum"] == 3
+    assert props["size"]["enum"] == ["lp"]
