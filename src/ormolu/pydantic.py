@@ -106,7 +106,7 @@ def pydantic_model(
     if include is None:
         # deferred fields (password hashes, large documents) stay out unless included:
         # reading one would load it, or raise LazyLoadError on an async session
-        deferred = getattr(mapper, "deferred_keys", frozenset())
+        deferred: frozenset[str] = mapper.deferred_keys
         chosen = (fields - deferred) | (relationships if depth > 0 else set())
     else:
         chosen = set(include)
