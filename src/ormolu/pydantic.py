@@ -22,7 +22,10 @@ Example::
     TypeAdapter(Artist).validate_python({"name": "AC/DC"})   # an Artist object
 
 Reading a relationship that is not loaded loads it on a sync session (one SELECT per
-object: load it with ``selectinload`` first) and raises LazyLoadError on an async one.
+object: load it with ``selectinload`` first); on an async session the LazyLoadError it
+raises reaches pydantic, which reports it as a ``pydantic.ValidationError`` ("Error
+extracting attribute: LazyLoadError: ...", naming the loader option to add) — in FastAPI
+a 500 with that message in the log.
 """
 
 from __future__ import annotations

@@ -10,13 +10,15 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pydantic
 import pytest
+from asyncdb import run
 from pydantic import TypeAdapter
 
-from ormolu import Database, Mapped, Model, field, relationship, selectinload
+from ormolu import AsyncDatabase, Database, Mapped, Model, field, relationship, selectinload
 from ormolu.exceptions import ConfigurationError, ValidationError
 from ormolu.pydantic import pydantic_model
 
@@ -253,3 +255,28 @@ def test_choices_with_bounds_and_enum_choices() -> None:
     props = shape.model_json_schema()["properties"]
     assert props["score"]["enum"] == [1, 2, 3, 10] and props["score"]["maximum"] == 3
     assert props["size"]["enum"] == ["lp"]
+
+
+def test_an_unloaded_relationship_on_the_async_front_end(tmp_path: Path) -> None:
+    async def main() -> tuple[str, list[str]]:
+        adb = AsyncDatabase(f"sqlite:///{tmp_path}/lazy.db")
+        try:
+            await adb.create_all([PdLabel, PdRecord])
+            async with adb.session() as s:
+                s.add(
+                    PdRecord(title="Let There Be Rock", price=Decimal(6), label=PdLabel(name="EMI"))
+                )
+            shape = pydantic_model(PdLabel, depth=1)
+            async with adb.session() as s:
+                label = await s.query(PdLabel).one()
+                with pytest.raises(pydantic.ValidationError) as caught:
+                    shape.model_validate(label)  # no I/O behind attribute access
+                await s.load([label], PdLabel.records)
+                titles = [r["title"] for r in shape.model_validate(label).model_dump()["records"]]
+            return str(caught.value), titles
+        finally:
+            await adb.close()
+
+    message, titles = run(main())
+    assert "LazyLoadError: PdLabel.records is not loaded" in message and "selectinload" in message
+    assert titles == ["Let There Be Rock"]
