@@ -253,9 +253,15 @@ def core_schema_for(model: type[Model], handler: Any) -> core_schema.CoreSchema:
     from_dict = core_schema.chain_schema(
         [inner, core_schema.no_info_plain_validator_function(model.from_pydantic)]
     )
-    return core_schema.json_or_python_schema(
-        json_schema=from_dict,
-        python_schema=core_schema.union_schema([core_schema.is_instance_schema(model), from_dict]),
+
+    def passing_objects(value: Any, handler: Any) -> Any:
+        # an object passes as it is; anything else is checked (errors located as the
+        # pydantic model's own: ["body", "title"], with no branch of a union in between)
+        return value if isinstance(value, model) else handler(value)
+
+    return core_schema.no_info_wrap_validator_function(
+        passing_objects,
+        from_dict,
         serialization=core_schema.plain_serializer_function_ser_schema(
             shape.model_validate, return_schema=inner
         ),

@@ -11,16 +11,18 @@ import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import httpx
 import pydantic
 import pytest
 from asyncdb import run
+from fastapi import Body, FastAPI
 from pydantic import TypeAdapter
 
 from ormolu import AsyncDatabase, Database, Mapped, Model, field, relationship, selectinload
 from ormolu.exceptions import ConfigurationError, ValidationError
-from ormolu.pydantic import pydantic_model
+from ormolu.pydantic import pydantic_model, validation_error_handler
 
 
 class Format(enum.Enum):
@@ -280,3 +282,36 @@ def test_an_unloaded_relationship_on_the_async_front_end(tmp_path: Path) -> None
     message, titles = run(main())
     assert "LazyLoadError: PdLabel.records is not loaded" in message and "selectinload" in message
     assert titles == ["Let There Be Rock"]
+
+
+def test_a_model_as_a_fastapi_body_and_response() -> None:
+    app = FastAPI()
+    app.add_exception_handler(ValidationError, validation_error_handler)
+
+    @app.post("/records")
+    def echo(record: Annotated[PdRecord, Body()]) -> PdRecord:
+        assert isinstance(record, PdRecord)  # the body arrives as a model object
+        record.copies += 1
+        return record
+
+    @app.post("/raises")
+    def raises() -> PdRecord:
+        return PdRecord(title="ok", price=Decimal("1234.5"))  # too many digits
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return [
+                await client.post("/records", json={"title": "Flick", "price": "4.25"}),
+                await client.post("/records", json={"title": "x" * 31, "price": "1"}),
+                await client.post("/raises"),
+            ]
+
+    ok, bad, raised = run(main())
+    assert ok.status_code == 200 and ok.json()["copies"] == 2 and ok.json()["price"] == "4.25"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "title"]
+    assert raised.status_code == 422
+    (detail,) = raised.json()["detail"]
+    assert (detail["loc"], detail["input"], detail["ctx"]) == (
+        ["body", "price"], 1234.5, {"model": "PdRecord"},  # (jsonable_encoder: a number)
+    )  # fmt: skip
