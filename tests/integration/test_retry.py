@@ -31,6 +31,10 @@ from ormolu import (
 )
 from ormolu.session.retry import RetryPolicy
 
+pytestmark = pytest.mark.sync_only(
+    "threads over the sync db.transaction; the async twins below drive AsyncDatabase themselves"
+)
+
 
 class Counter(Model, table="rt_counter"):
     id: Mapped[int] = field(primary_key=True)
