@@ -120,6 +120,10 @@ def _progress_bar(label: str) -> Callable[[int, int], None]:
     state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
+        if not sys.stderr.isatty():  # (click's bar would print its label, unterminated)
+            if done >= total:
+                click.echo(f"{label}: {done} rows copied", err=True)
+            return
         bar = state.get("bar")
         if bar is None:
             bar = state["bar"] = click.progressbar(
