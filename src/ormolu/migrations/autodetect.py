@@ -159,7 +159,7 @@ def _enum_changes(
     t1: TableState,
     mapping: dict[str, str],
     confirmed: dict[tuple[str, str, str], str],
-    declined: dict[tuple[str, str, str], str],
+    declined: set[str],
     candidates: list[str],
 ) -> list[_EnumChange]:
     """The enum columns of ``t1`` whose values differ from those in ``t0`` (columns
@@ -192,7 +192,7 @@ def _enum_changes(
             for c in came:
                 if g in renames or c in renames.values():
                     continue
-                if not any(declined.get((t, n, str(g))) == str(c) for t, n in here):
+                if not any(f"{t}.{n}.{g}:{c}" in declined for t, n in here):
                     candidates.append(f"{t1.name}.{col.name}.{g}:{c}")
         removed = {g: None for g in gone if g not in renames}
         out.append(_EnumChange(col.name, old[1], new[1], renames, removed, (old[0], new[0])))
@@ -229,7 +229,8 @@ def diff(
     Raises RenameCandidates for unconfirmed rename candidates, ConfigurationError for a
     ``renames`` entry that names no such table or column."""
     table_renames, column_renames, value_renames = _parse_renames(renames)
-    no_tables, no_columns, no_values = _parse_renames(declined)
+    _parse_renames(declined)  # (checks the spelling)
+    no = set(declined)  # one old name may be declined for several new ones
     old_t = {t.name: t for t in old.tables}
     new_t = {t.name: t for t in new.tables}
     for a, b in table_renames.items():
@@ -241,7 +242,7 @@ def diff(
         f"{g}:{c}"
         for g in gone
         for c in came
-        if _similar_tables(old_t[g], new_t[c]) and no_tables.get(g) != c
+        if _similar_tables(old_t[g], new_t[c]) and f"{g}:{c}" not in no
     ]
     # column candidates (in tables present on both sides)
     pairs = [(n, n) for n in old_t if n in new_t] + list(table_renames.items())
@@ -261,12 +262,10 @@ def diff(
         came_c = [c for c in ncols if c not in ocols and c not in explicit.values()]
         for g in gone_c:
             for c in came_c:
-                declined_here = c in (no_columns.get((b, g)), no_columns.get((a, g)))
+                declined_here = f"{b}.{g}:{c}" in no or f"{a}.{g}:{c}" in no
                 if _similar_columns(ocols[g], ncols[c]) and not declined_here:
                     candidates.append(f"{b}.{g}:{c}")
-        enum_ops[b] = _enum_changes(
-            old_t[a], new_t[b], explicit, value_renames, no_values, candidates
-        )
+        enum_ops[b] = _enum_changes(old_t[a], new_t[b], explicit, value_renames, no, candidates)
     if candidates:
         raise RenameCandidates(candidates)
 
