@@ -21,10 +21,18 @@ from ..exceptions import (
     MultipleResultsFound,
     ObjectDeletedError,
 )
+from ..orm.columns import ColumnOption, ColumnPlan, column_plan, with_columns
 from ..orm.loading import build_loader_factory, rows_converter
 from ..orm.mapper import EntityInfo
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
-from ..orm.strategies import LoadPlan, ResultGroup, assemble_joined, build_plan, joined_select
+from ..orm.strategies import (
+    LoadPlan,
+    ResultGroup,
+    applies_to,
+    assemble_joined,
+    build_plan,
+    joined_select,
+)
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
 from ..schema.types import type_for_value
 from ..sql.compiler import compile_statement
@@ -56,27 +64,74 @@ def needs_tx(state: SessionState, stmt: Any = None) -> bool:
 
 
 # -- queries ---------------------------------------------------------------------------
+Plans = list[tuple[int, LoadPlan]]
+
+
 def plan_for(
-    stmt: Any, mode: str, options: tuple[Any, ...]
-) -> tuple[LoadPlan | None, ResultGroup | None]:
-    """The relationship loading plan of an object query (``None`` when nothing is loaded
-    eagerly or forbidden) and the result group its objects join (``None`` for a model
-    without relationships, which needs none)."""
+    stmt: Any, mode: str, options: tuple[Any, ...], eager: bool = True
+) -> tuple[Plans, ResultGroup | None]:
+    """The relationship loading plans of an object query and the result group its
+    objects join (``None`` when no model of it has relationships: nothing to batch).
+
+    Each plan is ``(position, plan)`` for a model entity with something to load eagerly:
+    the entity's position in a result row, or -1 for a query of one model (whose rows
+    are the objects). Loader options apply to every model entity they start at (a
+    relationship of that model; ``raiseload("*")``: all of them); ``eager=False`` plans
+    nothing (the caller loads what is eager itself).
+
+    Raises InvalidRequestError for an option that starts at no model of the query, or
+    options on a query of columns only."""
     if mode != "objects":
-        return None, None
+        return [], None
     ents = stmt._entities
-    ent = ents[0] if len(ents) == 1 else None
-    if not isinstance(ent, EntityInfo):
+    single = len(ents) == 1
+    plans: Plans = []
+    used = [False] * len(options)
+    names: list[str] = []
+    grouped = strict = False
+    raise_keys: set[tuple[type, str]] = set()
+    for i, ent in enumerate(ents):
+        if not isinstance(ent, EntityInfo):
+            continue
+        mapper = ent.mapper
+        names.append(mapper.name)
+        grouped = grouped or bool(mapper.relationship_decls) or ent.left_out is not None
+        own = []
+        for j, o in enumerate(options):
+            if applies_to(o, mapper):
+                own.append(o)
+                used[j] = True
+        if not eager or (not own and not mapper.eager_relationships):
+            continue
+        plan = build_plan(mapper, own)
+        strict = strict or plan.strict
+        raise_keys |= plan.raise_keys
+        if plan.nodes:
+            plans.append((-1 if single else i, plan))
+    if not names:
         if options:
             raise InvalidRequestError(
-                "loader options need a query of one model: query(Model).options(...)"
+                "loader options need a model in the query: query(Model, ...).options(...)"
             )
-        return None, None
-    mapper = ent.mapper
-    if not options and not mapper.eager_relationships:
-        return None, (ResultGroup() if mapper.relationship_decls else None)
-    plan = build_plan(mapper, options)
-    return plan, ResultGroup(plan.strict, plan.raise_keys)
+        return [], None
+    for j, o in enumerate(options):
+        if not used[j]:
+            raise InvalidRequestError(
+                f"{o!r}: {o.steps[0][0]!r} is not a relationship of {' or '.join(names)}"
+            )
+    if not (grouped or plans or strict):
+        return plans, None
+    return plans, ResultGroup(strict, frozenset(raise_keys))
+
+
+def joins(plans: Plans) -> bool:
+    """Whether the query of one model with ``plans`` joins relationships into itself (a
+    query of several entities loads joined relationships select-in instead)."""
+    return (
+        bool(plans)
+        and plans[0][0] < 0
+        and any(n.strategy == "joined" for n in plans[0][1].nodes.values())
+    )
 
 
 def _grouped(
@@ -92,23 +147,99 @@ def _grouped(
         state.load_group = prev
 
 
+def load_plans(
+    state: SessionState, plans: Plans, results: list[Any], columns: ColumnPlan | None = None
+) -> Op[None]:
+    """Run the eager loads of ``plans`` (see :func:`plan_for`) for a query's results:
+    select-in, once per relationship for all the objects of an entity (loading the
+    fields ``columns`` chooses)."""
+    from .loads import load_nodes
+
+    for pos, plan in plans:
+        if pos < 0:
+            objs = results
+        else:
+            objs = list({id(r[pos]): r[pos] for r in results if r[pos] is not None}.values())
+        if objs:
+            yield from load_nodes(state, objs, plan.nodes, columns)
+
+
+def prepare(
+    stmt: Any, options: tuple[Any, ...], columns: ColumnPlan | None = None
+) -> tuple[Any, tuple[Any, ...], ColumnPlan | None]:
+    """Split a query's ``options`` into loader options and column choices
+    (:mod:`ormolu.orm.columns`): return the statement loading the chosen fields, the
+    loader options, and the column plan (with ``columns``, the one of an enclosing
+    query, below it) for the loads that follow."""
+    colopts = [o for o in options if isinstance(o, ColumnOption)]
+    if colopts:
+        if not isinstance(stmt, Select):
+            raise InvalidRequestError(
+                f"{colopts[0]!r} cannot follow union(): choose the fields in each query"
+            )
+        options = tuple(o for o in options if not isinstance(o, ColumnOption))
+        columns = {**(columns or {}), **column_plan(colopts)}
+    if columns:
+        stmt = with_columns(stmt, columns)
+    return stmt, options, columns
+
+
+def _check_columns(stmt: Any, options: tuple[Any, ...], plans: Plans) -> None:
+    """Raise InvalidRequestError for a column option of a model that the query loads
+    neither as an entity nor through a relationship it loads eagerly."""
+    colopts = [o for o in options if isinstance(o, ColumnOption)]
+    if not colopts:
+        return
+    loaded = {e.mapper for e in stmt._entities if isinstance(e, EntityInfo)}
+    todo = [n for _, p in plans for n in p.nodes.values()]
+    while todo:
+        node = todo.pop()
+        if node.strategy in ("selectin", "joined"):
+            loaded.add(node.rel.target)
+            todo.extend(node.children.values())
+    for opt in colopts:
+        for mapper, _ in opt.fields:
+            if mapper not in loaded:
+                raise InvalidRequestError(
+                    f"{opt!r}: this query loads no {mapper.name} (it loads "
+                    f"{', '.join(sorted(m.name for m in loaded)) or 'no model'}); name "
+                    f"fields of its models or of the relationships it loads eagerly"
+                )
+
+
 def fetch(
     state: SessionState,
     stmt: Any,
     mode: str = "objects",
     options: tuple[Any, ...] = (),
     limit: int = 0,
+    group: ResultGroup | None = None,
+    eager: bool = True,
+    columns: ColumnPlan | None = None,
 ) -> Op[list[Any]]:
     """Run SELECT ``stmt`` and load its rows: objects, values or tuples of them
     (``mode="objects"``), ``"tuples"`` or ``"dicts"``; at most ``limit`` rows (0: all).
-    Relationships the plan asks for are loaded after (select-in) or joined in."""
+    Relationships the plan asks for are loaded after (select-in) or joined in (a query
+    of one model). The objects join ``group`` when given (one select-in load's chunks
+    form one group), else a new group of their own; ``eager=False`` loads no
+    relationship eagerly. Column options among ``options`` (and ``columns``, the choices
+    of an enclosing query) choose the fields loaded (see :mod:`ormolu.orm.columns`)."""
     if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
         yield from autoflush(state)
     if needs_tx(state, stmt):
         yield from begin_tx(state)
-    plan, group = plan_for(stmt, mode, options)
-    if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-        objs = yield from _fetch_joined(state, stmt, plan, group, limit)
+    if options or columns:
+        given = options
+        stmt, options, columns = prepare(stmt, options, columns)
+        plans, own_group = plan_for(stmt, mode, options, eager)
+        if len(given) != len(options):
+            _check_columns(stmt, given, plans)
+    else:
+        plans, own_group = plan_for(stmt, mode, options, eager)
+    if group is None:
+        group = own_group
+    if joins(plans):
+        objs = yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns)
         state.record_loaded(objs)
         return objs
     compiled, params = compile_statement(state.dialect, stmt)
@@ -129,10 +260,8 @@ def fetch(
         load = state.loader(compiled, ents, "objects")
         objs = _grouped(state, group, _load_each(load), rows)
     if objs:
-        if plan is not None:
-            from .loads import load_nodes
-
-            yield from load_nodes(state, objs, plan.nodes)
+        if plans:
+            yield from load_plans(state, plans, objs, columns)
         if state.levels[-1].has_writes or len(state.levels) > 1:
             state.record_loaded(_objects_in(objs))
     return objs
@@ -151,12 +280,17 @@ def _objects_in(results: list[Any]) -> list[Any]:
 
 
 def _fetch_joined(
-    state: SessionState, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int
+    state: SessionState,
+    base: Any,
+    plan: LoadPlan,
+    group: ResultGroup | None,
+    limit: int,
+    columns: ColumnPlan | None,
 ) -> Op[list[Any]]:
     mapper = base._entities[0].mapper
     if not isinstance(base, Select):
         raise InvalidRequestError("joinedload() cannot follow union(); use selectinload")
-    stmt, steps, collection = joined_select(base, mapper, plan)
+    stmt, steps, collection = joined_select(base, mapper, plan, columns)
     if collection and (base._limit is not None or base._offset is not None):
         names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
         raise InvalidRequestError(
@@ -175,13 +309,14 @@ def _fetch_joined(
 
     # select-in nodes: at the top level, and below joined ones
     yield from load_nodes(
-        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}
+        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}, columns
     )
     for step in steps:
         below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
         if below:
             children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-            yield from load_nodes(state, list({id(c): c for c in children}.values()), below)
+            unique = list({id(c): c for c in children}.values())
+            yield from load_nodes(state, unique, below, columns)
     return parents
 
 
@@ -210,7 +345,7 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
     ident = (mapper, state.normalise_pk(mapper, pk))
     obj = state.identity_map.get(ident)
     if obj is not None and not obj.__dict__[STATE_KEY].to_delete:
-        if not obj.__dict__.keys() >= mapper.key_set:  # expired: is the row still there?
+        if not obj.__dict__.keys() >= mapper.key_set and expired(obj):  # is the row there?
             try:
                 yield from load_attribute(state, obj, None)
             except ObjectDeletedError:
@@ -259,16 +394,54 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
     return obj
 
 
-def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[None]:
-    """Reload every column of persistent ``obj`` (discarding unflushed changes unless
-    ``keep_changes``); loaded relationships are forgotten and reload on next access.
-    Raises ObjectDeletedError when its row no longer exists."""
+def expired(obj: Any) -> bool:
+    """Whether ``obj`` lacks a field that its load did not leave out on purpose (an
+    expired one, which a reload of its row restores)."""
+    d = obj.__dict__
+    mapper = type(obj).__mapper__
+    left_out = d[STATE_KEY].left_out
+    for k in mapper.column_keys:
+        if k not in d and k not in mapper.deferred_keys and not (left_out and k in left_out):
+            return True
+    return False
+
+
+def refresh(
+    state: SessionState,
+    obj: Any,
+    keep_changes: bool = False,
+    keys: Sequence[str] | None = None,
+) -> Op[None]:
+    """Reload the columns of persistent ``obj`` (discarding unflushed changes to them
+    unless ``keep_changes``).
+
+    Without ``keys``: every field but the deferred ones not loaded (a deferred field
+    stays unloaded until read; one already loaded is reloaded with the others), and
+    loaded relationships are forgotten, to reload on next access. With ``keys`` (field
+    names): exactly those fields, deferred or not, and nothing else changes.
+
+    Raises ObjectDeletedError when its row no longer exists, InvalidRequestError for a
+    name that is not a field of the model."""
     st = obj.__dict__.get(STATE_KEY)
     if st is None or st.session is not state or st.status != PERSISTENT:
         raise InvalidRequestError(f"{obj!r} is not persistent in this session")
     mapper = type(obj).__mapper__
+    d = obj.__dict__
+    if keys is None:
+        wanted = {*mapper.load_keys, *(k for k in mapper.deferred_keys if k in d)}
+    else:
+        if isinstance(keys, str):
+            raise InvalidRequestError(f"refresh() takes a list of field names, not {keys!r}")
+        for k in keys:
+            if k not in mapper.fields:
+                raise InvalidRequestError(
+                    f"refresh(): {mapper.name} has no field {k!r} (fields: "
+                    f"{', '.join(mapper.column_keys)})"
+                )
+        wanted = set(keys)
+    entity = mapper.entity.with_keys(wanted)
     key = st.key[1] if isinstance(st.key[1], tuple) else (st.key[1],)
-    stmt: Select[Any] = Select((type(obj),)).where(
+    stmt: Select[Any] = with_columns(Select((type(obj),)), {mapper: frozenset(wanted)}).where(
         *[mapper.fields[k].column.ref == v for k, v in zip(mapper.pk_keys, key)]
     )
     if needs_tx(state):
@@ -281,13 +454,21 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
         state.expunge(obj)
         raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
     row = reply.rows[0]
-    d = obj.__dict__
     unflushed = {k: d[k] for k in st.modified or () if k in d} if keep_changes else {}
     modified = st.modified
     state.touch(obj)
-    for k, v, col in zip(mapper.column_keys, row, mapper.columns):
+    for k, v, col in zip(entity.keys, row, entity.columns):
         proc = state.dialect.result_processor(col.type)
         d[k] = v if proc is None else proc(v)
+    if keys is not None:
+        if modified and not keep_changes:
+            for k in keys:
+                modified.pop(k, None)  # (those changes are discarded)
+            if not modified:
+                st.modified = None
+                state.dirty.pop(id(obj), None)
+        state.record_loaded((obj,))
+        return
     for rel in mapper.all_relationships:  # related objects reload on next access
         d.pop(rel.key, None)
     st.modified = None
@@ -307,7 +488,13 @@ def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
     if st.status == PENDING:
         yield from flush_op(state)
     yield from refresh(state, obj, keep_changes=True)
-    return None if key is None else obj.__dict__[key]
+    if key is None:
+        return None
+    if key not in obj.__dict__:  # a deferred field (a server default of one, say)
+        from .columns import load_deferred
+
+        return (yield from load_deferred(state, obj, key))
+    return obj.__dict__[key]
 
 
 # -- streamed results --------------------------------------------------------------------
@@ -400,13 +587,18 @@ def load_raw(state: SessionState, model: type[Any], reply: Reply) -> list[Any]:
         col = mapper.table.columns_by_name.get(name) or mapper.table.columns_by_key.get(name)
         if col is not None:
             index[col.key] = i
-    missing = [k for k in mapper.column_keys if k not in index]
+    missing = [k for k in mapper.load_keys if k not in index]
     if missing:
         raise InvalidRequestError(
             f"raw(): the result has no column for {mapper.name}.{', '.join(missing)}"
         )
-    load = build_loader_factory((mapper.entity,), state.dialect, "objects")(state)
-    order = [index[k] for k in mapper.column_keys]
-    objs = [load(tuple(r[i] for i in order)) for r in reply.rows]
+    # (deferred fields the result has load too; the others load on first access)
+    entity = mapper.entity.with_keys(index)
+    load = build_loader_factory((entity,), state.dialect, "objects")(state)
+    order = [index[k] for k in entity.keys]
+    rows = [tuple(r[i] for i in order) for r in reply.rows]
+    # (batched lazy loads)
+    group = ResultGroup() if mapper.relationship_decls or entity.left_out else None
+    objs = _grouped(state, group, _load_each(load), rows)
     state.record_loaded(objs)
     return objs

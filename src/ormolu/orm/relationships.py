@@ -210,8 +210,7 @@ class Relationship:
 
 def columns_of(entity: Any) -> dict[str, Any]:
     """Column expressions by attribute key of a model or an aliased model."""
-    info = entity.__ormolu_entity__()
-    return dict(zip(info.mapper.column_keys, info.columns))
+    return entity.__ormolu_entity__().all_columns()  # type: ignore[no-any-return]
 
 
 # -- resolution ------------------------------------------------------------------------
