@@ -43,6 +43,11 @@ class MoodG(enum.Enum):  # with a long value, removed in MoodA (the column narro
     GRUMPIEST = "grumpiest"
 
 
+class MoodR(enum.Enum):  # "sad" renamed, length unchanged
+    HAPPY = "happy"
+    BLUE = "blue"
+
+
 class SizeA(enum.IntEnum):
     S = 1
     M = 2
@@ -229,3 +234,30 @@ def test_offline_make_sees_the_enum_values_of_the_migrations(migrator: Migrator)
     assert make_migration(migrator, tables(FeelB), "again", offline=True) == (None, [])
     migrator.upgrade()
     assert_matches(migrator, FeelB)
+
+
+class FeelR(Model, table="mig_feel"):
+    """FeelA with the column renamed (mood -> feeling) and a value renamed (sad -> blue)."""
+
+    id: Mapped[int] = field(primary_key=True, default=None)
+    feeling: Mapped[MoodR | None] = None
+    size: Mapped[SizeA] = field(default=SizeA.S)
+
+
+def test_a_column_and_its_values_renamed_together(migrator: Migrator) -> None:
+    db = migrator.db
+    before = start(migrator, FeelA, ["sad", "happy", None])
+    path, ops = make_migration(
+        migrator, tables(FeelR), "rename",
+        renames=["mig_feel.mood:feeling", "mig_feel.feeling.sad:blue"],
+    )  # fmt: skip
+    assert path is not None
+    assert [type(op).__name__ for op in ops] == ["RenameColumn", "AlterEnum"]
+    migrator.upgrade()
+    with db.session() as s:
+        found = s.execute("SELECT id, feeling FROM mig_feel ORDER BY id").all()
+    assert [tuple(r) for r in found] == [(1, "blue"), (2, "happy"), (3, None)]
+    assert_matches(migrator, FeelR)
+    migrator.downgrade()
+    assert rows(db) == before
+    assert_matches(migrator, FeelA)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigurationError
 from ..schema import types as t
 from ..schema.ddl import enum_check_name, enum_check_sql
-from ..schema.sqlnorm import in_list
+from ..schema.sqlnorm import in_list, join_tokens, tokenize
 from ..schema.state import (
     CheckState,
     ColumnState,
@@ -353,8 +353,10 @@ class RenameColumn(Operation):
             else c
             for c in t0.ordered_columns()
         ]
+        checks = frozenset(self._renamed_check(c, ctx) for c in t0.checks)
         new_t = t0.with_columns(
             cols,
+            checks=checks,
             primary_key=ren(t0.primary_key),
             indexes=frozenset(
                 IndexState(ren(i.columns), i.unique, i.orders, i.where, i.name) for i in t0.indexes
@@ -380,6 +382,26 @@ class RenameColumn(Operation):
             if fks != set(other.foreign_keys):
                 out = out.with_table(_replace(other, foreign_keys=frozenset(fks)))
         return out
+
+    def _renamed_check(self, c: CheckState, ctx: Context) -> CheckState:
+        """``c`` naming the new column (as the database rewrites it: PostgreSQL and
+        SQLite's RENAME COLUMN, MySQL's), so a later rebuild or comparison sees it."""
+        text = c.text or c.sql
+        if "\\" in text:
+            return c  # (MySQL's backslash escapes: left as the database wrote them)
+        try:
+            tokens = tokenize(text)
+        except ValueError:
+            return c
+        hits = [
+            k for k in tokens if k.kind in ("id", "word") and k.text.lower() == self.old.lower()
+        ]
+        if not hits:
+            return c
+        for k in hits:
+            k.kind, k.text = "id", self.new
+        text = join_tokens(tokens, ctx.dialect.identifier_quote)
+        return CheckState(ctx.reflector.canonical_check(text), c.name, text)
 
     def steps(self, state: SchemaState, ctx: Context) -> list[Step]:
         return [ddl.rename_column(ctx.dialect, self.table, self.old, self.new)]

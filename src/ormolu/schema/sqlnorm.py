@@ -64,7 +64,7 @@ def tokenize(sql: str) -> list[Token]:
         if kind is None:
             continue
         text = m.group(kind)
-        if text == "[]":  # an array type's suffix (``::text[]``)
+        if kind == "qid" and text[0] == "[" and not text[1:-1].strip():  # ``::text[]``
             out += [Token("op", "["), Token("op", "]")]
             continue
         if kind == "qid" and text[0] == "[" and out and out[-1].text.lower() == "array":
