@@ -95,6 +95,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.savepoints: list[Any] = []
         self.names = 0
         self.max_key = 0
+        self.seen: set[int] = set()  # keys of rows this example has had
         self.raw: Any = None if self.memory else open_sync(self.sync_db)
 
     def teardown(self) -> None:
@@ -125,17 +126,20 @@ class SessionMachine(RuleBasedStateMachine):
         return r
 
     def reusable_key(self, i: int) -> int | None:
-        """A key used before and free now (safe on every backend: below the key
-        generators' next values), or None."""
+        """A key a row of this example had and free now (safe on every backend: below
+        the key generators' next values), or None. (Only keys seen in the example: the
+        generated keys differ between runs — server sequences go on — and Hypothesis
+        replays an example by its choices.)"""
         # (SQLite gives a new row the largest key + 1: a key above the largest one the
         # transaction holds might be the next generated one)
         top = max(self.o.flushed, default=0)
-        free = [k for k in range(1, top) if not self.o.taken(k)]
+        free = [k for k in sorted(self.seen) if k < top and not self.o.taken(k)]
         return free[i % len(free)] if free else None
 
     def note_keys(self) -> None:
         for k in self.o.logical:
             self.max_key = max(self.max_key, k)
+            self.seen.add(k)
 
     def full(self) -> bool:
         return len(self.o.logical) + sum(r.status == "pending" for r in self.o.recs) >= MAX_ROWS
@@ -550,6 +554,7 @@ class SessionMachine(RuleBasedStateMachine):
     @invariant()
     def agree(self) -> None:
         o, s = self.o, self.s
+        self.note_keys()
         # committed rows, through a second connection (or session, in memory)
         if self.raw is not None:
             rows = self.raw.run(Execute(SELECT_ALL, (), want=ROWS)).rows
