@@ -20,8 +20,8 @@ _COMMON: dict[str, Any] = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
 }
 # (examples of the item machine, of the parent/child machine, steps per example): in CI
-# the two files run in about 40 s together over the four backends and both front ends
-PROFILES = {"ci": (20, 10, 20), "long": (400, 200, 50)}
+# the two files run in about 30 s together over the four backends and both front ends
+PROFILES = {"ci": (25, 15, 20), "long": (400, 200, 50)}
 _EXAMPLES, _FAMILY_EXAMPLES, _STEPS = PROFILES[os.environ.get("ORMOLU_STATEFUL_PROFILE", "ci")]
 PROFILE = settings(max_examples=_EXAMPLES, stateful_step_count=_STEPS, **_COMMON)
 FAMILY_PROFILE = settings(max_examples=_FAMILY_EXAMPLES, stateful_step_count=_STEPS, **_COMMON)

@@ -1,10 +1,13 @@
 """A stateful property test of the session: a Hypothesis ``RuleBasedStateMachine`` drives
-one session with random sequences of add, modify, delete, flush, commit, rollback,
-savepoints (``begin_nested()`` / release / rollback), expunge, expire, get, queries, bulk
-UPDATE and DELETE by query, ``insert_many`` and ``merge`` of a detached object, and checks
-after every step that three views agree:
+one session with random sequences of add (new, explicit key reused, or an object added
+again), modify, delete, flush, commit, rollback, savepoints (``begin_nested()`` / release
+/ rollback), expunge, expire, refresh, get, queries, bulk UPDATE and DELETE by query, an
+UPDATE in raw SQL, ``insert_many``, ``merge`` of a detached object, changes to detached
+objects, and close() with a new session, and checks after every step that three views
+agree:
 
-* what the session shows: every object's status (``status_of``, ``obj in s``, ``s.new``),
+* what the session shows: every object's status (``status_of``, ``obj in s``, ``s.new``,
+  ``s.deleted``),
   its attribute values, and what ``s.get()`` and queries return (the identity map: one row,
   one object);
 * what the database holds: inside the session's transaction (read through the session's
@@ -26,15 +29,19 @@ loaded or reloaded; which objects are expired is the session's business.
 Both front ends run the same machine: the sync ``Session`` and the ``AsyncSession``
 behind tests/frontend.py's ``AsyncFacade``. The async session does no implicit I/O, so the
 machine never relies on a lazy load: when reading an attribute raises ``LazyLoadError`` it
-calls ``s.refresh(obj)`` and reads again (the sync session loads the same row implicitly).
+calls ``s.get()`` for the object (which reloads an expired one, keeping its unflushed
+changes, as the sync session's implicit load does) and reads again.
 
-Runs: a bounded number of examples per backend and front end in CI (the ``ci`` profile).
+Runs: a bounded number of examples per backend and front end in CI (the ``ci`` profile:
+25 examples of up to 20 steps, 15 for the parent/child machine; this file takes about
+17 s on the four backends and both front ends, the parent/child one 14 s, measured on
+a quiet machine — two or three times that on a loaded one).
 For a longer hunt run by hand::
 
     ORMOLU_STATEFUL_PROFILE=long .venv/bin/pytest -q tests/integration/test_session_stateful.py
 
 (``long``: 400 examples of the item machine and 200 of the parent/child one, of up to 50
-steps each; a failure is printed as the shortest
+steps each: about 10 minutes per server backend; a failure is printed as the shortest
 sequence of rules Hypothesis could shrink it to.) Regression tests for what the machine
 found are in tests/integration/test_session_rollback.py; the oracle and the profiles are
 in tests/integration/stateful.py, and test_session_stateful_relations.py runs a second
