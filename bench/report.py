@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from textwrap import fill
 from typing import Any
 
-from .contenders import FLOORS
+from .contenders import ASYNC_FLOORS, FLOORS
 from .workload import CORE_LETTERS, LETTERS, RELATION_LETTERS, TESTS
 
 RAW = "raw"
@@ -26,6 +26,47 @@ PER_ROW = "raw-per-row"
 OURS = "ormolu"
 # The tests where the two floors differ: the unit of work may batch the rows.
 BOTH_FLOORS = ("B", "I", "J", "K")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """What a report compares: the reference (1.00), ormolu's column, the floors and the
+    other columns that are no peers (never "best peer"), and the sync twin of each async
+    contender (the async suite's overhead table)."""
+
+    name: str = "sync"
+    ref: str = RAW
+    ours: str = OURS
+    per_row: str | None = PER_ROW
+    floors: tuple[str, ...] = FLOORS
+    not_peers: tuple[str, ...] = ("ormolu-base",)
+    twins: tuple[tuple[str, str], ...] = ()  # (async key, its sync twin)
+    floor_text: str = (
+        "hand-written SQL in the cheapest form the driver offers: autocommit for single "
+        "statements and reads, multi-row INSERTs, one `executemany` for the UPDATEs / "
+        "DELETEs of I-K"
+    )
+
+    def peer(self, key: str) -> bool:
+        """Whether ``key`` competes for "best peer"."""
+        return key not in self.floors and key != self.ours and key not in self.not_peers
+
+
+SYNC = Suite()
+ASYNC = Suite(
+    name="async",
+    ref="raw-async",
+    ours="ormolu-async",
+    per_row=None,
+    floors=ASYNC_FLOORS,
+    not_peers=("ormolu-base", RAW, OURS),
+    twins=(("ormolu-async", OURS), ("raw-async", RAW)),
+    floor_text=(
+        "the same hand-written SQL as the sync floor, awaited on the async driver: "
+        "autocommit for single statements and reads, multi-row INSERTs, one "
+        "`executemany` for the UPDATEs / DELETEs of I-K"
+    ),
+)
 
 
 @dataclass
@@ -125,10 +166,11 @@ def _best_peer(
     raw: Contender,
     letter: str | None,
     letters: tuple[str, ...] = CORE_LETTERS,
+    suite: Suite = SYNC,
 ) -> str | None:
     best, best_value = None, math.inf
     for c in contenders:
-        if c.key in FLOORS or c.key in (OURS, "ormolu-base") or c.unavailable:
+        if not suite.peer(c.key) or c.unavailable:
             continue
         v = c.geomean(raw, letters=letters)[0] if letter is None else c.ratio(raw, letter)
         if v is not None and v < best_value:
@@ -157,15 +199,18 @@ def markdown(
     meta: dict[str, Any],
     expected: dict[str, int],
     units: dict[str, tuple[str, int]] | None = None,
+    suite: Suite = SYNC,
 ) -> str:
     """The whole report as Markdown (``units``: per test, the unit of work and how many
-    the test does, for the statement counts)."""
-    raw = next(c for c in contenders if c.key == RAW)
-    per_row = next((c for c in contenders if c.key == PER_ROW), None)
+    the test does, for the statement counts; ``suite``: what is compared)."""
+    OURS = suite.ours
+    raw = next(c for c in contenders if c.key == suite.ref)
+    per_row = next((c for c in contenders if c.key == suite.per_row), None)
     shown = contenders
     lines: list[str] = []
     add = lines.append
-    add(f"# ormolu benchmark: {meta['db_label']}, N = {meta['n']:,}, {meta['reps']} rep(s)")
+    kind = "async benchmark" if suite.name == "async" else "benchmark"
+    add(f"# ormolu {kind}: {meta['db_label']}, N = {meta['n']:,}, {meta['reps']} rep(s)")
     add("")
     add(f"{meta['date']} · `{meta['command']}` · ormolu {meta['ormolu_commit']}")
     add("")
@@ -186,9 +231,7 @@ def markdown(
     add("")
     add(
         f"**Bold**: ormolu, and the fastest peer of each row (named in the last column). "
-        f"1.00 = the raw driver ({raw.label}, hand-written SQL in the cheapest form the "
-        "driver offers: autocommit for single statements and reads, multi-row INSERTs, "
-        "one `executemany` for the UPDATEs / DELETEs of I-K). "
+        f"1.00 = the raw driver ({raw.label}, {suite.floor_text}). "
         + (
             f"`{per_row.label}` is the same driver sending one statement per row in B, I, "
             "J and K (its ratios here are to the batched floor; the next table shows every "
@@ -203,7 +246,7 @@ def markdown(
     add("|" + "---|" * (len(header) + 1))
     labels = {c.key: c.label for c in contenders}
     for letter, _, title in TESTS:
-        peer = _best_peer(contenders, raw, letter)
+        peer = _best_peer(contenders, raw, letter, suite=suite)
         row = [f"{letter} {title}"]
         for c in shown:
             text = _cell_text(c, letter, _fmt_ratio(c.ratio(raw, letter)), expected[letter])
@@ -211,7 +254,7 @@ def markdown(
         row.append(labels[peer] if peer else "-")
         add("| " + " | ".join(row) + " |")
     for stat, title in (("best", "geometric mean A-K"), ("median", "geometric mean A-K (medians)")):
-        peer = _best_peer(contenders, raw, None) if stat == "best" else None
+        peer = _best_peer(contenders, raw, None, suite=suite) if stat == "best" else None
         row = [f"**{title}**"]
         for c in shown:
             g, k = c.geomean(raw, stat)
@@ -221,10 +264,15 @@ def markdown(
             row.append(_bold(text) if c.key == OURS or c.key == peer else text)
         row.append(labels[peer] if peer else "")
         add("| " + " | ".join(row) + " |")
-    add(_relations_geomean_row(contenders, raw))
+    add(_relations_geomean_row(contenders, raw, suite))
     add("")
     if per_row is not None:
         lines.extend(_both_floors(contenders, raw, per_row, expected))
+    if suite.twins:
+        from .report_async import overhead, targets
+
+        lines.extend(targets(contenders, raw, suite))
+        lines.extend(overhead(contenders, suite))
     # -- rows per second ------------------------------------------------------------------
     add("## Rows per second (best of the repetitions; higher is better)")
     add("")
@@ -240,8 +288,8 @@ def markdown(
         add("| " + " | ".join(row) + " |")
     add("")
     if units is not None:
-        lines.extend(_statements(contenders, meta, units))
-    lines.extend(_memory(contenders))
+        lines.extend(_statements(contenders, meta, units, OURS))
+    lines.extend(_memory(contenders, OURS))
     # -- problems -------------------------------------------------------------------------
     notes = []
     for c in contenders:
@@ -287,24 +335,8 @@ def markdown(
         )
     add("")
     # -- extras ---------------------------------------------------------------------------
-    add("## ormolu: streaming memory and compile cache")
-    add("")
-    streams = meta.get("streams") or ([meta["stream"]] if meta.get("stream") else [])
-    for stream in streams:
-        add(_stream_line(stream))
-    compile_ = meta.get("compile")
-    if compile_ and "error" not in compile_:
-        add("- cached compile time, `ormolu.sql.compiler.measure_compile(dialect, stmt)`:")
-        add("")
-        add("  | query shape | µs per compile |")
-        add("  |---|---|")
-        for name, us in compile_.items():
-            add(f"  | {name} | {us:.2f} |")
-    elif compile_:
-        add(f"- compile time: not measured ({compile_['error']})")
-    if not streams and not compile_:
-        add("Not measured in this run (`--no-extras`).")
-    add("")
+    if suite.name == "sync":
+        lines.extend(_extras(meta))
     # -- environment ----------------------------------------------------------------------
     add("## Machine and versions")
     add("")
@@ -327,15 +359,23 @@ def markdown(
     return "\n".join(lines)
 
 
-def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
-    """A grouped bar chart of the ratios to the raw driver (log scale) as a PNG."""
+def chart(
+    contenders: list[Contender], meta: dict[str, Any], path: str, suite: Suite = SYNC
+) -> None:
+    """A grouped bar chart of the ratios to the raw driver (log scale) as a PNG; in the
+    async suite the reference is the async floor and sync ormolu is drawn hatched."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    raw = next(c for c in contenders if c.key == RAW)
-    shown = [c for c in contenders if c.key not in FLOORS and not c.unavailable]
+    OURS = suite.ours
+    raw = next(c for c in contenders if c.key == suite.ref)
+    shown = [
+        c
+        for c in contenders
+        if c.key not in suite.floors and c.key not in (RAW, PER_ROW) and not c.unavailable
+    ]
     groups = [*LETTERS, "geo\nmean"]  # A-K, the relation tests L and M, geomean A-K
     fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
     width = 0.8 / max(1, len(shown))
@@ -346,7 +386,8 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
         values = [c.ratio(raw, k) or 0.0 for k in LETTERS] + [c.geomean(raw)[0] or 0.0]
         xs = [g + (i - (len(shown) - 1) / 2) * width for g in range(len(groups))]
         ours = c.key == OURS
-        color = "#d62728" if ours else next(others, "#cccccc")
+        twin = suite.name == "async" and c.key == "ormolu"  # sync ormolu beside async
+        color = "#d62728" if ours else "#f4a6a6" if twin else next(others, "#cccccc")
         ax.bar(
             xs,
             values,
@@ -356,6 +397,7 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
             edgecolor="black" if ours else "#555555",
             linewidth=1.2 if ours else 0.4,
             zorder=3 if ours else 2,
+            hatch="//" if twin else None,
         )
         top = max(top, *values)
         if ours:
@@ -363,7 +405,7 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
                 if v:
                     label = f"{v:.2f}" if v < 10 else f"{v:.1f}"
                     ax.text(x, v * 1.04, label, ha="center", va="bottom", fontsize=7, zorder=5)
-    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label="raw driver = 1")
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label=f"{raw.label} = 1")
     for sep in (len(CORE_LETTERS), len(LETTERS)):  # relations L-M | geomean over A-K only
         ax.axvline(sep - 0.5, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
     ax.set_yscale("log")
@@ -374,9 +416,10 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
         [f"{k}\n{fill(t.split(' (')[0], 13)}" for k, _, t in TESTS] + ["geo mean\nA-K"],
         fontsize=8,
     )
-    ax.set_ylabel("time relative to the raw driver (log scale, lower is better)")
+    ax.set_ylabel(f"time relative to {raw.label} (log scale, lower is better)")
+    what = "ormolu async vs the async driver" if suite.name == "async" else "ormolu vs raw driver"
     ax.set_title(
-        f"ormolu vs raw driver and peers — {meta['db_label']}, N = {meta['n']:,}, "
+        f"{what} and peers — {meta['db_label']}, N = {meta['n']:,}, "
         f"best of {meta['reps']} — {meta['date']}"
     )
     ax.grid(axis="y", which="both", alpha=0.3, zorder=0)
@@ -386,11 +429,12 @@ def chart(contenders: list[Contender], meta: dict[str, Any], path: str) -> None:
     plt.close(fig)
 
 
-def _relations_geomean_row(contenders: list[Contender], raw: Contender) -> str:
+def _relations_geomean_row(contenders: list[Contender], raw: Contender, suite: Suite = SYNC) -> str:
     """The table row of the geometric mean over the relation tests L-M (best times)."""
+    OURS = suite.ours
     letters = RELATION_LETTERS
     span = f"{letters[0]}-{letters[-1]}"
-    peer = _best_peer(contenders, raw, None, letters)
+    peer = _best_peer(contenders, raw, None, letters, suite)
     row = [f"**geometric mean {span} (relations, not in A-K)**"]
     for c in contenders:
         g, k = c.geomean(raw, letters=letters)
@@ -437,7 +481,10 @@ def _both_floors(
 
 
 def _statements(
-    contenders: list[Contender], meta: dict[str, Any], units: dict[str, tuple[str, int]]
+    contenders: list[Contender],
+    meta: dict[str, Any],
+    units: dict[str, tuple[str, int]],
+    OURS: str = OURS,
 ) -> list[str]:
     """The table of statements per unit of work, from the counting run."""
     counted = [c for c in contenders if c.statements]
@@ -505,7 +552,7 @@ def _statements(
     return out
 
 
-def _memory(contenders: list[Contender]) -> list[str]:
+def _memory(contenders: list[Contender], OURS: str = OURS) -> list[str]:
     """The table of peak RSS per contender process."""
     shown = [c for c in contenders if c.memory]
     if not shown:
@@ -552,3 +599,26 @@ def _stream_line(stream: dict[str, Any]) -> str:
         f"{stream['rss_before_mb']:.1f} MB); the process's peak RSS (`getrusage`) grew by "
         f"{stream['peak_rss_growth_mb']:.1f} MB."
     )
+
+
+def _extras(meta: dict[str, Any]) -> list[str]:
+    """The section of ormolu's streaming memory and compile cache (sync suite)."""
+    lines = ["## ormolu: streaming memory and compile cache", ""]
+    add = lines.append
+    streams = meta.get("streams") or ([meta["stream"]] if meta.get("stream") else [])
+    for stream in streams:
+        add(_stream_line(stream))
+    compile_ = meta.get("compile")
+    if compile_ and "error" not in compile_:
+        add("- cached compile time, `ormolu.sql.compiler.measure_compile(dialect, stmt)`:")
+        add("")
+        add("  | query shape | µs per compile |")
+        add("  |---|---|")
+        for name, us in compile_.items():
+            add(f"  | {name} | {us:.2f} |")
+    elif compile_:
+        add(f"- compile time: not measured ({compile_['error']})")
+    if not streams and not compile_:
+        add("Not measured in this run (`--no-extras`).")
+    add("")
+    return lines

@@ -13,13 +13,17 @@ LOG="$VENV/pip.log"
 FAILURES="$VENV/install-failures.txt"
 
 # contender key(s) -> the packages they need (drivers for all three backends)
-BASE=(-e . "matplotlib>=3.7" "psycopg[binary]>=3.1" "pymysql>=1.1")
+BASE=(-e . "matplotlib>=3.7" "psycopg[binary]>=3.2" "pymysql>=1.1")
 PEERS=(
   "sqlalchemy-orm,sqlalchemy-core|sqlalchemy>=2"
   "peewee|peewee>=3.17"
   "django|django>=4.2"
   "pony|pony>=0.7.17 psycopg2-binary"
   "tortoise|tortoise-orm>=0.21 aiosqlite asyncpg aiomysql"
+  # the async suite (--suite async): the async floors, ormolu's and SQLAlchemy's AsyncSession
+  "raw-async,raw-asyncpg,ormolu-async|aiosqlite>=0.20 asyncpg"
+  "sqlalchemy-async,sqlalchemy-async-psycopg|sqlalchemy[asyncio]>=2 aiosqlite asyncpg"
+  "piccolo|piccolo[postgres,sqlite]>=1"
 )
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
@@ -48,4 +52,9 @@ if [ "${BENCH_REINSTALL:-0}" = 1 ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" !
 fi
 
 export BENCH_INSTALL_FAILURES="$FAILURES"
-exec "$VENV/bin/python" -m bench.runner "$@"
+MODULE=bench.runner
+if [ "${1:-}" = concurrency ]; then  # bash bench/run.sh concurrency [options]
+  MODULE=bench.concurrency
+  shift
+fi
+exec "$VENV/bin/python" -m "$MODULE" "$@"

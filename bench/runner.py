@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import dbsetup
-from .contenders import CONTENDERS, FLOORS
+from .contenders import ASYNC_DBS, ASYNC_SUITE, ONLY_ON, SYNC_SUITE
 from .dbsetup import DbConfig
-from .report import Contender, chart, markdown
+from .report import ASYNC, SYNC, Contender, Suite, chart, markdown
 from .workload import (
     CORE_LETTERS,
     LETTERS,
@@ -47,12 +47,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(prog="bench/run.sh", description=__doc__.splitlines()[0])
     p.add_argument("--db", choices=sorted(DB_LABELS), default="sqlite", help="backend")
+    p.add_argument(
+        "--suite",
+        choices=("sync", "async"),
+        default="sync",
+        help="sync: the raw driver is 1.00 (default); async: the async driver is 1.00, "
+        "with ormolu async, the async peers, and the sync raw driver and ormolu beside them",
+    )
     p.add_argument("--n", type=int, help="rows per insert test (default 10000; --quick 1000)")
     p.add_argument("--reps", type=int, help="repetitions (default 3; --quick 1)")
     p.add_argument("--quick", action="store_true", help="N=1000, 1 repetition, 100k stream rows")
     p.add_argument(
         "--contenders",
-        help="comma-separated subset of: " + ", ".join(k for k, _ in CONTENDERS),
+        help="comma-separated subset of: " + ", ".join(dict.fromkeys((*SYNC_SUITE, *ASYNC_SUITE))),
     )
     p.add_argument("--stream-rows", type=int, help="rows for the streaming test (1000000)")
     p.add_argument("--no-extras", action="store_true", help="skip streaming and compile time")
@@ -251,14 +258,24 @@ def install_failures(path: str | None) -> dict[str, str]:
 def main(argv: list[str]) -> int:
     """Run the benchmark and write the report; return the exit status."""
     args = parse_args(argv)
-    keys = [k for k, _ in CONTENDERS if k != "ormolu-base" or args.baseline]
+    suite: Suite = ASYNC if args.suite == "async" else SYNC
+    if suite is ASYNC and args.db not in ASYNC_DBS:
+        print(f"the async suite runs on {' and '.join(ASYNC_DBS)}", file=sys.stderr)
+        return 2
+    keys = [
+        k
+        for k in (ASYNC_SUITE if suite is ASYNC else SYNC_SUITE)
+        if (k != "ormolu-base" or args.baseline) and args.db in ONLY_ON.get(k, (args.db,))
+    ]
+    # always run: the floors, and in the async suite the sync twins of the overhead table
+    keep = {*suite.floors, *(t for pair in suite.twins for t in pair), "ormolu-base"}
     if args.contenders:
         wanted = [k.strip() for k in args.contenders.split(",") if k.strip()]
         unknown = [k for k in wanted if k not in keys]
         if unknown:
-            print(f"unknown contender(s): {', '.join(unknown)}", file=sys.stderr)
+            print(f"unknown contender(s) here: {', '.join(unknown)}", file=sys.stderr)
             return 2
-        keys = [k for k in keys if k in wanted or k in FLOORS or k == "ormolu-base"]
+        keys = [k for k in keys if k in wanted or k in keep]
     failed_installs = install_failures(os.environ.get("BENCH_INSTALL_FAILURES"))
     w = make_workload(args.n, args.seed)
     contenders = {k: Contender(k, k) for k in keys}
@@ -306,7 +323,8 @@ def main(argv: list[str]) -> int:
                 res = run_worker(job_for(key, cfg, args, "count"), workdir, args.timeout, cfg, w)
                 collect_counts(c, res, cfg, w)
                 print(f"  count     {key:16} {time.perf_counter() - t0:5.1f} s", flush=True)
-        if not args.no_extras and "ormolu" in contenders and not contenders["ormolu"].unavailable:
+        sync_ormolu = "ormolu" in contenders and not contenders["ormolu"].unavailable
+        if not args.no_extras and suite is SYNC and sync_ormolu:
             extra = extras(cfg, args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -318,6 +336,7 @@ def main(argv: list[str]) -> int:
 
     now = datetime.now()
     meta: dict[str, Any] = {
+        "suite": suite.name,
         "db": args.db,
         "db_label": DB_LABELS[args.db],
         "db_where": where,
@@ -338,11 +357,15 @@ def main(argv: list[str]) -> int:
         **extra,
     }
     ordered = [contenders[k] for k in keys]
-    text = markdown(ordered, meta, w.expected, units_of_work(w))
-    write_results(Path(args.results), text, ordered, meta, now)
+    if suite is ASYNC:  # the sync twins' columns say so
+        for k in ("raw", "ormolu"):
+            if k in contenders:
+                contenders[k].label += " (sync)"
+    text = markdown(ordered, meta, w.expected, units_of_work(w), suite)
+    stem = write_results(Path(args.results), text, ordered, meta, now, suite)
     print()
     print(text)
-    print(f"(total {meta['elapsed_s']:.0f} s; written to {args.results}/latest.md and .png)")
+    print(f"(total {meta['elapsed_s']:.0f} s; written to {args.results}/{stem}.md and .png)")
     return 0
 
 
@@ -399,14 +422,22 @@ def collect_counts(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> 
 
 
 def write_results(
-    out: Path, text: str, contenders: list[Contender], meta: dict[str, Any], now: datetime
-) -> None:
+    out: Path,
+    text: str,
+    contenders: list[Contender],
+    meta: dict[str, Any],
+    now: datetime,
+    suite: Suite = SYNC,
+) -> str:
     """Write latest.md/.png/.json, the same as latest-<db>.* (the last run on each
-    backend) and the timestamped history copy."""
+    backend) and the timestamped history copy; the async suite's files are
+    latest-async.* and latest-async-<db>.*. Returns the stem of the latest files."""
     (out / "history").mkdir(parents=True, exist_ok=True)
+    stem = "latest" if suite is SYNC else "latest-async"
     db = meta["db"]
-    (out / "latest.md").write_text(text)
-    (out / f"latest-{db}.md").write_text(text)
+    tag = db if suite is SYNC else f"async-{db}"
+    (out / f"{stem}.md").write_text(text)
+    (out / f"{stem}-{db}.md").write_text(text)
     data = {
         "meta": meta,
         "contenders": [
@@ -424,18 +455,17 @@ def write_results(
             for c in contenders
         ],
     }
-    (out / "latest.json").write_text(json.dumps(data, indent=1, default=str))
-    (out / f"latest-{db}.json").write_text(json.dumps(data, indent=1, default=str))
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=1, default=str))
+    (out / f"{stem}-{db}.json").write_text(json.dumps(data, indent=1, default=str))
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    (out / "history" / f"{stamp}-{meta['db']}.md").write_text(text)
-    (out / "history" / f"{stamp}-{meta['db']}.json").write_text(
-        json.dumps(data, indent=1, default=str)
-    )
+    (out / "history" / f"{stamp}-{tag}.md").write_text(text)
+    (out / "history" / f"{stamp}-{tag}.json").write_text(json.dumps(data, indent=1, default=str))
     try:
-        chart(contenders, meta, str(out / "latest.png"))
-        shutil.copyfile(out / "latest.png", out / f"latest-{db}.png")
+        chart(contenders, meta, str(out / f"{stem}.png"), suite)
+        shutil.copyfile(out / f"{stem}.png", out / f"{stem}-{db}.png")
     except Exception as e:  # the tables matter more than the picture
         print(f"chart not written: {type(e).__name__}: {e}", file=sys.stderr)
+    return stem
 
 
 if __name__ == "__main__":

@@ -30,8 +30,12 @@ nothing else: the counting run hands it a proxy's port (servers) or counts throu
 An asynchronous contender sets ``ASYNC = True``; ``Bench(cfg)`` only stores the config,
 and its ``setup``, test methods, ``settings`` and ``close`` are coroutines, all run inside
 one ``asyncio.run`` by the worker's async loop, which does the same bookkeeping (timing,
-statement counts, memory) as the sync one. Tortoise is one today; an ``AsyncSession``
-contender for ormolu is another module of this shape, listed below with its own key.
+statement counts, memory) as the sync one: Tortoise, Piccolo, ormolu's and SQLAlchemy's
+``AsyncSession`` and the async floors (``raw-async``, ``raw-asyncpg``).
+
+Two suites share the harness (``--suite``): ``sync`` (the default: the raw driver is 1.00)
+and ``async`` (:data:`ASYNC_SUITE`: psycopg's ``AsyncConnection`` / aiosqlite is 1.00, and
+the sync raw driver and ormolu run beside it so the report can show what async costs).
 """
 
 from __future__ import annotations
@@ -50,8 +54,33 @@ CONTENDERS: tuple[tuple[str, str], ...] = (
     ("django", "django_orm"),
     ("pony", "pony_orm"),
     ("tortoise", "tortoise_orm"),
+    # the async suite's own contenders (--suite async)
+    ("raw-async", "raw_async"),
+    ("raw-asyncpg", "raw_asyncpg"),
+    ("ormolu-async", "ormolu_async"),
+    ("sqlalchemy-async", "sqlalchemy_async"),
+    ("sqlalchemy-async-psycopg", "sqlalchemy_async_psycopg"),
+    ("piccolo", "piccolo_orm"),
 )
 MODULES = dict(CONTENDERS)
+# The sync suite: the classic comparison (every sync peer, and Tortoise).
+SYNC_SUITE = (
+    "raw", "raw-per-row", "ormolu", "ormolu-base", "sqlalchemy-orm", "sqlalchemy-core",
+    "peewee", "django", "pony", "tortoise",
+)  # fmt: skip
+# The async suite, in report order: its floors, ormolu async, the async peers, then the
+# sync raw driver and sync ormolu (not peers: the overhead table compares each async
+# contender with its sync twin on the same backend).
+ASYNC_SUITE = (
+    "raw-async", "raw-asyncpg", "ormolu-async", "sqlalchemy-async",
+    "sqlalchemy-async-psycopg", "tortoise", "piccolo", "raw", "ormolu",
+)  # fmt: skip
+ASYNC_FLOORS = ("raw-async", "raw-asyncpg")
+# Contenders that exist on some backends only (asyncpg is PostgreSQL's; on SQLite both
+# SQLAlchemy async contenders would be the same aiosqlite one).
+ONLY_ON = {"raw-asyncpg": ("postgresql",), "sqlalchemy-async-psycopg": ("postgresql",)}
+# The async suite runs on these backends (its floors are written for them).
+ASYNC_DBS = ("sqlite", "postgresql")
 # The floors: the raw driver (the reference, 1.00) and its statement-per-row variant. Both
 # run in every benchmark; neither is a "peer".
 FLOORS = ("raw", "raw-per-row")

@@ -31,6 +31,7 @@ from .exceptions import (
     PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StaleDataError,
     StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
@@ -52,6 +53,7 @@ from .session.async_query import AsyncQuery
 from .session.async_session import AsyncSession, AsyncTransaction
 from .session.query import Query
 from .session.result import Result
+from .session.retry import AsyncAttempt, AsyncRetryingTransaction, Attempt, RetryingTransaction
 from .session.session import Session
 from .session.transaction import Transaction
 from .sql.cte import CTE
@@ -89,7 +91,8 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
-    "ColumnOption", "defer", "load_only", "undefer",
+    "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
+    "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -20,13 +20,15 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..collector import without_gc, without_gc1
-from ..exceptions import ConnectionLost
+from ..exceptions import ConnectionLost, InvalidRequestError
 from ..orm.dependency import involves_relationships, relationship_flush_plan
+from ..orm.hooks import state as flags
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from .begin import begin_tx
 from .errors import describe_flush_failure
+from .hooks import MAX_ROUNDS, after_hooks, before_hooks, hooks_wanted
 from .journal import Batch, Entry, Level, values_before_insert
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ def one_statement_flush(state: SessionState) -> bool:
     """Whether the pending changes are one row's INSERT, UPDATE or DELETE alone (no
     relationship, cascade, association row, identity reset or savepoint around it)."""
     if state.links or len(state.levels) > 1:
+        return False
+    if (flags.models or state.listeners or state.db_listeners) and hooks_wanted(state):
         return False
     if len(state.new) + len(state.dirty) + len(state.deleted) != 1:
         return False
@@ -105,6 +109,9 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     if state.flushing or not (state.new or state.dirty or state.deleted or state.links):
         return
     state.configure()
+    if (flags.models or state.listeners or state.db_listeners) and hooks_wanted(state):
+        yield from _flush_with_hooks(state)
+        return
     new = list(state.new.values())
     changes = state.dirty.values()  # those with modified values (compress: in C)
     dirty = list(compress(changes, map(_modified_of, map(_state_of, map(_dict_of, changes)))))
@@ -116,6 +123,26 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     yield from _flush(state, new, dirty, deleted, links, autocommit)
 
 
+def _flush_with_hooks(state: SessionState) -> Op[None]:
+    """The flush with model hooks or listeners (see :mod:`ormolu.core.hooks`): rounds of
+    :func:`_flush` until the after-hooks leave nothing to write."""
+    # (a lazy journal entry is kept by a plain attribute set, which the hooks' sets
+    # inside the flush's level must not be: every entry a full one first)
+    state.materialize_lazy()
+    for _ in range(MAX_ROUNDS):
+        if state.dirty and not any(
+            map(_modified_of, map(_state_of, map(_dict_of, state.dirty.values())))
+        ):
+            state.dirty.clear()  # (changes set back to the stored values: nothing to write)
+        if not (state.new or state.dirty or state.deleted or state.links or state.deferred):
+            return
+        yield from _flush(state, [], [], [], [], False, hooks=True)
+    raise InvalidRequestError(
+        f"the after_insert/after_update/after_delete hooks or after_flush listeners kept "
+        f"changing objects for {MAX_ROUNDS} flush rounds"
+    )
+
+
 def _flush(
     state: SessionState,
     new: list[Any],
@@ -123,7 +150,11 @@ def _flush(
     deleted: list[Any],
     links: list[Any],
     autocommit: bool,
+    hooks: bool = False,
 ) -> Op[None]:
+    """One flush of ``new``, ``dirty``, ``deleted`` and ``links``; with ``hooks``, of
+    what the before-hooks leave (the lists given are empty), running the after-hooks
+    before the savepoint is released."""
     dialect = state.dialect
     root = state.levels[-1]
     # (levels above the root are savepoints, which count as prior writes)
@@ -132,7 +163,9 @@ def _flush(
     if not autocommit and not state.in_tx:
         yield from begin_tx(state)
     max_params = dialect.max_bind_parameters
-    wants_savepoint = prior_writes and (n > 1 or dialect.failed_statement_aborts_transaction)
+    wants_savepoint = prior_writes and (
+        hooks or n > 1 or dialect.failed_statement_aborts_transaction
+    )
     savepoint = None
     level = Level()
     state.levels.append(level)
@@ -152,7 +185,9 @@ def _flush(
             d = obj.__dict__
             st = d[STATE_KEY]
             if st.status != PENDING:
-                values: Any = None
+                # (``generated`` of a persistent object: fields the plan changes besides
+                # the UPDATE's, its version: then a copy of its values)
+                values: Any = None if generated is None else d.copy()
             elif generated is None:
                 values = d.copy()
             else:
@@ -183,6 +218,9 @@ def _flush(
 
     explicit_keys = _explicit_keys(new)
     try:
+        if hooks:
+            new, dirty, deleted, links = yield from before_hooks(state)
+            explicit_keys = _explicit_keys(new)
         if links or involves_relationships(new, dirty, deleted):
             plan = relationship_flush_plan(
                 dialect, new, dirty, deleted, touch, max_params,
@@ -212,6 +250,17 @@ def _flush(
             reply = yield step
         if explicit_keys:
             yield from _reset_identity(state, explicit_keys)
+        if hooks:
+            # The after-hooks may change the objects: the journal gets full entries of
+            # them first (the flush's own records stand for their values as they are
+            # now), then the maps are brought up to date for the hooks.
+            batch_entries()
+            journal = level.journal
+            for oid, entry in undo.items():
+                if oid not in journal:
+                    journal[oid] = _full_entry(entry)
+            _update_maps(state, new, dirty, deleted, undo)
+            after_hooks(state, new, dirty, deleted)
     except BaseException as error:
         describe_flush_failure(error, dialect, (new, dirty, deleted))
         state.flushing = False
@@ -244,9 +293,22 @@ def _flush(
     if savepoint is not None:
         yield Execute("RELEASE SAVEPOINT " + savepoint)
     level.has_writes = sent > 0
+    if hooks:  # (journal and maps done before the after-hooks)
+        level.merge_into(root)
+        return
     without_gc(_record_flushed, state, root, level, undo, batches, batch_entries)
     level.merge_into(root)
     without_gc(_update_maps, state, new, dirty, deleted, undo)
+
+
+def _full_entry(entry: Entry) -> Entry:
+    """``entry`` (a flush's record, whose values may stand for the object's values as
+    they are now) with the values copied."""
+    if entry.values is None:
+        return entry._replace(values=entry.obj.__dict__.copy())
+    if type(entry.values) is tuple:
+        return entry._replace(values=values_before_insert(entry.obj, entry.values))
+    return entry
 
 
 def _record_flushed(

@@ -79,9 +79,11 @@ def upsert(
     conflict: Sequence[str] | None,
     update: Sequence[str] | None,
     do_nothing: bool,
+    return_existing: bool = False,
 ) -> Op[list[Any]]:
     """Insert rows, updating the existing row instead when one conflicts; return the
-    resulting objects where the backend has RETURNING (see ``Session.upsert``)."""
+    resulting objects where the backend has RETURNING (see ``Session.upsert``), and with
+    ``return_existing`` the object of every row, read back where RETURNING gave none."""
     state.check_open()
     mapper = model.__mapper__
     dicts = [
@@ -135,6 +137,51 @@ def upsert(
                 proc = dialect.result_processor(col.type)
                 values[k] = v if proc is None else proc(v)
         out.append(obj)
+    if return_existing:
+        return (yield from _with_existing(state, mapper, dicts, conflict_keys, out))
+    return out
+
+
+def _with_existing(
+    state: SessionState,
+    mapper: Any,
+    rows: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    returned: list[Any],
+) -> Op[list[Any]]:
+    """One object per row of ``rows``, in their order: the ``returned`` ones, and the
+    others (rows that existed and were left as they were, or every row where there is no
+    RETURNING) read by their conflict ``keys``, one SELECT per batch."""
+    from ..sql.elements import and_, or_
+    from ..sql.selectable import Select
+    from .reads import fetch
+
+    def key_of(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        key = tuple(values.get(k) for k in keys)
+        return None if None in key else key
+
+    have: dict[tuple[Any, ...], Any] = {}
+    for obj in returned:
+        k = key_of(obj.__dict__)
+        if k is not None:
+            have[k] = obj
+    wanted = list(dict.fromkeys(k for k in map(key_of, rows) if k is not None))
+    missing = [k for k in wanted if k not in have]
+    cols = [getattr(mapper.cls, k) for k in keys]
+    per = max(1, min(500, state.dialect.max_bind_parameters // len(keys)))
+    for start in range(0, len(missing), per):
+        chunk = missing[start : start + per]
+        if len(keys) == 1:
+            cond = cols[0].in_([k[0] for k in chunk])
+        else:
+            cond = or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in chunk])
+        for obj in (yield from fetch(state, Select((mapper.cls,)).where(cond))):
+            k = key_of(obj.__dict__)
+            if k is not None:
+                have[k] = obj
+    out = [have[k] for k in wanted if k in have]
+    seen = {id(o) for o in out}
+    out.extend(o for o in returned if id(o) not in seen)  # (rows without a key value)
     return out
 
 

@@ -97,6 +97,12 @@ class Dialect:
     # constraints; without it those changes rebuild the table (see ormolu.migrations).
     supports_alter_column = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
+    # The BEGIN mode a read-modify-write (get_or_create) begins its transaction in where
+    # the write lock covers the whole database: taken up front, a second writer waits at
+    # its BEGIN instead of failing after its read (None: row locks, any BEGIN will do).
+    read_modify_write_mode: str | None = None
+    # the variant a BEGIN naming none uses (SQLite's URL option ?begin=; None: plain BEGIN)
+    default_begin_mode: str | None = None
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
     )  # fmt: skip

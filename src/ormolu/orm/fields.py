@@ -41,6 +41,7 @@ class FieldInfo:
     init: bool | None
     repr: bool | None
     deferred: bool | None
+    version: bool | None
 
     def __init__(self, **kw: Any) -> None:
         for name in self.__annotations__:
@@ -81,6 +82,7 @@ def field(
     init: bool = True,
     repr: bool = True,
     deferred: bool = False,
+    version: bool = False,
 ) -> Any:
     """Declare a model field (a column) with its options.
 
@@ -116,6 +118,12 @@ def field(
         deferred: leave the column out of the SELECTs that load the model; it loads on
             first access, in one statement for every object of the same result (see
             docs/queries.md, "Deferred columns"). Not for primary key fields.
+        version: the model's version field, for optimistic locking (one per model, not
+            nullable, not part of the primary key): an ``int`` (default 1, incremented by
+            every UPDATE), a ``datetime`` or a ``UUID`` (a new value at every UPDATE).
+            UPDATE and DELETE then carry ``WHERE version = <the value the object has>``,
+            and one that matches no row raises
+            :class:`~ormolu.exceptions.StaleDataError` (see docs/hooks.md).
 
     Validation failures raise :class:`~ormolu.exceptions.ValidationError`; declaration
     mistakes raise :class:`~ormolu.exceptions.ConfigurationError` when the class is created.
@@ -134,4 +142,5 @@ def field(
         validators=tuple(validators), check=check, server_default=server_default,
         foreign_key=foreign_key, on_delete=on_delete, on_update=on_update, timezone=timezone,
         storage=storage, db_type=db_type, init=init, repr=repr, deferred=deferred,
+        version=version,
     )  # fmt: skip

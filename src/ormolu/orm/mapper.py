@@ -30,6 +30,7 @@ from ..sql.elements import ColumnRef, Expr, Key
 from .attributes import Mapped
 from .fields import MISSING, FieldInfo
 from .relationships import Relationship, RelationshipInfo, configure_relationship
+from .versioning import configure_version
 
 
 def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
@@ -341,6 +342,9 @@ class Mapper:
         )
         # the same with every column (a RETURNING of all of them)
         self.full_entity = self.entity.with_keys(self.column_keys)
+        # optimistic locking (orm/versioning.py) and the hook methods the class defines
+        self.version_key = configure_version(self)
+        self.hooks: frozenset[str] = frozenset()
         self.journal_lazily = not self.relationship_decls
         # validated_values of a mapping (replaced by a generated function, see
         # ormolu.orm.codegen.make_init)

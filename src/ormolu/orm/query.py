@@ -178,11 +178,13 @@ class QueryBuilder(Generic[T]):
         """SELECT DISTINCT."""
         return self._with(self._select("distinct").distinct(flag))
 
-    def for_update(self, *, nowait: bool = False, skip_locked: bool = False) -> Self:
-        """Lock the selected rows (``FOR UPDATE``) where the backend has row locks."""
-        return self._with(
-            self._select("for_update").for_update(nowait=nowait, skip_locked=skip_locked)
-        )
+    def for_update(
+        self, *, nowait: bool = False, skip_locked: bool = False, read: bool = False
+    ) -> Self:
+        """Lock the selected rows (``FOR UPDATE``) where the backend has row locks;
+        ``read=True`` takes shared locks (``FOR SHARE``, see :meth:`Select.for_update`)."""
+        stmt = self._select("for_update")
+        return self._with(stmt.for_update(nowait=nowait, skip_locked=skip_locked, read=read))
 
     def correlate(self, *froms: Any) -> Self:
         """For a query used as a subquery: the enclosing query's tables it refers to

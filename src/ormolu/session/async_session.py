@@ -12,16 +12,18 @@ is loaded by the next flush.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
+from ..core.getorcreate import get_or_create
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import LazyLoadError, NoResultFound
+from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_async
 from ..sql.elements import ClauseElement, Expr
 from ..sql.selectable import Select
@@ -66,6 +68,7 @@ class AsyncSession:
         )
         self.state.defer_loads = True  # (delete cascades and replacements load at flush)
         self._conn: Any = None
+        self.state.db_listeners = db._listeners
 
     @property
     def autoflush(self) -> bool:
@@ -205,6 +208,21 @@ class AsyncSession:
             state.closed = True
 
     # -- object lifecycle (no I/O) -------------------------------------------------------
+    def listen(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in this session, after the database's
+        listeners (see :meth:`AsyncDatabase.listen` for the events); ``fn`` is a
+        plain (sync) call. Raises ArgumentError for an unknown event or a non-callable."""
+        if self.state.listeners is None:
+            self.state.listeners = Listeners()
+        self.state.listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        listeners = self.state.listeners
+        if listeners is None:
+            listeners = self.state.listeners = Listeners()
+        listeners.remove(event, fn)
+
     def add(self, obj: Model) -> None:
         """Add a new object or re-attach a detached one (see :meth:`Session.add`)."""
         self.state.add(obj)
@@ -352,9 +370,28 @@ class AsyncSession:
         conflict: Sequence[str] | None = None,
         update: Sequence[str] | None = None,
         do_nothing: bool = False,
+        return_existing: bool = False,
     ) -> list[M]:
         """Insert or update on conflict (see :meth:`Session.upsert`)."""
-        return await self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
+        return await self._run(
+            writes.upsert(self.state, model, rows, conflict, update, do_nothing, return_existing)
+        )
+
+    async def get_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """The object ``lookup`` names, or a new one: ``(obj, created)`` (see
+        :meth:`Session.get_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults)
+        return cast("tuple[M, bool]", await self._run(op))
+
+    async def update_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """:meth:`get_or_create` that assigns ``defaults`` to an object found (see
+        :meth:`Session.update_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults, update=True)
+        return cast("tuple[M, bool]", await self._run(op))
 
 
 class AsyncTransaction:

@@ -132,6 +132,11 @@ class MySQLCompiler(SQLCompiler):
             f"{q(c)} = VALUES({q(c)})" if node.update else f"{q(c)} = {q(c)}" for c in cols
         )
 
+    def shared_lock_clause(self) -> str:
+        # MariaDB has no FOR SHARE; both servers take LOCK IN SHARE MODE (MariaDB KB:
+        # "LOCK IN SHARE MODE"; MySQL 8 keeps it as a synonym of FOR SHARE).
+        return "LOCK IN SHARE MODE"
+
     def limit_clause(self, limit: str | None, offset: str | None) -> str:
         if offset is not None:
             return f"LIMIT {limit if limit is not None else '18446744073709551615'} OFFSET {offset}"
