@@ -397,3 +397,23 @@ def test_expired_objects_seen_again_by_a_load_only_query_batch_what_it_left_out(
             again = s.query(User).options(load_only(User.id)).all()
             assert {u.name for u in again} == {f"user{i}" for i in range(1, USERS + 1)}
         assert len(selects(sent)) == 2  # not 1 + one reload per user
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_deferred_json_field_loads_in_a_batch_and_tracks_changes(db: Database) -> None:
+    class Profile(Model, table="nb_profile"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        settings: Mapped[dict[str, Any]] = field(default_factory=dict, deferred=True)
+
+    db.create_all([Profile])
+    with db.session() as s:
+        s.add_all([Profile(settings={"n": i}) for i in range(4)])
+    with db.session() as s, db.capture() as sent:
+        profiles = s.query(Profile).order_by(Profile.id).all()
+        assert [p.settings["n"] for p in profiles] == [0, 1, 2, 3]
+        assert len(selects(sent)) == 2
+        profiles[0].settings["n"] = 10  # changed in place: written at commit
+    with db.session() as s:
+        assert s.query(Profile).options(undefer(Profile.settings)).order_by(
+            Profile.id
+        ).first().settings == {"n": 10}  # type: ignore[union-attr]
