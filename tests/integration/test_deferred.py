@@ -417,3 +417,28 @@ def test_a_deferred_json_field_loads_in_a_batch_and_tracks_changes(db: Database)
         assert s.query(Profile).options(undefer(Profile.settings)).order_by(
             Profile.id
         ).first().settings == {"n": 10}  # type: ignore[union-attr]
+
+
+def test_the_version_field_is_always_loaded(db: Database) -> None:
+    class Page(Model, table="nb_page"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        text: Mapped[str] = field(default="")
+        version: Mapped[int] = field(version=True)
+
+    with pytest.raises(InvalidRequestError, match="version field is always loaded"):
+        defer(Page.version)
+    with pytest.raises(ConfigurationError, match="version field cannot be deferred"):
+
+        class Bad(Model, table="nb_bad_version"):
+            id: Mapped[int] = field(primary_key=True, default=None)
+            v: Mapped[int] = field(version=True, deferred=True)
+
+    db.create_all([Page])
+    with db.session() as s:
+        s.add(Page(text="a"))
+    with db.session() as s:
+        page = s.query(Page).options(load_only(Page.id)).one()
+        assert "version" in page.__dict__ and "text" not in page.__dict__
+        page.text = "b"  # the UPDATE checks the version it loaded
+    with db.session() as s:
+        assert s.query(Page.text, Page.version).one() == ("b", 2)
