@@ -35,6 +35,7 @@ def _expected_followers(u: int) -> set[int]:
 
 
 # -- the two scenarios of the issue -------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_objects_from_a_many_to_many_batch_their_own_lazy_loads(bdb: Database) -> None:
     """Touching article.favorited_by, then each favoriting user's followers, then each
     follower's articles: one SELECT per level (it was one per user at the second)."""
@@ -54,6 +55,7 @@ def test_objects_from_a_many_to_many_batch_their_own_lazy_loads(bdb: Database) -
         assert len(tags) == 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_objects_from_selectinload_of_a_many_to_many_batch_their_lazy_loads(
     bdb: Database,
 ) -> None:
@@ -67,6 +69,7 @@ def test_objects_from_selectinload_of_a_many_to_many_batch_their_lazy_loads(
         assert len(selects(sent)) == 4
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_query_of_a_model_and_columns_batches_and_takes_options(bdb: Database) -> None:
     """s.query(Article, count of comments): lazy loads batch over the result; loader
     options apply to its model entity (they were refused)."""
@@ -94,6 +97,7 @@ def test_a_query_of_a_model_and_columns_batches_and_takes_options(bdb: Database)
         assert len(selects(sent)) == 4
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_options_apply_to_every_model_entity(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         rows = (
@@ -125,6 +129,7 @@ def test_options_apply_to_every_model_entity(bdb: Database) -> None:
 
 
 # -- every way in ---------------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_through_many_to_one_three_levels(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         articles = s.query(Article).all()
@@ -135,6 +140,7 @@ def test_through_many_to_one_three_levels(bdb: Database) -> None:
     assert len(selects(sent)) == 4
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_self_referential_one_to_many_three_levels(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         top = s.query(Comment).where(Comment.parent_id.is_(None)).all()
@@ -148,6 +154,7 @@ def test_self_referential_one_to_many_three_levels(bdb: Database) -> None:
     assert len(selects(sent)) == 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_joined_objects_batch_their_lazy_loads(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         comments = s.query(Comment).options(joinedload(Comment.author)).all()
@@ -160,6 +167,7 @@ def test_joined_objects_batch_their_lazy_loads(bdb: Database) -> None:
     assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_get_and_raw_objects_batch_what_they_bring(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         user = s.get(User, 1)
@@ -175,6 +183,7 @@ def test_get_and_raw_objects_batch_what_they_bring(bdb: Database) -> None:
     assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_an_object_seen_again_joins_the_newer_result(bdb: Database) -> None:
     """Users first loaded one by one, then again by a query: the query's batch is theirs."""
     with bdb.session() as s:

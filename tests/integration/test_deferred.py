@@ -48,6 +48,7 @@ def _body(a: int) -> str:
 
 
 # -- left out of the SELECT, loaded in one batch -------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_is_not_selected_and_loads_for_the_whole_result(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         articles = s.query(Article).order_by(Article.id).all()
@@ -66,6 +67,7 @@ def test_a_deferred_field_is_not_selected_and_loads_for_the_whole_result(bdb: Da
     assert len(selects(sent)) == 4
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_objects_of_a_relationship_load_batch_their_deferred_fields(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         articles = s.query(Article).options(selectinload(Article.comments)).all()
@@ -78,6 +80,7 @@ def test_objects_of_a_relationship_load_batch_their_deferred_fields(bdb: Databas
         assert len(selects(sent)) == 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_load_only_defer_and_undefer(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         q = s.query(Article).options(load_only(Article.title)).order_by(Article.id)
@@ -114,6 +117,7 @@ def test_load_only_defer_and_undefer(bdb: Database) -> None:
         assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_column_options_on_several_entities_and_joined_loads(bdb: Database) -> None:
     n = select(func.count(Comment.id)).where(Comment.article_id == Article.id).scalar_subquery()
     with bdb.session() as s, bdb.capture() as sent:
@@ -135,6 +139,7 @@ def test_column_options_on_several_entities_and_joined_loads(bdb: Database) -> N
         assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_streamed_results_load_deferred_fields_per_chunk(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         bodies = [a.body for a in s.query(Article).order_by(Article.id).yield_per(5)]
@@ -143,6 +148,7 @@ def test_streamed_results_load_deferred_fields_per_chunk(bdb: Database) -> None:
     assert len(loads) == ARTICLES // 5  # one per chunk of 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_raw_results_with_or_without_the_deferred_field(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         users = s.raw(User, "SELECT id, name FROM nb_user")
@@ -155,6 +161,7 @@ def test_raw_results_with_or_without_the_deferred_field(bdb: Database) -> None:
 
 
 # -- strictness, refusals -------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_strict_session_refuses_to_load_a_deferred_field(bdb: Database) -> None:
     with bdb.session(strict=True) as s:
         user = s.query(User).filter_by(id=1).one()
@@ -186,6 +193,7 @@ def test_bad_column_options_are_refused(bdb: Database) -> None:
             id: Mapped[int] = field(primary_key=True, deferred=True)
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_of_a_deleted_row(bdb: Database) -> None:
     with bdb.session() as s:
         c = s.get(Comment, 6)  # a reply's reply: nothing refers to it
@@ -212,6 +220,7 @@ def test_flush_writes_a_deferred_field_set_and_leaves_it_alone_otherwise(bdb: Da
         assert rows[-1] == (99, "new", "h99")
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_rollback_leaves_a_deferred_field_unloaded_not_missing(bdb: Database) -> None:
     with bdb.session() as s:
         u = s.query(User).filter_by(id=1).one()
@@ -319,6 +328,7 @@ def test_upsert_returns_objects_with_their_deferred_fields(bdb: Database) -> Non
         assert {k: getattr(got, k) for k in row} == row
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_expired_and_deferred_fields_each_reload_their_way(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         users = s.query(User).options(load_only(User.id)).order_by(User.id).all()
@@ -339,6 +349,7 @@ def test_expired_and_deferred_fields_each_reload_their_way(bdb: Database) -> Non
         _ = alone.password_hash  # detached: nothing can load it
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_with_a_server_default(db: Database) -> None:
     class Doc(Model, table="nb_doc"):
         id: Mapped[int] = field(primary_key=True, default=None)
