@@ -22,6 +22,7 @@ from ..schema.ddl import (
     column_sql,
     enum_checks,
     generated_name,
+    has_own_index,
     render_condition,
 )
 from ..schema.sqlnorm import normalize_expression
@@ -233,7 +234,7 @@ class Reflector:
         checks: list[CheckState] = []
         fks: list[ForeignKeyState] = []
         for c in table.columns:
-            if c.index and not c.unique and not c.primary_key:
+            if has_own_index(table, c):
                 name = generated_name(d, f"ix_{table.name}_{c.name}")
                 indexes.append(IndexState((c.name,), False, ("ASC",), None, name))
             if c.unique:

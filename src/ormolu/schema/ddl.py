@@ -245,7 +245,8 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
             )
     exists = "IF NOT EXISTS " if if_not_exists else ""
     name = dialect.table_name_sql(table)
-    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)"
+    options = dialect.table_options_sql()
+    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)" + options
 
 
 def _foreign_key_sql(
@@ -287,6 +288,15 @@ def _referenced(dialect: Dialect, table: Table, ref: Table) -> str:
     return dialect.table_name_sql(ref)
 
 
+def has_own_index(table: Table, col: Column) -> bool:
+    """Whether ``index=True`` on ``col`` makes an index of its own: not for a unique
+    column, nor for the first column of the primary key, whose index already serves it;
+    for any other primary key column (the second of a composite key) it does."""
+    if not col.index or col.unique:
+        return False
+    return not (col.primary_key and table.primary_key and table.primary_key[0] is col)
+
+
 def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> list[str]:
     """``CREATE [UNIQUE] INDEX`` for single-column ``index=True`` columns and ``Index`` objects
     (``IF NOT EXISTS`` where asked for and the dialect has it)."""
@@ -295,7 +305,7 @@ def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = Fal
     exists = "IF NOT EXISTS " if wanted else ""
     out = []
     for c in table.columns:
-        if c.index and not c.unique and not c.primary_key:
+        if has_own_index(table, c):
             index, on = dialect.index_names_sql(
                 table, generated_name(dialect, f"ix_{table.name}_{c.name}")
             )
