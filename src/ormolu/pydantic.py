@@ -22,7 +22,10 @@ Example::
     TypeAdapter(Artist).validate_python({"name": "AC/DC"})   # an Artist object
 
 Reading a relationship that is not loaded loads it on a sync session (one SELECT per
-object: load it with ``selectinload`` first) and raises LazyLoadError on an async one.
+object: load it with ``selectinload`` first); on an async session the LazyLoadError it
+raises reaches pydantic, which reports it as a ``pydantic.ValidationError`` ("Error
+extracting attribute: LazyLoadError: ...", naming the loader option to add) — in FastAPI
+a 500 with that message in the log.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import enum
 import hashlib
 from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 try:
     import pydantic
@@ -66,8 +69,9 @@ def pydantic_model(
 ) -> type[pydantic.BaseModel]:
     """A pydantic model with ``model``'s fields and rules.
 
-    ``include``: the field and relationship names to keep (default: every field, and the
-    relationships when ``depth`` > 0); ``exclude``: names to leave out (``password_hash``).
+    ``include``: the field and relationship names to keep (default: every field but the
+    deferred ones, ``field(deferred=True)``, and the relationships when ``depth`` > 0);
+    ``exclude``: names to leave out (``password_hash``).
     ``depth``: how many levels of relationships to nest (0: fields only; 1: each
     relationship as a nested model of its target's fields, a list for a to-many one, ``None``
     allowed for a many-to-one; 2: theirs too, ...). A relationship named in ``include``
@@ -103,7 +107,10 @@ def pydantic_model(
                 f"relationship {', '.join(map(repr, unknown))}"
             )
     if include is None:
-        chosen = fields | (relationships if depth > 0 else set())
+        # deferred fields (password hashes, large documents) stay out unless included:
+        # reading one would load it, or raise LazyLoadError on an async session
+        deferred: frozenset[str] = mapper.deferred_keys
+        chosen = (fields - deferred) | (relationships if depth > 0 else set())
     else:
         chosen = set(include)
     chosen -= set(exclude)
@@ -151,8 +158,6 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
         constraints["allow_inf_nan"] = False
     elif isinstance(type_, t.Json):
         py = dict[str, Any] if type_.python_type is dict else list[Any]
-    elif isinstance(type_, t.Bytes):
-        constraints["max_length"] = getattr(type_, "length", None)
     if py is datetime:
         # the column's own rule: aware values for timezone=True, else naive ones
         py = pydantic.AwareDatetime if getattr(type_, "timezone", False) else pydantic.NaiveDatetime
@@ -161,12 +166,15 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
     if isinstance(type_, t.Integer):
         # the column's range (Integer.coerce), checked but kept out of the JSON schema
         metadata.append(pydantic.AfterValidator(_in_range(type_.size)))
+    extra: dict[str, Any] = {}
     if info.choices is not None:
+        # checked after the type and the bounds, as the model checks it; shown in the
+        # JSON schema as an "enum" where the choices are JSON values
         choices = tuple(info.choices)
-        if all(isinstance(c, str | int | bool | enum.Enum) for c in choices):
-            py = Literal[choices]  # (a JSON schema "enum")
-        else:
-            metadata.append(pydantic.AfterValidator(_one_of(choices)))
+        metadata.append(pydantic.AfterValidator(_one_of(choices)))
+        shown = [c.value if isinstance(c, enum.Enum) else c for c in choices]
+        if all(isinstance(c, str | int | float | bool) for c in shown):
+            extra["json_schema_extra"] = {"enum": shown}
     for fn in info.validators:
         metadata.append(pydantic.AfterValidator(_validator(fn)))
     if metadata:
@@ -174,7 +182,7 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
     nullable = spec.nullable or spec.auto
     if nullable:
         py = Optional[py]  # noqa: UP045 (a runtime value: X | None needs a type on the left)
-    kw = {k: v for k, v in constraints.items() if v is not None}
+    kw = {k: v for k, v in constraints.items() if v is not None} | extra
     if spec.default_factory is not None:
         return py, pydantic.Field(default_factory=spec.default_factory, **kw)
     if spec.default is not MISSING:
@@ -245,9 +253,15 @@ def core_schema_for(model: type[Model], handler: Any) -> core_schema.CoreSchema:
     from_dict = core_schema.chain_schema(
         [inner, core_schema.no_info_plain_validator_function(model.from_pydantic)]
     )
-    return core_schema.json_or_python_schema(
-        json_schema=from_dict,
-        python_schema=core_schema.union_schema([core_schema.is_instance_schema(model), from_dict]),
+
+    def passing_objects(value: Any, handler: Any) -> Any:
+        # an object passes as it is; anything else is checked (errors located as the
+        # pydantic model's own: ["body", "title"], with no branch of a union in between)
+        return value if isinstance(value, model) else handler(value)
+
+    return core_schema.no_info_wrap_validator_function(
+        passing_objects,
+        from_dict,
         serialization=core_schema.plain_serializer_function_ser_schema(
             shape.model_validate, return_schema=inner
         ),

@@ -48,6 +48,7 @@ def _body(a: int) -> str:
 
 
 # -- left out of the SELECT, loaded in one batch -------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_is_not_selected_and_loads_for_the_whole_result(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         articles = s.query(Article).order_by(Article.id).all()
@@ -66,6 +67,7 @@ def test_a_deferred_field_is_not_selected_and_loads_for_the_whole_result(bdb: Da
     assert len(selects(sent)) == 4
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_objects_of_a_relationship_load_batch_their_deferred_fields(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         articles = s.query(Article).options(selectinload(Article.comments)).all()
@@ -78,6 +80,7 @@ def test_objects_of_a_relationship_load_batch_their_deferred_fields(bdb: Databas
         assert len(selects(sent)) == 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_load_only_defer_and_undefer(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         q = s.query(Article).options(load_only(Article.title)).order_by(Article.id)
@@ -114,6 +117,7 @@ def test_load_only_defer_and_undefer(bdb: Database) -> None:
         assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_column_options_on_several_entities_and_joined_loads(bdb: Database) -> None:
     n = select(func.count(Comment.id)).where(Comment.article_id == Article.id).scalar_subquery()
     with bdb.session() as s, bdb.capture() as sent:
@@ -135,6 +139,7 @@ def test_column_options_on_several_entities_and_joined_loads(bdb: Database) -> N
         assert len(selects(sent)) == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_streamed_results_load_deferred_fields_per_chunk(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         bodies = [a.body for a in s.query(Article).order_by(Article.id).yield_per(5)]
@@ -143,6 +148,7 @@ def test_streamed_results_load_deferred_fields_per_chunk(bdb: Database) -> None:
     assert len(loads) == ARTICLES // 5  # one per chunk of 5
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_raw_results_with_or_without_the_deferred_field(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         users = s.raw(User, "SELECT id, name FROM nb_user")
@@ -155,6 +161,7 @@ def test_raw_results_with_or_without_the_deferred_field(bdb: Database) -> None:
 
 
 # -- strictness, refusals -------------------------------------------------------------------
+@pytest.mark.sync_only("a strict session is the sync front end's")
 def test_a_strict_session_refuses_to_load_a_deferred_field(bdb: Database) -> None:
     with bdb.session(strict=True) as s:
         user = s.query(User).filter_by(id=1).one()
@@ -186,6 +193,7 @@ def test_bad_column_options_are_refused(bdb: Database) -> None:
             id: Mapped[int] = field(primary_key=True, deferred=True)
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_of_a_deleted_row(bdb: Database) -> None:
     with bdb.session() as s:
         c = s.get(Comment, 6)  # a reply's reply: nothing refers to it
@@ -212,6 +220,7 @@ def test_flush_writes_a_deferred_field_set_and_leaves_it_alone_otherwise(bdb: Da
         assert rows[-1] == (99, "new", "h99")
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_rollback_leaves_a_deferred_field_unloaded_not_missing(bdb: Database) -> None:
     with bdb.session() as s:
         u = s.query(User).filter_by(id=1).one()
@@ -265,6 +274,7 @@ async def _async_setup(db: Database) -> AsyncDatabase:
     return adb
 
 
+@pytest.mark.sync_only("it opens its own AsyncDatabase on the sync one's database")
 def test_async_deferred_fields_raise_naming_the_fix_and_load_explicitly(bdb: Database) -> None:
     async def main() -> None:
         adb = await _async_setup(bdb)
@@ -319,6 +329,7 @@ def test_upsert_returns_objects_with_their_deferred_fields(bdb: Database) -> Non
         assert {k: getattr(got, k) for k in row} == row
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_expired_and_deferred_fields_each_reload_their_way(bdb: Database) -> None:
     with bdb.session() as s, bdb.capture() as sent:
         users = s.query(User).options(load_only(User.id)).order_by(User.id).all()
@@ -339,6 +350,7 @@ def test_expired_and_deferred_fields_each_reload_their_way(bdb: Database) -> Non
         _ = alone.password_hash  # detached: nothing can load it
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_a_deferred_field_with_a_server_default(db: Database) -> None:
     class Doc(Model, table="nb_doc"):
         id: Mapped[int] = field(primary_key=True, default=None)
@@ -352,3 +364,36 @@ def test_a_deferred_field_with_a_server_default(db: Database) -> None:
         assert docs[0].state == "draft" and docs[1].state == "draft"
     with db.session() as s:
         assert [d.state for d in s.query(Doc).all()] == ["draft", "draft"]
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_deferred_field_of_a_model_with_a_composite_key(db: Database) -> None:
+    class Cell(Model, table="nb_cell"):
+        row: Mapped[int] = field(primary_key=True)
+        col: Mapped[int] = field(primary_key=True)
+        formula: Mapped[str] = field(max_length=40, deferred=True)
+
+    db.create_all([Cell])
+    with db.session() as s:
+        s.insert_many(
+            Cell, [{"row": r, "col": c, "formula": f"={r}*{c}"} for r in range(3) for c in range(3)]
+        )
+    with db.session() as s, db.capture() as sent:
+        cells = s.query(Cell).order_by(Cell.row, Cell.col).all()
+        assert cells[4].formula == "=1*1"
+        assert [c.formula for c in cells] == [f"={r}*{c}" for r in range(3) for c in range(3)]
+    assert len(selects(sent)) == 2
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_expired_objects_seen_again_by_a_load_only_query_batch_what_it_left_out(
+    bdb: Database,
+) -> None:
+    with bdb.session() as s:
+        users = s.query(User).all()
+        for u in users:
+            s.expire(u)
+        with bdb.capture() as sent:
+            again = s.query(User).options(load_only(User.id)).all()
+            assert {u.name for u in again} == {f"user{i}" for i in range(1, USERS + 1)}
+        assert len(selects(sent)) == 2  # not 1 + one reload per user

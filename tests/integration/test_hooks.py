@@ -282,6 +282,7 @@ def test_after_rollback_and_session_listeners(fdb: Any) -> None:
             s.unlisten("after_commit", on_rollback)
 
 
+@pytest.mark.sync_only("runs both front ends itself (the fdb fixture)")
 def test_listeners_receive_the_front_end_session(fdb: Any) -> None:
     seen: list[Any] = []
     fdb.listen("before_flush", seen.append)

@@ -10,15 +10,19 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
+import httpx
 import pydantic
 import pytest
+from asyncdb import run
+from fastapi import Body, FastAPI
 from pydantic import TypeAdapter
 
-from ormolu import Database, Mapped, Model, field, relationship, selectinload
+from ormolu import AsyncDatabase, Database, Mapped, Model, field, relationship, selectinload
 from ormolu.exceptions import ConfigurationError, ValidationError
-from ormolu.pydantic import pydantic_model
+from ormolu.pydantic import pydantic_model, validation_error_handler
 
 
 class Format(enum.Enum):
@@ -165,6 +169,26 @@ def test_ormolu_models_are_pydantic_types(db: Database) -> None:
     assert adapter.json_schema()["properties"]["title"]["maxLength"] == 30
 
 
+class PdUser(Model, table="pd_user"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    email: Mapped[str] = field(max_length=80)
+    password_hash: Mapped[str] = field(max_length=100, deferred=True, default="")
+
+
+def test_deferred_fields_stay_out_unless_included(db: Database) -> None:
+    assert set(pydantic_model(PdUser).model_fields) == {"id", "email"}
+    with_hash = pydantic_model(PdUser, include={"id", "password_hash"})
+    assert set(with_hash.model_fields) == {"id", "password_hash"}
+    db.create_all([PdUser])
+    with db.session() as s:
+        s.add(PdUser(email="ann@example.com", password_hash="x" * 60))
+    with db.session() as s:
+        user = s.query(PdUser).one()
+        with db.capture() as sent:  # dumping the object reads no deferred column
+            assert TypeAdapter(PdUser).dump_python(user) == {"id": 1, "email": "ann@example.com"}
+        assert sent == []
+
+
 def test_importing_ormolu_does_not_import_pydantic() -> None:
     code = (
         "import sys, ormolu\n"
@@ -217,3 +241,77 @@ def test_validation_error_in_fastapi_shape() -> None:
     with pytest.raises(ValidationError) as caught:
         PdRecord.copies == "many"  # noqa: B015 (the comparison raises)
     assert caught.value.errors()[0]["ctx"] == {"model": "PdRecord", "operator": "=="}
+
+
+def test_choices_with_bounds_and_enum_choices() -> None:
+    class PdGrade(Model, table="pd_grade"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        score: Mapped[int] = field(choices=[1, 2, 3, 10], le=3)
+        size: Mapped[Format] = field(choices=[Format.LP])
+
+    shape = pydantic_model(PdGrade)
+    assert shape.model_validate({"score": 2, "size": "lp"}).score == 2
+    assert refused(shape, score=10, size="lp") == ("score",)  # in choices, above le
+    assert refused(shape, score=4, size="lp") == ("score",)
+    assert refused(shape, score=1, size="ep") == ("size",)  # an Enum member not chosen
+    props = shape.model_json_schema()["properties"]
+    assert props["score"]["enum"] == [1, 2, 3, 10] and props["score"]["maximum"] == 3
+    assert props["size"]["enum"] == ["lp"]
+
+
+def test_an_unloaded_relationship_on_the_async_front_end(tmp_path: Path) -> None:
+    async def main() -> tuple[str, list[str]]:
+        adb = AsyncDatabase(f"sqlite:///{tmp_path}/lazy.db")
+        try:
+            await adb.create_all([PdLabel, PdRecord])
+            async with adb.session() as s:
+                s.add(
+                    PdRecord(title="Let There Be Rock", price=Decimal(6), label=PdLabel(name="EMI"))
+                )
+            shape = pydantic_model(PdLabel, depth=1)
+            async with adb.session() as s:
+                label = await s.query(PdLabel).one()
+                with pytest.raises(pydantic.ValidationError) as caught:
+                    shape.model_validate(label)  # no I/O behind attribute access
+                await s.load([label], PdLabel.records)
+                titles = [r["title"] for r in shape.model_validate(label).model_dump()["records"]]
+            return str(caught.value), titles
+        finally:
+            await adb.close()
+
+    message, titles = run(main())
+    assert "LazyLoadError: PdLabel.records is not loaded" in message and "selectinload" in message
+    assert titles == ["Let There Be Rock"]
+
+
+def test_a_model_as_a_fastapi_body_and_response() -> None:
+    app = FastAPI()
+    app.add_exception_handler(ValidationError, validation_error_handler)
+
+    @app.post("/records")
+    def echo(record: Annotated[PdRecord, Body()]) -> PdRecord:
+        assert isinstance(record, PdRecord)  # the body arrives as a model object
+        record.copies += 1
+        return record
+
+    @app.post("/raises")
+    def raises() -> PdRecord:
+        return PdRecord(title="ok", price=Decimal("1234.5"))  # too many digits
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return [
+                await client.post("/records", json={"title": "Flick", "price": "4.25"}),
+                await client.post("/records", json={"title": "x" * 31, "price": "1"}),
+                await client.post("/raises"),
+            ]
+
+    ok, bad, raised = run(main())
+    assert ok.status_code == 200 and ok.json()["copies"] == 2 and ok.json()["price"] == "4.25"
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "title"]
+    assert raised.status_code == 422
+    (detail,) = raised.json()["detail"]
+    assert (detail["loc"], detail["input"], detail["ctx"]) == (
+        ["body", "price"], 1234.5, {"model": "PdRecord"},  # (jsonable_encoder: a number)
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from .begin import begin_tx
+from .cascade import unlink_deleted
 from .errors import describe_flush_failure
 from .hooks import MAX_ROUNDS, after_hooks, after_hooks_wanted, before_hooks, hooks_wanted
 from .journal import Batch, Entry, Level, values_before_insert
@@ -391,6 +392,8 @@ def _update_maps(
         key = st.key
         if key is not None and entries.get(key) is st:
             del entries[key]
+    if deleted:
+        unlink_deleted(state, deleted)  # out of the loaded collections that held them
 
 
 def _reset_identity(state: SessionState, mappers: Iterable[Any]) -> Op[None]:

@@ -109,7 +109,8 @@ def parse_options(options: dict[str, str], in_memory: bool) -> SQLiteOptions:
     if unknown:
         raise URLOptionError(
             unknown[0], options[unknown[0]],
-            f"unknown SQLite URL option(s) {', '.join(map(repr, unknown))}; the options "
+            f"unknown SQLite URL option(s) "
+            f"{', '.join(f'{n!r} (given {options[n]!r})' for n in unknown)}; the options "
             f"are {', '.join(OPTIONS)} (see docs/backends.md), or use a 'file:' URI",
         )  # fmt: skip
     chosen: dict[str, str] = {}
