@@ -217,11 +217,11 @@ def test_changes_to_a_detached_or_pending_object(fdb: Any) -> None:
 def test_many_changes_copy_the_document_once_per_flush(
     fdb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ormolu.core.state as core_state
+    import ormolu.core.journal as journal
 
     copies: list[Any] = []
-    real = core_state.plain
-    monkeypatch.setattr(core_state, "plain", lambda v: copies.append(1) or real(v))
+    real = journal.plain
+    monkeypatch.setattr(journal, "plain", lambda v: copies.append(1) or real(v))
     with fdb.session() as s:
         doc = _one(s)
         for i in range(200):
