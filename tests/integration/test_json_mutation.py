@@ -189,6 +189,9 @@ def test_documents_behave_as_values(fdb: Any) -> None:
         stale.append("not a's any more")
         assert a.tags == ["new"]
         assert isinstance(a.data, TrackedDict) and isinstance(a.tags, TrackedList)
+        # what Python's dict and list give as new containers are plain ones
+        assert type(a.data | {"x": 1}) is dict and type(a.data.fromkeys("ab")) is dict
+        assert type(a.data.copy()) is dict and type(a.tags[:1]) is list
         assert (
             type(copy.deepcopy(a.data)) is dict and type(pickle.loads(pickle.dumps(a.tags))) is list
         )

@@ -158,6 +158,10 @@ class TrackedDict(dict[Any, Any]):
     def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         return (dict, (dict(self),))
 
+    @classmethod
+    def fromkeys(cls, keys: Any, value: Any = None) -> Any:
+        return dict.fromkeys(keys, value)  # (a new document belongs to no object)
+
 
 class TrackedList(list[Any]):
     """A JSON array that belongs to a model field: changing it marks the field changed
