@@ -157,6 +157,14 @@ n: Expr[int] = Doc.data["n"].as_integer()  # E: assignment
 with db.session() as s:
     rows: list[tuple[int, str]] = s.query(Track.name, Track.milliseconds).all()  # E: assignment
 """,
+    "listen_unknown_event": """
+db.listen("before_insert", lambda s: None)  # E: arg-type
+""",
+    "listen_callable_of_the_wrong_session": """
+from ormolu import AsyncSession
+def on_commit(s: AsyncSession) -> None: ...
+db.listen("after_commit", on_commit)  # E: arg-type
+""",
     # the async front end: a terminal not awaited is a coroutine, not its result
     "async_terminal_not_awaited": """
 from ormolu import AsyncDatabase

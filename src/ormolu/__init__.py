@@ -46,6 +46,7 @@ from .orm.related import RelationshipAttribute
 from .orm.relationships import many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
+from .orm.values import update_fields, values_of
 from .protocol import Execute, Op, Reply
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
@@ -93,6 +94,7 @@ __all__ = [
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
     "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
     "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
+    "update_fields", "values_of",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -216,11 +216,14 @@ class PoolTimeout(OperationalError):
 
 
 class SerializationFailure(OperationalError):
-    """The transaction conflicted with a concurrent one (SQLSTATE 40001): retry it."""
+    """The transaction conflicted with a concurrent one: retry it, e.g. with
+    ``db.transaction(retries=...)`` (SQLSTATE 40001; MySQL 1020 "Record has changed
+    since last read"; SQLite's SQLITE_BUSY_SNAPSHOT in WAL mode)."""
 
 
 class DeadlockDetected(OperationalError):
-    """The transaction was chosen as a deadlock victim: retry it."""
+    """The transaction was chosen as a deadlock victim: retry it, e.g. with
+    ``db.transaction(retries=...)`` (SQLSTATE 40P01, MySQL 1213)."""
 
 
 class LockNotAvailable(OperationalError):

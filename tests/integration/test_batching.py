@@ -85,6 +85,13 @@ def test_a_query_of_a_model_and_columns_batches_and_takes_options(bdb: Database)
     assert names == [f"user{a % USERS + 1}" for a in range(1, ARTICLES + 1)]
     assert tags == [2] * ARTICLES and followers == set(range(1, USERS + 1))
     assert len(selects(sent)) == 4  # before: 1 + 10 authors + 20 tag lists + 10 followers
+
+
+def test_loader_options_on_a_query_of_a_model_and_columns(bdb: Database) -> None:
+    """Both front ends: the options load everything the loop reads (it was refused)."""
+    n_comments = (
+        select(func.count(Comment.id)).where(Comment.article_id == Article.id).scalar_subquery()
+    )
     with bdb.session() as s, bdb.capture() as sent:
         rows = (
             s.query(Article, n_comments)
@@ -94,7 +101,20 @@ def test_a_query_of_a_model_and_columns_batches_and_takes_options(bdb: Database)
         )
         assert len(selects(sent)) == 4
         assert all(len(a.author.followers) == 2 and len(a.tags) == 2 for a, _ in rows)
+        assert [n for _, n in rows] == [6] * ARTICLES
         assert len(selects(sent)) == 4
+        s.expunge_all()
+        pairs = (
+            s.query(Comment, Article)
+            .join(Comment.article)
+            .where(Comment.parent_id.is_(None))
+            .options(selectinload(Comment.replies, Comment.replies), joinedload(Article.tags))
+            .all()
+        )
+        assert len(selects(sent)) == 8  # the pairs, 2 levels of replies, the tags (select-in)
+        assert {len(r.replies) for c, _ in pairs for r in c.replies} == {1}
+        assert all(len(a.tags) == 2 for _, a in pairs)
+        assert len(selects(sent)) == 8
 
 
 @pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
@@ -198,3 +218,54 @@ def test_an_object_seen_again_joins_the_newer_result(bdb: Database) -> None:
 def test_favorites_rows_count_matches(bdb: Database) -> None:
     with bdb.session() as s:
         assert s.query(Favorite).count() == 3 * ARTICLES
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_relationship_whose_key_field_is_not_loaded_loads_it_first(bdb: Database) -> None:
+    """An expired (or left out) foreign key is loaded, never read as NULL."""
+    with bdb.session() as s:
+        articles = s.query(Article).order_by(Article.id).all()
+        s.expire(articles[0])
+        assert articles[0].author.name == "user2"
+        s.expunge_all()
+        articles = s.query(Article).order_by(Article.id).all()
+        for a in articles[:3]:
+            s.expire(a, "author_id")
+        with bdb.capture() as sent:
+            s.load(articles, Article.author)
+        assert len(selects(sent)) == 2  # the 3 keys (one statement), then the authors
+        assert [a.author.id for a in articles[:3]] == [2, 3, 4]
+
+
+@pytest.mark.sync_only("the async session loads a cascade's children at flush")
+def test_deleting_in_a_loop_loads_the_cascades_children_in_one_batch(bdb: Database) -> None:
+    with bdb.session() as s, bdb.capture() as sent:
+        top = s.query(Comment).where(Comment.parent_id.is_(None)).all()
+        for c in top:
+            s.delete(c)  # its reply's parent_id is set to NULL: the replies are loaded
+        assert len(selects(sent)) == 2  # before: 1 + one per comment
+        s.flush()
+    with bdb.session() as s:
+        assert s.query(Comment).count() == 4 * ARTICLES
+        assert s.query(Comment).where(Comment.parent_id.is_(None)).count() == 2 * ARTICLES
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_expired_fields_reload_in_one_batch(bdb: Database) -> None:
+    """After a bulk UPDATE (which expires the model's objects) or expire(), reading a
+    field in a loop reloads it for the whole result at once (it was one per object)."""
+    with bdb.session() as s:
+        articles = s.query(Article).order_by(Article.id).all()
+        assert s.query(Article).where(Article.id > 10).update(views=Article.views + 1) == 10
+        articles[3].title = "unflushed"  # kept over the reload
+        with bdb.capture() as sent:
+            views = [a.views for a in articles]
+        assert len(selects(sent)) == 1
+        assert views == [a * 10 + (a > 10) for a in range(1, ARTICLES + 1)]
+        assert articles[3].title == "unflushed" and "body" not in articles[3].__dict__
+        assert s.dirty == [articles[3]]  # (reading does not flush)
+        for a in articles[:5]:
+            s.expire(a, "title")
+        with bdb.capture() as sent:
+            assert [a.title for a in articles[:5]] == [f"article {i}" for i in range(1, 6)]
+        assert len(selects(sent)) == 1

@@ -161,7 +161,7 @@ def test_raw_results_with_or_without_the_deferred_field(bdb: Database) -> None:
 
 
 # -- strictness, refusals -------------------------------------------------------------------
-@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+@pytest.mark.sync_only("a strict session is the sync front end's")
 def test_a_strict_session_refuses_to_load_a_deferred_field(bdb: Database) -> None:
     with bdb.session(strict=True) as s:
         user = s.query(User).filter_by(id=1).one()
@@ -274,6 +274,7 @@ async def _async_setup(db: Database) -> AsyncDatabase:
     return adb
 
 
+@pytest.mark.sync_only("it opens its own AsyncDatabase on the sync one's database")
 def test_async_deferred_fields_raise_naming_the_fix_and_load_explicitly(bdb: Database) -> None:
     async def main() -> None:
         adb = await _async_setup(bdb)
@@ -363,3 +364,36 @@ def test_a_deferred_field_with_a_server_default(db: Database) -> None:
         assert docs[0].state == "draft" and docs[1].state == "draft"
     with db.session() as s:
         assert [d.state for d in s.query(Doc).all()] == ["draft", "draft"]
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_deferred_field_of_a_model_with_a_composite_key(db: Database) -> None:
+    class Cell(Model, table="nb_cell"):
+        row: Mapped[int] = field(primary_key=True)
+        col: Mapped[int] = field(primary_key=True)
+        formula: Mapped[str] = field(max_length=40, deferred=True)
+
+    db.create_all([Cell])
+    with db.session() as s:
+        s.insert_many(
+            Cell, [{"row": r, "col": c, "formula": f"={r}*{c}"} for r in range(3) for c in range(3)]
+        )
+    with db.session() as s, db.capture() as sent:
+        cells = s.query(Cell).order_by(Cell.row, Cell.col).all()
+        assert cells[4].formula == "=1*1"
+        assert [c.formula for c in cells] == [f"={r}*{c}" for r in range(3) for c in range(3)]
+    assert len(selects(sent)) == 2
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_expired_objects_seen_again_by_a_load_only_query_batch_what_it_left_out(
+    bdb: Database,
+) -> None:
+    with bdb.session() as s:
+        users = s.query(User).all()
+        for u in users:
+            s.expire(u)
+        with bdb.capture() as sent:
+            again = s.query(User).options(load_only(User.id)).all()
+            assert {u.name for u in again} == {f"user{i}" for i in range(1, USERS + 1)}
+        assert len(selects(sent)) == 2  # not 1 + one reload per user

@@ -4,6 +4,7 @@ exactly one row), and refusing bad lookups before any SQL."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -165,6 +166,7 @@ def race(db: Database, threads: int, work: Any) -> list[Any]:
     return results
 
 
+@pytest.mark.sync_only("threads, each with a sync session; the async race: 50 tasks below")
 def test_fifty_threads_create_exactly_one_row(db: Database) -> None:
     db.create_all(MODELS)
 
@@ -179,6 +181,7 @@ def test_fifty_threads_create_exactly_one_row(db: Database) -> None:
     assert names(db) == [("hot@example.com", "Hot")]
 
 
+@pytest.mark.sync_only("threads and db.transaction, each with a sync session")
 def test_racing_update_or_create_under_retries(db: Database) -> None:
     """Racing updaters may deadlock where row locks are taken (InnoDB): the retried
     transaction reruns them; one row results, holding one of the values."""
@@ -241,6 +244,40 @@ def test_upsert_can_return_the_rows_that_existed(db: Database) -> None:
     assert names(db) == [("new@example.com", "New"), ("old@example.com", "Updated")]
 
 
+@pytest.mark.sync_only("50 asyncio tasks on an AsyncDatabase of its own")
+def test_fifty_tasks_create_exactly_one_row(db: Database) -> None:
+    url = second_url(db)
+    if url is None:
+        pytest.skip("an in-memory database is not shared with an AsyncDatabase")
+    db.create_all(MODELS)
+
+    async def main() -> list[tuple[int, bool]]:
+        adb = AsyncDatabase(url, pool_size=10, max_overflow=40, timeout=30)
+        gate = asyncio.Event()
+
+        async def one() -> tuple[int, bool]:
+            async with adb.session() as s:
+                await gate.wait()
+                obj, created = await s.get_or_create(
+                    Author, email="hot@example.com", defaults={"name": "Hot"}
+                )
+                return obj.id, created
+
+        try:
+            tasks = [asyncio.create_task(one()) for _ in range(50)]
+            await asyncio.sleep(0)
+            gate.set()
+            return list(await asyncio.gather(*tasks))
+        finally:
+            await adb.close()
+
+    results = run(main())
+    assert sum(created for _, created in results) == 1
+    assert len({id for id, _ in results}) == 1
+    assert names(db) == [("hot@example.com", "Hot")]
+
+
+@pytest.mark.sync_only("an AsyncDatabase of its own (the others run on both front ends)")
 def test_async_forms(db: Database) -> None:
     url = second_url(db)
     if url is None:

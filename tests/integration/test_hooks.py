@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import pytest
-from fronts import front, is_async
+from frontend import AsyncFacade
 
 from ormolu import ArgumentError, Mapped, Model, field, status_of
-
-__all__ = ["front"]
 
 LOG: list[Any] = []
 STAMP = datetime(2024, 5, 6, 7, 8, 9)  # before_insert's
@@ -74,11 +72,11 @@ class Stamped(Model, table="hk_stamped"):
 
 
 @pytest.fixture
-def fdb(front: Any) -> Any:
-    front.create_all([Audit, Note, Stamped])
+def fdb(db: Any) -> Any:
+    db.create_all([Audit, Note, Stamped])
     LOG.clear()
     Note.fail = None
-    yield front
+    yield db
     Note.fail = None
 
 
@@ -194,6 +192,29 @@ def test_a_failing_insert_hook_writes_nothing_and_keeps_the_objects_pending(
     assert _audit(fdb) == ["flush"]
 
 
+def test_a_hook_failing_on_a_later_object_keeps_the_order_of_adding(fdb: Any) -> None:
+    with fdb.session() as s:
+        first, second, third = Note(title="first"), Note(title="bad"), Note(title="third")
+        s.add_all([first, second, third])
+        original = Note._hook
+
+        def fail_on_bad(self: Note, name: str) -> None:
+            original(self, name)
+            if self.title == "bad" and name == "before_insert":
+                raise Boom(name)
+
+        Note._hook = fail_on_bad  # type: ignore[method-assign]
+        try:
+            with pytest.raises(Boom):
+                s.flush()
+        finally:
+            Note._hook = original  # type: ignore[method-assign]
+        assert s.new == [first, second, third]
+        assert first.updated_at is None  # its stamp (made before the failure) undone
+        second.title = "good"
+    assert [t for t, _ in _titles(fdb)] == ["first", "good", "third"]
+
+
 @pytest.mark.parametrize("hook", ["before_update", "after_update", "before_delete", "after_delete"])
 def test_a_failing_update_or_delete_hook_writes_nothing(fdb: Any, hook: str) -> None:
     _seed(fdb, "keep", "drop")
@@ -270,4 +291,18 @@ def test_listeners_receive_the_front_end_session(fdb: Any) -> None:
     from ormolu import AsyncSession, Session
 
     assert len(seen) == 1
-    assert isinstance(seen[0], AsyncSession if is_async(fdb) else Session)
+    assert isinstance(seen[0], AsyncSession if isinstance(fdb, AsyncFacade) else Session)
+
+
+@pytest.mark.sync_only("a listener is a plain call: on the async front end it cannot await")
+def test_after_commit_runs_once_the_connection_is_given_back(fdb: Any) -> None:
+    counts: list[int] = []
+
+    def count_in_another_session(s: Any) -> None:
+        with s.db.session() as other:  # (an in-memory SQLite has one connection)
+            counts.append(other.query(Note).count())
+
+    with fdb.session() as s:
+        s.listen("after_commit", count_in_another_session)  # (not db's: it would recurse)
+        s.add(Note(title="a"))
+    assert counts == [1]

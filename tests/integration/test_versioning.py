@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fronts import front
 
 from ormolu import (
     ConfigurationError,
@@ -21,8 +20,6 @@ from ormolu import (
     relationship,
     status_of,
 )
-
-__all__ = ["front"]
 
 
 class Doc(Model, table="ver_doc"):
@@ -65,13 +62,25 @@ class File(Model, table="ver_file"):
     version: Mapped[int] = field(version=True)
 
 
-MODELS = [Doc, UDoc, TDoc, Plain, Folder, File]
+class Card(Model, table="ver_card"):
+    """Versioned, with a JSON field and a stamping hook: the features together."""
+
+    id: Mapped[int] = field(primary_key=True, default=None)
+    tags: Mapped[list[str]] = field(default_factory=list)
+    edits: Mapped[int] = 0
+    version: Mapped[int] = field(version=True)
+
+    def before_update(self) -> None:
+        self.edits += 1
+
+
+MODELS = [Doc, UDoc, TDoc, Plain, Folder, File, Card]
 
 
 @pytest.fixture
-def fdb(front: Any) -> Any:
-    front.create_all(MODELS)
-    return front
+def fdb(db: Any) -> Any:
+    db.create_all(MODELS)
+    return db
 
 
 def _two_copies(db: Any, model: Any, pk: Any) -> tuple[Any, Any, Any, Any]:
@@ -338,3 +347,26 @@ def test_a_clock_that_does_not_move_still_gives_a_new_version() -> None:
     spec = TDoc.__mapper__.fields["changed"]
     future = datetime(9000, 1, 1, tzinfo=UTC)
     assert next_version(spec, future) > future
+
+
+def test_a_json_change_in_place_and_a_hook_share_the_versioned_update(fdb: Any) -> None:
+    card = Card(tags=["a"])
+    _add(fdb, card)
+    a, card_a, b, card_b = _two_copies(fdb, Card, card.id)
+    card_a.tags.append("from a")
+    with fdb.capture() as sent:
+        a.commit()
+    updates = [sql for sql, _ in sent if sql.startswith("UPDATE")]
+    assert len(updates) == 1 and "tags" in updates[0] and "edits" in updates[0]
+    assert (card_a.version, card_a.edits) == (2, 1)
+    card_b.tags.append("from b")
+    with pytest.raises(StaleDataError):
+        b.commit()
+    assert card_b.tags == ["a", "from b"] and card_b.edits == 0 and card_b.version == 1
+    b.rollback()
+    assert card_b.tags == ["a"]
+    a.close()
+    b.close()
+    with fdb.session() as s:
+        got = s.get(Card, card.id)
+        assert got is not None and (got.tags, got.edits, got.version) == (["a", "from a"], 1, 2)

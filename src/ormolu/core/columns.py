@@ -14,10 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ObjectDeletedError
+from ..orm.loading import rows_converter
 from ..orm.state import PERSISTENT, STATE_KEY
-from ..orm.strategies import _in_condition
-from ..protocol import Op
+from ..orm.strategies import batch_for, in_condition
+from ..protocol import ROWS, Execute, Op
+from ..sql.compiler import compile_statement
 from ..sql.selectable import Select
+from .begin import begin_tx
 
 if TYPE_CHECKING:
     from ..orm.mapper import Mapper
@@ -29,8 +32,11 @@ def load_columns(
 ) -> Op[list[Any]]:
     """Load the fields ``keys`` of ``objs`` (persistent objects of ``mapper``'s model in
     this session; others are skipped) where their ``__dict__`` lacks them, one statement
-    per chunk of primary keys. Returns the objects whose row was not found."""
-    from .reads import fetch
+    per chunk of primary keys. Returns the objects whose row was not found.
+
+    Like ``refresh`` (and unlike a query) it does not flush first: reading a field
+    leaves unflushed changes pending."""
+    from .reads import needs_tx
 
     todo: dict[Any, Any] = {}
     for o in objs:
@@ -49,10 +55,14 @@ def load_columns(
     per = max(1, (state.dialect.max_bind_parameters - 10) // n)
     idents = list(todo)
     found: set[Any] = set()
+    if needs_tx(state):
+        yield from begin_tx(state)
     for start in range(0, len(idents), per):
         chunk = idents[start : start + per]
-        stmt: Select[Any] = Select((*pk_refs, *refs)).where(_in_condition(pk_refs, chunk))
-        rows = yield from fetch(state, stmt, "tuples")
+        stmt: Select[Any] = Select((*pk_refs, *refs)).where(in_condition(pk_refs, chunk))
+        compiled, params = compile_statement(state.dialect, stmt)
+        reply = yield Execute(compiled.sql, params, want=ROWS)
+        rows = rows_converter(compiled, stmt._entities, state.dialect, "tuples")(reply.rows)
         for row in rows:
             ident = row[0] if n == 1 else tuple(row[:n])
             obj = todo.get(ident)
@@ -76,16 +86,7 @@ def load_deferred(state: SessionState, obj: Any, key: str) -> Op[Any]:
     d = obj.__dict__
     st = d[STATE_KEY]
     cls = type(obj)
-    batch = [obj]
-    group = st.group
-    if group is not None:
-        for o in group.objs:
-            od = o.__dict__
-            if o is not obj and key not in od and type(o) is cls:
-                ost = od[STATE_KEY]
-                if ost.session is state and ost.status == PERSISTENT:
-                    batch.append(o)
-    yield from load_columns(state, cls.__mapper__, batch, (key,))
+    yield from load_columns(state, cls.__mapper__, batch_for(obj, key, state), (key,))
     if key not in d:
         state.expunge(obj)
         raise ObjectDeletedError(f"{cls.__name__} with primary key {st.key[1]!r} no longer exists")

@@ -27,8 +27,9 @@ from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from .begin import begin_tx
+from .cascade import unlink_deleted
 from .errors import describe_flush_failure
-from .hooks import MAX_ROUNDS, after_hooks, before_hooks, hooks_wanted
+from .hooks import MAX_ROUNDS, after_hooks, after_hooks_wanted, before_hooks, hooks_wanted
 from .journal import Batch, Entry, Level, values_before_insert
 
 if TYPE_CHECKING:
@@ -136,7 +137,8 @@ def _flush_with_hooks(state: SessionState) -> Op[None]:
             state.dirty.clear()  # (changes set back to the stored values: nothing to write)
         if not (state.new or state.dirty or state.deleted or state.links or state.deferred):
             return
-        yield from _flush(state, [], [], [], [], False, hooks=True)
+        # (the pending objects given only for the order a failed flush restores)
+        yield from _flush(state, list(state.new.values()), [], [], [], False, hooks=True)
     raise InvalidRequestError(
         f"the after_insert/after_update/after_delete hooks or after_flush listeners kept "
         f"changing objects for {MAX_ROUNDS} flush rounds"
@@ -153,8 +155,8 @@ def _flush(
     hooks: bool = False,
 ) -> Op[None]:
     """One flush of ``new``, ``dirty``, ``deleted`` and ``links``; with ``hooks``, of
-    what the before-hooks leave (the lists given are empty), running the after-hooks
-    before the savepoint is released."""
+    what the before-hooks leave (``new`` is then the pending objects before them, the
+    other lists empty), running the after-hooks before the savepoint is released."""
     dialect = state.dialect
     root = state.levels[-1]
     # (levels above the root are savepoints, which count as prior writes)
@@ -163,9 +165,7 @@ def _flush(
     if not autocommit and not state.in_tx:
         yield from begin_tx(state)
     max_params = dialect.max_bind_parameters
-    wants_savepoint = prior_writes and (
-        hooks or n > 1 or dialect.failed_statement_aborts_transaction
-    )
+    wants_savepoint = prior_writes and (n > 1 or dialect.failed_statement_aborts_transaction)
     savepoint = None
     level = Level()
     state.levels.append(level)
@@ -221,6 +221,12 @@ def _flush(
         if hooks:
             new, dirty, deleted, links = yield from before_hooks(state)
             explicit_keys = _explicit_keys(new)
+            # (an after-hook that raises must undo the statements before it)
+            n = len(new) + len(dirty) + len(deleted) + len(links)
+            wants_savepoint = prior_writes and (
+                n > 1 or dialect.failed_statement_aborts_transaction
+                or after_hooks_wanted(state, new, dirty, deleted)
+            )  # fmt: skip
         if links or involves_relationships(new, dirty, deleted):
             plan = relationship_flush_plan(
                 dialect, new, dirty, deleted, touch, max_params,
@@ -386,6 +392,8 @@ def _update_maps(
         key = st.key
         if key is not None and entries.get(key) is st:
             del entries[key]
+    if deleted:
+        unlink_deleted(state, deleted)  # out of the loaded collections that held them
 
 
 def _reset_identity(state: SessionState, mappers: Iterable[Any]) -> Op[None]:

@@ -94,7 +94,8 @@ def get_or_create(
     # (an update locks the row it will write; see the module docstring)
     stmt, locked = base.limit(2), base.for_update(read=not update).limit(2)
     mode = state.dialect.read_modify_write_mode
-    if mode is not None and not state.in_tx:
+    default = state.dialect.default_begin_mode
+    if mode is not None and not state.in_tx and (default or "DEFERRED").upper() == "DEFERRED":
         state.begin_mode = mode  # (see the module docstring; reset when it ends)
 
     def found_one(obj: Any) -> Op[tuple[Any, bool]]:

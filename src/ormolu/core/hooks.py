@@ -12,7 +12,8 @@ The order (docs/hooks.md shows it with an example):
 4. ``after_insert``, ``after_update``, ``after_delete`` of the same objects, in the same
    order, then ``after_flush`` listeners: the objects are persistent (or deleted) with
    their keys; changes made here are written by a further round of the same flush;
-5. after COMMIT, ``after_commit``; after ROLLBACK, ``after_rollback``.
+5. after COMMIT, ``after_commit``; after ROLLBACK, ``after_rollback`` (called by the
+   front ends, once the session has given its connection back).
 
 Steps 1 to 4 run inside the flush's savepoint and its rollback journal: a hook that raises
 fails the flush as a database error would — nothing of it is written, every object
@@ -24,6 +25,7 @@ would need).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidRequestError
@@ -59,10 +61,10 @@ def hooks_wanted(state: SessionState) -> bool:
 
 def fire(state: SessionState, event: str) -> None:
     """Call the listeners of ``event`` with the session (its front end)."""
-    fns = []
+    fns: list[Callable[[Any], object]] = []
     for listeners in (state.db_listeners, state.listeners):
         if listeners:
-            fns.extend(listeners.get(event))
+            fns.extend(listeners.get(event, ()))
     for fn in fns:
         fn(state.frontend)
 
@@ -102,6 +104,20 @@ def before_hooks(state: SessionState) -> Op[tuple[list[Any], list[Any], list[Any
     new = list(state.new.values())
     dirty = [o for o in state.dirty.values() if o.__dict__[STATE_KEY].modified]
     return new, dirty, list(state.deleted.values()), list(state.links)
+
+
+def after_hooks_wanted(
+    state: SessionState, new: list[Any], dirty: list[Any], deleted: list[Any]
+) -> bool:
+    """Whether :func:`after_hooks` would call anything for these objects."""
+    for listeners in (state.db_listeners, state.listeners):
+        if listeners and listeners.get("after_flush"):
+            return True
+    classes: set[Any] = {*map(type, new), *map(type, dirty), *map(type, deleted)}
+    return any(not c.__mapper__.hooks.isdisjoint(_AFTER) for c in classes)
+
+
+_AFTER = frozenset({"after_insert", "after_update", "after_delete"})
 
 
 def after_hooks(state: SessionState, new: list[Any], dirty: list[Any], deleted: list[Any]) -> None:

@@ -21,16 +21,14 @@ from ..exceptions import (
     MultipleResultsFound,
     ObjectDeletedError,
 )
-from ..orm.columns import ColumnOption, ColumnPlan, column_plan, with_columns
+from ..orm.columns import ColumnPlan, with_columns
 from ..orm.loading import build_loader_factory, rows_converter
-from ..orm.mapper import EntityInfo
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.strategies import (
     LoadPlan,
     ResultGroup,
-    applies_to,
     assemble_joined,
-    build_plan,
+    batch_for,
     joined_select,
 )
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
@@ -41,6 +39,7 @@ from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
 from .begin import begin_tx
 from .flush import flush_op
+from .planning import check_columns, joins, load_plans, plan_for, prepare
 
 if TYPE_CHECKING:
     from .state import SessionState
@@ -64,76 +63,6 @@ def needs_tx(state: SessionState, stmt: Any = None) -> bool:
 
 
 # -- queries ---------------------------------------------------------------------------
-Plans = list[tuple[int, LoadPlan]]
-
-
-def plan_for(
-    stmt: Any, mode: str, options: tuple[Any, ...], eager: bool = True
-) -> tuple[Plans, ResultGroup | None]:
-    """The relationship loading plans of an object query and the result group its
-    objects join (``None`` when no model of it has relationships: nothing to batch).
-
-    Each plan is ``(position, plan)`` for a model entity with something to load eagerly:
-    the entity's position in a result row, or -1 for a query of one model (whose rows
-    are the objects). Loader options apply to every model entity they start at (a
-    relationship of that model; ``raiseload("*")``: all of them); ``eager=False`` plans
-    nothing (the caller loads what is eager itself).
-
-    Raises InvalidRequestError for an option that starts at no model of the query, or
-    options on a query of columns only."""
-    if mode != "objects":
-        return [], None
-    ents = stmt._entities
-    single = len(ents) == 1
-    plans: Plans = []
-    used = [False] * len(options)
-    names: list[str] = []
-    grouped = strict = False
-    raise_keys: set[tuple[type, str]] = set()
-    for i, ent in enumerate(ents):
-        if not isinstance(ent, EntityInfo):
-            continue
-        mapper = ent.mapper
-        names.append(mapper.name)
-        grouped = grouped or bool(mapper.relationship_decls) or ent.left_out is not None
-        own = []
-        for j, o in enumerate(options):
-            if applies_to(o, mapper):
-                own.append(o)
-                used[j] = True
-        if not eager or (not own and not mapper.eager_relationships):
-            continue
-        plan = build_plan(mapper, own)
-        strict = strict or plan.strict
-        raise_keys |= plan.raise_keys
-        if plan.nodes:
-            plans.append((-1 if single else i, plan))
-    if not names:
-        if options:
-            raise InvalidRequestError(
-                "loader options need a model in the query: query(Model, ...).options(...)"
-            )
-        return [], None
-    for j, o in enumerate(options):
-        if not used[j]:
-            raise InvalidRequestError(
-                f"{o!r}: {o.steps[0][0]!r} is not a relationship of {' or '.join(names)}"
-            )
-    if not (grouped or plans or strict):
-        return plans, None
-    return plans, ResultGroup(strict, frozenset(raise_keys))
-
-
-def joins(plans: Plans) -> bool:
-    """Whether the query of one model with ``plans`` joins relationships into itself (a
-    query of several entities loads joined relationships select-in instead)."""
-    return (
-        bool(plans)
-        and plans[0][0] < 0
-        and any(n.strategy == "joined" for n in plans[0][1].nodes.values())
-    )
-
-
 def _grouped(
     state: SessionState, group: ResultGroup | None, load: Any, rows: list[Any]
 ) -> list[Any]:
@@ -145,66 +74,6 @@ def _grouped(
         return load(rows)  # type: ignore[no-any-return]
     finally:
         state.load_group = prev
-
-
-def load_plans(
-    state: SessionState, plans: Plans, results: list[Any], columns: ColumnPlan | None = None
-) -> Op[None]:
-    """Run the eager loads of ``plans`` (see :func:`plan_for`) for a query's results:
-    select-in, once per relationship for all the objects of an entity (loading the
-    fields ``columns`` chooses)."""
-    from .loads import load_nodes
-
-    for pos, plan in plans:
-        if pos < 0:
-            objs = results
-        else:
-            objs = list({id(r[pos]): r[pos] for r in results if r[pos] is not None}.values())
-        if objs:
-            yield from load_nodes(state, objs, plan.nodes, columns)
-
-
-def prepare(
-    stmt: Any, options: tuple[Any, ...], columns: ColumnPlan | None = None
-) -> tuple[Any, tuple[Any, ...], ColumnPlan | None]:
-    """Split a query's ``options`` into loader options and column choices
-    (:mod:`ormolu.orm.columns`): return the statement loading the chosen fields, the
-    loader options, and the column plan (with ``columns``, the one of an enclosing
-    query, below it) for the loads that follow."""
-    colopts = [o for o in options if isinstance(o, ColumnOption)]
-    if colopts:
-        if not isinstance(stmt, Select):
-            raise InvalidRequestError(
-                f"{colopts[0]!r} cannot follow union(): choose the fields in each query"
-            )
-        options = tuple(o for o in options if not isinstance(o, ColumnOption))
-        columns = {**(columns or {}), **column_plan(colopts)}
-    if columns:
-        stmt = with_columns(stmt, columns)
-    return stmt, options, columns
-
-
-def _check_columns(stmt: Any, options: tuple[Any, ...], plans: Plans) -> None:
-    """Raise InvalidRequestError for a column option of a model that the query loads
-    neither as an entity nor through a relationship it loads eagerly."""
-    colopts = [o for o in options if isinstance(o, ColumnOption)]
-    if not colopts:
-        return
-    loaded = {e.mapper for e in stmt._entities if isinstance(e, EntityInfo)}
-    todo = [n for _, p in plans for n in p.nodes.values()]
-    while todo:
-        node = todo.pop()
-        if node.strategy in ("selectin", "joined"):
-            loaded.add(node.rel.target)
-            todo.extend(node.children.values())
-    for opt in colopts:
-        for mapper, _ in opt.fields:
-            if mapper not in loaded:
-                raise InvalidRequestError(
-                    f"{opt!r}: this query loads no {mapper.name} (it loads "
-                    f"{', '.join(sorted(m.name for m in loaded)) or 'no model'}); name "
-                    f"fields of its models or of the relationships it loads eagerly"
-                )
 
 
 def fetch(
@@ -233,7 +102,7 @@ def fetch(
         stmt, options, columns = prepare(stmt, options, columns)
         plans, own_group = plan_for(stmt, mode, options, eager)
         if len(given) != len(options):
-            _check_columns(stmt, given, plans)
+            check_columns(stmt, given, plans)
     else:
         plans, own_group = plan_for(stmt, mode, options, eager)
     if group is None:
@@ -482,19 +351,35 @@ def refresh(
 
 def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
     """Load an attribute missing from the object's ``__dict__`` (expired, or filled in by
-    the database): the whole row is reloaded, keeping values set but not flushed.
-    Returns the value of ``key`` (``None`` for no key)."""
+    the database) and return its value: the fields the object lacks (but those its load
+    left out on purpose) are loaded — for every object of its load (its result group)
+    that lacks ``key`` too, in one batch, so reading an expired field in a loop over a
+    result costs one statement, not one per object. Values set but not flushed are kept.
+    With no ``key``: the whole row of ``obj`` is reloaded (``get`` checking that an
+    expired object's row still exists), and ``None`` returned.
+
+    Raises ObjectDeletedError (and detaches ``obj``) when its row no longer exists."""
+    from .columns import load_columns
+
     st = obj.__dict__[STATE_KEY]
     if st.status == PENDING:
         yield from flush_op(state)
-    yield from refresh(state, obj, keep_changes=True)
     if key is None:
+        yield from refresh(state, obj, keep_changes=True)
         return None
-    if key not in obj.__dict__:  # a deferred field (a server default of one, say)
-        from .columns import load_deferred
-
-        return (yield from load_deferred(state, obj, key))
-    return obj.__dict__[key]
+    d = obj.__dict__
+    if key in d:  # (the flush filled it in)
+        return d[key]
+    mapper = type(obj).__mapper__
+    left_out = st.left_out or ()
+    keys = tuple(k for k in mapper.load_keys if k not in d and k not in left_out)
+    if key not in keys:
+        keys += (key,)
+    yield from load_columns(state, mapper, batch_for(obj, key, state), keys)
+    if key not in d:
+        state.expunge(obj)
+        raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
+    return d[key]
 
 
 # -- streamed results --------------------------------------------------------------------

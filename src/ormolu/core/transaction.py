@@ -28,7 +28,6 @@ from ..orm.state import DELETED, DETACHED, STATE_KEY
 from ..protocol import Execute, Op, SetTimeout
 from .begin import begin_tx
 from .flush import flush_op, insert_one_autocommitted, one_statement_flush
-from .hooks import fire
 from .journal import LAZY, Level
 
 if TYPE_CHECKING:
@@ -94,8 +93,6 @@ def commit(state: SessionState) -> Op[None]:
     if state.tx_timeout is not None:
         state.tx_timeout = None
         yield SetTimeout(state.statement_timeout)
-    if state.listeners or state.db_listeners:
-        fire(state, "after_commit")
 
 
 def finish_commit(state: SessionState) -> None:
@@ -163,8 +160,6 @@ def rollback(state: SessionState) -> Op[None]:
         state.reset_levels()
     if tx_timeout is not None:
         yield SetTimeout(state.statement_timeout)
-    if state.listeners or state.db_listeners:
-        fire(state, "after_rollback")
 
 
 # -- savepoints --------------------------------------------------------------------------

@@ -222,6 +222,19 @@ def merge(state: SessionState, obj: Any, load: bool = True) -> Op[Any]:
             target = yield from get(state, type(obj), key[1])
     if target is None:
         values = {k: d[k] for k in mapper.column_keys if k in d}
+        missing = [k for k in mapper.column_keys if k not in d]
+        if missing and d.get(STATE_KEY) is not None:
+            # A detached object with expired columns and no row to merge onto: a copy
+            # would be inserted without those values (NULL, a server default, or a
+            # NOT NULL failure at a later flush) — the values are unknown, so refuse.
+            # (A transient object's unset server-default columns are left to the
+            # database as for add().)
+            raise InvalidRequestError(
+                f"merge(): {mapper.name} with primary key {key[1] if key else None!r} has "
+                f"no row to merge onto, and its field(s) {', '.join(missing)} are not "
+                f"loaded (expired), so a copy cannot be added; refresh the object in its "
+                f"session first, or set those fields"
+            )
         target = object.__new__(type(obj))
         target.__dict__.update(values)
         state.add(target)

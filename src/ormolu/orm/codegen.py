@@ -215,6 +215,13 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
                     d = obj.__dict__
                     if len(d) <= nkeys or (grouped and not d.keys() >= key_set):
                         fill_missing(d, keys, row, 0, [])
+                    if left_out is not None and st.left_out is not left_out:
+                        # what it lacks of what this load left out loads as a batch
+                        lo = st.left_out
+                        if lo is None:
+                            st.left_out = left_out
+                        elif not left_out <= lo:
+                            st.left_out = lo | left_out
                     if group is not None and st.group is not group:
                         st.group = group  # (its next lazy load batches with this result)
                         group.objs.append(obj)

@@ -56,16 +56,14 @@ def hooks_of(cls: type, base: type) -> frozenset[str]:
     return found
 
 
-class Listeners:
-    """Listeners by event, each list in the order of registration.
+class Listeners(dict[str, list[Callable[[Any], object]]]):
+    """Listeners by event (a dict: event name -> the listeners in the order registered),
+    so that the flush's check for any is a plain truth test in C.
 
     ``add`` raises :class:`~ormolu.exceptions.ArgumentError` for an unknown event name
     or a listener that is not callable (before anything is registered)."""
 
-    __slots__ = ("by_event",)
-
-    def __init__(self) -> None:
-        self.by_event: dict[str, list[Callable[[Any], object]]] = {}
+    __slots__ = ()
 
     def add(self, event: str, fn: Callable[[Any], object]) -> None:
         """Register ``fn`` for ``event``."""
@@ -76,23 +74,13 @@ class Listeners:
             )
         if not callable(fn):
             raise ArgumentError(f"listen({event!r}, ...) needs a callable, got {fn!r}")
-        self.by_event.setdefault(event, []).append(fn)
+        self.setdefault(event, []).append(fn)
 
     def remove(self, event: str, fn: Callable[[Any], object]) -> None:
         """Unregister ``fn`` for ``event``; raises ArgumentError if it is not registered."""
-        fns = self.by_event.get(event, [])
+        fns = self.get(event, [])
         if fn not in fns:
             raise ArgumentError(f"{fn!r} is not listening to {event!r}")
         fns.remove(fn)
         if not fns:
-            del self.by_event[event]
-
-    def get(self, event: str) -> list[Callable[[Any], object]]:
-        """The listeners of ``event`` (do not change the list)."""
-        return self.by_event.get(event, _EMPTY)
-
-    def __bool__(self) -> bool:
-        return bool(self.by_event)
-
-
-_EMPTY: list[Callable[[Any], object]] = []
+            del self[event]

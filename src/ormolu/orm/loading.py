@@ -78,6 +78,13 @@ def _entity_factory(
                 # also live in __dict__, so a model with them checks the keys themselves)
                 if len(d) <= len(keys) or (grouped and not d.keys() >= key_set):
                     _fill_missing(d, keys, row, start, procs)
+                if left_out is not None and st.left_out is not left_out:
+                    # what it lacks of what this load left out loads as a batch
+                    lo = st.left_out
+                    if lo is None:
+                        st.left_out = left_out
+                    elif not left_out <= lo:
+                        st.left_out = lo | left_out
                 if grouped:
                     group = session.load_group
                     if group is not None and st.group is not group:

@@ -121,7 +121,7 @@ class FieldSpec:
         self.default_factory = info.default_factory
         self.auto = False  # set for database-generated primary keys
         self.model_name = model_name
-        self.coerce = column.type.coerce
+        self.coerce: Callable[[Any], Any] = column.type.coerce
         self.has_rules = any(
             getattr(info, n) not in (None, ())
             for n in ("ge", "gt", "le", "lt", "min_length", "choices", "validators")

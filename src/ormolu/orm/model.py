@@ -19,7 +19,7 @@ from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
 from .hooks import hooks_of
 from .mapper import EntityInfo, Mapper
-from .mutable import JsonMapped
+from .mutable import JsonMapped, json_coerce
 from .naming import resolve as resolve_naming
 from .registry import configure, register
 from .related import RelationshipAttribute
@@ -78,8 +78,11 @@ class Model:
         for key in mapper.column_keys:
             spec = mapper.fields[key]
             # (JSON fields: reads hand out documents that track changes made in place)
-            kind = JsonMapped if isinstance(spec.type, Json) else Mapped
-            setattr(cls, key, kind(key, spec.column.ref, mapper))
+            if isinstance(spec.type, Json):
+                spec.coerce = json_coerce(spec.coerce)
+                setattr(cls, key, JsonMapped(key, spec.column.ref, mapper))
+            else:
+                setattr(cls, key, Mapped(key, spec.column.ref, mapper))
         for key in mapper.relationship_decls:
             setattr(cls, key, RelationshipAttribute(key, mapper))
         cls.__mapper__ = mapper

@@ -21,8 +21,8 @@ What is not seen: a dict or list that was never read through the object (one you
 assigned, then changed through your own reference: ``d = {}; doc.data = d; d["k"] = 1``
 is written only if the flush comes before the first read of ``doc.data``, which then
 copies it) — change the document through the attribute. A document assigned from
-another object (``b.data = a.data``) is copied on its first read through ``b``: the
-two objects do not share it. ``copy.copy``/``deepcopy``/pickle give plain containers.
+another object (``b.data = a.data``) is copied when assigned: the two objects do not
+share it. ``copy.copy``/``deepcopy``/pickle give plain containers.
 
 A tracked document holds its object (so that ``session.get(Doc, 1).tags.append(x)``
 is written like ``session.get(Doc, 1).title = x``, although the identity map holds
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Callable
 from typing import Any, SupportsIndex
 
 from ..exceptions import ValidationError
@@ -245,6 +246,18 @@ class JsonMapped(Mapped[Any]):
     def __set__(self, obj: Any, value: Any) -> None:
         # (only reached through object.__setattr__: Model.__setattr__ handles sets)
         obj.__dict__[self.key] = value
+
+
+def json_coerce(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON field's ``coerce`` that takes a plain copy of a tracked document (one read
+    from another object, or from this one): an object's document is its own."""
+
+    def coerce_json(value: Any) -> Any:
+        value = coerce(value)
+        t = type(value)
+        return plain(value) if t is TrackedDict or t is TrackedList else value
+
+    return coerce_json
 
 
 # The container types of JSON documents, plain and tracked (the flush compares values of

@@ -265,17 +265,24 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"eagerly: query({rel.parent.name}).options(selectinload({rel.name})) or "
             f"joinedload({rel.name})"
         )
+    session.load_relationship(rel, batch_for(obj, rel.key, session))
+    return d[rel.key]
+
+
+def batch_for(obj: Any, key: str, session: Any) -> list[Any]:
+    """``obj`` and the other objects of its load (its result group) that lack attribute
+    ``key``: of the same class, persistent in ``session``. What a lazy load loads for."""
     objs = [obj]
+    group = obj.__dict__[STATE_KEY].group
     if group is not None:
         cls = type(obj)
         for o in group.objs:
             od = o.__dict__
-            if o is not obj and rel.key not in od and type(o) is cls:
+            if o is not obj and key not in od and type(o) is cls:
                 ost = od[STATE_KEY]
-                if ost.session is session and ost.status == PERSISTENT:
+                if ost.session is session and ost.status == PERSISTENT and not ost.to_delete:
                     objs.append(o)
-    session.load_relationship(rel, objs)
-    return d[rel.key]
+    return objs
 
 
 def _initial_value(obj: Any, rel: Relationship, st: Any) -> Any:
@@ -300,7 +307,8 @@ def _key_of(d: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None if None in vals else vals
 
 
-def _in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
+def in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
+    """``cols IN (keys)``; for several columns, an OR of ANDs (keys are tuples)."""
     if len(cols) == 1:
         return cols[0].in_(keys)
     return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
@@ -336,7 +344,7 @@ def selectin_load(
         rcols = [tcols[k] for k in rel.remote_keys]
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt: Select[Any] = Select((target.cls,)).where(_in_condition(rcols, chunk))
+            stmt: Select[Any] = Select((target.cls,)).where(in_condition(rcols, chunk))
             rows = yield from fetch(stmt)
             for t in rows:
                 found[_key_of(t.__dict__, rel.remote_keys)] = t
@@ -358,7 +366,7 @@ def selectin_load(
                 Select((*sec_refs, target.cls))
                 .select_from(target.cls)
                 .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
-                .where(_in_condition(sec_refs, chunk))
+                .where(in_condition(sec_refs, chunk))
                 .order_by(*order)
             )
             rows = yield from fetch(stmt)
@@ -372,7 +380,7 @@ def selectin_load(
         back = rel.back
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
+            stmt = Select((target.cls,)).where(in_condition(rcols, chunk)).order_by(*order)
             rows = yield from fetch(stmt)
             if len(rel.remote_keys) == 1:
                 rk = rel.remote_keys[0]
@@ -418,11 +426,11 @@ def current_items(
         stmt: Select[Any] = (
             Select((target.cls,))
             .join(rel.secondary, right[0] if len(right) == 1 else and_(*right))
-            .where(_in_condition(sec_refs, [key]))
+            .where(in_condition(sec_refs, [key]))
         )
     else:
         rcols = [tcols[k] for k in rel.remote_keys]
-        stmt = Select((target.cls,)).where(_in_condition(rcols, [key]))
+        stmt = Select((target.cls,)).where(in_condition(rcols, [key]))
     return (yield from fetch(stmt))
 
 

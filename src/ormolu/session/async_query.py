@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from ..core import reads, writes
+from ..core import planning, reads, writes
 from ..exceptions import MultipleResultsFound, NoResultFound
 from ..orm.query import QueryBuilder
 from ..orm.strategies import ResultGroup
@@ -91,10 +91,10 @@ class AsyncQuery(QueryBuilder[T]):
         """
         s = self.session
         state = s.state
-        stmt, options, columns = reads.prepare(self.stmt, self._options)
-        plans, group = reads.plan_for(stmt, self.mode, options)
-        reads._check_columns(stmt, self._options, plans)
-        if reads.joins(plans):
+        stmt, options, columns = planning.prepare(self.stmt, self._options)
+        plans, group = planning.plan_for(stmt, self.mode, options)
+        planning.check_columns(stmt, self._options, plans)
+        if planning.joins(plans):
             for row in await self.all():
                 yield row
             return
@@ -111,7 +111,7 @@ class AsyncQuery(QueryBuilder[T]):
                 group = ResultGroup(group.strict, group.raise_keys)
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
                 if plans:
-                    await s._run(reads.load_plans(state, plans, objs, columns))
+                    await s._run(planning.load_plans(state, plans, objs, columns))
                 for o in objs:
                     yield o
         finally:

@@ -20,6 +20,7 @@ from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
 from ..core.getorcreate import get_or_create
+from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import LazyLoadError, NoResultFound
@@ -180,21 +181,29 @@ class AsyncSession:
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
         state = self.state
+        ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
                 await self._run(tx.commit(state))
+                ended = True
         finally:
             await self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     async def rollback(self) -> None:
         """ROLLBACK; objects as after :meth:`Session.rollback`."""
         state = self.state
+        ended = False
         try:
             if not tx.nothing_to_end(state):
                 await self._run(tx.rollback(state))
+                ended = True
         finally:
             state.in_tx = False
             await self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_rollback")
 
     async def close(self) -> None:
         """Roll back anything uncommitted, give back the connection, detach all objects."""

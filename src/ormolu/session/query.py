@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from ..core import reads, writes
+from ..core import planning, reads, writes
 from ..exceptions import MultipleResultsFound, NoResultFound
 from ..orm.mapper import EntityInfo
 from ..orm.query import QueryBuilder
@@ -118,10 +118,10 @@ class Query(QueryBuilder[T]):
         Select-in eager loads run per chunk."""
         s = self.session
         state = s.state
-        stmt, options, columns = reads.prepare(self.stmt, self._options)
-        plans, group = reads.plan_for(stmt, self.mode, options)
-        reads._check_columns(stmt, self._options, plans)
-        if reads.joins(plans):
+        stmt, options, columns = planning.prepare(self.stmt, self._options)
+        plans, group = planning.plan_for(stmt, self.mode, options)
+        planning.check_columns(stmt, self._options, plans)
+        if planning.joins(plans):
             yield from self.all()
             return
         handle, load, _ = s._run(reads.open_stream(state, stmt, self.mode, size))
@@ -137,7 +137,7 @@ class Query(QueryBuilder[T]):
                 group = ResultGroup(group.strict, group.raise_keys)  # lazy loads batch per chunk
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
                 if plans:
-                    s._run(reads.load_plans(state, plans, objs, columns))
+                    s._run(planning.load_plans(state, plans, objs, columns))
                 yield from objs
         finally:
             if not state.closed and s._conn is not None:

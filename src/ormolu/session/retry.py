@@ -150,13 +150,14 @@ class _Shared:
 
 
 def _warn_lost(attempt: Any) -> None:
-    """The loop was left (``break``/``return``) after an attempt whose COMMIT failed
-    with a retryable error that was held back for the next attempt: say so loudly."""
+    """The loop was left (``break``, ``return``, an error after the ``with`` block) after
+    an attempt that failed with a retryable error held back for the next attempt: say so
+    loudly, since nothing of that attempt was committed."""
     if attempt is not None and attempt.failed is not None and attempt.exited:
         message = (
-            f"a retried transaction's COMMIT failed ({attempt.failed!r}) and the loop was "
-            f"left before the next attempt: nothing of that attempt was committed. End the "
-            f"'with attempt' block normally (no break or return inside the loop)"
+            f"attempt {attempt.number} of a retried transaction failed ({attempt.failed!r}) "
+            f"and the loop was left before the next attempt: nothing of it was committed. "
+            f"End the 'with attempt' block normally (no break or return inside the loop)"
         )
         log.error(message)
         warnings.warn(message, RuntimeWarning, stacklevel=3)

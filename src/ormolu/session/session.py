@@ -17,6 +17,7 @@ from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
 from ..core.getorcreate import get_or_create
+from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import NoResultFound
@@ -224,23 +225,31 @@ class Session:
         connection lost after COMMIT was sent raises
         :class:`~ormolu.exceptions.CommitOutcomeUnknown` (see docs/sessions.md)."""
         state = self.state
+        ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
                 self._run(tx.commit(state))
+                ended = True
         finally:
             self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     def rollback(self) -> None:
         """ROLLBACK, and put every object touched in the transaction back as it was
         before it; objects loaded after the transaction's first write are expired (see
         docs/sessions.md, "What rollback does to your objects")."""
         state = self.state
+        ended = False
         try:
             if not tx.nothing_to_end(state):
                 self._run(tx.rollback(state))
+                ended = True
         finally:
             state.in_tx = False
             self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_rollback")
 
     def close(self) -> None:
         """Roll back anything uncommitted, give back the connection, and detach all
