@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 
-from ormolu import LazyLoadError
+from ormolu import LazyLoadError, status_of
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
@@ -141,8 +141,9 @@ class Oracle:
                 r.known = False
         self.levels = [self.snap()]
 
-    def rollback_to(self, snap: Snap) -> None:
-        """Roll back to the level that began at ``snap`` (see the module docstring)."""
+    def rollback_to(self, snap: Snap, closing: bool = False) -> None:
+        """Roll back to the level that began at ``snap`` (see the module docstring);
+        ``closing``: the session was closed (every object is detached after this)."""
         self.flushed = dict(snap.flushed)
         self.logical = dict(snap.flushed)
         for r in self.recs:
@@ -167,13 +168,26 @@ class Oracle:
                 if r.status == "persistent" and r.rid not in self.flushed:
                     r.status = "stale"
 
-        # one row, one object: an object loaded in the level for a key that an object
-        # the level knew owns again is detached
-        owners = {r.rid for r in self.recs if r.status == "persistent" and snap.recs.get(id(r))}
+        # One row, one object: where several objects claim a key, an object the level
+        # knew (in the session when it began) keeps it; among objects loaded in the
+        # level, the rollback keeps the one it restores last (journal order, which the
+        # oracle does not follow): the session's choice is read, and must be one.
+        claims: dict[int | None, list[Rec]] = {}
         for r in self.recs:
-            fresh = r.loaded and id(r) not in snap.recs
-            if fresh and r.status in ("persistent", "stale") and r.rid in owners:
-                r.status, r.known = "detached", False
+            if r.status in ("persistent", "stale"):
+                claims.setdefault(r.rid, []).append(r)
+        for group in claims.values():
+            if len(group) < 2 or closing:
+                continue
+            known = [r for r in group if id(r) in snap.recs]
+            if known:
+                winners = known
+            else:
+                winners = [r for r in group if status_of(r.obj) == "persistent"]
+            assert len(winners) == 1, f"{len(winners)} objects for one row: {group}"
+            for r in group:
+                if r is not winners[0]:
+                    r.status, r.known = "detached", False
 
     def _transient(self, r: Rec, vals: Row | None) -> None:
         r.status, r.to_delete = "transient", False
@@ -184,9 +198,17 @@ class Oracle:
 
 def read(s: Any, obj: Any) -> tuple[int, int, str]:
     """``obj``'s key and values: loaded implicitly by the sync session; the async one
-    refuses (LazyLoadError), so it is refreshed explicitly and read again."""
+    refuses (LazyLoadError), so there ``s.get()`` loads them (from the identity map, an
+    expired object's row is reloaded keeping its unflushed changes, as the sync
+    session's implicit load does) and they are read again. Raises ObjectDeletedError
+    when the row is gone (the object is detached then)."""
     try:
         return obj.id, obj.val, obj.name
     except LazyLoadError:
-        s.refresh(obj)
+        from ormolu import ObjectDeletedError
+
+        got = s.get(type(obj), obj.id)
+        if got is None:
+            raise ObjectDeletedError(f"{obj!r}: no row") from None
+        assert got is obj, (got, obj)
         return obj.id, obj.val, obj.name

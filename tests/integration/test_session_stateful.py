@@ -258,6 +258,77 @@ class SessionMachine(RuleBasedStateMachine):
         self.o.logical[r.rid] = self.o.flushed[r.rid]  # its unflushed changes go with it
         r.status, r.vals, r.base, r.known = "detached", vals, self.o.flushed[r.rid], True
 
+    @rule(i=st.integers(0, 99), val=st.integers(0, 9))
+    def modify_detached(self, i: int, val: int) -> None:
+        """A change to a detached object: written when it is added again."""
+        r = self.pick(i, "detached", cond=lambda r: r.known and r.vals is not None)
+        if r is None:
+            return
+        assert r.vals is not None
+        r.obj.val = val
+        r.vals = (val, r.vals[1])
+
+    @rule(i=st.integers(0, 99), key=st.sampled_from([None, "val", "name"]))
+    def refresh_or_expire(self, i: int, key: str | None) -> None:
+        """refresh() (unflushed changes are discarded) or expire() of one field (its
+        unflushed change is discarded; the next read reloads it)."""
+        r = self.pick(i, "persistent", cond=lambda r: not r.to_delete)
+        if r is None:
+            return
+        assert r.rid is not None
+        o = self.o
+        row, now = o.flushed[r.rid], o.logical[r.rid]
+        if key is None:
+            self.s.refresh(r.obj)
+            o.logical[r.rid] = row
+            assert (r.obj.val, r.obj.name) == row
+        else:
+            self.s.expire(r.obj, key)
+            o.logical[r.rid] = (row[0], now[1]) if key == "val" else (now[0], row[1])
+
+    @rule(i=st.integers(0, 99), d=st.integers(1, 3))
+    def raw_update(self, i: int, d: int) -> None:
+        """An UPDATE in raw SQL (a write the session cannot follow) of a row that has no
+        object in the session; raw SQL autoflushes first."""
+        o = self.o
+        self.s.flush()  # (execute() would autoflush: the key is chosen after it)
+        o.flush()
+        free = [k for k in sorted(o.flushed) if o.in_map(k) is None]
+        if not free:
+            return
+        key = free[i % len(free)]
+        result = self.s.execute(
+            "UPDATE sm_item SET val = val + :d WHERE id = :id", {"d": d, "id": key}
+        )
+        assert result.rowcount == 1
+        v = o.flushed[key]
+        o.flushed[key] = (v[0] + d, v[1])
+        o.logical = dict(o.flushed)
+
+    @rule()
+    def close_and_reopen(self) -> None:
+        """close() rolls back and detaches every object; a new session goes on."""
+        o = self.o
+        self.s.close()
+        o.rollback_to(o.levels[0], closing=True)
+        claimed = [r.rid for r in o.recs if r.status in ("persistent", "stale")]
+        for r in o.recs:
+            if r.status in ("persistent", "stale", "deleted"):
+                r.status, r.to_delete = "detached", False
+                d = r.obj.__dict__
+                if claimed.count(r.rid) > 1:  # (which one the rollback kept: not known)
+                    r.known = False
+                elif r.rid in o.flushed and "val" in d and "name" in d:
+                    # not expired: the row's values (what the rollback restored)
+                    assert (d["val"], d["name"]) == o.flushed[r.rid], r
+                    r.vals, r.base, r.known = o.flushed[r.rid], o.flushed[r.rid], True
+                else:
+                    r.known = False
+            assert r.status in ("transient", "detached"), r
+        o.levels = [o.snap()]
+        self.savepoints.clear()
+        self.s = self.fdb.session()
+
     @rule(i=st.integers(0, 99))
     def expire_and_expunge(self, i: int) -> None:
         """A detached object with expired values (for merge)."""
@@ -346,6 +417,11 @@ class SessionMachine(RuleBasedStateMachine):
         q = self.s.query(SmItem)
         if k >= 0:
             q = q.where(SmItem.val >= k)
+        if k == 9:  # values, not objects
+            tuples = self.s.query(SmItem.id, SmItem.val, SmItem.name).order_by(SmItem.id).all()
+            o.flush()
+            assert {t[0]: (t[1], t[2]) for t in tuples} == o.logical
+            return
         got = q.order_by(SmItem.id).all()
         o.flush()
         want = [key for key, v in sorted(o.logical.items()) if k < 0 or v[0] >= k]
@@ -519,6 +595,8 @@ class SessionMachine(RuleBasedStateMachine):
                 assert key == r.explicit, r
         pending = [r.obj for r in o.recs if r.status == "pending"]
         assert sorted(map(id, s.new)) == sorted(map(id, pending)), "s.new"
+        marked = [r.obj for r in o.recs if r.to_delete]
+        assert sorted(map(id, s.deleted)) == sorted(map(id, marked)), "s.deleted"
         # get() answers from the identity map (no flush: autoflush is off)
         for rid in sorted({r.rid for r in o.recs if r.rid is not None}):
             got = s.get(SmItem, rid)
