@@ -74,6 +74,7 @@ class Cell:
     """One contender x test: the times of the successful repetitions and any problems."""
 
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the process's CPU seconds, per run
     counts: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     na: str | None = None  # the contender cannot run this test: the reason
@@ -82,6 +83,11 @@ class Cell:
     def best(self) -> float | None:
         """The fastest repetition's seconds."""
         return min(self.times) if self.times else None
+
+    @property
+    def best_cpu(self) -> float | None:
+        """The least CPU time of the repetitions (seconds; the process's, all threads)."""
+        return min(self.cpu) if self.cpu else None
 
     @property
     def median(self) -> float | None:

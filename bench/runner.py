@@ -393,6 +393,8 @@ def collect(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> None:
             cell.errors.append(t["error"])
         else:
             cell.times.append(t["seconds"])
+            if "cpu" in t:
+                cell.cpu.append(t["cpu"])
             cell.counts.append(t["count"])
     if res.get("memory"):
         c.memory.append(res["memory"])
