@@ -28,7 +28,8 @@ from typing import Any
 from . import dbsetup
 from .contenders import ASYNC_DBS, ASYNC_SUITE, ONLY_ON, SYNC_SUITE
 from .dbsetup import DbConfig
-from .report import ASYNC, SYNC, Contender, Suite, chart, markdown
+from .report import ASYNC, SYNC, Contender, Suite, markdown
+from .report_tables import chart
 from .workload import (
     CORE_LETTERS,
     LETTERS,

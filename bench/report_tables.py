@@ -1,7 +1,7 @@
-"""The async suite's own report sections: the targets of issue 12 checked against the
-run, and what async costs — each async contender against its sync twin on the same
-backend (ormolu async / ormolu sync, psycopg async / psycopg sync or aiosqlite /
-sqlite3), test by test.
+"""The report's chart and the async suite's own sections: the targets of issue 12
+checked against the run, what async costs — each async contender against its sync twin
+on the same backend (ormolu async / ormolu sync, psycopg async / psycopg sync or
+aiosqlite / sqlite3), test by test — and the client CPU time table.
 
 The "runner's share" divides ormolu's async/sync ratio by the raw driver's: what ormolu's
 async front end (its runner, its awaits, the async driver adapter) adds beyond what the
@@ -11,7 +11,8 @@ async driver itself costs over the sync one.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from textwrap import fill
+from typing import TYPE_CHECKING, Any
 
 from .workload import CORE_LETTERS, LETTERS, TESTS
 
@@ -131,3 +132,110 @@ def overhead(contenders: list[Contender], suite: Suite) -> list[str]:
     out.append("| " + " | ".join(row) + " |")
     out.append("")
     return out
+
+
+def cpu_table(contenders: list[Contender], raw: Contender, suite: Suite) -> list[str]:
+    """Each contender's CPU time relative to the floor's, per test: the client's share
+    of the work, steadier than wall time on a busy machine (the server's is not in it, so
+    a library that sends more statements looks cheaper here than in the wall-time table)."""
+    shown = [c for c in contenders if not c.unavailable and any(x.cpu for x in c.cells.values())]
+    if raw not in shown:
+        return []
+    out = [
+        "## Client CPU time relative to the floor (best of the repetitions)",
+        "",
+        f"The process's CPU time (`time.process_time`, all threads) over {raw.label}'s, per "
+        "test. It leaves out the waits for the server and the time other work on a shared "
+        "machine held the core, and also the server's own work, so it complements, not "
+        "replaces, the wall-time table above.",
+        "",
+        "| test | "
+        + " | ".join(f"**{c.label}**" if c.key == suite.ours else c.label for c in shown)
+        + " |",
+        "|" + "---|" * (len(shown) + 1),
+    ]
+    logs: list[list[float]] = [[] for _ in shown]
+    for letter, _, title in TESTS:
+        row = [f"{letter} {title}"]
+        for i, c in enumerate(shown):
+            r = c.ratio(raw, letter, "best_cpu")
+            row.append(_fmt(r) if c.key != suite.ours else f"**{_fmt(r)}**")
+            if r is not None and letter in CORE_LETTERS:
+                logs[i].append(r)
+        out.append("| " + " | ".join(row) + " |")
+    out.append("| **geometric mean A-K** | " + " | ".join(_fmt(_geomean(v)) for v in logs) + " |")
+    out.append("")
+    return out
+
+
+def chart(
+    contenders: list[Contender], meta: dict[str, Any], path: str, suite: Suite | None = None
+) -> None:
+    """A grouped bar chart of the ratios to the raw driver (log scale) as a PNG; in the
+    async suite the reference is the async floor and sync ormolu is drawn hatched."""
+    import matplotlib
+
+    from .report import PER_ROW, RAW, SYNC
+
+    suite = suite or SYNC
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    OURS = suite.ours
+    raw = next(c for c in contenders if c.key == suite.ref)
+    shown = [
+        c
+        for c in contenders
+        if c.key not in suite.floors and c.key not in (RAW, PER_ROW) and not c.unavailable
+    ]
+    groups = [*LETTERS, "geo\nmean"]  # A-K, the relation tests L and M, geomean A-K
+    fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
+    width = 0.8 / max(1, len(shown))
+    palette = ["#9ecae1", "#6baed6", "#a1d99b", "#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"]
+    others = iter(palette)
+    top = 1.0
+    for i, c in enumerate(shown):
+        values = [c.ratio(raw, k) or 0.0 for k in LETTERS] + [c.geomean(raw)[0] or 0.0]
+        xs = [g + (i - (len(shown) - 1) / 2) * width for g in range(len(groups))]
+        ours = c.key == OURS
+        twin = suite.name == "async" and c.key == "ormolu"  # sync ormolu beside async
+        color = "#d62728" if ours else "#f4a6a6" if twin else next(others, "#cccccc")
+        ax.bar(
+            xs,
+            values,
+            width,
+            label=c.label,
+            color=color,
+            edgecolor="black" if ours else "#555555",
+            linewidth=1.2 if ours else 0.4,
+            zorder=3 if ours else 2,
+            hatch="//" if twin else None,
+        )
+        top = max(top, *values)
+        if ours:
+            for x, v in zip(xs, values):
+                if v:
+                    label = f"{v:.2f}" if v < 10 else f"{v:.1f}"
+                    ax.text(x, v * 1.04, label, ha="center", va="bottom", fontsize=7, zorder=5)
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label=f"{raw.label} = 1")
+    for sep in (len(CORE_LETTERS), len(LETTERS)):  # relations L-M | geomean over A-K only
+        ax.axvline(sep - 0.5, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
+    ax.set_yscale("log")
+    ax.set_ylim(top=top * 2.2)  # room for the legend above the tallest bar
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(
+        [f"{k}\n{fill(t.split(' (')[0], 13)}" for k, _, t in TESTS] + ["geo mean\nA-K"],
+        fontsize=8,
+    )
+    ax.set_ylabel(f"time relative to {raw.label} (log scale, lower is better)")
+    what = "ormolu async vs the async driver" if suite.name == "async" else "ormolu vs raw driver"
+    ax.set_title(
+        f"{what} and peers — {meta['db_label']}, N = {meta['n']:,}, "
+        f"best of {meta['reps']} — {meta['date']}"
+    )
+    ax.grid(axis="y", which="both", alpha=0.3, zorder=0)
+    ax.legend(ncol=len(shown) + 1, loc="upper left", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
