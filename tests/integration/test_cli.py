@@ -12,6 +12,10 @@ import pytest
 
 from ormolu import Database
 
+pytestmark = pytest.mark.sync_only(
+    "runs the ormolu command in its own process: no front end to vary"
+)
+
 ORMOLU = str(Path(sys.executable).parent / "ormolu")
 
 MODELS_V1 = """
