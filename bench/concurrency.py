@@ -96,6 +96,12 @@ async def _run_all(c: Any, reqs: list[list[Any]], tasks: int) -> tuple[list[floa
     async def task() -> None:
         for i in todo:
             kind, args = reqs[i]
+            # A request reaches a server through the event loop: at least one loop turn
+            # between two requests of one task. Without it a task that has just given its
+            # connection back takes it again at once, before the waiter the pool woke can
+            # run, and a few tasks do all the work while the others starve (every pool
+            # here lets a new caller take an idle connection ahead of the woken waiter).
+            await asyncio.sleep(0)
             started = clock()
             responses[i] = await getattr(c, kind)(*args)
             latency[i] = clock() - started
@@ -112,9 +118,11 @@ async def _work(job: dict[str, Any]) -> dict[str, Any]:
     try:
         await _run_all(c, job["warmup"], job["tasks"])
         gc.collect()
+        cpu = time.process_time()
         started = time.perf_counter()
         latency, responses = await _run_all(c, job["requests"], job["tasks"])
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     finally:
         await c.close()
     reads = [r for (kind, _), r in zip(job["requests"], responses) if kind != "checkout"]
@@ -125,6 +133,7 @@ async def _work(job: dict[str, Any]) -> dict[str, Any]:
     return {
         "label": c.label,
         "seconds": elapsed,
+        "cpu": cpu,
         "latency": {k: v for k, v in by_kind.items()},
         "read_digest": digest,
         "checkouts": sum(1 for kind, _ in (*job["warmup"], *job["requests"]) if kind == "checkout"),
@@ -292,15 +301,20 @@ def report(
         "with its customer and its lines with their tracks; 50 tracks of a genre with "
         "album and artist; a checkout transaction inserting an invoice with 5 lines), run "
         f"by {meta['tasks']} concurrent asyncio tasks sharing {meta['pool']} connections, "
-        "after an untimed warm-up; each contender in its own process, "
+        "after an untimed warm-up (each task yields to the event loop once before each "
+        "request, as a request arriving on a socket would); each contender in its own "
+        "process, "
         f"{meta['reps']} repetition(s) interleaved. Latency: from a request's start (the "
         "wait for a connection included) to its response. The repetition with the best "
-        "throughput is shown; the median throughput is beside it. See "
+        "throughput is shown; the median throughput is beside it. Client CPU: the "
+        "contender process's CPU time over the timed requests (the server's is not in it; "
+        "on 2 cores the two compete). See "
         "`bench/concurrency.py`.",
         "",
-        "| contender | req/s (best) | req/s (median) | vs raw (time per request) | p50 ms | "
-        "p99 ms | p99 invoice | p99 genre tracks | p99 checkout |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| contender | req/s (best) | req/s (median) | vs raw (time per request) | "
+        "client CPU ms / request | p50 ms | p99 ms | p99 invoice | p99 genre tracks | "
+        "p99 checkout |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     best: dict[str, dict[str, Any]] = {}
     rps: dict[str, float] = {}
@@ -310,7 +324,7 @@ def report(
             rps[k] = meta["requests"] / best[k]["seconds"]
     for k in keys:
         if k not in best:
-            lines.append(f"| {k} | n/a | | | | | | | |")
+            lines.append(f"| {k} | n/a | | | | | | | | |")
             continue
         r = best[k]
         every = [t for v in r["latency"].values() for t in v]
@@ -318,9 +332,12 @@ def report(
         vs = f"{rps['raw-async'] / rps[k]:.2f}" if "raw-async" in rps else "-"
         kinds = [f"{_pct(r['latency'][kind], 0.99) * 1000:.1f}" for kind in KINDS]
         label = f"**{r['label']}**" if k == "ormolu-async" else r["label"]
+        cpu = f"{r['cpu'] / meta['requests'] * 1000:.2f}" if "cpu" in r else "-"
         lines.append(
-            f"| {label} | {rps[k]:,.0f} | {med:,.0f} | {vs} | {_pct(every, 0.5) * 1000:.1f} | "
-            f"{_pct(every, 0.99) * 1000:.1f} | " + " | ".join(kinds) + " |"
+            f"| {label} | {rps[k]:,.0f} | {med:,.0f} | {vs} | {cpu} | "
+            f"{_pct(every, 0.5) * 1000:.1f} | {_pct(every, 0.99) * 1000:.1f} | "
+            + " | ".join(kinds)
+            + " |"
         )
     lines.append("")
     if "ormolu-async" in rps and "raw-async" in rps:

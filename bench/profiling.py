@@ -6,11 +6,17 @@ prints each one's time next to the raw driver's and the top functions by own tim
 (``tottime``) and by cumulative time. Example, for ormolu's slowest tests::
 
     bench/.venv/bin/python -m bench.profiling --contender ormolu --tests F,B,I --n 10000
+
+An asynchronous contender runs in one ``asyncio.run`` (the event loop's own work is in
+the profile too) and is compared with the async floor ``raw-async``::
+
+    bench/.venv/bin/python -m bench.profiling --contender ormolu-async --db postgresql --tests E,F
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import importlib
 import io
@@ -31,10 +37,10 @@ def run(contender: str, cfg: DbConfig, n: int, profile: set[str]) -> dict[str, A
     """Run all tests of ``contender``; return {letter: (seconds, Profile | None)}."""
     dbsetup.fresh_table(cfg)
     mod = importlib.import_module(f"bench.contenders.{MODULES[contender]}")
-    if getattr(mod, "ASYNC", False):
-        raise SystemExit("profiling asynchronous contenders is not supported")
     w = make_workload(n)
     dbsetup.fresh_relations(cfg, w)
+    if getattr(mod, "ASYNC", False):
+        return asyncio.run(run_async(mod.Bench(cfg), w, profile))
     bench = mod.Bench(cfg)
     out: dict[str, Any] = {}
     for letter, method, _ in TESTS:
@@ -50,6 +56,25 @@ def run(contender: str, cfg: DbConfig, n: int, profile: set[str]) -> dict[str, A
     return out
 
 
+async def run_async(bench: Any, w: Any, profile: set[str]) -> dict[str, Any]:
+    """:func:`run` for an asynchronous contender, inside one event loop."""
+    await bench.setup()
+    out: dict[str, Any] = {}
+    for letter, method, _ in TESTS:
+        if not callable(getattr(bench, method, None)):
+            continue
+        prof = cProfile.Profile() if letter in profile else None
+        started = time.perf_counter()
+        if prof:
+            prof.enable()
+        await getattr(bench, method)(w)
+        if prof:
+            prof.disable()
+        out[letter] = (time.perf_counter() - started, prof)
+    await bench.close()
+    return out
+
+
 def main(argv: list[str]) -> int:
     """Entry point."""
     p = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
@@ -58,6 +83,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql", "mysql"))
     p.add_argument("--top", type=int, default=15, help="functions listed per table")
+    p.add_argument("--floor", help="the reference contender (raw; raw-async for async ones)")
     args = p.parse_args(argv)
     letters = {t.strip().upper() for t in args.tests.split(",") if t.strip()}
     if args.db == "sqlite":
@@ -68,7 +94,9 @@ def main(argv: list[str]) -> int:
         cfg = dbsetup.server_config(args.db)
         dbsetup.create_database(cfg)
     try:
-        floor = run("raw", cfg, args.n, set())
+        mod = importlib.import_module(f"bench.contenders.{MODULES[args.contender]}")
+        floor_key = args.floor or ("raw-async" if getattr(mod, "ASYNC", False) else "raw")
+        floor = run(floor_key, cfg, args.n, set())
         ours = run(args.contender, cfg, args.n, letters)
     finally:
         dbsetup.drop_database(cfg)
@@ -79,7 +107,10 @@ def main(argv: list[str]) -> int:
             continue
         seconds, prof = ours[letter]
         raw_seconds = floor[letter][0]
-        print(f"\n=== {letter} {title}: {args.contender} {seconds:.3f} s, raw {raw_seconds:.3f} s")
+        print(
+            f"\n=== {letter} {title}: {args.contender} {seconds:.3f} s, "
+            f"{floor_key} {raw_seconds:.3f} s"
+        )
         print(f"    (x{seconds / raw_seconds:.1f}; the profiler itself slows Python code down)")
         for sort in ("tottime", "cumulative"):
             buf = io.StringIO()

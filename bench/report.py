@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from textwrap import fill
 from typing import Any
 
 from .contenders import ASYNC_FLOORS, FLOORS
@@ -74,6 +73,7 @@ class Cell:
     """One contender x test: the times of the successful repetitions and any problems."""
 
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the process's CPU seconds, per run
     counts: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     na: str | None = None  # the contender cannot run this test: the reason
@@ -82,6 +82,11 @@ class Cell:
     def best(self) -> float | None:
         """The fastest repetition's seconds."""
         return min(self.times) if self.times else None
+
+    @property
+    def best_cpu(self) -> float | None:
+        """The least CPU time of the repetitions (seconds; the process's, all threads)."""
+        return min(self.cpu) if self.cpu else None
 
     @property
     def median(self) -> float | None:
@@ -269,10 +274,11 @@ def markdown(
     if per_row is not None:
         lines.extend(_both_floors(contenders, raw, per_row, expected))
     if suite.twins:
-        from .report_async import overhead, targets
+        from .report_tables import cpu_table, overhead, targets
 
         lines.extend(targets(contenders, raw, suite))
         lines.extend(overhead(contenders, suite))
+        lines.extend(cpu_table(contenders, raw, suite))
     # -- rows per second ------------------------------------------------------------------
     add("## Rows per second (best of the repetitions; higher is better)")
     add("")
@@ -357,76 +363,6 @@ def markdown(
         add("- packages: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
     add("")
     return "\n".join(lines)
-
-
-def chart(
-    contenders: list[Contender], meta: dict[str, Any], path: str, suite: Suite = SYNC
-) -> None:
-    """A grouped bar chart of the ratios to the raw driver (log scale) as a PNG; in the
-    async suite the reference is the async floor and sync ormolu is drawn hatched."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    OURS = suite.ours
-    raw = next(c for c in contenders if c.key == suite.ref)
-    shown = [
-        c
-        for c in contenders
-        if c.key not in suite.floors and c.key not in (RAW, PER_ROW) and not c.unavailable
-    ]
-    groups = [*LETTERS, "geo\nmean"]  # A-K, the relation tests L and M, geomean A-K
-    fig, ax = plt.subplots(figsize=(15, 6.5), dpi=110)
-    width = 0.8 / max(1, len(shown))
-    palette = ["#9ecae1", "#6baed6", "#a1d99b", "#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"]
-    others = iter(palette)
-    top = 1.0
-    for i, c in enumerate(shown):
-        values = [c.ratio(raw, k) or 0.0 for k in LETTERS] + [c.geomean(raw)[0] or 0.0]
-        xs = [g + (i - (len(shown) - 1) / 2) * width for g in range(len(groups))]
-        ours = c.key == OURS
-        twin = suite.name == "async" and c.key == "ormolu"  # sync ormolu beside async
-        color = "#d62728" if ours else "#f4a6a6" if twin else next(others, "#cccccc")
-        ax.bar(
-            xs,
-            values,
-            width,
-            label=c.label,
-            color=color,
-            edgecolor="black" if ours else "#555555",
-            linewidth=1.2 if ours else 0.4,
-            zorder=3 if ours else 2,
-            hatch="//" if twin else None,
-        )
-        top = max(top, *values)
-        if ours:
-            for x, v in zip(xs, values):
-                if v:
-                    label = f"{v:.2f}" if v < 10 else f"{v:.1f}"
-                    ax.text(x, v * 1.04, label, ha="center", va="bottom", fontsize=7, zorder=5)
-    ax.axhline(1.0, color="black", linewidth=1, linestyle="--", zorder=4, label=f"{raw.label} = 1")
-    for sep in (len(CORE_LETTERS), len(LETTERS)):  # relations L-M | geomean over A-K only
-        ax.axvline(sep - 0.5, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
-    ax.set_yscale("log")
-    ax.set_ylim(top=top * 2.2)  # room for the legend above the tallest bar
-    ax.set_xlim(-0.5, len(groups) - 0.5)
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(
-        [f"{k}\n{fill(t.split(' (')[0], 13)}" for k, _, t in TESTS] + ["geo mean\nA-K"],
-        fontsize=8,
-    )
-    ax.set_ylabel(f"time relative to {raw.label} (log scale, lower is better)")
-    what = "ormolu async vs the async driver" if suite.name == "async" else "ormolu vs raw driver"
-    ax.set_title(
-        f"{what} and peers — {meta['db_label']}, N = {meta['n']:,}, "
-        f"best of {meta['reps']} — {meta['date']}"
-    )
-    ax.grid(axis="y", which="both", alpha=0.3, zorder=0)
-    ax.legend(ncol=len(shown) + 1, loc="upper left", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def _relations_geomean_row(contenders: list[Contender], raw: Contender, suite: Suite = SYNC) -> str:

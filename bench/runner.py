@@ -28,7 +28,8 @@ from typing import Any
 from . import dbsetup
 from .contenders import ASYNC_DBS, ASYNC_SUITE, ONLY_ON, SYNC_SUITE
 from .dbsetup import DbConfig
-from .report import ASYNC, SYNC, Contender, Suite, chart, markdown
+from .report import ASYNC, SYNC, Contender, Suite, markdown
+from .report_tables import chart
 from .workload import (
     CORE_LETTERS,
     LETTERS,
@@ -393,6 +394,8 @@ def collect(c: Contender, res: dict[str, Any], cfg: DbConfig, w: Any) -> None:
             cell.errors.append(t["error"])
         else:
             cell.times.append(t["seconds"])
+            if "cpu" in t:
+                cell.cpu.append(t["cpu"])
             cell.counts.append(t["count"])
     if res.get("memory"):
         c.memory.append(res["memory"])

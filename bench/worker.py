@@ -95,6 +95,11 @@ class TestRun:
         self.inner = 1 if counter is not None else max(1, int(job.get("inner", 1)))
         self.counter = counter
         self._before: Counter[str] = Counter()
+        # the process's CPU time of each run of the current test (all its threads:
+        # aiosqlite's included), beside the wall time: it leaves out the waits for the
+        # server and the time other processes of a shared machine took the core
+        self._cpu: list[float] = []
+        self._cpu_started = 0.0
         out["memory"] = {}
 
     def plan(self, bench: Any) -> list[tuple[str, str, int]]:
@@ -116,11 +121,13 @@ class TestRun:
         gc.collect()
         if self.counter is not None:
             self._before = self.counter.snapshot()
+        self._cpu_started = time.process_time()
         return time.perf_counter()
 
     def stop(self, letter: str, started: float) -> float:
         """Just after one timed call: the seconds it took (and its statements)."""
         elapsed = time.perf_counter() - started
+        self._cpu.append(time.process_time() - self._cpu_started)
         if self.counter is not None:
             stats = difference(self.counter.snapshot(), self._before)
             self.out.setdefault("statements", {})[letter] = stats
@@ -128,12 +135,19 @@ class TestRun:
 
     def done(self, letter: str, times: list[float], count: int) -> None:
         """Record a test that ran."""
-        self.out["tests"][letter] = {"seconds": min(times), "count": count, "inner": times}
+        self.out["tests"][letter] = {
+            "seconds": min(times),
+            "cpu": min(self._cpu),
+            "count": count,
+            "inner": times,
+        }
+        self._cpu = []
         self.out["memory"][letter] = memory()
 
     def failed(self, letter: str, e: BaseException) -> None:
         """Record a test that raised."""
         trace = traceback.format_exc()[-2000:]
+        self._cpu = []
         self.out["tests"][letter] = {"error": _reason(e), "trace": trace}
         self.out["memory"][letter] = memory()
 

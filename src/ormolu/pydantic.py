@@ -174,7 +174,9 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
         metadata.append(pydantic.AfterValidator(_one_of(choices)))
         shown = [c.value if isinstance(c, enum.Enum) else c for c in choices]
         if all(isinstance(c, str | int | float | bool) for c in shown):
-            extra["json_schema_extra"] = {"enum": shown}
+            # (the enum sits beside the "anyOf" of a nullable field: it lists null too)
+            nullable_too = [None] if spec.nullable else []
+            extra["json_schema_extra"] = {"enum": [*shown, *nullable_too]}
     for fn in info.validators:
         metadata.append(pydantic.AfterValidator(_validator(fn)))
     if metadata:

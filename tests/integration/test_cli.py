@@ -12,6 +12,10 @@ import pytest
 
 from ormolu import Database
 
+pytestmark = pytest.mark.sync_only(
+    "runs the ormolu command in its own process: no front end to vary"
+)
+
 ORMOLU = str(Path(sys.executable).parent / "ormolu")
 
 MODELS_V1 = """
@@ -195,7 +199,7 @@ def test_an_enum_value_rename_through_the_command(db: Database, tmp_path: Path) 
     assert run(root, "migrate", "up").returncode == 0
     (root / "app" / "models.py").write_text(ENUM_MODELS.replace('SAD = "sad"', 'BLUE = "blue"'))
     r = run(root, "check")
-    assert r.returncode == 1 and "check" in r.stdout  # the constraint differs
+    assert r.returncode == 1 and "cli_feel.mood: values are ('happy', 'sad')" in r.stdout
     r = run(root, "migrate", "make", "-m", "blue")  # no terminal: it stops and names it
     assert r.returncode == 2 and "--rename cli_feel.mood.sad:blue" in r.stderr
     r = run(root, "migrate", "make", "-m", "blue", "--rename", "cli_feel.mood.sad:blue")
@@ -204,3 +208,29 @@ def test_an_enum_value_rename_through_the_command(db: Database, tmp_path: Path) 
     assert run(root, "migrate", "up").returncode == 0
     assert run(root, "check").returncode == 0
     assert "no changes" in run(root, "migrate", "make", "-m", "nothing").stdout
+
+
+@pytest.mark.parametrize("db", ["sqlite-file"], indirect=True)
+def test_make_asks_about_each_rename_on_a_terminal(db: Database, tmp_path: Path) -> None:
+    import pty
+
+    root = project(tmp_path, url_of(db, tmp_path), ENUM_MODELS)
+    run(root, "migrate", "init")
+    run(root, "migrate", "make", "-m", "initial")
+    run(root, "migrate", "up")
+    changed = ENUM_MODELS.replace('SAD = "sad"', 'BLUE = "blue"').replace("mood:", "feeling:")
+    (root / "app" / "models.py").write_text(changed)
+    master, slave = pty.openpty()  # stdin a terminal: the command asks
+    os.write(master, b"y\ny\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORMOLU_")}
+    done = subprocess.run(
+        [ORMOLU, "migrate", "make", "-m", "renames"], cwd=root, env=env, stdin=slave,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(slave)
+    os.close(master)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "was cli_feel.mood renamed to feeling?" in done.stdout
+    assert "was the value 'sad' of cli_feel.feeling renamed to 'blue'?" in done.stdout
+    assert "rename column cli_feel.mood to feeling" in done.stdout
+    assert "enum values of cli_feel.feeling: rename 'sad' to 'blue'" in done.stdout

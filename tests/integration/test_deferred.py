@@ -397,3 +397,48 @@ def test_expired_objects_seen_again_by_a_load_only_query_batch_what_it_left_out(
             again = s.query(User).options(load_only(User.id)).all()
             assert {u.name for u in again} == {f"user{i}" for i in range(1, USERS + 1)}
         assert len(selects(sent)) == 2  # not 1 + one reload per user
+
+
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
+def test_a_deferred_json_field_loads_in_a_batch_and_tracks_changes(db: Database) -> None:
+    class Profile(Model, table="nb_profile"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        settings: Mapped[dict[str, Any]] = field(default_factory=dict, deferred=True)
+
+    db.create_all([Profile])
+    with db.session() as s:
+        s.add_all([Profile(settings={"n": i}) for i in range(4)])
+    with db.session() as s, db.capture() as sent:
+        profiles = s.query(Profile).order_by(Profile.id).all()
+        assert [p.settings["n"] for p in profiles] == [0, 1, 2, 3]
+        assert len(selects(sent)) == 2
+        profiles[0].settings["n"] = 10  # changed in place: written at commit
+    with db.session() as s:
+        assert s.query(Profile).options(undefer(Profile.settings)).order_by(
+            Profile.id
+        ).first().settings == {"n": 10}  # type: ignore[union-attr]
+
+
+def test_the_version_field_is_always_loaded(db: Database) -> None:
+    class Page(Model, table="nb_page"):
+        id: Mapped[int] = field(primary_key=True, default=None)
+        text: Mapped[str] = field(default="")
+        version: Mapped[int] = field(version=True)
+
+    with pytest.raises(InvalidRequestError, match="version field is always loaded"):
+        defer(Page.version)
+    with pytest.raises(ConfigurationError, match="version field cannot be deferred"):
+
+        class Bad(Model, table="nb_bad_version"):
+            id: Mapped[int] = field(primary_key=True, default=None)
+            v: Mapped[int] = field(version=True, deferred=True)
+
+    db.create_all([Page])
+    with db.session() as s:
+        s.add(Page(text="a"))
+    with db.session() as s:
+        page = s.query(Page).options(load_only(Page.id)).one()
+        assert "version" in page.__dict__ and "text" not in page.__dict__
+        page.text = "b"  # the UPDATE checks the version it loaded
+    with db.session() as s:
+        assert s.query(Page.text, Page.version).one() == ("b", 2)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 from frontend import AsyncFacade
 
-from ormolu import ArgumentError, Mapped, Model, field, status_of
+from ormolu import ArgumentError, ConfigurationError, Mapped, Model, field, status_of
 
 LOG: list[Any] = []
 STAMP = datetime(2024, 5, 6, 7, 8, 9)  # before_insert's
@@ -306,3 +306,21 @@ def test_after_commit_runs_once_the_connection_is_given_back(fdb: Any) -> None:
         s.listen("after_commit", count_in_another_session)  # (not db's: it would recurse)
         s.add(Note(title="a"))
     assert counts == [1]
+
+
+def test_async_hooks_and_listeners_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"AsyncHook\.before_insert is async"):
+
+        class AsyncHook(Model, table="hk_async"):
+            id: Mapped[int] = field(primary_key=True, default=None)
+
+            async def before_insert(self) -> None:  # type: ignore[override]
+                pass
+
+    async def listener(s: Any) -> None:
+        pass
+
+    from ormolu import Database
+
+    with pytest.raises(ArgumentError, match="would never be awaited"):
+        Database().listen("before_flush", listener)

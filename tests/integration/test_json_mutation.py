@@ -189,6 +189,9 @@ def test_documents_behave_as_values(fdb: Any) -> None:
         stale.append("not a's any more")
         assert a.tags == ["new"]
         assert isinstance(a.data, TrackedDict) and isinstance(a.tags, TrackedList)
+        # what Python's dict and list give as new containers are plain ones
+        assert type(a.data | {"x": 1}) is dict and type(a.data.fromkeys("ab")) is dict
+        assert type(a.data.copy()) is dict and type(a.tags[:1]) is list
         assert (
             type(copy.deepcopy(a.data)) is dict and type(pickle.loads(pickle.dumps(a.tags))) is list
         )
@@ -217,11 +220,11 @@ def test_changes_to_a_detached_or_pending_object(fdb: Any) -> None:
 def test_many_changes_copy_the_document_once_per_flush(
     fdb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ormolu.core.state as core_state
+    import ormolu.core.journal as journal
 
     copies: list[Any] = []
-    real = core_state.plain
-    monkeypatch.setattr(core_state, "plain", lambda v: copies.append(1) or real(v))
+    real = journal.plain
+    monkeypatch.setattr(journal, "plain", lambda v: copies.append(1) or real(v))
     with fdb.session() as s:
         doc = _one(s)
         for i in range(200):

@@ -248,6 +248,7 @@ def test_choices_with_bounds_and_enum_choices() -> None:
         id: Mapped[int] = field(primary_key=True, default=None)
         score: Mapped[int] = field(choices=[1, 2, 3, 10], le=3)
         size: Mapped[Format] = field(choices=[Format.LP])
+        rank: Mapped[str | None] = field(choices=["a", "b"], default=None)
 
     shape = pydantic_model(PdGrade)
     assert shape.model_validate({"score": 2, "size": "lp"}).score == 2
@@ -257,6 +258,9 @@ def test_choices_with_bounds_and_enum_choices() -> None:
     props = shape.model_json_schema()["properties"]
     assert props["score"]["enum"] == [1, 2, 3, 10] and props["score"]["maximum"] == 3
     assert props["size"]["enum"] == ["lp"]
+    assert props["rank"]["enum"] == ["a", "b", None]  # beside the anyOf: null allowed
+    assert shape.model_validate({"score": 1, "size": "lp"}).rank is None
+    assert refused(shape, score=1, size="lp", rank="c") == ("rank",)
 
 
 def test_an_unloaded_relationship_on_the_async_front_end(tmp_path: Path) -> None:

@@ -20,6 +20,10 @@ import pytest
 
 from ormolu import Database
 
+pytestmark = pytest.mark.sync_only(
+    "runs the ormolu command in its own process: no front end to vary"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 ORMOLU = str(Path(sys.executable).parent / "ormolu")
 HEADING = "## Migrations: add a field, make, up, down"

@@ -1,11 +1,12 @@
-"""Operations that load fields a load left out (deferred fields, ``load_only`` and
-``defer`` options; see :mod:`ormolu.orm.columns`).
+"""Operations that load fields objects lack: those a load left out (deferred fields,
+``load_only`` and ``defer`` options; see :mod:`ormolu.orm.columns`) and expired ones.
 
 :func:`load_columns` loads some fields for many objects of one model with
 ``SELECT pk, field ... WHERE pk IN (...)`` (chunked to the dialect's parameter limit):
-``session.load(objs, Article.body)`` and both front ends' ``refresh`` use it.
-:func:`load_deferred` is what reading such a field runs (through the front end, as a
-lazy load is): one batch for every object of the reader's result that lacks the field.
+``session.load(objs, Article.body)``, the key fields a relationship load needs, and the
+reload of expired fields (:func:`ormolu.core.reads.load_attribute`) use it.
+:func:`load_deferred` is what reading a left-out field runs (through the front end, as a
+lazy load is): one batch for every object of the reader's load that lacks the field.
 Values already in an object's ``__dict__`` (an unflushed change) are never replaced.
 """
 

@@ -26,6 +26,9 @@ One record type serves every case, told apart by its ``values`` field:
 
 A level also lists the objects loaded while it had written data (``loaded``): their
 values may be ones a rollback undoes, so rolling the level back expires them.
+
+A JSON document changed in place (:mod:`ormolu.orm.mutable`) is the one value an entry
+cannot hold by reference: :func:`record_mutation` swaps a plain copy in before the change.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..orm.fields import MISSING
+from ..orm.mutable import plain
 from ..orm.state import PERSISTENT, STATE_KEY, InstanceState
 
 if TYPE_CHECKING:
@@ -166,6 +170,44 @@ def record_lazily(session: SessionState, obj: Any, st: InstanceState) -> bool:
         session.commit_walk = True  # commit resets st.original
         return True
     return False
+
+
+def record_mutation(
+    session: SessionState, obj: Any, st: InstanceState, key: str, current: Any
+) -> None:
+    """``obj.<key>``, the JSON document ``current`` (see ormolu.orm.mutable), is about
+    to change in place: every record that holds the document itself — the journal
+    entries, the value the UPDATE replaces — gets a plain copy of it as it is now,
+    and the field counts as changed. Once done, further changes find no record
+    holding ``current`` and cost a few lookups."""
+    snap: Any = _NO_COPY
+    orig = st.original
+    if orig is None:
+        journal_touch(session.levels[-1].journal, obj)
+    elif key not in orig or orig[key] is current:  # a lazy entry (module docstring)
+        snap = orig[key] = plain(current)
+    oid = id(obj)
+    for level in session.levels:
+        entry = level.journal.get(oid)
+        values = entry.values if entry is not None else None
+        if type(values) is dict and values.get(key) is current:
+            if snap is _NO_COPY:
+                snap = plain(current)
+            values[key] = snap
+    if st.status == PERSISTENT:
+        m = st.modified
+        if m is None or key not in m or m[key] is current:
+            if snap is _NO_COPY:
+                snap = plain(current)
+            if m is None:
+                st.modified = {key: snap}
+                session.dirty[oid] = obj
+            else:
+                m[key] = snap
+                session.dirty[oid] = obj
+
+
+_NO_COPY: Any = object()  # (record_mutation: no copy of the document made yet)
 
 
 class Batch(NamedTuple):

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import InvalidRequestError, LazyLoadError
 from ..orm.identity import IdentityMap
 from ..orm.loading import loader_for
-from ..orm.mutable import plain
 from ..orm.registry import configure_pending
 from ..orm.state import (
     DELETED,
@@ -37,14 +36,21 @@ from ..orm.state import (
     new_state,
 )
 from ..orm.sync import cascade_related
-from .journal import LAZY, Entry, Level, journal_touch, materialize, record_lazily
+from .journal import (
+    LAZY,
+    Entry,
+    Level,
+    journal_touch,
+    materialize,
+    record_lazily,
+    record_mutation,
+)
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..orm.hooks import Listeners
     from ..protocol import Op
 
-_NO_COPY: Any = object()  # (record_mutation: no copy of the document made yet)
 # A long-lived session meets many statement shapes: keep at most this many bound loaders.
 _MAX_LOADERS = 500
 # Types of a single-column primary key value given as it is (not a tuple or a mapping).
@@ -248,36 +254,9 @@ class SessionState:
                 m[name] = old
 
     def record_mutation(self, obj: Any, st: InstanceState, key: str, current: Any) -> None:
-        """``obj.<key>``, the JSON document ``current`` (see ormolu.orm.mutable), is about
-        to change in place: every record that holds the document itself — the journal
-        entries, the value the UPDATE replaces — gets a plain copy of it as it is now,
-        and the field counts as changed. Once done, further changes find no record
-        holding ``current`` and cost a few lookups."""
-        snap: Any = _NO_COPY
-        orig = st.original
-        if orig is None:
-            journal_touch(self.levels[-1].journal, obj)
-        elif key not in orig or orig[key] is current:  # a lazy entry (ormolu.core.journal)
-            snap = orig[key] = plain(current)
-        oid = id(obj)
-        for level in self.levels:
-            entry = level.journal.get(oid)
-            values = entry.values if entry is not None else None
-            if type(values) is dict and values.get(key) is current:
-                if snap is _NO_COPY:
-                    snap = plain(current)
-                values[key] = snap
-        if st.status == PERSISTENT:
-            m = st.modified
-            if m is None or key not in m or m[key] is current:
-                if snap is _NO_COPY:
-                    snap = plain(current)
-                if m is None:
-                    st.modified = {key: snap}
-                    self.dirty[oid] = obj
-                else:
-                    m[key] = snap
-                    self.dirty[oid] = obj
+        """``obj.<key>``, the JSON document ``current``, is about to change in place:
+        see :func:`ormolu.core.journal.record_mutation`."""
+        record_mutation(self, obj, st, key, current)
 
     def record_link(self, rel: Any, owner: Any, item: Any, sign: int) -> None:
         """Record a many-to-many change for the next flush."""

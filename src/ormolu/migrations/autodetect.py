@@ -8,10 +8,14 @@ after all tables exist); new and changed columns; dropped columns and tables (ch
 first); new constraints and indexes; new foreign keys last.
 
 **Renames are never guessed.** A table that disappeared and one that appeared with the
-same columns, or a column that disappeared and one of the same type that appeared in the
-same table, are *candidates*; each must be confirmed (``renames``: ``"old:new"`` for a
-table, ``"table.old:new"`` for a column) or declined (``declined``, same spelling), else
-:class:`RenameCandidates` is raised listing them, so no data is dropped by surprise.
+same columns, a column that disappeared and one of the same type that appeared in the
+same table, or a value that left an enum column's list (its CHECK ``IN`` list, see
+:func:`ormolu.schema.ddl.enum_checks`) while another joined it, are *candidates*; each
+must be confirmed (``renames``: ``"old:new"`` for a table, ``"table.old:new"`` for a
+column, ``"table.column.old:new"`` for a value) or declined (``declined``, same
+spelling), else :class:`RenameCandidates` is raised listing them, so no data is dropped
+by surprise. A value changed in an enum column is one ``AlterEnum``, placed after a
+widening of the column and before a narrowing.
 
 :func:`inverse` gives each operation's inverse from the state before it, so a
 migration's ``downgrade`` is the exact mirror of its ``upgrade``: undoing the first

@@ -69,13 +69,18 @@ def _fields(kind: str, columns: Sequence[Any]) -> tuple[tuple[Mapper, str], ...]
             raise InvalidRequestError(
                 f"defer({mapper.name}.{c.key}): a primary key field is always loaded"
             )
+        if kind == "defer" and c.key == mapper.version_key:
+            raise InvalidRequestError(
+                f"defer({mapper.name}.{c.key}): the version field is always loaded (the "
+                f"flush checks it)"
+            )
         out.append((mapper, c.key))
     return tuple(out)
 
 
 def load_only(*columns: ColumnRef[Any]) -> ColumnOption:
-    """Load only these fields of their model (and its primary key); the others load on
-    first access, in one statement for the whole result.
+    """Load only these fields of their model (and its primary key and version field);
+    the others load on first access, in one statement for the whole result.
 
     Raises InvalidRequestError for something that is not a model's field.
 

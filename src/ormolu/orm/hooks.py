@@ -16,10 +16,11 @@ without listeners cost the flush one flag check (:data:`state`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, Literal, get_args
 
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, ConfigurationError
 
 EventName = Literal["before_flush", "after_flush", "after_commit", "after_rollback"]
 """The events a listener can be registered for."""
@@ -49,8 +50,15 @@ state = _Flags()
 
 def hooks_of(cls: type, base: type) -> frozenset[str]:
     """The hook methods ``cls`` defines itself or inherits from a class other than
-    ``base`` (the ``Model`` class, whose hooks do nothing); marks :data:`state`."""
+    ``base`` (the ``Model`` class, whose hooks do nothing); marks :data:`state`. Raises
+    ConfigurationError for an ``async def`` hook (it would never be awaited)."""
     found = frozenset(n for n in MODEL_HOOKS if getattr(cls, n, None) is not getattr(base, n))
+    for n in found:
+        if inspect.iscoroutinefunction(getattr(cls, n)):
+            raise ConfigurationError(
+                f"{cls.__name__}.{n} is async: hooks run inside the flush as plain calls "
+                f"(on both front ends); make it a plain method"
+            )
     if found:
         state.models = True
     return found
@@ -74,6 +82,11 @@ class Listeners(dict[str, list[Callable[[Any], object]]]):
             )
         if not callable(fn):
             raise ArgumentError(f"listen({event!r}, ...) needs a callable, got {fn!r}")
+        if inspect.iscoroutinefunction(fn):
+            raise ArgumentError(
+                f"listen({event!r}, {getattr(fn, '__name__', fn)!r}): listeners are plain "
+                f"calls, also on an async session; an async function would never be awaited"
+            )
         self.setdefault(event, []).append(fn)
 
     def remove(self, event: str, fn: Callable[[Any], object]) -> None:

@@ -226,9 +226,13 @@ class EntityInfo:
         return {k: self.column(k) for k in self.mapper.column_keys}
 
     def with_keys(self, keys: Any) -> EntityInfo:
-        """This entity loading the fields ``keys`` (the primary key always): a variant
-        built once and kept, so its statements compile (and cache) alike."""
+        """This entity loading the fields ``keys`` (the primary key and the version field
+        always: the flush needs them): a variant built once and kept, so its statements
+        compile (and cache) alike."""
         wanted = frozenset(keys) | set(self.mapper.pk_keys)
+        version = getattr(self.mapper, "version_key", None)  # (set once the mapper is)
+        if version is not None:
+            wanted |= {version}
         if wanted == set(self.keys):
             return self
         found = self.variants.get(wanted)
@@ -344,6 +348,11 @@ class Mapper:
         self.full_entity = self.entity.with_keys(self.column_keys)
         # optimistic locking (orm/versioning.py) and the hook methods the class defines
         self.version_key = configure_version(self)
+        if self.version_key in self.deferred_keys:
+            raise ConfigurationError(
+                f"{self.name}.{self.version_key}: a version field cannot be deferred (every "
+                f"UPDATE and DELETE of the object checks it)"
+            )
         self.hooks: frozenset[str] = frozenset()
         self.journal_lazily = not self.relationship_decls
         # validated_values of a mapping (replaced by a generated function, see

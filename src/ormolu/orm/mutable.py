@@ -33,7 +33,6 @@ collector rather than as soon as the last reference to it goes.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Callable
 from typing import Any, SupportsIndex
 
@@ -41,7 +40,7 @@ from ..exceptions import ValidationError
 from .attributes import Mapped
 from .state import DETACHED, STATE_KEY, load_missing_attribute
 
-_TRACKED_SLOTS = ("__weakref__", "_key", "_owner", "_root")
+_TRACKED_SLOTS = ("_key", "_owner", "_root")
 
 
 def _changing(c: Any) -> None:
@@ -49,9 +48,9 @@ def _changing(c: Any) -> None:
     obj = c._owner
     key = c._key
     d = obj.__dict__
-    root = c if c._root is None else c._root()
+    root = c if c._root is None else c._root
     current = d.get(key)
-    if root is None or current is not root:
+    if current is not root:
         return  # no longer the object's value (replaced, or rolled back)
     st = d.get(STATE_KEY)
     if st is None:
@@ -78,20 +77,27 @@ def plain(value: Any) -> Any:
 
 def _track(value: Any, owner: Any, key: str, root: Any) -> Any:
     """``value`` (copied) as tracked containers belonging to ``owner.<key>``; ``root``:
-    the weak reference to the document's top container (``None``: this is the top)."""
+    the document's top container (``None``: this is the top). Scalars are shared, each
+    container copied in C, and only nested containers cost a Python call."""
     if isinstance(value, dict):
-        out: Any = TrackedDict.__new__(TrackedDict)
-    elif isinstance(value, list):
-        out = TrackedList.__new__(TrackedList)
-    else:
-        return value
-    out._owner, out._key, out._root = owner, key, root
-    inner = weakref.ref(out) if root is None else root
-    if type(out) is TrackedDict:
-        dict.update(out, {k: _track(v, owner, key, inner) for k, v in value.items()})
-    else:
-        list.extend(out, [_track(v, owner, key, inner) for v in value])
-    return out
+        out: Any = _new_dict(TrackedDict)
+        out._owner, out._key, out._root = owner, key, root
+        dict.update(out, value)
+        inner = out if root is None else root
+        for k, v in value.items():
+            if isinstance(v, _DICT_OR_LIST):
+                dict.__setitem__(out, k, _track(v, owner, key, inner))
+        return out
+    if isinstance(value, list):
+        out = _new_list(TrackedList)
+        out._owner, out._key, out._root = owner, key, root
+        list.extend(out, value)
+        inner = out if root is None else root
+        for i, v in enumerate(value):
+            if isinstance(v, _DICT_OR_LIST):
+                list.__setitem__(out, i, _track(v, owner, key, inner))
+        return out
+    return value
 
 
 def _checked(c: Any, value: Any) -> Any:
@@ -101,7 +107,7 @@ def _checked(c: Any, value: Any) -> Any:
     except (TypeError, ValueError) as exc:
         model = type(c._owner).__name__
         raise ValidationError(model, c._key, value, f"not JSON-serialisable: {exc}") from None
-    return _track(value, c._owner, c._key, weakref.ref(c) if c._root is None else c._root)
+    return _track(value, c._owner, c._key, c if c._root is None else c._root)
 
 
 class TrackedDict(dict[Any, Any]):
@@ -151,6 +157,10 @@ class TrackedDict(dict[Any, Any]):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         return (dict, (dict(self),))
+
+    @classmethod
+    def fromkeys(cls, keys: Any, value: Any = None) -> Any:
+        return dict.fromkeys(keys, value)  # (a new document belongs to no object)
 
 
 class TrackedList(list[Any]):
@@ -217,6 +227,11 @@ class TrackedList(list[Any]):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         return (list, (list(self),))
+
+
+_new_dict = dict.__new__
+_new_list = list.__new__
+_DICT_OR_LIST = (dict, list)
 
 
 class JsonMapped(Mapped[Any]):

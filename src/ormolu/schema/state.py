@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .sqlnorm import in_list
 from .types import SQLType
 
 if TYPE_CHECKING:
@@ -197,6 +198,8 @@ class TableState:
             )
         for what in ("indexes", "uniques", "foreign_keys", "checks"):
             a_set, b_set = getattr(self, what), getattr(other, what)
+            if what == "checks":
+                a_set, b_set = self._value_lists(a_set, b_set, out)
             for item in sorted(b_set - a_set, key=repr):
                 out.append(f"table {self.name}: {_describe(item)} is missing")
             for item in sorted(a_set - b_set, key=repr):
@@ -204,6 +207,22 @@ class TableState:
         if self.comment != other.comment:
             out.append(f"table {self.name}: comment is {self.comment!r}")
         return out
+
+    def _value_lists(
+        self, mine: frozenset[CheckState], theirs: frozenset[CheckState], out: list[str]
+    ) -> tuple[frozenset[CheckState], frozenset[CheckState]]:
+        """Describe a column's list of values (an enum column's CHECK ... IN) that
+        changed as such, and return the checks left to compare."""
+        gone = {v[0]: (c, v[1]) for c in mine - theirs if (v := in_list(c.sql))}
+        came = {v[0]: (c, v[1]) for c in theirs - mine if (v := in_list(c.sql))}
+        paired = set()
+        for col in sorted(gone.keys() & came.keys()):
+            out.append(
+                f"column {self.name}.{col}: values are {gone[col][1]}, the models say "
+                f"{came[col][1]}"
+            )
+            paired |= {gone[col][0], came[col][0]}
+        return mine - paired, theirs - paired
 
 
 def _describe(item: Any) -> str:

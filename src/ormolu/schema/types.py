@@ -22,7 +22,8 @@ NUMERIC affinity — so use PostgreSQL or MySQL, or a ``str`` field, for such va
 the form SQLite's date functions read); timezone-aware datetimes are normalised to UTC and
 stored with a ``+00:00`` suffix, and read back as aware UTC datetimes; ``timedelta`` as an
 INTEGER count of microseconds; ``UUID`` as its 36-character text; ``Enum`` as its
-``value``; JSON as compact text.
+``value`` (on every backend, held to the enum's values by a CHECK constraint:
+:func:`ormolu.schema.ddl.enum_checks`); JSON as compact text.
 """
 
 from __future__ import annotations
