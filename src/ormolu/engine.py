@@ -12,7 +12,7 @@ from .exceptions import InvalidRequestError
 from .orm.hooks import EventName, Listeners
 from .pool import Pool
 from .protocol import Execute, Op
-from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
+from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql, foreign_keys_sql
 from .schema.table import sort_tables
 from .url import URL, parse_url
 
@@ -259,12 +259,25 @@ def tables_of(models: Iterable[type[Model]] | None) -> list[Any]:
 
 
 def create_statements(dialect: Dialect, tables: list[Any], if_not_exists: bool) -> list[str]:
-    """CREATE TABLE and CREATE INDEX statements for ``tables``, in order."""
+    """CREATE TABLE and CREATE INDEX statements for ``tables``, in order.
+
+    A foreign key to a table created later (``tables`` holds a cycle) is added by ALTER
+    TABLE after the last CREATE where the dialect needs the referenced table to exist;
+    not with ``if_not_exists``, where the constraint may exist already (such a cycle of
+    new tables fails there as the database says)."""
     statements: list[str] = []
+    later = set(tables) if dialect.references_need_table and not if_not_exists else set()
+    added: list[str] = []
     for table in tables:
-        statements.append(create_table_sql(dialect, table, if_not_exists))
+        later.discard(table)  # a reference to itself is to a table that exists by then
+        statements.append(create_table_sql(dialect, table, if_not_exists, later))
         statements.extend(create_indexes_sql(dialect, table, if_not_exists))
-    return statements
+        name = dialect.table_name_sql(table)
+        added.extend(
+            f"ALTER TABLE {name} ADD {fk}"
+            for fk in foreign_keys_sql(dialect, table, lambda ref: ref in later)
+        )
+    return statements + added
 
 
 def drop_statements(dialect: Dialect, tables: list[Any]) -> list[str]:

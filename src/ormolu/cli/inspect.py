@@ -129,7 +129,15 @@ class ModelWriter:
         if isinstance(st, t.DeclaredType):
             py = st.python_type.__name__
             self.use("ormolu.schema.types", "DeclaredType")
-            opts["db_type"] = f"DeclaredType({_s(st.sql)}, python_type={py})"
+            where = ""
+            portable = portable_type(st.sql)
+            if portable is not None:
+                self.use("ormolu.schema.types", type(portable).__name__)
+                stand_in = (
+                    "String()" if isinstance(portable, t.String) else f"Integer({portable.size})"
+                )
+                where = f", dialect={_s(self.d.name)}, portable={stand_in}"
+            opts["db_type"] = f"DeclaredType({_s(st.sql)}, python_type={py}{where})"
             return py, opts
         ann = {
             t.Boolean: "bool", t.Integer: "int", t.Float: "float", t.String: "str",
@@ -507,6 +515,31 @@ def _generated(d: Dialect, name: str) -> str:
     from ..schema.ddl import generated_name
 
     return generated_name(d, name)
+
+
+# Declared types other databases may not know, and the ormolu type that holds every one
+# of their values there (MySQL 8.0 manual, 13.1.2 "Integer Types" and 13.2.4 "The YEAR
+# Type": YEAR is 1901-2155 or 0, a TINYINT UNSIGNED 0-255, a SMALLINT UNSIGNED 0-65535, a
+# MEDIUMINT -8388608-8388607 or UNSIGNED 0-16777215, an INT UNSIGNED 0-4294967295).
+# BIGINT UNSIGNED has no portable type that holds it, so it stays as declared.
+_PORTABLE_INTEGERS = {
+    "YEAR": 2, "TINYINT UNSIGNED": 2, "SMALLINT UNSIGNED": 4, "MEDIUMINT": 4,
+    "MEDIUMINT UNSIGNED": 4, "INT UNSIGNED": 8, "INTEGER UNSIGNED": 8,
+}  # fmt: skip
+
+
+def portable_type(declared: str) -> t.Integer | t.String | None:
+    """The ormolu type a column declared ``declared`` gets on other databases, where that
+    is safe (it holds every value the declared type can): the integer types above, and
+    text for an ``ENUM`` or ``SET`` declared without its values (as SQLite keeps a MySQL
+    schema's; SQLite stores their values as text). ``None``: keep the declared type
+    everywhere. Example: ``portable_type("YEAR")`` is ``Integer(2)``."""
+    norm = " ".join(declared.upper().split())
+    if norm in _PORTABLE_INTEGERS:
+        return t.Integer(_PORTABLE_INTEGERS[norm])
+    if norm in ("ENUM", "SET"):
+        return t.String()
+    return None
 
 
 def write_models(state: SchemaState, dialect: Dialect, title: str = "the database") -> str:

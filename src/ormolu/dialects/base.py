@@ -99,6 +99,8 @@ class Dialect:
     # ALTER TABLE can change a column's type, nullability and default, and add or drop
     # constraints; without it those changes rebuild the table (see ormolu.migrations).
     supports_alter_column = True
+    # CREATE TABLE refuses a REFERENCES to a table that does not exist yet (SQLite takes it)
+    references_need_table = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
     # The BEGIN mode a read-modify-write (get_or_create) begins its transaction in where
     # the write lock covers the whole database: taken up front, a second writer waits at
@@ -223,6 +225,8 @@ class Dialect:
     def type_sql(self, type_: t.SQLType) -> str:
         """The column type name for ``type_`` in CREATE TABLE."""
         if isinstance(type_, t.DeclaredType):
+            if type_.on(self.name) is not type_:
+                return self.type_sql(type_.on(self.name))
             # (a column SQLite declared without a type holds any value: text elsewhere)
             return type_.sql or ("" if self.untyped_columns else "TEXT")
         if isinstance(type_, t.Boolean):
@@ -262,6 +266,8 @@ class Dialect:
     def column_type_sql(self, type_: t.SQLType, keyed: bool) -> str:
         """The type name of a column in CREATE TABLE; ``keyed`` says whether the column is
         part of a primary key, unique constraint, index or foreign key."""
+        if isinstance(type_, t.DeclaredType):
+            type_ = type_.on(self.name)  # a declared type's stand-in away from its dialect
         if keyed and self.key_string_length and isinstance(type_, t.String) and not type_.length:
             sql = f"VARCHAR({self.key_string_length})"
         elif getattr(type_, "storage", None) == "unixepoch":

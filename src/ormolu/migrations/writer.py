@@ -38,7 +38,10 @@ down_revision = {down_code}
 def type_code(type_: t.SQLType) -> str:
     """Python source for an ormolu type (``t.Numeric(10, 2)``)."""
     if isinstance(type_, t.DeclaredType):
-        return f"t.DeclaredType({type_.sql!r}, python_type={type_.python_type.__name__})"
+        where = ""
+        if type_.portable is not None:
+            where = f", dialect={type_.dialect!r}, portable={type_code(type_.portable)}"
+        return f"t.DeclaredType({type_.sql!r}, python_type={type_.python_type.__name__}{where})"
     if isinstance(type_, t.EnumType):
         return "t.Integer(4)" if type_.is_int else f"t.String({type_.length})"
     if isinstance(type_, t.Boolean):

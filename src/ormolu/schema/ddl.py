@@ -8,6 +8,7 @@ declarations, never from end-user input.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -206,8 +207,11 @@ def enum_checks(dialect: Dialect, table: Table) -> list[tuple[str, str]]:
     return out
 
 
-def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> str:
-    """``CREATE TABLE`` with columns, primary key, unique, check and foreign key constraints."""
+def create_table_sql(
+    dialect: Dialect, table: Table, if_not_exists: bool = False, later: Collection[Table] = ()
+) -> str:
+    """``CREATE TABLE`` with columns, primary key, unique, check and foreign key constraints
+    (but those referencing a table of ``later``: see :func:`foreign_keys_sql`)."""
     q = dialect.quote
     checked_name(dialect, table.name, "table")
     lines = [column_sql(dialect, table, c) for c in table.columns]
@@ -223,30 +227,46 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
         lines.append(f"{prefix}CHECK ({render_condition(dialect, cond)})")
     for check_name, cond_sql in enum_checks(dialect, table):
         lines.append(f"CONSTRAINT {q(check_name)} CHECK ({cond_sql})")
+    lines.extend(foreign_keys_sql(dialect, table, lambda ref: ref not in later))
+    exists = "IF NOT EXISTS " if if_not_exists else ""
+    name = dialect.table_name_sql(table)
+    options = dialect.table_options_sql()
+    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)" + options
+
+
+def foreign_keys_sql(
+    dialect: Dialect, table: Table, wanted: Callable[[Table], bool] = lambda ref: True
+) -> list[str]:
+    """The foreign key constraints of ``table`` whose referenced table is ``wanted``.
+
+    ``create_all`` leaves out of CREATE TABLE the keys of a cycle (Sakila's store and
+    staff reference each other) that reference a table not created yet, and adds them
+    with ALTER TABLE after every table exists: PostgreSQL and MySQL refuse a REFERENCES
+    to a missing table; SQLite takes it (and has no ALTER TABLE ADD CONSTRAINT)."""
+    out = []
     for c in table.columns:
         fk = c.foreign_key
         if fk is None or fk.column is None or fk.column.table is None:
             continue
-        lines.append(
-            _foreign_key_sql(dialect, table, [c], [fk.column], None, fk.on_delete, fk.on_update)
-        )
+        if wanted(fk.column.table):
+            out.append(
+                _foreign_key_sql(dialect, table, [c], [fk.column], None, fk.on_delete, fk.on_update)
+            )
     for fkc in table.foreign_key_constraints:
-        if fkc.referenced:
-            lines.append(
+        referenced = fkc.referenced
+        if referenced and referenced[0].table is not None and wanted(referenced[0].table):
+            out.append(
                 _foreign_key_sql(
                     dialect,
                     table,
                     fkc.columns,
-                    fkc.referenced,
+                    referenced,
                     fkc.name,
                     fkc.on_delete,
                     fkc.on_update,
                 )
             )
-    exists = "IF NOT EXISTS " if if_not_exists else ""
-    name = dialect.table_name_sql(table)
-    options = dialect.table_options_sql()
-    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)" + options
+    return out
 
 
 def _foreign_key_sql(

@@ -515,12 +515,38 @@ class DeclaredType(SQLType):
     CREATE TABLE, and values pass through as the driver gives them. ``ormolu inspect``
     writes it for such columns; ``python_type`` is what the annotation says.
 
-    Example: ``field(db_type=DeclaredType("YEAR", python_type=int))``.
+    ``dialect`` and ``portable`` (both or neither) let the models leave the database
+    they were inspected from: ``sql`` is the type on ``dialect`` (a dialect name such as
+    ``"sqlite"``), and on any other dialect the column is declared as ``portable``, an
+    ormolu type holding every value of the declared one (SQLite keeps MySQL's ``YEAR``
+    as declared; PostgreSQL has no such type, a SMALLINT holds its values). Raises
+    ValueError when only one of the two is given.
+
+    Example: ``field(db_type=DeclaredType("YEAR", python_type=int))``, or
+    ``DeclaredType("YEAR", python_type=int, dialect="sqlite", portable=Integer(2))``.
     """
 
-    def __init__(self, sql: str, python_type: type = str) -> None:
+    def __init__(
+        self,
+        sql: str,
+        python_type: type = str,
+        *,
+        dialect: str | None = None,
+        portable: SQLType | None = None,
+    ) -> None:
+        if (dialect is None) != (portable is None):
+            raise ValueError("DeclaredType: give both dialect and portable, or neither")
         self.sql = sql
         self.python_type = python_type
+        self.dialect = dialect
+        self.portable = portable
+
+    def on(self, dialect: str) -> SQLType:
+        """The type a column of this type has on ``dialect`` (a dialect name): this one,
+        or ``portable`` away from the dialect ``sql`` was declared on."""
+        if self.portable is not None and dialect != self.dialect:
+            return self.portable
+        return self
 
     def coerce(self, value: Any) -> Any:
         if not isinstance(value, self.python_type) or (
@@ -531,10 +557,16 @@ class DeclaredType(SQLType):
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
-        return ("DeclaredType", self.sql)
+        portable = self.portable.cache_key if self.portable is not None else None
+        return ("DeclaredType", self.sql, self.dialect, portable)
 
     def __repr__(self) -> str:
-        return f"DeclaredType({self.sql!r}, python_type={self.python_type.__name__})"
+        where = (
+            f", dialect={self.dialect!r}, portable={self.portable!r}"
+            if self.portable is not None
+            else ""
+        )
+        return f"DeclaredType({self.sql!r}, python_type={self.python_type.__name__}{where})"
 
 
 class NullType(SQLType):

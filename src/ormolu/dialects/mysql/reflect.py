@@ -129,6 +129,14 @@ class MySQLReflector(Reflector):
     def canonical_check(self, sql: str) -> str:
         return super().canonical_check(standard_strings(sql))
 
+    def canonical_default(self, sql: str | None, type_: str) -> str | None:
+        norm = super().canonical_default(sql, type_)
+        if type_ == "BOOLEAN" and norm in ("true", "false"):
+            # TRUE and FALSE are 1 and 0, and reported so (MySQL 8.0 manual, 11.1.6
+            # "Boolean Literals"): DEFAULT TRUE reads back as 1
+            return "1" if norm == "true" else "0"
+        return norm
+
     def canonical_action(self, action: str | None) -> str:
         norm = super().canonical_action(action)
         return "RESTRICT" if norm == "NO ACTION" else norm

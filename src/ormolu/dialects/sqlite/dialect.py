@@ -143,6 +143,7 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     # ALTER TABLE only renames and adds or drops columns (https://sqlite.org/lang_altertable.html)
     supports_alter_column = False
+    references_need_table = False  # https://sqlite.org/foreignkeys.html#fk_schemacommands
     compiler_class = SQLiteCompiler
     untyped_columns = True  # https://sqlite.org/datatype3.html#determination_of_column_affinity
     max_bind_parameters = 32766 if _VERSION >= (3, 32) else 999
