@@ -143,6 +143,10 @@ BACKENDS: dict[str, Callable[[Path], Database]] = {
     "mysql": lambda tmp_path: Database(server_url("mysql")),
 }
 SERVERS = ("postgresql", "mysql")
+# One suite, two front ends: every backend parameter also runs as "<backend>+async", the
+# same test against AsyncDatabase/AsyncSession behind the sync API (tests/frontend.py).
+FRONTENDS = ("sync", "async")
+DB_PARAMS = [*BACKENDS, *(f"{b}+async" for b in BACKENDS)]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -153,12 +157,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=[*BACKENDS, "servers", "all"],
         help="database backend(s) for integration tests (default: all)",
     )
+    parser.addoption(
+        "--frontend",
+        action="store",
+        default="both",
+        choices=[*FRONTENDS, "both"],
+        help="front end(s) the integration tests drive: sync Session, AsyncSession, both",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "requires(flag, ...): skip unless the database's dialect has every capability flag",
+    )
+    config.addinivalue_line(
+        "markers",
+        "sync_only(reason): runs on the sync front end only (the behaviour differs by "
+        "design on the async one, e.g. an implicit lazy load, or the test is of a sync API)",
     )
 
 
@@ -170,14 +186,25 @@ def selected_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the ``db`` parameters that ``--db`` did not select."""
+    """Deselect the ``db`` parameters that ``--db`` and ``--frontend`` did not select, and
+    the async front end's run of tests marked ``sync_only``."""
     selected = set(selected_backends(config))
+    frontend = config.getoption("--frontend")
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        backend = params.get("db")
-        if isinstance(backend, str) and backend in BACKENDS and backend not in selected:
+        param = params.get("db")
+        if not isinstance(param, str) or param not in DB_PARAMS:
+            keep.append(item)
+            continue
+        backend, _, variant = param.partition("+")
+        front = variant or "sync"
+        if (
+            backend not in selected
+            or frontend not in ("both", front)
+            or (front == "async" and item.get_closest_marker("sync_only") is not None)
+        ):
             dropped.append(item)
         else:
             keep.append(item)
@@ -186,11 +213,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-@pytest.fixture(params=list(BACKENDS))
+def _async_facade(database: Database) -> Any:
+    """``database`` as an AsyncDatabase seen through the sync API, on a private loop."""
+    import asyncio
+
+    from frontend import AsyncFacade
+
+    from ormolu import AsyncDatabase
+
+    database.dispose()
+    loop = asyncio.new_event_loop()
+    return AsyncFacade(AsyncDatabase(str(database.url)), loop)
+
+
+@pytest.fixture(params=DB_PARAMS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A new, empty database of the backend named by the test's parameter."""
-    backend = request.param
+    """A new, empty database of the backend named by the test's parameter, seen through
+    the sync front end, or (``<backend>+async``) the async one behind the same API."""
+    backend, _, variant = request.param.partition("+")
     database = BACKENDS[backend](tmp_path)
+    if variant:
+        database = _async_facade(database)
     if backend in SERVERS:
         _drop_tables(backend)  # start empty even if an earlier test's teardown failed
         with database.session() as s:  # connect once so version-dependent flags are set
@@ -208,6 +251,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     try:
         yield database
     finally:
-        database.dispose()
+        if variant:
+            database.close_loop()
+        else:
+            database.dispose()
         if backend in SERVERS:
             _drop_tables(backend)

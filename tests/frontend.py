@@ -128,7 +128,13 @@ class QueryView(_Proxy):
                 except StopAsyncIteration:
                     return
         finally:
-            loop.run_until_complete(stream.aclose())
+            if not loop.is_closed():
+                loop.run_until_complete(stream.aclose())
 
     def __str__(self) -> str:
         return str(self._inner)
+
+
+def is_async(db: Any) -> bool:
+    """Whether a test's ``db`` is the async front end seen through the sync API."""
+    return isinstance(db, AsyncFacade)

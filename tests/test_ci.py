@@ -24,7 +24,7 @@ def test_an_unreachable_server_fails_the_run(backend: str, variable: str, url: s
     env = {**os.environ, variable: url}  # port 9 (discard): nothing listens there
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--db={backend}",
-         "tests/integration/test_query.py::test_filter_by"],
+         "--frontend=sync", "tests/integration/test_query.py::test_filter_by"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     out = done.stdout + done.stderr

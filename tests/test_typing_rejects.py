@@ -44,6 +44,10 @@ db = Database()
 # name -> code appended to the prelude. A line marked "# E: code[, code...]" must be rejected
 # with exactly those error codes (mypy may report one code several times on the line).
 CASES: dict[str, str] = {
+    "load_only_takes_fields_not_names": """
+from ormolu import load_only
+load_only("name")  # E: arg-type
+""",
     "constructor_wrong_type": """
 Track(name=3, milliseconds=1)  # E: arg-type
 """,
@@ -152,6 +156,50 @@ n: Expr[int] = Doc.data["n"].as_integer()  # E: assignment
     "column_tuple_types": """
 with db.session() as s:
     rows: list[tuple[int, str]] = s.query(Track.name, Track.milliseconds).all()  # E: assignment
+""",
+    "listen_unknown_event": """
+db.listen("before_insert", lambda s: None)  # E: arg-type
+""",
+    "listen_callable_of_the_wrong_session": """
+from ormolu import AsyncSession
+def on_commit(s: AsyncSession) -> None: ...
+db.listen("after_commit", on_commit)  # E: arg-type
+""",
+    # the async front end: a terminal not awaited is a coroutine, not its result
+    "async_terminal_not_awaited": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        tracks: list[Track] = s.query(Track).all()  # E: assignment
+""",
+    "async_awaiting_a_sync_terminal": """
+async def main() -> None:
+    with db.session() as s:
+        await s.query(Track).all()  # E: misc
+""",
+    "async_query_plain_for": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        for t in s.query(Track):  # E: attr-defined
+            pass
+""",
+    "async_session_plain_with": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+def main() -> None:
+    with adb.session() as s:  # E: attr-defined
+        pass
+""",
+    "async_get_not_awaited": """
+from ormolu import AsyncDatabase
+adb = AsyncDatabase()
+async def main() -> None:
+    async with adb.session() as s:
+        t = s.get(Track, 1)
+        t.name  # E: attr-defined
 """,
 }
 

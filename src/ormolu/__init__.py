@@ -31,6 +31,7 @@ from .exceptions import (
     PoolTimeout,
     ProgrammingError,
     SerializationFailure,
+    StaleDataError,
     StatementTimeout,
     UndefinedColumn,
     UndefinedTable,
@@ -38,12 +39,14 @@ from .exceptions import (
     ValidationError,
 )
 from .orm.attributes import Mapped
+from .orm.columns import ColumnOption, defer, load_only, undefer
 from .orm.fields import field
 from .orm.model import Model, aliased
 from .orm.related import RelationshipAttribute
 from .orm.relationships import many_to_many, relationship
 from .orm.state import status_of
 from .orm.strategies import LoadOption, joinedload, lazyload, raiseload, selectinload
+from .orm.values import update_fields, values_of
 from .protocol import Execute, Op, Reply
 from .schema.table import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from .schema.types import SQLType
@@ -51,6 +54,7 @@ from .session.async_query import AsyncQuery
 from .session.async_session import AsyncSession, AsyncTransaction
 from .session.query import Query
 from .session.result import Result
+from .session.retry import AsyncAttempt, AsyncRetryingTransaction, Attempt, RetryingTransaction
 from .session.session import Session
 from .session.transaction import Transaction
 from .sql.cte import CTE
@@ -88,6 +92,9 @@ __all__ = [
     "AsyncSession", "AsyncTransaction",
     "ArgumentError", "ProgrammingError", "UndefinedColumn", "UndefinedTable", "Subquery",
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
+    "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
+    "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
+    "update_fields", "values_of",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

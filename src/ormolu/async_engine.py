@@ -8,7 +8,7 @@ Everything that decides what to send is shared with the sync front end (the oper
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +16,14 @@ from .drivers.registry import DEFAULT_URL, backend_for
 from .engine import create_statements, ddl_op, drop_statements, tables_of, warn_existing
 from .engine import existing_differences_op as _existing_differences_op
 from .exceptions import InvalidRequestError
+from .orm.hooks import EventName, Listeners
 from .url import URL, parse_url
 
 if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .orm.model import Model
     from .session.async_session import AsyncSession
+    from .session.retry import AsyncRetryingTransaction
 
 
 class AsyncDatabase:
@@ -59,8 +61,9 @@ class AsyncDatabase:
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
+        self._listeners = Listeners()  # (db.listen: every session's)
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []
         # an in-memory SQLite database lives in one connection, lent to one session at a
@@ -138,6 +141,49 @@ class AsyncDatabase:
 
         timeout = self.statement_timeout if statement_timeout is None else statement_timeout
         return AsyncSession(self, autoflush=autoflush, statement_timeout=timeout)
+
+    def listen(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in every session of this database (those
+        open already too), before the session's own listeners: ``"before_flush"``,
+        ``"after_flush"``, ``"after_commit"`` or ``"after_rollback"``. Listeners are plain
+        (sync) calls that do no I/O; see docs/hooks.md for the order and what a listener
+        may do. Raises ArgumentError for an unknown event or a non-callable.
+
+        Example: ``db.listen("before_flush", stamp_audit_rows)``.
+        """
+        self._listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        self._listeners.remove(event, fn)
+
+    def transaction(
+        self,
+        retries: int = 0,
+        *,
+        isolation_level: str | None = None,
+        mode: str | None = None,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        retry_on: tuple[type[BaseException], ...] | None = None,
+        autoflush: bool = True,
+        statement_timeout: float | None = None,
+    ) -> AsyncRetryingTransaction:
+        """A retried unit of work (see :meth:`Database.transaction`): a decorator of
+        ``async def`` functions taking the session first, or a loop of attempts::
+
+            async for attempt in db.transaction(retries=3):
+                async with attempt as s:
+                    ...
+
+        The waits between attempts are ``asyncio.sleep``; the rules are the sync ones.
+        """
+        from .session.retry import AsyncRetryingTransaction, _policy
+
+        return AsyncRetryingTransaction(
+            self, _policy(retries, backoff, max_backoff, retry_on), isolation_level, mode,
+            {"autoflush": autoflush, "statement_timeout": statement_timeout},
+        )  # fmt: skip
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .drivers.registry import DEFAULT_URL, backend_for
 from .exceptions import InvalidRequestError
+from .orm.hooks import EventName, Listeners
 from .pool import Pool
 from .protocol import Execute, Op
 from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql
@@ -18,6 +19,7 @@ from .url import URL, parse_url
 if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .orm.model import Model
+    from .session.retry import RetryingTransaction
     from .session.session import Session
 
 
@@ -68,10 +70,11 @@ class Database:
     ) -> None:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
+        self._listeners = Listeners()  # (db.listen: every session's)
         # The backend (dialect + driver) comes from the URL scheme; its driver is imported
         # now, so a missing one fails here, naming the extra to install.
         self._backend = backend_for(self.url)
-        self.dialect: Dialect = self._backend.dialect()
+        self.dialect: Dialect = self._backend.dialect(self.url)
         if schema_translate_map:  # (the dialect's compile cache is this database's own)
             self.dialect.schema_translate_map = dict(schema_translate_map)
         if attach:
@@ -147,6 +150,64 @@ class Database:
 
         timeout = self.statement_timeout if statement_timeout is None else statement_timeout
         return Session(self, autoflush=autoflush, strict=strict, statement_timeout=timeout)
+
+    def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in every session of this database (those
+        open already too), before the session's own listeners: ``"before_flush"``,
+        ``"after_flush"``, ``"after_commit"`` or ``"after_rollback"``. Listeners are plain
+        (sync) calls that do no I/O; see docs/hooks.md for the order and what a listener
+        may do. Raises ArgumentError for an unknown event or a non-callable.
+
+        Example: ``db.listen("before_flush", stamp_audit_rows)``.
+        """
+        self._listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        self._listeners.remove(event, fn)
+
+    def transaction(
+        self,
+        retries: int = 0,
+        *,
+        isolation_level: str | None = None,
+        mode: str | None = None,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        retry_on: tuple[type[BaseException], ...] | None = None,
+        autoflush: bool = True,
+        strict: bool = False,
+        statement_timeout: float | None = None,
+    ) -> RetryingTransaction:
+        """A unit of work that is rerun, in a fresh session, when the database refuses it
+        with SerializationFailure or DeadlockDetected (or ``retry_on``), at most
+        ``retries`` times after the first attempt.
+
+        Use it as a decorator of a function taking the session first (each call runs it,
+        commits and returns its result), or as a loop of attempts::
+
+            @db.transaction(retries=3, isolation_level="SERIALIZABLE")
+            def transfer(s: Session, amount: int) -> None: ...
+
+            for attempt in db.transaction(retries=3):
+                with attempt as s:
+                    ...
+
+        Without retries, ``with db.transaction() as s:`` is one attempt (with retries it
+        raises TypeError: a ``with`` block cannot be rerun). ``isolation_level`` and
+        ``mode`` are those of :meth:`Session.begin` (the transaction then begins at
+        once). Before attempt ``n + 1`` it sleeps a random time in ``[0, min(max_backoff,
+        backoff * 2 ** (n - 1))]`` seconds. CommitOutcomeUnknown is never retried; lock
+        wait timeouts (LockNotAvailable) are not unless given in ``retry_on``. The last
+        attempt's error propagates. Raises ConfigurationError for a bad ``retries``,
+        backoff or isolation level. See docs/sessions.md, "Retrying transactions".
+        """
+        from .session.retry import RetryingTransaction, _policy
+
+        return RetryingTransaction(
+            self, _policy(retries, backoff, max_backoff, retry_on), isolation_level, mode,
+            {"autoflush": autoflush, "strict": strict, "statement_timeout": statement_timeout},
+        )  # fmt: skip
 
     @contextmanager
     def capture(self) -> Iterator[list[tuple[str, Any]]]:

@@ -31,6 +31,7 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      ├── NoResultFound               ``one()``/``get_one()`` found no row
      ├── MultipleResultsFound        ``one()``/``one_or_none()`` found more than one row
      ├── ObjectDeletedError          an expired object's row no longer exists
+     │    └── StaleDataError         a versioned row changed or went away since it was read
      ├── DetachedInstanceError       an unloaded attribute was read outside any session
      └── InvalidRequestError         the session was used in a way its state does not allow
           ├── PendingRollbackError    the transaction failed; only rollback() is possible
@@ -49,6 +50,18 @@ class OrmoluError(Exception):
 
 class ConfigurationError(OrmoluError):
     """A model, field, database URL or option is declared wrongly."""
+
+
+class URLOptionError(ConfigurationError):
+    """A database URL carries an option the backend does not know, or a value the option
+    does not take (``sqlite:///app.db?journal_mode=fast``); raised when the database is
+    made, before any connection. Attributes: ``option`` (its name) and ``value`` (the
+    value given, as a string)."""
+
+    def __init__(self, option: str, value: str, message: str) -> None:
+        self.option = option
+        self.value = value
+        super().__init__(message)
 
 
 class InvalidRequestError(OrmoluError):
@@ -111,6 +124,27 @@ class ValidationError(OrmoluError, ValueError):
         name = f"{model}.{field}" if model else field
         where = f" (in {name} {operator} ...)" if operator else ""
         super().__init__(f"{name}: {rule}{where} (got {shown})")
+
+    def errors(self, loc: tuple[str | int, ...] = ("body",)) -> list[dict[str, Any]]:
+        """The error as pydantic and FastAPI list theirs: ``[{"type": "value_error",
+        "loc": [*loc, field], "msg": rule, "input": value, "ctx": {...}}]`` (``type``
+        is pydantic's for a ValueError, which this error is). ``loc``: where the field
+        sits in the request (FastAPI says ``("body",)`` for a JSON body's field). ``ctx``
+        names the model (and the operator of a refused comparison)."""
+        ctx: dict[str, Any] = {"model": self.model}
+        if self.operator is not None:
+            ctx["operator"] = self.operator
+        error = {"type": "value_error", "loc": [*loc, self.field], "msg": self.rule}
+        return [{**error, "input": self.value, "ctx": ctx}]
+
+    def to_dict(self, loc: tuple[str | int, ...] = ("body",)) -> dict[str, Any]:
+        """The body of a 422 response in FastAPI's shape: ``{"detail": self.errors()}``
+        (the value is as given: encode it with ``fastapi.encoders.jsonable_encoder``;
+        see :func:`ormolu.pydantic.validation_error_handler`).
+
+        Example: ``ValidationError("Track", "name", "", "empty").to_dict()["detail"][0]
+        ["loc"] == ["body", "name"]``."""
+        return {"detail": self.errors(loc)}
 
 
 class DatabaseError(OrmoluError):
@@ -182,11 +216,14 @@ class PoolTimeout(OperationalError):
 
 
 class SerializationFailure(OperationalError):
-    """The transaction conflicted with a concurrent one (SQLSTATE 40001): retry it."""
+    """The transaction conflicted with a concurrent one: retry it, e.g. with
+    ``db.transaction(retries=...)`` (SQLSTATE 40001; MySQL 1020 "Record has changed
+    since last read"; SQLite's SQLITE_BUSY_SNAPSHOT in WAL mode)."""
 
 
 class DeadlockDetected(OperationalError):
-    """The transaction was chosen as a deadlock victim: retry it."""
+    """The transaction was chosen as a deadlock victim: retry it, e.g. with
+    ``db.transaction(retries=...)`` (SQLSTATE 40P01, MySQL 1213)."""
 
 
 class LockNotAvailable(OperationalError):
@@ -229,3 +266,18 @@ class ObjectDeletedError(OrmoluError):
 
 class DetachedInstanceError(OrmoluError):
     """An unloaded (expired) attribute was read on an object that belongs to no session."""
+
+
+class StaleDataError(ObjectDeletedError):
+    """The UPDATE or DELETE of an object with a version field (``field(version=True)``)
+    matched no row: another transaction changed the row (its version moved on) or deleted
+    it since this session read it. Nothing of the flush was written; the session's objects
+    are as they were before it. Reload the object (``session.refresh(obj)``) and redo the
+    change, or report the conflict. Attributes: ``model`` (class name), ``key`` (the
+    primary key value), ``version`` (the version the statement expected)."""
+
+    def __init__(self, message: str, model: str, key: Any, version: Any) -> None:
+        super().__init__(message)
+        self.model = model
+        self.key = key
+        self.version = version

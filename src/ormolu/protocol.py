@@ -40,6 +40,7 @@ docs/internals.md ("How a round trip flows").
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
@@ -208,6 +209,7 @@ async def run_async(run: Callable[[Any], Awaitable[Reply]], op: Op[T]) -> T:
     """
     send = op.send
     reply: Any = None
+    cancelled: BaseException | None = None
     while True:
         try:
             if reply is not None and len(reply.rows) >= PAUSE_ROWS:
@@ -223,7 +225,16 @@ async def run_async(run: Callable[[Any], Awaitable[Reply]], op: Op[T]) -> T:
                 reply = await run(step)
                 break
             except BaseException as error:  # the driver's mapped error, or a cancellation
+                if cancelled is None and isinstance(error, asyncio.CancelledError):
+                    cancelled = error
                 try:
                     step = op.throw(error)  # the operation handled it: its next step
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]
+                except Exception as failure:
+                    # A cleanup step failed after a cancellation (a ROLLBACK on the link
+                    # the cancellation closed): the task still ends cancelled, as asyncio
+                    # (asyncio.timeout, TaskGroup) requires of it.
+                    if cancelled is not None:
+                        raise cancelled from failure
+                    raise

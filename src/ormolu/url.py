@@ -1,7 +1,9 @@
 """Database URLs: ``scheme://user:password@host:port/database?option=value``.
 
 SQLite: ``sqlite://`` or ``sqlite:///:memory:`` (in memory), ``sqlite:///relative.db``,
-``sqlite:////absolute/path.db``. Passwords are URL-decoded and never shown by ``repr``.
+``sqlite:////absolute/path.db``; SQLite's options (``?journal_mode=wal&busy_timeout=5000``)
+are checked by :mod:`ormolu.drivers.sqlite_options`. Passwords are URL-decoded and never
+shown by ``repr``.
 """
 
 from __future__ import annotations

@@ -86,6 +86,26 @@ def server_sessions(db: Database, running: str | None = None) -> int:
         conn.close()
 
 
+def server_session_ids(db: Database) -> set[int]:
+    """The server's ids (PostgreSQL backend pids, MySQL connection ids) of the other
+    sessions connected to ``db``'s database."""
+    from ormolu.protocol import ROWS, Execute
+
+    p = placeholder(db)
+    if db.dialect.name == "postgresql":
+        sql = f"SELECT pid FROM pg_stat_activity WHERE datname = {p} AND pid <> pg_backend_pid()"
+    else:
+        sql = (
+            f"SELECT id FROM information_schema.processlist WHERE db = {p} "
+            f"AND id <> CONNECTION_ID()"
+        )
+    conn = open_sync(db)
+    try:
+        return {int(r[0]) for r in conn.run(Execute(sql, [db.url.database], want=ROWS)).rows}
+    finally:
+        conn.close()
+
+
 def settles(probe: Any, expected: Any, within: float = 10.0) -> Any:
     """Poll ``probe()`` until it returns ``expected`` (a server notices closed
     connections and killed statements after a moment); return its last answer."""

@@ -45,6 +45,8 @@ from ormolu.protocol import (
 from ormolu.schema.ddl import create_table_sql, drop_table_sql
 from ormolu.url import parse_url
 
+pytestmark = pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary")
+
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = (  # runs for minutes on every backend (see test_timeouts.py)
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "

@@ -65,6 +65,7 @@ def prices(s: Session) -> list[tuple[str, Decimal]]:
     return s.query(Record.title, Record.price).order_by(Record.id).all()
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_update_through_a_join(s: Session) -> None:
     first = s.get_one(Record, 3)
     n = (

@@ -166,3 +166,41 @@ def test_every_error_is_clear(db: Database, tmp_path: Path) -> None:
     assert "cli_band.name:title" in stderr and "--rename" in stderr
     r = run(root, "migrate", "make", "-m", "rename", "--rename", "cli_band.name:title")
     assert r.returncode == 0 and "rename column cli_band.name to title" in r.stdout
+
+
+ENUM_MODELS = """
+from __future__ import annotations
+
+import enum
+
+from ormolu import Mapped, Model, field
+
+
+class Mood(enum.Enum):
+    HAPPY = "happy"
+    SAD = "sad"
+
+
+class Feel(Model, table="cli_feel"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    mood: Mapped[Mood | None] = None
+"""
+
+
+@pytest.mark.parametrize("db", ["sqlite-file"], indirect=True)
+def test_an_enum_value_rename_through_the_command(db: Database, tmp_path: Path) -> None:
+    root = project(tmp_path, url_of(db, tmp_path), ENUM_MODELS)
+    run(root, "migrate", "init")
+    assert run(root, "migrate", "make", "-m", "initial").returncode == 0
+    assert run(root, "migrate", "up").returncode == 0
+    (root / "app" / "models.py").write_text(ENUM_MODELS.replace('SAD = "sad"', 'BLUE = "blue"'))
+    r = run(root, "check")
+    assert r.returncode == 1 and "check" in r.stdout  # the constraint differs
+    r = run(root, "migrate", "make", "-m", "blue")  # no terminal: it stops and names it
+    assert r.returncode == 2 and "--rename cli_feel.mood.sad:blue" in r.stderr
+    r = run(root, "migrate", "make", "-m", "blue", "--rename", "cli_feel.mood.sad:blue")
+    assert r.returncode == 0, r.stderr
+    assert "enum values of cli_feel.mood: rename 'sad' to 'blue'" in r.stdout
+    assert run(root, "migrate", "up").returncode == 0
+    assert run(root, "check").returncode == 0
+    assert "no changes" in run(root, "migrate", "make", "-m", "nothing").stdout

@@ -1,8 +1,9 @@
 """Text comparison and collations: where MySQL/MariaDB's default collation changes query
 results, and the two ways to ask for an exact comparison there.
 
-MariaDB's default collation ``utf8mb4_general_ci`` ignores case and trailing spaces (PAD
-SPACE); MySQL 8's ``utf8mb4_0900_ai_ci`` ignores case (NO PAD). SQLite and PostgreSQL
+The collation create_all gives MariaDB 10.10+ tables, ``utf8mb4_uca1400_ai_ci``, ignores
+case and trailing spaces (PAD SPACE); MySQL 8's ``utf8mb4_0900_ai_ci`` ignores case (NO
+PAD). SQLite and PostgreSQL
 compare text exactly. These are the servers' documented rules, not ormolu choices, so the
 tests assert each backend's behaviour from the dialect's flags
 (``text_compare_ignores_case``, ``text_compare_ignores_trailing_spaces``).

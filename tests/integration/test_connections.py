@@ -20,6 +20,11 @@ import pytest
 from ormolu import ConfigurationError, Database, Mapped, Model, OperationalError, field
 from ormolu.url import parse_url
 
+pytestmark = pytest.mark.sync_only(
+    "the sync pool (threads, the sync driver's options)"
+    "; the asyncio pool is tested in test_async_drivers.py and test_async_cancel.py"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

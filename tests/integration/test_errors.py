@@ -10,6 +10,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from frontend import is_async
 
 from ormolu import (
     CheckViolation,
@@ -87,13 +88,16 @@ def driver_errors(db: Database) -> dict[str, Any]:
             "not_null_message": 'column "name" of relation "er_loose"',
         }
     assert name == "mysql", name
-    import pymysql
+    if is_async(db):
+        import asyncmy.errors as errors  # type: ignore[import-untyped]
+    else:
+        import pymysql.err as errors
 
     return {
-        "integrity": pymysql.err.IntegrityError,
+        "integrity": errors.IntegrityError,
         # MariaDB reports a failed CHECK (error 4025) as an OperationalError
-        "check": pymysql.err.OperationalError,
-        "bad_sql": pymysql.err.ProgrammingError,
+        "check": errors.OperationalError,
+        "bad_sql": errors.ProgrammingError,
         "unique_code": 1062,  # ER_DUP_ENTRY
         "not_null_message": "Column 'name' cannot be null",  # the table is not named
     }

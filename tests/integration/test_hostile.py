@@ -7,6 +7,7 @@ compares text ignoring case and trailing spaces (``'' = ' '``), see :func:`db_eq
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -71,11 +72,17 @@ def storable(db: Database) -> list[str]:
 def db_equal(db: Database, a: str, b: str) -> bool:
     """Whether ``db`` compares ``a = b`` as true under its default collation.
 
-    MariaDB's default ``utf8mb4_general_ci`` ignores case and is PAD SPACE (trailing spaces
-    do not count), so there ``'' = ' '``; this is the server's documented comparison, not
-    an ormolu choice (use a binary collation for exact matching). The collation also
-    folds accents and weighs all emoji alike, which HOSTILE has no pair of values to show.
+    The Unicode collation create_all gives MySQL/MariaDB tables ignores case and (on
+    MariaDB) is PAD SPACE (trailing spaces do not count), so there ``'' = ' '``, and gives
+    control characters other than whitespace no weight (``'\x00' = ''``, UTS #10); these
+    are the collation's documented rules (use a binary collation for exact matching). It
+    also folds accents, which HOSTILE has no pair of values to show.
     """
+    if db.dialect.text_compare_ignores_control_characters:
+        a, b = (
+            "".join(ch for ch in v if unicodedata.category(ch) != "Cc" or ch in "\t\n\v\f\r")
+            for v in (a, b)
+        )
     if db.dialect.text_compare_ignores_trailing_spaces:
         a, b = a.rstrip(" "), b.rstrip(" ")
     if db.dialect.text_compare_ignores_case:

@@ -134,6 +134,7 @@ def test_lazy_delete_commits_and_detaches(gadgets: Database) -> None:
         assert s.get(Gadget, 3) is None
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_expire_refresh_and_primary_key_change_materialize_the_entry(gadgets: Database) -> None:
     with gadgets.session() as s:
         g = s.get_one(Gadget, 1)
@@ -200,6 +201,7 @@ def test_an_object_gone_before_the_rollback_is_skipped(gadgets: Database) -> Non
         assert s.query(Gadget).count() == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_bulk_update_after_a_lazy_set_is_restored(gadgets: Database) -> None:
     with gadgets.session() as s:
         g = s.get_one(Gadget, 1)

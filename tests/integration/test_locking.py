@@ -26,7 +26,7 @@ def two(db: Database, request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
     """A second Database on the test's SQLite file, with a short busy timeout."""
     if not db.dialect.transaction_modes:
         pytest.skip(f"{db.dialect.name} lacks transaction_modes")
-    if request.node.callspec.params["db"] != "sqlite-file":
+    if request.node.callspec.params["db"].partition("+")[0] != "sqlite-file":
         pytest.skip("an in-memory SQLite database has a single connection")
     db.create_all([Entry])
     other = Database(f"sqlite:///{tmp_path}/t.db", timeout=0.2)

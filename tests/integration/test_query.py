@@ -308,6 +308,7 @@ def test_union(s: Session) -> None:
 
 
 # -- bulk update and delete --------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_bulk_update_returns_rowcount_and_expires_objects(s: Session, db: Database) -> None:
     one = s.get_one(Record, 1)
     five = s.get_one(Record, 5)
@@ -345,6 +346,7 @@ def test_bulk_update_with_expressions_and_keyword_values(s: Session, db: Databas
         s.query(Record).limit(1).update(title="x")  # (joins are fine: test_bulk_writes.py)
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_bulk_update_flushes_pending_changes_first(s: Session) -> None:
     rec = s.get_one(Record, 3)
     rec.year = 1990  # unflushed: the bulk update must see it
@@ -352,6 +354,7 @@ def test_bulk_update_flushes_pending_changes_first(s: Session) -> None:
     assert rec.title == "old" and rec.year == 1990
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_bulk_update_discards_unflushed_changes_without_autoflush(db: Database) -> None:
     db.create_all([Band, Record])
     with db.session() as setup:
@@ -367,6 +370,7 @@ def test_bulk_update_discards_unflushed_changes_without_autoflush(db: Database) 
         assert s.query(Band.name).all() == ["bulk"]
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_bulk_delete(s: Session) -> None:
     doomed = s.get_one(Record, 5)
     kept = s.get_one(Record, 1)
@@ -387,6 +391,7 @@ def test_get_after_a_bulk_delete_is_none(s: Session) -> None:
     _ = doomed
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_change_to_an_expired_object_survives_loading_the_rest(s: Session, db: Database) -> None:
     rec = s.get_one(Record, 1)
     s.query(Record).update(year=2020)  # expires rec

@@ -180,6 +180,7 @@ def seed(db: Database, artists: int = 3, albums: int = 2, tracks: int = 2) -> No
 
 
 # -- many-to-one and one-to-many ----------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_assigning_a_many_to_one_sets_the_foreign_key_and_both_sides(rdb: Database) -> None:
     with rdb.session() as s:
         acdc = Artist(name="AC/DC")
@@ -196,6 +197,7 @@ def test_assigning_a_many_to_one_sets_the_foreign_key_and_both_sides(rdb: Databa
         assert album.artist.albums == [album]
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_appending_to_a_collection_sets_the_childs_key(rdb: Database) -> None:
     with rdb.session() as s:
         a = Artist(name="a")
@@ -210,6 +212,7 @@ def test_appending_to_a_collection_sets_the_childs_key(rdb: Database) -> None:
         assert row[0] == s.query(Artist).one().id
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_moving_a_child_to_another_parent(rdb: Database) -> None:
     seed(rdb, artists=2, albums=1, tracks=0)
     with rdb.session() as s:
@@ -228,6 +231,7 @@ def test_moving_a_child_to_another_parent(rdb: Database) -> None:
         assert counts == [("artist 1", 2)]
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_removing_a_child_sets_a_nullable_key_to_null(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=2)
     with rdb.session() as s:
@@ -240,6 +244,7 @@ def test_removing_a_child_sets_a_nullable_key_to_null(rdb: Database) -> None:
         assert s.query(Track).count() == 2  # not deleted: no delete-orphan
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_delete_orphan_deletes_a_removed_child(rdb: Database) -> None:
     seed(rdb, artists=1, albums=2, tracks=0)
     with rdb.session() as s:
@@ -270,6 +275,7 @@ def test_removal_that_would_null_a_required_key_is_refused_before_sql(rdb: Datab
         assert len(parent.items) == 2  # unchanged
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_collection_assignment_replaces_and_reconciles(rdb: Database) -> None:
     seed(rdb, artists=1, albums=0, tracks=3)
     with rdb.session() as s:
@@ -310,6 +316,7 @@ def test_a_required_key_that_nothing_sets_fails_before_sql(rdb: Database) -> Non
 
 
 # -- one-to-one -------------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_one_to_one_both_sides(rdb: Database) -> None:
     with rdb.session() as s:
         u = User(name="ann")
@@ -328,6 +335,7 @@ def test_one_to_one_both_sides(rdb: Database) -> None:
 
 
 # -- many-to-many -----------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_many_to_many_with_an_automatic_association_table(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=3)
     with rdb.session() as s:
@@ -351,6 +359,7 @@ def test_many_to_many_with_an_automatic_association_table(rdb: Database) -> None
         assert s.query(Track).count() == 3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_many_to_many_through_an_association_model(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=2)
     with rdb.session() as s:
@@ -370,6 +379,7 @@ def test_many_to_many_through_an_association_model(rdb: Database) -> None:
 
 
 # -- self-referential, cycles, flush order ------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_self_referential_tree_inserted_in_one_flush(rdb: Database) -> None:
     with rdb.session() as s:
         ceo = Employee(name="ceo")
@@ -412,6 +422,7 @@ def test_rows_pointing_at_each_other(rdb: Database) -> None:
         assert a3.partner is b3 and b3.partner is a3
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_several_foreign_keys_to_one_table(rdb: Database) -> None:
     with rdb.session() as s:
         c = Customer(billing=Address(city="Oslo"), shipping=Address(city="Rome"))
@@ -422,6 +433,7 @@ def test_several_foreign_keys_to_one_table(rdb: Database) -> None:
         assert c.shipping is not None and c.shipping.city == "Rome"
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_composite_foreign_key(rdb: Database) -> None:
     with rdb.session() as s:
         line = OrderLine(order_no=7, line_no=2, item="lamp")
@@ -442,6 +454,7 @@ def test_composite_foreign_key(rdb: Database) -> None:
 
 
 # -- cascades ---------------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_delete_cascades_through_the_orm(rdb: Database) -> None:
     seed(rdb, artists=2, albums=2, tracks=1)
     with rdb.session() as s:
@@ -484,6 +497,7 @@ def test_cascades_work_without_sqlite_foreign_keys(tmp_path: Path) -> None:
 
 
 # -- loading strategies and statement counts ---------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_lazy_loads_are_batched_over_the_result(rdb: Database) -> None:
     with rdb.session() as s:
         for i in range(100):
@@ -590,6 +604,7 @@ def test_declared_eager_default_and_lazyload_override(rdb: Database) -> None:
     assert len(selects(sent)) == 1
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_streaming_iteration_loads_relationships_per_chunk(rdb: Database) -> None:
     seed(rdb, artists=5, albums=1, tracks=0)
     with rdb.session() as s:
@@ -598,6 +613,7 @@ def test_streaming_iteration_loads_relationships_per_chunk(rdb: Database) -> Non
 
 
 # -- strict mode ------------------------------------------------------------------------
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_strict_session_forbids_lazy_loads(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=1)
     with rdb.session(strict=True) as s:
@@ -611,6 +627,7 @@ def test_strict_session_forbids_lazy_loads(rdb: Database) -> None:
             _ = album.artist
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_raiseload_per_query_and_lazy_raise(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=1)
     with rdb.session() as s:
@@ -677,6 +694,7 @@ def test_join_through_relationships_and_aggregates(rdb: Database) -> None:
         assert boss_names == 2
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_rollback_makes_relationships_match_the_database(rdb: Database) -> None:
     seed(rdb, artists=2, albums=1, tracks=0)
     with rdb.session() as s:
@@ -736,6 +754,7 @@ def test_misconfigured_relationships_say_what_to_write(rdb: Database) -> None:
         s.add(Artist(name="still fine"))
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_refresh_and_expire_forget_loaded_relationships(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=2)
     with rdb.session() as s:
@@ -766,6 +785,7 @@ def test_one_to_one_taken_from_another_owner(rdb: Database) -> None:
         assert rows == [("bob", "shared")]
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_paths_continue_past_a_many_to_many(rdb: Database) -> None:
     seed(rdb, artists=2, albums=1, tracks=2)
     with rdb.session() as s:
@@ -783,6 +803,7 @@ def test_paths_continue_past_a_many_to_many(rdb: Database) -> None:
         assert len(selects(sent)) <= 4, option
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_strict_mode_answers_what_needs_no_sql(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=1)
     with rdb.session(strict=True) as s, rdb.capture() as sent:
@@ -814,6 +835,7 @@ class Follow(Model, table="rl_follow"):
     followed_id: Mapped[int] = field(primary_key=True, foreign_key="Member.id")
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_self_referential_many_to_many(db: Database) -> None:
     db.create_all([Member, Follow])
     with db.session() as s:
@@ -836,6 +858,7 @@ def test_self_referential_many_to_many(db: Database) -> None:
         assert [m.name for m in ann.friends] == ["cy"]
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_savepoint_rollback_restores_relationships(rdb: Database) -> None:
     seed(rdb, artists=2, albums=1, tracks=0)
     with rdb.session() as s:
@@ -874,6 +897,7 @@ def test_related_object_of_another_session_is_refused(rdb: Database) -> None:
     other.close()
 
 
+@pytest.mark.sync_only("implicit load: the async session raises LazyLoadError")
 def test_expired_children_load_into_collections(rdb: Database) -> None:
     seed(rdb, artists=1, albums=1, tracks=3)
     with rdb.session() as s:

@@ -40,6 +40,11 @@ from ormolu import (
 )
 from ormolu.url import parse_url
 
+pytestmark = pytest.mark.sync_only(
+    "threads over the sync pool and sync driver connections"
+    "; the asyncio pool and driver: test_async_drivers.py, test_async_cancel.py"
+)
+
 
 class Account(Model, table="sf_account"):
     id: Mapped[int] = field(primary_key=True, default=None)

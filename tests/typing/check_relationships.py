@@ -6,15 +6,19 @@ from __future__ import annotations
 from typing import assert_type
 
 from ormolu import (
+    ColumnOption,
     Database,
     Mapped,
     Model,
     RelationshipAttribute,
+    defer,
     field,
     joinedload,
+    load_only,
     many_to_many,
     relationship,
     selectinload,
+    undefer,
 )
 from ormolu.sql.elements import ColumnRef, Expr
 
@@ -28,6 +32,7 @@ class Band(Model, table="typing_band"):
 class Record(Model, table="typing_record"):
     id: Mapped[int] = field(primary_key=True, default=None)
     title: Mapped[str] = field(max_length=50)
+    notes: Mapped[str] = field(default="", deferred=True)  # loaded on first access
     # default=None: the key may be left to the relationship (the flush sets it)
     band_id: Mapped[int] = field(foreign_key="Band.id", default=None)
     band: Mapped[Band] = relationship(back_populates="records")
@@ -80,6 +85,13 @@ def run() -> None:
         bands = s.query(Band).join(Band.records).where(Record.band.has(name="Ormolu")).all()
         assert [b.name for b in bands] == ["Ormolu"]
         check_comparisons(first.band, first, first.tags[0])
+        assert_type(load_only(Record.title), ColumnOption)
+        assert_type(defer(Record.title, Record.band_id), ColumnOption)
+        assert_type(undefer(Record.notes), ColumnOption)
+        lean = s.query(Record).options(load_only(Record.title), undefer(Record.notes)).all()
+        assert_type(lean, list[Record])
+        assert_type(lean[0].notes, str)
+        assert lean[0].notes == "" and lean[0].band_id == first.band_id
         same = s.query(Record).where(Record.band == first.band, Record.tags.contains(first.tags[0]))
         assert same.all() == [first]
         assert s.query(Record).filter_by(band=first.band, producer=None).all() == [first]

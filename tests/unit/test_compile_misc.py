@@ -279,7 +279,10 @@ def test_create_table_sql() -> None:
         '    "made" DATETIME,\n'
         '    "mood" VARCHAR(5),\n'
         '    "level" INTEGER,\n'
-        '    "made_at" DATETIME\n'
+        '    "made_at" DATETIME,\n'
+        # an Enum field is held to its values (named, so a migration can change them)
+        "    CONSTRAINT \"gadget_mood_enum\" CHECK (\"mood\" IN ('happy', 'glum')),\n"
+        '    CONSTRAINT "gadget_level_enum" CHECK ("level" IN (1, 2))\n'
         ")"
     )
     assert create_indexes_sql(SQLiteDialect(), Gadget.__table__) == [

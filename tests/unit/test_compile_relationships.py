@@ -48,8 +48,8 @@ def test_join_through_a_many_to_many_goes_through_its_table() -> None:
     assert_sql(
         select(Novel.title).join(Novel.genres),
         'SELECT "cr_novel"."title" FROM "cr_novel" '
-        'JOIN "cr_novel_genres" ON "cr_novel"."id" = "cr_novel_genres"."cr_novel_id" '
-        'JOIN "cr_genre" ON "cr_novel_genres"."cr_genre_id" = "cr_genre"."id"',
+        'JOIN "cr_novel_genres" ON "cr_novel"."id" = "cr_novel_genres"."novel_id" '
+        'JOIN "cr_genre" ON "cr_novel_genres"."genre_id" = "cr_genre"."id"',
     )
 
 
@@ -121,10 +121,10 @@ def test_automatic_association_table_ddl() -> None:
     assert table is not None
     assert create_table_sql(SQLITE, table) == (
         'CREATE TABLE "cr_novel_genres" (\n'
-        '    "cr_novel_id" INTEGER NOT NULL,\n'
-        '    "cr_genre_id" INTEGER NOT NULL,\n'
-        '    PRIMARY KEY ("cr_novel_id", "cr_genre_id"),\n'
-        '    FOREIGN KEY ("cr_novel_id") REFERENCES "cr_novel" ("id") ON DELETE CASCADE,\n'
-        '    FOREIGN KEY ("cr_genre_id") REFERENCES "cr_genre" ("id") ON DELETE CASCADE\n'
+        '    "novel_id" INTEGER NOT NULL,\n'
+        '    "genre_id" INTEGER NOT NULL,\n'
+        '    PRIMARY KEY ("novel_id", "genre_id"),\n'
+        '    FOREIGN KEY ("novel_id") REFERENCES "cr_novel" ("id") ON DELETE CASCADE,\n'
+        '    FOREIGN KEY ("genre_id") REFERENCES "cr_genre" ("id") ON DELETE CASCADE\n'
         ")"
     )

@@ -168,7 +168,7 @@ def test_reverse_one_to_one_and_collections_use_exists() -> None:
     assert_sql(
         select(Pet.id).where(Pet.tags.contains(tag)),
         'SELECT "cs_pet"."id" FROM "cs_pet" WHERE EXISTS (SELECT ? FROM "cs_pet_tags" '
-        'WHERE "cs_pet"."id" = "cs_pet_tags"."cs_pet_id" AND "cs_pet_tags"."cs_tag_id" = ?)',
+        'WHERE "cs_pet"."id" = "cs_pet_tags"."pet_id" AND "cs_pet_tags"."tag_id" = ?)',
         [1, 9],
     )
 

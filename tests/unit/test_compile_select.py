@@ -412,6 +412,16 @@ def test_for_update_is_dropped_on_sqlite_but_rendered_elsewhere() -> None:
     )
 
 
+def test_shared_lock_reads() -> None:
+    from ormolu.dialects.mysql.dialect import MySQLDialect
+    from ormolu.dialects.postgresql.dialect import PostgreSQLDialect
+
+    stmt = select(Book.id).for_update(read=True)
+    assert_sql(stmt, 'SELECT "book"."id" FROM "book" FOR SHARE', dialect=PostgreSQLDialect())
+    assert_sql(stmt, "SELECT `book`.`id` FROM `book` LOCK IN SHARE MODE", dialect=MySQLDialect())
+    assert_sql(stmt, 'SELECT "book"."id" FROM "book"')  # SQLite locks the database
+
+
 # -- joins ---------------------------------------------------------------------------------
 def test_explicit_join() -> None:
     assert_sql(

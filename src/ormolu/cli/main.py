@@ -120,6 +120,10 @@ def _progress_bar(label: str) -> Callable[[int, int], None]:
     state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
+        if not sys.stderr.isatty():  # (click's bar would print its label, unterminated)
+            if done >= total:
+                click.echo(f"{label}: {done} rows copied", err=True)
+            return
         bar = state.get("bar")
         if bar is None:
             bar = state["bar"] = click.progressbar(
@@ -200,7 +204,11 @@ def init(ctx: click.Context) -> None:
 @migrate.command()
 @click.option("-m", "--message", required=True, help="What the migration does.")
 @click.option(
-    "--rename", "renames", multiple=True, help="Confirm a rename: old:new or table.old:new."
+    "--rename",
+    "renames",
+    multiple=True,
+    help="Confirm a rename: old:new (a table), table.old:new (a column) or "
+    "table.column.old:new (a value of an enum column).",
 )
 @click.option("--no-rename", "declined", multiple=True, help="Decline a rename (drop and add).")
 @click.option("--allow-destructive", is_flag=True, help="Allow operations that lose data.")
@@ -216,6 +224,7 @@ def make(
     offline: bool,
 ) -> None:
     """Write a migration from the differences between the models and the database."""
+    from ..migrations.autodetect import describe_candidate
     from ..migrations.make import make_migration
 
     cfg = _config(ctx)
@@ -223,8 +232,7 @@ def make(
     interactive = sys.stdin.isatty()
 
     def confirm(candidate: str) -> bool:
-        old, new = candidate.split(":")
-        return click.confirm(f"was {old} renamed to {new}?", default=True)
+        return click.confirm(describe_candidate(candidate) + "?", default=True)
 
     try:
         path, ops = make_migration(

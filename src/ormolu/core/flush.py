@@ -20,12 +20,16 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..collector import without_gc, without_gc1
+from ..exceptions import ConnectionLost, InvalidRequestError
 from ..orm.dependency import involves_relationships, relationship_flush_plan
+from ..orm.hooks import state as flags
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
 from ..orm.unitofwork import drain, flush_plan, writer
 from ..protocol import LASTROWID, ROWS, Execute, Op
 from .begin import begin_tx
+from .cascade import unlink_deleted
 from .errors import describe_flush_failure
+from .hooks import MAX_ROUNDS, after_hooks, after_hooks_wanted, before_hooks, hooks_wanted
 from .journal import Batch, Entry, Level, values_before_insert
 
 if TYPE_CHECKING:
@@ -43,6 +47,8 @@ def one_statement_flush(state: SessionState) -> bool:
     """Whether the pending changes are one row's INSERT, UPDATE or DELETE alone (no
     relationship, cascade, association row, identity reset or savepoint around it)."""
     if state.links or len(state.levels) > 1:
+        return False
+    if (flags.models or state.listeners or state.db_listeners) and hooks_wanted(state):
         return False
     if len(state.new) + len(state.dirty) + len(state.deleted) != 1:
         return False
@@ -104,6 +110,9 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     if state.flushing or not (state.new or state.dirty or state.deleted or state.links):
         return
     state.configure()
+    if (flags.models or state.listeners or state.db_listeners) and hooks_wanted(state):
+        yield from _flush_with_hooks(state)
+        return
     new = list(state.new.values())
     changes = state.dirty.values()  # those with modified values (compress: in C)
     dirty = list(compress(changes, map(_modified_of, map(_state_of, map(_dict_of, changes)))))
@@ -115,6 +124,27 @@ def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:
     yield from _flush(state, new, dirty, deleted, links, autocommit)
 
 
+def _flush_with_hooks(state: SessionState) -> Op[None]:
+    """The flush with model hooks or listeners (see :mod:`ormolu.core.hooks`): rounds of
+    :func:`_flush` until the after-hooks leave nothing to write."""
+    # (a lazy journal entry is kept by a plain attribute set, which the hooks' sets
+    # inside the flush's level must not be: every entry a full one first)
+    state.materialize_lazy()
+    for _ in range(MAX_ROUNDS):
+        if state.dirty and not any(
+            map(_modified_of, map(_state_of, map(_dict_of, state.dirty.values())))
+        ):
+            state.dirty.clear()  # (changes set back to the stored values: nothing to write)
+        if not (state.new or state.dirty or state.deleted or state.links or state.deferred):
+            return
+        # (the pending objects given only for the order a failed flush restores)
+        yield from _flush(state, list(state.new.values()), [], [], [], False, hooks=True)
+    raise InvalidRequestError(
+        f"the after_insert/after_update/after_delete hooks or after_flush listeners kept "
+        f"changing objects for {MAX_ROUNDS} flush rounds"
+    )
+
+
 def _flush(
     state: SessionState,
     new: list[Any],
@@ -122,7 +152,11 @@ def _flush(
     deleted: list[Any],
     links: list[Any],
     autocommit: bool,
+    hooks: bool = False,
 ) -> Op[None]:
+    """One flush of ``new``, ``dirty``, ``deleted`` and ``links``; with ``hooks``, of
+    what the before-hooks leave (``new`` is then the pending objects before them, the
+    other lists empty), running the after-hooks before the savepoint is released."""
     dialect = state.dialect
     root = state.levels[-1]
     # (levels above the root are savepoints, which count as prior writes)
@@ -151,7 +185,9 @@ def _flush(
             d = obj.__dict__
             st = d[STATE_KEY]
             if st.status != PENDING:
-                values: Any = None
+                # (``generated`` of a persistent object: fields the plan changes besides
+                # the UPDATE's, its version: then a copy of its values)
+                values: Any = None if generated is None else d.copy()
             elif generated is None:
                 values = d.copy()
             else:
@@ -182,6 +218,15 @@ def _flush(
 
     explicit_keys = _explicit_keys(new)
     try:
+        if hooks:
+            new, dirty, deleted, links = yield from before_hooks(state)
+            explicit_keys = _explicit_keys(new)
+            # (an after-hook that raises must undo the statements before it)
+            n = len(new) + len(dirty) + len(deleted) + len(links)
+            wants_savepoint = prior_writes and (
+                n > 1 or dialect.failed_statement_aborts_transaction
+                or after_hooks_wanted(state, new, dirty, deleted)
+            )  # fmt: skip
         if links or involves_relationships(new, dirty, deleted):
             plan = relationship_flush_plan(
                 dialect, new, dirty, deleted, touch, max_params,
@@ -211,6 +256,17 @@ def _flush(
             reply = yield step
         if explicit_keys:
             yield from _reset_identity(state, explicit_keys)
+        if hooks:
+            # The after-hooks may change the objects: the journal gets full entries of
+            # them first (the flush's own records stand for their values as they are
+            # now), then the maps are brought up to date for the hooks.
+            batch_entries()
+            journal = level.journal
+            for oid, entry in undo.items():
+                if oid not in journal:
+                    journal[oid] = _full_entry(entry)
+            _update_maps(state, new, dirty, deleted, undo)
+            after_hooks(state, new, dirty, deleted)
     except BaseException as error:
         describe_flush_failure(error, dialect, (new, dirty, deleted))
         state.flushing = False
@@ -222,6 +278,10 @@ def _flush(
             elif not prior_writes and state.in_tx:
                 yield Execute("ROLLBACK")
                 state.in_tx = False
+        except ConnectionLost:
+            # (the link is gone, and the server ended the transaction with it: the error
+            # that made the flush fail is the one to report)
+            pass
         finally:
             batch_entries()
             for oid, entry in undo.items():
@@ -239,9 +299,22 @@ def _flush(
     if savepoint is not None:
         yield Execute("RELEASE SAVEPOINT " + savepoint)
     level.has_writes = sent > 0
+    if hooks:  # (journal and maps done before the after-hooks)
+        level.merge_into(root)
+        return
     without_gc(_record_flushed, state, root, level, undo, batches, batch_entries)
     level.merge_into(root)
     without_gc(_update_maps, state, new, dirty, deleted, undo)
+
+
+def _full_entry(entry: Entry) -> Entry:
+    """``entry`` (a flush's record, whose values may stand for the object's values as
+    they are now) with the values copied."""
+    if entry.values is None:
+        return entry._replace(values=entry.obj.__dict__.copy())
+    if type(entry.values) is tuple:
+        return entry._replace(values=values_before_insert(entry.obj, entry.values))
+    return entry
 
 
 def _record_flushed(
@@ -319,6 +392,8 @@ def _update_maps(
         key = st.key
         if key is not None and entries.get(key) is st:
             del entries[key]
+    if deleted:
+        unlink_deleted(state, deleted)  # out of the loaded collections that held them
 
 
 def _reset_identity(state: SessionState, mappers: Iterable[Any]) -> Op[None]:

@@ -21,10 +21,16 @@ from ..exceptions import (
     MultipleResultsFound,
     ObjectDeletedError,
 )
+from ..orm.columns import ColumnPlan, with_columns
 from ..orm.loading import build_loader_factory, rows_converter
-from ..orm.mapper import EntityInfo
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
-from ..orm.strategies import LoadPlan, ResultGroup, assemble_joined, build_plan, joined_select
+from ..orm.strategies import (
+    LoadPlan,
+    ResultGroup,
+    assemble_joined,
+    batch_for,
+    joined_select,
+)
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
 from ..schema.types import type_for_value
 from ..sql.compiler import compile_statement
@@ -33,6 +39,7 @@ from ..sql.selectable import CompoundSelect, Select
 from ..sql.textparse import to_positional
 from .begin import begin_tx
 from .flush import flush_op
+from .planning import check_columns, joins, load_plans, plan_for, prepare
 
 if TYPE_CHECKING:
     from .state import SessionState
@@ -56,29 +63,6 @@ def needs_tx(state: SessionState, stmt: Any = None) -> bool:
 
 
 # -- queries ---------------------------------------------------------------------------
-def plan_for(
-    stmt: Any, mode: str, options: tuple[Any, ...]
-) -> tuple[LoadPlan | None, ResultGroup | None]:
-    """The relationship loading plan of an object query (``None`` when nothing is loaded
-    eagerly or forbidden) and the result group its objects join (``None`` for a model
-    without relationships, which needs none)."""
-    if mode != "objects":
-        return None, None
-    ents = stmt._entities
-    ent = ents[0] if len(ents) == 1 else None
-    if not isinstance(ent, EntityInfo):
-        if options:
-            raise InvalidRequestError(
-                "loader options need a query of one model: query(Model).options(...)"
-            )
-        return None, None
-    mapper = ent.mapper
-    if not options and not mapper.eager_relationships:
-        return None, (ResultGroup() if mapper.relationship_decls else None)
-    plan = build_plan(mapper, options)
-    return plan, ResultGroup(plan.strict, plan.raise_keys)
-
-
 def _grouped(
     state: SessionState, group: ResultGroup | None, load: Any, rows: list[Any]
 ) -> list[Any]:
@@ -98,17 +82,33 @@ def fetch(
     mode: str = "objects",
     options: tuple[Any, ...] = (),
     limit: int = 0,
+    group: ResultGroup | None = None,
+    eager: bool = True,
+    columns: ColumnPlan | None = None,
 ) -> Op[list[Any]]:
     """Run SELECT ``stmt`` and load its rows: objects, values or tuples of them
     (``mode="objects"``), ``"tuples"`` or ``"dicts"``; at most ``limit`` rows (0: all).
-    Relationships the plan asks for are loaded after (select-in) or joined in."""
+    Relationships the plan asks for are loaded after (select-in) or joined in (a query
+    of one model). The objects join ``group`` when given (one select-in load's chunks
+    form one group), else a new group of their own; ``eager=False`` loads no
+    relationship eagerly. Column options among ``options`` (and ``columns``, the choices
+    of an enclosing query) choose the fields loaded (see :mod:`ormolu.orm.columns`)."""
     if state.autoflush and not state.flushing and (state.new or state.dirty or state.deleted):
         yield from autoflush(state)
     if needs_tx(state, stmt):
         yield from begin_tx(state)
-    plan, group = plan_for(stmt, mode, options)
-    if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
-        objs = yield from _fetch_joined(state, stmt, plan, group, limit)
+    if options or columns:
+        given = options
+        stmt, options, columns = prepare(stmt, options, columns)
+        plans, own_group = plan_for(stmt, mode, options, eager)
+        if len(given) != len(options):
+            check_columns(stmt, given, plans)
+    else:
+        plans, own_group = plan_for(stmt, mode, options, eager)
+    if group is None:
+        group = own_group
+    if joins(plans):
+        objs = yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns)
         state.record_loaded(objs)
         return objs
     compiled, params = compile_statement(state.dialect, stmt)
@@ -129,10 +129,8 @@ def fetch(
         load = state.loader(compiled, ents, "objects")
         objs = _grouped(state, group, _load_each(load), rows)
     if objs:
-        if plan is not None:
-            from .loads import load_nodes
-
-            yield from load_nodes(state, objs, plan.nodes)
+        if plans:
+            yield from load_plans(state, plans, objs, columns)
         if state.levels[-1].has_writes or len(state.levels) > 1:
             state.record_loaded(_objects_in(objs))
     return objs
@@ -151,12 +149,17 @@ def _objects_in(results: list[Any]) -> list[Any]:
 
 
 def _fetch_joined(
-    state: SessionState, base: Any, plan: LoadPlan, group: ResultGroup | None, limit: int
+    state: SessionState,
+    base: Any,
+    plan: LoadPlan,
+    group: ResultGroup | None,
+    limit: int,
+    columns: ColumnPlan | None,
 ) -> Op[list[Any]]:
     mapper = base._entities[0].mapper
     if not isinstance(base, Select):
         raise InvalidRequestError("joinedload() cannot follow union(); use selectinload")
-    stmt, steps, collection = joined_select(base, mapper, plan)
+    stmt, steps, collection = joined_select(base, mapper, plan, columns)
     if collection and (base._limit is not None or base._offset is not None):
         names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
         raise InvalidRequestError(
@@ -175,13 +178,14 @@ def _fetch_joined(
 
     # select-in nodes: at the top level, and below joined ones
     yield from load_nodes(
-        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}
+        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}, columns
     )
     for step in steps:
         below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
         if below:
             children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-            yield from load_nodes(state, list({id(c): c for c in children}.values()), below)
+            unique = list({id(c): c for c in children}.values())
+            yield from load_nodes(state, unique, below, columns)
     return parents
 
 
@@ -210,7 +214,7 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
     ident = (mapper, state.normalise_pk(mapper, pk))
     obj = state.identity_map.get(ident)
     if obj is not None and not obj.__dict__[STATE_KEY].to_delete:
-        if not obj.__dict__.keys() >= mapper.key_set:  # expired: is the row still there?
+        if not obj.__dict__.keys() >= mapper.key_set and expired(obj):  # is the row there?
             try:
                 yield from load_attribute(state, obj, None)
             except ObjectDeletedError:
@@ -259,16 +263,54 @@ def get(state: SessionState, model: type[Any], pk: Any) -> Op[Any]:
     return obj
 
 
-def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[None]:
-    """Reload every column of persistent ``obj`` (discarding unflushed changes unless
-    ``keep_changes``); loaded relationships are forgotten and reload on next access.
-    Raises ObjectDeletedError when its row no longer exists."""
+def expired(obj: Any) -> bool:
+    """Whether ``obj`` lacks a field that its load did not leave out on purpose (an
+    expired one, which a reload of its row restores)."""
+    d = obj.__dict__
+    mapper = type(obj).__mapper__
+    left_out = d[STATE_KEY].left_out
+    for k in mapper.column_keys:
+        if k not in d and k not in mapper.deferred_keys and not (left_out and k in left_out):
+            return True
+    return False
+
+
+def refresh(
+    state: SessionState,
+    obj: Any,
+    keep_changes: bool = False,
+    keys: Sequence[str] | None = None,
+) -> Op[None]:
+    """Reload the columns of persistent ``obj`` (discarding unflushed changes to them
+    unless ``keep_changes``).
+
+    Without ``keys``: every field but the deferred ones not loaded (a deferred field
+    stays unloaded until read; one already loaded is reloaded with the others), and
+    loaded relationships are forgotten, to reload on next access. With ``keys`` (field
+    names): exactly those fields, deferred or not, and nothing else changes.
+
+    Raises ObjectDeletedError when its row no longer exists, InvalidRequestError for a
+    name that is not a field of the model."""
     st = obj.__dict__.get(STATE_KEY)
     if st is None or st.session is not state or st.status != PERSISTENT:
         raise InvalidRequestError(f"{obj!r} is not persistent in this session")
     mapper = type(obj).__mapper__
+    d = obj.__dict__
+    if keys is None:
+        wanted = {*mapper.load_keys, *(k for k in mapper.deferred_keys if k in d)}
+    else:
+        if isinstance(keys, str):
+            raise InvalidRequestError(f"refresh() takes a list of field names, not {keys!r}")
+        for k in keys:
+            if k not in mapper.fields:
+                raise InvalidRequestError(
+                    f"refresh(): {mapper.name} has no field {k!r} (fields: "
+                    f"{', '.join(mapper.column_keys)})"
+                )
+        wanted = set(keys)
+    entity = mapper.entity.with_keys(wanted)
     key = st.key[1] if isinstance(st.key[1], tuple) else (st.key[1],)
-    stmt: Select[Any] = Select((type(obj),)).where(
+    stmt: Select[Any] = with_columns(Select((type(obj),)), {mapper: frozenset(wanted)}).where(
         *[mapper.fields[k].column.ref == v for k, v in zip(mapper.pk_keys, key)]
     )
     if needs_tx(state):
@@ -281,13 +323,21 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
         state.expunge(obj)
         raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
     row = reply.rows[0]
-    d = obj.__dict__
     unflushed = {k: d[k] for k in st.modified or () if k in d} if keep_changes else {}
     modified = st.modified
     state.touch(obj)
-    for k, v, col in zip(mapper.column_keys, row, mapper.columns):
+    for k, v, col in zip(entity.keys, row, entity.columns):
         proc = state.dialect.result_processor(col.type)
         d[k] = v if proc is None else proc(v)
+    if keys is not None:
+        if modified and not keep_changes:
+            for k in keys:
+                modified.pop(k, None)  # (those changes are discarded)
+            if not modified:
+                st.modified = None
+                state.dirty.pop(id(obj), None)
+        state.record_loaded((obj,))
+        return
     for rel in mapper.all_relationships:  # related objects reload on next access
         d.pop(rel.key, None)
     st.modified = None
@@ -301,13 +351,35 @@ def refresh(state: SessionState, obj: Any, keep_changes: bool = False) -> Op[Non
 
 def load_attribute(state: SessionState, obj: Any, key: str | None) -> Op[Any]:
     """Load an attribute missing from the object's ``__dict__`` (expired, or filled in by
-    the database): the whole row is reloaded, keeping values set but not flushed.
-    Returns the value of ``key`` (``None`` for no key)."""
+    the database) and return its value: the fields the object lacks (but those its load
+    left out on purpose) are loaded — for every object of its load (its result group)
+    that lacks ``key`` too, in one batch, so reading an expired field in a loop over a
+    result costs one statement, not one per object. Values set but not flushed are kept.
+    With no ``key``: the whole row of ``obj`` is reloaded (``get`` checking that an
+    expired object's row still exists), and ``None`` returned.
+
+    Raises ObjectDeletedError (and detaches ``obj``) when its row no longer exists."""
+    from .columns import load_columns
+
     st = obj.__dict__[STATE_KEY]
     if st.status == PENDING:
         yield from flush_op(state)
-    yield from refresh(state, obj, keep_changes=True)
-    return None if key is None else obj.__dict__[key]
+    if key is None:
+        yield from refresh(state, obj, keep_changes=True)
+        return None
+    d = obj.__dict__
+    if key in d:  # (the flush filled it in)
+        return d[key]
+    mapper = type(obj).__mapper__
+    left_out = st.left_out or ()
+    keys = tuple(k for k in mapper.load_keys if k not in d and k not in left_out)
+    if key not in keys:
+        keys += (key,)
+    yield from load_columns(state, mapper, batch_for(obj, key, state), keys)
+    if key not in d:
+        state.expunge(obj)
+        raise ObjectDeletedError(f"{mapper.name} with primary key {st.key[1]!r} no longer exists")
+    return d[key]
 
 
 # -- streamed results --------------------------------------------------------------------
@@ -400,13 +472,18 @@ def load_raw(state: SessionState, model: type[Any], reply: Reply) -> list[Any]:
         col = mapper.table.columns_by_name.get(name) or mapper.table.columns_by_key.get(name)
         if col is not None:
             index[col.key] = i
-    missing = [k for k in mapper.column_keys if k not in index]
+    missing = [k for k in mapper.load_keys if k not in index]
     if missing:
         raise InvalidRequestError(
             f"raw(): the result has no column for {mapper.name}.{', '.join(missing)}"
         )
-    load = build_loader_factory((mapper.entity,), state.dialect, "objects")(state)
-    order = [index[k] for k in mapper.column_keys]
-    objs = [load(tuple(r[i] for i in order)) for r in reply.rows]
+    # (deferred fields the result has load too; the others load on first access)
+    entity = mapper.entity.with_keys(index)
+    load = build_loader_factory((entity,), state.dialect, "objects")(state)
+    order = [index[k] for k in entity.keys]
+    rows = [tuple(r[i] for i in order) for r in reply.rows]
+    # (batched lazy loads)
+    group = ResultGroup() if mapper.relationship_decls or entity.left_out else None
+    objs = _grouped(state, group, _load_each(load), rows)
     state.record_loaded(objs)
     return objs

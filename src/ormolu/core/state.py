@@ -21,9 +21,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvalidRequestError
+from ..exceptions import InvalidRequestError, LazyLoadError
 from ..orm.identity import IdentityMap
 from ..orm.loading import loader_for
+from ..orm.mutable import plain
 from ..orm.registry import configure_pending
 from ..orm.state import (
     DELETED,
@@ -40,8 +41,10 @@ from .journal import LAZY, Entry, Level, journal_touch, materialize, record_lazi
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..orm.hooks import Listeners
     from ..protocol import Op
 
+_NO_COPY: Any = object()  # (record_mutation: no copy of the document made yet)
 # A long-lived session meets many statement shapes: keep at most this many bound loaders.
 _MAX_LOADERS = 500
 # Types of a single-column primary key value given as it is (not a tuple or a mapping).
@@ -58,9 +61,9 @@ class SessionState:
     """
 
     __slots__ = (
-        "autoflush", "begin_mode", "closed", "commit_walk", "defer_loads", "deferred", "deleted",
-        "dialect", "dirty", "flushing", "frontend", "identity_map", "in_tx", "isolation_level",
-        "levels", "links",
+        "autoflush", "begin_mode", "closed", "commit_walk", "db_listeners", "defer_loads",
+        "deferred", "deleted", "dialect", "dirty", "flushing", "frontend", "identity_map",
+        "in_tx", "isolation_level", "levels", "links", "listeners",
         "load_group", "loaders", "new", "savepoint_seq", "statement_timeout", "strict",
         "tx_timeout",
     )  # fmt: skip
@@ -104,6 +107,10 @@ class SessionState:
         self.isolation_level: str | None = None
         self.statement_timeout = statement_timeout  # seconds, the session's own
         self.tx_timeout: float | None = None  # seconds, of the transaction begun with one
+        # listeners (ormolu.orm.hooks.Listeners): the database's, and this session's own
+        # (made by its first listen())
+        self.db_listeners: Listeners | None = None
+        self.listeners: Listeners | None = None
 
     # -- checks --------------------------------------------------------------------------
     def check_open(self) -> None:
@@ -137,10 +144,13 @@ class SessionState:
         return self.tx_timeout if self.tx_timeout is not None else self.statement_timeout
 
     # -- the front end's part ------------------------------------------------------------
-    def run_implicit(self, op: Op[Any], what: str) -> Any:
-        """Run ``op``, which an attribute access needs (``what`` says which, for the error
-        an async front end raises instead), through the front end; return its result."""
-        return self.frontend.implicit(op, what)
+    def run_implicit(self, op: Op[Any], what: str, fix: str | None = None) -> Any:
+        """Run ``op``, which an attribute access needs (``what`` says which, and ``fix``
+        how to load it explicitly, for the error an async front end raises instead),
+        through the front end; return its result."""
+        if fix is None:
+            return self.frontend.implicit(op, what)
+        return self.frontend.implicit(op, what, fix)
 
     def load_relationship(self, rel: Any, objs: list[Any]) -> None:
         """Select-in load ``rel`` for ``objs`` (a lazy load, batched over their result)."""
@@ -149,7 +159,29 @@ class SessionState:
         self.run_implicit(load_relationship(self, rel, objs), f"{rel.name} is not loaded")
 
     def load_attribute(self, obj: Any, key: str) -> Any:
-        """Reload ``obj``'s row for its missing attribute ``key``; return its value."""
+        """Load ``obj``'s missing attribute ``key`` and return its value: a field its load
+        left out (deferred) for its whole result at once, else (expired) its row again.
+
+        Raises LazyLoadError for a deferred field in a strict session."""
+        st = obj.__dict__[STATE_KEY]
+        mapper = type(obj).__mapper__
+        if key in mapper.deferred_keys or (st.left_out is not None and key in st.left_out):
+            from .columns import load_deferred
+
+            name = f"{mapper.name}.{key}"
+            fix = (
+                f"load it with the query: query({mapper.name}).options(undefer({name})), or "
+                f"explicitly for many objects at once: session.load(objects, {name}), or "
+                f"session.refresh(obj, [{key!r}])"
+            )
+            if self.strict:
+                raise LazyLoadError(
+                    f"{name} is deferred and not loaded, and the session is strict (it "
+                    f"forbids implicit loads); {fix}"
+                )
+            return self.run_implicit(
+                load_deferred(self, obj, key), f"{name} is deferred and not loaded", fix
+            )
         from .reads import load_attribute
 
         return self.run_implicit(
@@ -214,6 +246,38 @@ class SessionState:
                 self.dirty[id(obj)] = obj
             elif name not in m:
                 m[name] = old
+
+    def record_mutation(self, obj: Any, st: InstanceState, key: str, current: Any) -> None:
+        """``obj.<key>``, the JSON document ``current`` (see ormolu.orm.mutable), is about
+        to change in place: every record that holds the document itself — the journal
+        entries, the value the UPDATE replaces — gets a plain copy of it as it is now,
+        and the field counts as changed. Once done, further changes find no record
+        holding ``current`` and cost a few lookups."""
+        snap: Any = _NO_COPY
+        orig = st.original
+        if orig is None:
+            journal_touch(self.levels[-1].journal, obj)
+        elif key not in orig or orig[key] is current:  # a lazy entry (ormolu.core.journal)
+            snap = orig[key] = plain(current)
+        oid = id(obj)
+        for level in self.levels:
+            entry = level.journal.get(oid)
+            values = entry.values if entry is not None else None
+            if type(values) is dict and values.get(key) is current:
+                if snap is _NO_COPY:
+                    snap = plain(current)
+                values[key] = snap
+        if st.status == PERSISTENT:
+            m = st.modified
+            if m is None or key not in m or m[key] is current:
+                if snap is _NO_COPY:
+                    snap = plain(current)
+                if m is None:
+                    st.modified = {key: snap}
+                    self.dirty[oid] = obj
+                else:
+                    m[key] = snap
+                    self.dirty[oid] = obj
 
     def record_link(self, rel: Any, owner: Any, item: Any, sign: int) -> None:
         """Record a many-to-many change for the next flush."""

@@ -14,11 +14,12 @@ from ..exceptions import InvalidRequestError
 from ..orm.fields import MISSING
 from ..orm.loading import build_loader_factory
 from ..orm.state import PERSISTENT, STATE_KEY, new_state
+from ..orm.strategies import ResultGroup
 from ..orm.unitofwork import bulk_insert_plan, upsert_plan
 from ..protocol import ROWCOUNT, Execute, Op
 from ..sql.compiler import compile_statement
 from .flush import _reset_identity
-from .reads import autoflush
+from .reads import _grouped, _load_each, autoflush
 from .transaction import atomic_write
 
 if TYPE_CHECKING:
@@ -78,9 +79,11 @@ def upsert(
     conflict: Sequence[str] | None,
     update: Sequence[str] | None,
     do_nothing: bool,
+    return_existing: bool = False,
 ) -> Op[list[Any]]:
     """Insert rows, updating the existing row instead when one conflicts; return the
-    resulting objects where the backend has RETURNING (see ``Session.upsert``)."""
+    resulting objects where the backend has RETURNING (see ``Session.upsert``), and with
+    ``return_existing`` the object of every row, read back where RETURNING gave none."""
     state.check_open()
     mapper = model.__mapper__
     dicts = [
@@ -121,10 +124,11 @@ def upsert(
         return back
 
     rows_back = yield from atomic_write(state, body())
-    load = build_loader_factory((mapper.entity,), dialect, "objects")(state)
-    out = []
-    for row in rows_back:
-        obj = load(row)
+    # (RETURNING gives every column, deferred ones too)
+    load = build_loader_factory((mapper.full_entity,), dialect, "objects")(state)
+    out: list[Any] = []
+    group = ResultGroup() if mapper.relationship_decls else None  # (batched lazy loads)
+    for obj, row in zip(_grouped(state, group, _load_each(load), rows_back), rows_back):
         values = obj.__dict__
         st = values[STATE_KEY]
         if not st.modified:  # the row changed in the database: refresh the object
@@ -133,6 +137,51 @@ def upsert(
                 proc = dialect.result_processor(col.type)
                 values[k] = v if proc is None else proc(v)
         out.append(obj)
+    if return_existing:
+        return (yield from _with_existing(state, mapper, dicts, conflict_keys, out))
+    return out
+
+
+def _with_existing(
+    state: SessionState,
+    mapper: Any,
+    rows: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    returned: list[Any],
+) -> Op[list[Any]]:
+    """One object per row of ``rows``, in their order: the ``returned`` ones, and the
+    others (rows that existed and were left as they were, or every row where there is no
+    RETURNING) read by their conflict ``keys``, one SELECT per batch."""
+    from ..sql.elements import and_, or_
+    from ..sql.selectable import Select
+    from .reads import fetch
+
+    def key_of(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        key = tuple(values.get(k) for k in keys)
+        return None if None in key else key
+
+    have: dict[tuple[Any, ...], Any] = {}
+    for obj in returned:
+        k = key_of(obj.__dict__)
+        if k is not None:
+            have[k] = obj
+    wanted = list(dict.fromkeys(k for k in map(key_of, rows) if k is not None))
+    missing = [k for k in wanted if k not in have]
+    cols = [getattr(mapper.cls, k) for k in keys]
+    per = max(1, min(500, state.dialect.max_bind_parameters // len(keys)))
+    for start in range(0, len(missing), per):
+        chunk = missing[start : start + per]
+        if len(keys) == 1:
+            cond = cols[0].in_([k[0] for k in chunk])
+        else:
+            cond = or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in chunk])
+        for obj in (yield from fetch(state, Select((mapper.cls,)).where(cond))):
+            k = key_of(obj.__dict__)
+            if k is not None:
+                have[k] = obj
+    out = [have[k] for k in wanted if k in have]
+    seen = {id(o) for o in out}
+    out.extend(o for o in returned if id(o) not in seen)  # (rows without a key value)
     return out
 
 
@@ -173,6 +222,19 @@ def merge(state: SessionState, obj: Any, load: bool = True) -> Op[Any]:
             target = yield from get(state, type(obj), key[1])
     if target is None:
         values = {k: d[k] for k in mapper.column_keys if k in d}
+        missing = [k for k in mapper.column_keys if k not in d]
+        if missing and d.get(STATE_KEY) is not None:
+            # A detached object with expired columns and no row to merge onto: a copy
+            # would be inserted without those values (NULL, a server default, or a
+            # NOT NULL failure at a later flush) — the values are unknown, so refuse.
+            # (A transient object's unset server-default columns are left to the
+            # database as for add().)
+            raise InvalidRequestError(
+                f"merge(): {mapper.name} with primary key {key[1] if key else None!r} has "
+                f"no row to merge onto, and its field(s) {', '.join(missing)} are not "
+                f"loaded (expired), so a copy cannot be added; refresh the object in its "
+                f"session first, or set those fields"
+            )
         target = object.__new__(type(obj))
         target.__dict__.update(values)
         state.add(target)

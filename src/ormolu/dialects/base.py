@@ -68,6 +68,9 @@ class Dialect:
     like_pattern_stops_at_nul = False  # LIKE ignores what follows a NUL in the pattern
     text_compare_ignores_case = False  # 'a' = 'A' (the default collation ignores case)
     text_compare_ignores_trailing_spaces = False  # 'a' = 'a ' (a PAD SPACE collation)
+    # 'a\x00' = 'a': control characters other than whitespace carry no weight (the
+    # Unicode Collation Algorithm's "completely ignorable" characters, UTS #10)
+    text_compare_ignores_control_characters = False
     # The collation of a String(exact=True) column, where the default one is not exact.
     exact_text_collation: str | None = None
     supports_float_nan = True  # a float column keeps NaN
@@ -97,6 +100,12 @@ class Dialect:
     # constraints; without it those changes rebuild the table (see ormolu.migrations).
     supports_alter_column = True
     transaction_modes: tuple[str, ...] = ()  # BEGIN variants accepted by begin(mode)
+    # The BEGIN mode a read-modify-write (get_or_create) begins its transaction in where
+    # the write lock covers the whole database: taken up front, a second writer waits at
+    # its BEGIN instead of failing after its read (None: row locks, any BEGIN will do).
+    read_modify_write_mode: str | None = None
+    # the variant a BEGIN naming none uses (SQLite's URL option ?begin=; None: plain BEGIN)
+    default_begin_mode: str | None = None
     isolation_levels: tuple[str, ...] = (
         "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE",
     )  # fmt: skip
@@ -135,6 +144,11 @@ class Dialect:
         """``(index name, table name)`` as CREATE INDEX writes them: the index unqualified
         and the table qualified (PostgreSQL: an index lives in its table's schema)."""
         return self.quote(index), self.table_name_sql(table)
+
+    def table_options_sql(self) -> str:
+        """What follows the closing parenthesis of a ``CREATE TABLE`` (table options,
+        with a leading space), or ``""``."""
+        return ""
 
     def create_schema_sql(self, schema: str) -> str | None:
         """The statement creating a schema (``CREATE SCHEMA``), or ``None`` where schemas

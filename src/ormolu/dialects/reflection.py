@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol import Op
 from ..schema import types as t
-from ..schema.ddl import checked_name, column_sql, generated_name, render_condition
+from ..schema.ddl import (
+    checked_name,
+    column_sql,
+    enum_checks,
+    generated_name,
+    has_own_index,
+    render_condition,
+)
 from ..schema.sqlnorm import normalize_expression
 from ..schema.state import (
     CheckState,
@@ -227,7 +234,7 @@ class Reflector:
         checks: list[CheckState] = []
         fks: list[ForeignKeyState] = []
         for c in table.columns:
-            if c.index and not c.unique and not c.primary_key:
+            if has_own_index(table, c):
                 name = generated_name(d, f"ix_{table.name}_{c.name}")
                 indexes.append(IndexState((c.name,), False, ("ASC",), None, name))
             if c.unique:
@@ -255,6 +262,8 @@ class Reflector:
             uniques.append(UniqueState(tuple(c.name for c in u.columns), u.name))
         for check_name, cond in table.checks:
             text = render_condition(d, cond)
+            checks.append(CheckState(self.canonical_check(text), check_name, text))
+        for check_name, text in enum_checks(d, table):
             checks.append(CheckState(self.canonical_check(text), check_name, text))
         for fkc in table.foreign_key_constraints:
             if fkc.referenced:

@@ -64,6 +64,13 @@ class AsyncPsycopgConnection(PostgreSQLState):
             raw = await psycopg.AsyncConnection.connect(**kwargs)
         except psycopg.Error as e:
             raise connect_error(e, url) from None
+        except asyncio.CancelledError as e:
+            # Cancelled while connecting: psycopg's frames in the traceback hold the
+            # half-open connection (its connect generator); dropped with them, it closes
+            # now instead of at the next cyclic garbage collection (seen: an idle server
+            # session left for as long as the process lived).
+            e.__context__ = None
+            raise e.with_traceback(None) from None
         return cls(raw, psycopg, url)
 
     async def run(self, step: Any) -> Reply:

@@ -21,6 +21,7 @@ from ..exceptions import ConfigurationError
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
     from ..url import URL
+    from .sqlite_options import SQLiteOptions
 
 
 class Backend:
@@ -36,8 +37,8 @@ class Backend:
     def check_async(self, url: URL) -> None:
         """As :meth:`check`, for the asyncio driver."""
 
-    def dialect(self) -> Dialect:
-        """A new dialect object for this backend."""
+    def dialect(self, url: URL | None = None) -> Dialect:
+        """A new dialect object for this backend, set up for ``url``'s options."""
         raise NotImplementedError
 
     def timeout(self, url: URL, default: float) -> float:
@@ -68,16 +69,7 @@ class SQLiteBackend(Backend):
     async_driver = "aiosqlite"
 
     def check(self, url: URL) -> None:
-        unknown = sorted(set(url.options) - {"timeout", "foreign_keys"})
-        if unknown:
-            raise ConfigurationError(
-                f"unknown SQLite URL option(s) {', '.join(map(repr, unknown))}; "
-                f"only 'timeout' (seconds) and 'foreign_keys' (on/off) are read (or use a "
-                f"'file:' URI)"
-            )
-        if url.options.get("foreign_keys", "on").lower() not in ("on", "off", "1", "0"):
-            raise ConfigurationError("the SQLite URL option 'foreign_keys' is 'on' or 'off'")
-        self.timeout(url, 0.0)
+        self.options(url)
 
     def check_async(self, url: URL) -> None:
         from .aiosqlite import _import
@@ -85,21 +77,24 @@ class SQLiteBackend(Backend):
         _import()
         self.check(url)
 
-    def dialect(self) -> Dialect:
+    def dialect(self, url: URL | None = None) -> Dialect:
         from ..dialects.sqlite import SQLiteDialect
 
-        return SQLiteDialect()
+        dialect = SQLiteDialect()
+        if url is not None:  # ?begin=immediate: every BEGIN naming no mode uses it
+            dialect.default_begin_mode = self.options(url).begin
+        return dialect
+
+    def options(self, url: URL) -> SQLiteOptions:
+        """The URL's checked options (see :mod:`ormolu.drivers.sqlite_options`); raises
+        URLOptionError naming a wrong option and its value."""
+        from .sqlite_options import parse_options
+
+        return parse_options(url.options, self.single_connection(url))
 
     def timeout(self, url: URL, default: float) -> float:
-        if "timeout" not in url.options:
-            return default
-        try:
-            return float(url.options["timeout"])
-        except ValueError:
-            raise ConfigurationError(
-                f"the SQLite URL option 'timeout' must be a number of seconds, "
-                f"not {url.options['timeout']!r}"
-            ) from None
+        busy = self.options(url).busy_timeout
+        return default if busy is None else busy
 
     def single_connection(self, url: URL) -> bool:
         database = url.database or ":memory:"
@@ -133,14 +128,13 @@ class SQLiteBackend(Backend):
             raise
         return conn
 
-    @staticmethod
-    def _setup(url: URL, dialect: Dialect) -> list[str]:
-        statements = dialect.connect_statements()
-        if url.options.get("foreign_keys", "on").lower() in ("off", "0"):
-            # ?foreign_keys=off: SQLite's own default, for a legacy database whose rows
-            # break its declared foreign keys (https://sqlite.org/foreignkeys.html)
-            statements = [*statements, "PRAGMA foreign_keys = OFF"]
-        return statements
+    def _setup(self, url: URL, dialect: Dialect) -> list[str]:
+        """The statements that set up each new connection for ``url``."""
+        options = self.options(url)
+        # ormolu's PRAGMA foreign_keys = ON first: ?foreign_keys=off turns it back off,
+        # for a legacy database whose rows break its declared foreign keys
+        # (https://sqlite.org/foreignkeys.html)
+        return [*dialect.connect_statements(), *options.pragmas()]
 
 
 class PsycopgBackend(Backend):
@@ -157,7 +151,7 @@ class PsycopgBackend(Backend):
     def check_async(self, url: URL) -> None:
         self.check(url)
 
-    def dialect(self) -> Dialect:
+    def dialect(self, url: URL | None = None) -> Dialect:
         from ..dialects.postgresql import PostgreSQLDialect
 
         return PostgreSQLDialect()
@@ -191,7 +185,7 @@ class PyMySQLBackend(Backend):
         _import()
         async_connect_options(url)
 
-    def dialect(self) -> Dialect:
+    def dialect(self, url: URL | None = None) -> Dialect:
         from ..dialects.mysql import MySQLDialect
 
         return MySQLDialect()

@@ -80,6 +80,15 @@ def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.Da
             f"the statement ran longer than the statement timeout and was interrupted ({error})",
             sql=sql, code=code,
         )  # fmt: skip
+    if code == 517:  # SQLITE_BUSY_SNAPSHOT
+        # WAL mode: the transaction read a snapshot another connection has since written
+        # past, so it may not write (https://sqlite.org/rescode.html#busy_snapshot):
+        # waiting cannot help, running the transaction again can.
+        return exc.SerializationFailure(
+            f"{error} (SQLITE_BUSY_SNAPSHOT: the transaction's snapshot is out of date; "
+            f"run it again, or begin it IMMEDIATE)",
+            sql=sql, code=code,
+        )  # fmt: skip
     if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED (+ extended)
         return exc.LockNotAvailable(str(error), sql=sql, code=code)
     message = str(error)
@@ -150,6 +159,12 @@ class SQLiteConnection:
                 return Reply(cur.fetchall(), cur.rowcount, cur.lastrowid, tuple(d[0] for d in desc))
             return EMPTY
         except sqlite3.Error as e:
+            if sql == "ROLLBACK" and not self.raw.in_transaction:
+                # SQLite ended the transaction itself: an interrupted write, or a full
+                # disk, I/O error or lack of memory rolls it back (SQLite docs, "Response To
+                # Errors Within A Transaction" and sqlite3_interrupt()). What ROLLBACK
+                # was to do is done.
+                return EMPTY
             raise self._map(e, sql) from e
 
     def _map(self, error: sqlite3.Error, sql: str) -> exc.DatabaseError:

@@ -21,10 +21,12 @@ migration's ``downgrade`` is the exact mirror of its ``upgrade``: undoing the fi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from ..exceptions import ConfigurationError
-from ..schema.state import ColumnState, IndexState, SchemaState, TableState
-from ..schema.types import Integer, String
+from ..schema.state import CheckState, ColumnState, IndexState, SchemaState, TableState
+from ..schema.types import EnumType, Integer, SQLType, String
 from . import operations as o
 from .operations import Context, Operation
 
@@ -84,12 +86,19 @@ def _similar_columns(a: ColumnState, b: ColumnState) -> bool:
     return a.type.split("(")[0] == b.type.split("(")[0]
 
 
+def _stored(type_: SQLType | None) -> SQLType | None:
+    """The type an enum column is stored as (what the database sees of it)."""
+    if isinstance(type_, EnumType):
+        return Integer(4) if type_.is_int else String(type_.length)
+    return type_
+
+
 def narrowing(old: ColumnState, new: ColumnState) -> bool:
     """Whether changing ``old`` into ``new`` may lose data: another kind of type, or a
     shorter string, smaller integer or fewer digits of the same kind."""
     if old.type == new.type:
         return False
-    a, b = old.sqltype, new.sqltype
+    a, b = _stored(old.sqltype), _stored(new.sqltype)
     if isinstance(a, String) and isinstance(b, String) and type(a) is type(b):
         return b.length is not None and (a.length is None or b.length < a.length)
     if isinstance(a, Integer) and isinstance(b, Integer):
@@ -97,21 +106,97 @@ def narrowing(old: ColumnState, new: ColumnState) -> bool:
     return True
 
 
-def _parse_renames(specs: Iterable[str]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+Renames = tuple[dict[str, str], dict[tuple[str, str], str], dict[tuple[str, str, str], str]]
+
+
+def _parse_renames(specs: Iterable[str]) -> Renames:
+    """Tables (``old:new``), columns (``table.old:new``) and enum values
+    (``table.column.old:new``; the old value cannot hold a ``:``, the new one can)."""
     tables: dict[str, str] = {}
     columns: dict[tuple[str, str], str] = {}
+    values: dict[tuple[str, str, str], str] = {}
     for spec in specs:
         if ":" not in spec:
             raise ConfigurationError(
-                f"rename {spec!r}: write old:new for a table, table.old:new for a column"
+                f"rename {spec!r}: write old:new for a table, table.old:new for a column, "
+                f"table.column.old:new for a value of an enum column"
             )
         left, new = spec.split(":", 1)
-        if "." in left:
+        if left.count(".") >= 2:
+            table, column, old = left.split(".", 2)
+            values[(table, column, old)] = new
+        elif "." in left:
             table, old = left.split(".", 1)
             columns[(table, old)] = new
         else:
             tables[left] = new
-    return tables, columns
+    return tables, columns, values
+
+
+def describe_candidate(candidate: str) -> str:
+    """The question for a rename candidate (``was x renamed to y?``)."""
+    left, new = candidate.split(":", 1)
+    if left.count(".") >= 2:
+        table, column, old = left.split(".", 2)
+        return f"was the value {old!r} of {table}.{column} renamed to {new!r}"
+    return f"was {left} renamed to {new}"
+
+
+@dataclass
+class _EnumChange:
+    """The values of one enum column, before and after (and how they map)."""
+
+    column: str
+    old: tuple[Any, ...]
+    new: tuple[Any, ...]
+    renames: dict[Any, Any]
+    removed: dict[Any, Any]
+    checks: tuple[CheckState, CheckState]
+
+
+def _enum_changes(
+    t0: TableState,
+    t1: TableState,
+    mapping: dict[str, str],
+    confirmed: dict[tuple[str, str, str], str],
+    declined: set[str],
+    candidates: list[str],
+) -> list[_EnumChange]:
+    """The enum columns of ``t1`` whose values differ from those in ``t0`` (columns
+    renamed by ``mapping``: old name → new); unconfirmed value renames are added to
+    ``candidates``. Raises ConfigurationError for a confirmed rename naming no value."""
+    back = {v: k for k, v in mapping.items()}
+    out = []
+    for col in t1.ordered_columns():
+        new = o.enum_check(t1, col.name)
+        old_name = back.get(col.name, col.name)
+        old = o.enum_check(t0, old_name) if t0.has_column(old_name) else None
+        if new is None or old is None or old[1] == new[1]:
+            continue
+        gone = [v for v in old[1] if v not in new[1]]
+        came = [v for v in new[1] if v not in old[1]]
+        renames: dict[Any, Any] = {}
+        here = [(t1.name, col.name), (t0.name, old_name)]
+        for (table, column, a), b in confirmed.items():
+            if (table, column) not in here:
+                continue
+            va = next((v for v in gone if str(v) == a), None)
+            vb = next((v for v in came if str(v) == b), None)
+            if va is None or vb is None:
+                raise ConfigurationError(
+                    f"--rename {table}.{column}.{a}:{b}: needs the value {a!r} in the "
+                    f"database and {b!r} in the models (not both)"
+                )
+            renames[va] = vb
+        for g in gone:
+            for c in came:
+                if g in renames or c in renames.values():
+                    continue
+                if not any(f"{t}.{n}.{g}:{c}" in declined for t, n in here):
+                    candidates.append(f"{t1.name}.{col.name}.{g}:{c}")
+        removed = {g: None for g in gone if g not in renames}
+        out.append(_EnumChange(col.name, old[1], new[1], renames, removed, (old[0], new[0])))
+    return out
 
 
 def _order_new_tables(tables: list[TableState], known: set[str]) -> list[TableState]:
@@ -143,8 +228,9 @@ def diff(
 
     Raises RenameCandidates for unconfirmed rename candidates, ConfigurationError for a
     ``renames`` entry that names no such table or column."""
-    table_renames, column_renames = _parse_renames(renames)
-    no_tables, no_columns = _parse_renames(declined)
+    table_renames, column_renames, value_renames = _parse_renames(renames)
+    _parse_renames(declined)  # (checks the spelling)
+    no = set(declined)  # one old name may be declined for several new ones
     old_t = {t.name: t for t in old.tables}
     new_t = {t.name: t for t in new.tables}
     for a, b in table_renames.items():
@@ -156,11 +242,12 @@ def diff(
         f"{g}:{c}"
         for g in gone
         for c in came
-        if _similar_tables(old_t[g], new_t[c]) and no_tables.get(g) != c
+        if _similar_tables(old_t[g], new_t[c]) and f"{g}:{c}" not in no
     ]
     # column candidates (in tables present on both sides)
     pairs = [(n, n) for n in old_t if n in new_t] + list(table_renames.items())
     col_ops: dict[str, list[tuple[str, str]]] = {}
+    enum_ops: dict[str, list[_EnumChange]] = {}
     for a, b in pairs:
         ocols = {c.name: c for c in old_t[a].columns}
         ncols = {c.name: c for c in new_t[b].columns}
@@ -175,9 +262,10 @@ def diff(
         came_c = [c for c in ncols if c not in ocols and c not in explicit.values()]
         for g in gone_c:
             for c in came_c:
-                declined_here = c in (no_columns.get((b, g)), no_columns.get((a, g)))
+                declined_here = f"{b}.{g}:{c}" in no or f"{a}.{g}:{c}" in no
                 if _similar_columns(ocols[g], ncols[c]) and not declined_here:
                     candidates.append(f"{b}.{g}:{c}")
+        enum_ops[b] = _enum_changes(old_t[a], new_t[b], explicit, value_renames, no, candidates)
     if candidates:
         raise RenameCandidates(candidates)
 
@@ -238,8 +326,10 @@ def diff(
                     b, o.Fk(f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update, f.name)
                 )
             )
-        old_ck = {c.sql: c for c in t0.checks}
-        new_ck = {c.sql: c for c in t1.checks}
+        changes = {e.column: e for e in enum_ops[b]}
+        enum_checks = {c for e in enum_ops[b] for c in e.checks}
+        old_ck = {c.sql: c for c in t0.checks if c not in enum_checks}
+        new_ck = {c.sql: c for c in t1.checks if c not in enum_checks}
         for sql in sorted(old_ck.keys() - new_ck.keys()):
             drops_first.append(o.DropCheck(a, old_ck[sql].text or sql, old_ck[sql].name))
         for sql in sorted(new_ck.keys() - old_ck.keys()):
@@ -248,12 +338,22 @@ def diff(
         for col in t1.ordered_columns():
             if col.name not in old_cols:
                 column_changes.append(o.AddColumn(b, col_of(col)))
-            else:
-                before = old_cols[col.name]
-                if (before.type, before.nullable, before.default, before.collation) != (
-                    col.type, col.nullable, col.default, col.collation,
-                ):  # fmt: skip
-                    column_changes.append(o.AlterColumn(b, col_of(col), narrowing(before, col)))
+                continue
+            before = old_cols[col.name]
+            alter: list[Operation] = []
+            if (before.type, before.nullable, before.default, before.collation) != (
+                col.type, col.nullable, col.default, col.collation,
+            ):  # fmt: skip
+                alter.append(o.AlterColumn(b, col_of(col), narrowing(before, col)))
+            e = changes.get(col.name)
+            if e is not None:
+                values = o.AlterEnum(b, col.name, e.new, e.renames, e.removed)
+                shorter = bool(alter) and narrowing(before, col)
+                if shorter and _similar_columns(before, col):
+                    # the rows hold only the new values once it ran: nothing is cut off
+                    alter = [o.AlterColumn(b, col_of(col), False)]
+                alter = [values, *alter] if shorter else [*alter, values]
+            column_changes += alter
         for name in sorted(old_cols.keys() - {c.name for c in t1.columns}):
             column_drops.append(o.DropColumn(b, name))
         if t0.primary_key != t1.primary_key and ren(t0.primary_key) != t1.primary_key:
@@ -332,6 +432,12 @@ def inverse(op: Operation, before: SchemaState) -> Operation:
             op.table,
             o.Fk(fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, fk.name),
         )
+    if isinstance(op, o.AlterEnum):
+        found = o.enum_check(before.table(op.table), op.column)
+        old_values = found[1] if found else ()
+        back = {b: a for a, b in op.renames.items()}
+        added = {v: None for v in op.values if v not in old_values and v not in back}
+        return o.AlterEnum(op.table, op.column, old_values, back, added)
     if isinstance(op, o.AddCheck):
         return o.DropCheck(op.table, op.sql, op.name)
     if isinstance(op, o.DropCheck):

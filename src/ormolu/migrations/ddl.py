@@ -94,7 +94,8 @@ def create_table(d: Dialect, t: TableState, name: str | None = None) -> str:
         lines.append(check_sql(d, ck))
     for fk in sorted(t.foreign_keys, key=lambda f: f.columns):
         lines.append(foreign_key_sql(d, t.name, fk))
-    return f"CREATE TABLE {d.quote(name or t.name)} (\n    " + ",\n    ".join(lines) + "\n)"
+    body = ",\n    ".join(lines)
+    return f"CREATE TABLE {d.quote(name or t.name)} (\n    {body}\n){d.table_options_sql()}"
 
 
 def create_index(d: Dialect, table: str, ix: IndexState) -> str:

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from ..schema import types as t
+from ..schema.ddl import enum_check_name, enum_check_sql
+from ..schema.sqlnorm import in_list, join_tokens, tokenize
 from ..schema.state import (
     CheckState,
     ColumnState,
@@ -351,8 +353,10 @@ class RenameColumn(Operation):
             else c
             for c in t0.ordered_columns()
         ]
+        checks = frozenset(self._renamed_check(c, ctx) for c in t0.checks)
         new_t = t0.with_columns(
             cols,
+            checks=checks,
             primary_key=ren(t0.primary_key),
             indexes=frozenset(
                 IndexState(ren(i.columns), i.unique, i.orders, i.where, i.name) for i in t0.indexes
@@ -378,6 +382,26 @@ class RenameColumn(Operation):
             if fks != set(other.foreign_keys):
                 out = out.with_table(_replace(other, foreign_keys=frozenset(fks)))
         return out
+
+    def _renamed_check(self, c: CheckState, ctx: Context) -> CheckState:
+        """``c`` naming the new column (as the database rewrites it: PostgreSQL and
+        SQLite's RENAME COLUMN, MySQL's), so a later rebuild or comparison sees it."""
+        text = c.text or c.sql
+        if "\\" in text:
+            return c  # (MySQL's backslash escapes: left as the database wrote them)
+        try:
+            tokens = tokenize(text)
+        except ValueError:
+            return c
+        hits = [
+            k for k in tokens if k.kind in ("id", "word") and k.text.lower() == self.old.lower()
+        ]
+        if not hits:
+            return c
+        for k in hits:
+            k.kind, k.text = "id", self.new
+        text = join_tokens(tokens, ctx.dialect.identifier_quote)
+        return CheckState(ctx.reflector.canonical_check(text), c.name, text)
 
     def steps(self, state: SchemaState, ctx: Context) -> list[Step]:
         return [ddl.rename_column(ctx.dialect, self.table, self.old, self.new)]
@@ -602,6 +626,104 @@ class DropCheck(Operation):
         return f"drop check on {self.table} ({self.sql})"
 
 
+def enum_check(t0: TableState, column: str) -> tuple[CheckState, tuple[Any, ...]] | None:
+    """The CHECK constraint holding ``column`` of ``t0`` to a list of values (an enum
+    column's, see :func:`ormolu.schema.ddl.enum_checks`) and those values, if any."""
+    for c in sorted(t0.checks, key=lambda c: c.sql):
+        found = in_list(c.sql)
+        if found is not None and found[0] == column.lower():
+            return c, found[1]
+    return None
+
+
+@dataclass
+class AlterEnum(Operation):
+    """Change the values an enum column accepts (its CHECK constraint) to ``values``.
+
+    ``renames`` maps a value renamed to its new spelling: rows holding it are updated
+    (the inverse renames them back). ``removed`` maps each value taken away to what rows
+    holding it get: ``None`` sets them to NULL (fails on a NOT NULL column if any row
+    holds it: edit the file to map it to another value). A removal loses data, so the
+    operation is destructive. Values only added need no data change.
+
+    Runs as: rows of values removed moved first (while the old constraint stands, when
+    they move to NULL or an old value), the old constraint dropped, renamed values
+    updated in one ``UPDATE ... CASE`` (so swapping two names works), the new constraint
+    added; on SQLite, one table rebuild copying the column through that ``CASE``.
+
+    Example::
+
+        AlterEnum("ticket", "status", ("open", "closed"), renames={"done": "closed"})
+    """
+
+    table: str
+    column: str
+    values: tuple[Any, ...]
+    renames: dict[Any, Any] = field(default_factory=dict)
+    removed: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def destructive(self) -> bool:  # type: ignore[override]
+        return bool(self.removed)
+
+    def _new_check(self, t0: TableState, ctx: Context) -> tuple[CheckState | None, CheckState]:
+        found = enum_check(t0, self.column)
+        old = found[0] if found else None
+        name = (old.name if old else None) or enum_check_name(ctx.dialect, t0.name, self.column)
+        text = enum_check_sql(ctx.dialect, self.column, tuple(self.values))
+        return old, CheckState(ctx.reflector.canonical_check(text), name, text)
+
+    def apply(self, state: SchemaState, ctx: Context) -> SchemaState:
+        t0 = _table(state, self.table, self)
+        if not t0.has_column(self.column):
+            raise ConfigurationError(f"{self.describe()}: there is no such column")
+        old, new = self._new_check(t0, ctx)
+        checks = {c for c in t0.checks if c != old} | {new}
+        return state.with_table(_replace(t0, checks=frozenset(checks)))
+
+    def _case(self, d: Dialect, mapping: dict[Any, Any]) -> str:
+        q, lit = d.quote(self.column), d.render_literal
+        whens = " ".join(f"WHEN {lit(a)} THEN {lit(b)}" for a, b in mapping.items())
+        return f"CASE {q} {whens} ELSE {q} END"
+
+    def _update(self, d: Dialect, mapping: dict[Any, Any]) -> str:
+        q, lit = d.quote, d.render_literal
+        keys = ", ".join(lit(k) for k in mapping)
+        return (
+            f"UPDATE {q(self.table)} SET {q(self.column)} = {self._case(d, mapping)} "
+            f"WHERE {q(self.column)} IN ({keys})"
+        )
+
+    def steps(self, state: SchemaState, ctx: Context) -> list[Step]:
+        d = ctx.dialect
+        t0 = _table(state, self.table, self)
+        old, new = self._new_check(t0, ctx)
+        moves = {**self.removed, **self.renames}
+        if not d.supports_alter_column:
+            convert = {self.column: self._case(d, moves)} if moves else {}
+            new_t = self.apply(state, ctx).table(self.table)
+            return [Rebuild(t0, new_t, {}, convert)]
+        old_values = set(enum_check(t0, self.column)[1]) if old else set()  # type: ignore[index]
+        early = {k: v for k, v in self.removed.items() if v is None or v in old_values}
+        late = {k: v for k, v in moves.items() if k not in early}
+        out: list[Step] = [self._update(d, early)] if early else []
+        if old is not None:
+            out.append(ddl.drop_constraint(d, self.table, old.name or new.name or ""))
+        if late:
+            out.append(self._update(d, late))
+        out.append(ddl.add_check(d, self.table, new))
+        return out
+
+    def describe(self) -> str:
+        what = [f"rename {a!r} to {b!r}" for a, b in self.renames.items()]
+        what += [
+            f"remove {a!r} (rows holding it get {'NULL' if b is None else repr(b)})"
+            for a, b in self.removed.items()
+        ]
+        now = "now " + ", ".join(repr(v) for v in self.values)
+        return f"enum values of {self.table}.{self.column}: {'; '.join(what) or now}"
+
+
 @dataclass
 class RunSQL(Operation):
     """Statements written by hand (in the dialect's SQL; no parameters)."""
@@ -647,7 +769,8 @@ class RunPython(Operation):
 
 
 __all__ = [
-    "AddCheck", "AddColumn", "AddForeignKey", "AddUnique", "AlterColumn", "Col", "Context",
+    "AddCheck", "AddColumn", "AddForeignKey", "AddUnique", "AlterColumn", "AlterEnum", "Col",
+    "Context",
     "CreateIndex", "CreateTable", "DropCheck", "DropColumn", "DropForeignKey", "DropIndex",
     "DropTable", "DropUnique", "Fk", "Ix", "Operation", "RenameColumn", "RenameTable",
     "RunPython", "RunSQL",

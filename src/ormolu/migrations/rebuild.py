@@ -17,7 +17,8 @@ transaction, where ``PRAGMA foreign_keys`` has effect) and inside that transacti
 7. ``PRAGMA foreign_key_check``: a violation fails the migration, which rolls back.
 
 Columns are copied by name (a renamed column from its old name; a new column takes its
-default). Every row is kept: the copy is checked by counting rows on both sides.
+default; a column with a ``convert`` expression gets the expression's value). Every row
+is kept: the copy is checked by counting rows on both sides.
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ CHUNK = 20_000  # rows per INSERT ... SELECT: a progress step without slowing th
 
 @dataclass
 class Rebuild:
-    """Rebuild table ``old.name`` as ``new`` (``renames``: new column name → old)."""
+    """Rebuild table ``old.name`` as ``new`` (``renames``: new column name → old;
+    ``convert``: new column name → the SQL expression over the old row copied into it,
+    e.g. a ``CASE`` renaming enum values)."""
 
     old: TableState
     new: TableState
     renames: dict[str, str] = field(default_factory=dict)
+    convert: dict[str, str] = field(default_factory=dict)
 
     @property
     def temp_name(self) -> str:
@@ -66,7 +70,8 @@ class Rebuild:
         target, source = self._copy_columns()
         return (
             f"INSERT INTO {q(self.temp_name)} ({', '.join(q(c) for c in target)}) "
-            f"SELECT {', '.join(q(c) for c in source)} FROM {q(self.old.name)}{where}"
+            f"SELECT {', '.join(self.convert.get(t, q(c)) for t, c in zip(target, source))} "
+            f"FROM {q(self.old.name)}{where}"
         )
 
     def statements(self, d: Dialect) -> list[str]:

@@ -40,7 +40,7 @@ def type_code(type_: t.SQLType) -> str:
     if isinstance(type_, t.DeclaredType):
         return f"t.DeclaredType({type_.sql!r}, python_type={type_.python_type.__name__})"
     if isinstance(type_, t.EnumType):
-        return "t.Integer()" if type_.is_int else f"t.String({type_.length})"
+        return "t.Integer(4)" if type_.is_int else f"t.String({type_.length})"
     if isinstance(type_, t.Boolean):
         return "t.Boolean()"
     if isinstance(type_, t.Integer):
@@ -75,6 +75,10 @@ def code(value: Any) -> str:
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
             has_default = f.default is not dataclasses.MISSING
+            if f.default_factory is not dataclasses.MISSING:
+                if v == f.default_factory():
+                    continue
+                has_default = True
             if has_default and (v == f.default or (not v and not f.default and v is not False)):
                 continue
             if f.name == "function":
@@ -88,6 +92,8 @@ def code(value: Any) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
         return "[" + ", ".join(code(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{code(k)}: {code(v)}" for k, v in value.items()) + "}"
     if isinstance(value, enum.Enum):
         return code(value.value)
     if isinstance(value, str):
@@ -105,20 +111,7 @@ def _wrap(text: str, indent: str, width: int = 99) -> str:
     if len(indent) + len(text) <= width or "(" not in text:
         return indent + text
     head, body = text.split("(", 1)
-    body = body[:-1]
-    parts, depth, cur = [], 0, ""
-    for ch in body:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        parts.append(cur.strip())
+    parts = _split_list(body[:-1])
     inner = indent + "    "
     lines = []
     for p in parts:
@@ -128,7 +121,8 @@ def _wrap(text: str, indent: str, width: int = 99) -> str:
             lines += [_wrap(i, inner + "    ") + "," for i in items]
             lines.append(inner + "],")
         elif (
-            p.startswith(("columns=", "indexes=", "foreign_keys=")) and len(inner) + len(p) > width
+            p.startswith(("columns=", "indexes=", "uniques=", "foreign_keys=", "checks="))
+            and len(inner) + len(p) > width
         ):
             key, rest = p.split("=", 1)
             items = _split_list(rest[1:-1])
@@ -142,18 +136,22 @@ def _wrap(text: str, indent: str, width: int = 99) -> str:
 
 def _split_list(body: str) -> list[str]:
     items, depth, cur = [], 0, ""
-    quote = ""
+    quote, escaped = "", False
     for ch in body:
         if quote:
             cur += ch
-            if ch == quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
                 quote = ""
             continue
         if ch in "'\"":
             quote = ch
-        elif ch in "([":
+        elif ch in "([{":
             depth += 1
-        elif ch in ")]":
+        elif ch in ")]}":
             depth -= 1
         if ch == "," and depth == 0:
             items.append(cur.strip())

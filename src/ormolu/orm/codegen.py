@@ -193,7 +193,7 @@ def _generic(mapper: Mapper, slow_init: Callable[[Any, dict[str, Any]], None]) -
 
 _MANY_SOURCE = """\
 def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fill_missing,
-         keys, key_set, grouped):
+         keys, key_set, grouped, left_out):
     new = object.__new__
     get = states.get
     nkeys = len(keys)
@@ -215,6 +215,16 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
                     d = obj.__dict__
                     if len(d) <= nkeys or (grouped and not d.keys() >= key_set):
                         fill_missing(d, keys, row, 0, [])
+                    if left_out is not None and st.left_out is not left_out:
+                        # what it lacks of what this load left out loads as a batch
+                        lo = st.left_out
+                        if lo is None:
+                            st.left_out = left_out
+                        elif not left_out <= lo:
+                            st.left_out = lo | left_out
+                    if group is not None and st.group is not group:
+                        st.group = group  # (its next lazy load batches with this result)
+                        group.objs.append(obj)
                     append(obj)
                     continue
             obj = new(cls)
@@ -226,6 +236,7 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
             st.to_delete = False
             st.group = None
             st.original = None
+            st.left_out = left_out
             d = obj.__dict__
 {stores}
             d[STATE_KEY] = st
@@ -240,17 +251,20 @@ def make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY, fil
 """
 
 
-def make_many_loader(mapper: Mapper) -> Callable[..., Callable[[list[Any]], list[Any]]]:
+def make_many_loader(
+    mapper: Mapper, keys: tuple[str, ...]
+) -> Callable[..., Callable[[list[Any]], list[Any]]]:
     """The source of the whole-result loader of ``mapper`` (see
     :func:`ormolu.orm.loading.build_loader_factory`, mode ``"many"``), compiled: a
     function ``make(session, mapper, cls, states, State, forget, PERSISTENT, STATE_KEY,
-    fill_missing, keys, key_set, grouped)`` returning ``load_all(rows) -> objects``.
+    fill_missing, keys, key_set, grouped, left_out)`` returning ``load_all(rows) ->
+    objects``, for rows of the fields ``keys`` (the columns its entity loads).
 
     Each row (converted values, exactly the model's columns) is unpacked into locals
     stored into the instance dictionary one by one: about half the cost of
     ``dict(zip(keys, row))`` and setting ``__dict__``.
     """
-    keys = _identifiers(mapper)
+    _identifiers(mapper)  # (keys is a subset of them)
     names = [f"v{i}" for i in range(len(keys))]
     pk_names = [names[keys.index(k)] for k in mapper.pk_keys]
     source = _MANY_SOURCE.format(

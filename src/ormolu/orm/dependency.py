@@ -319,7 +319,12 @@ def _deletes(dialect: Dialect, deleted: list[Any], rank: dict[Any, int], touch: 
     for mapper in sorted(groups, key=lambda m: -rank.get(m, 0)):
         objs = groups[mapper]
         if any(r.target is mapper for r in mapper.many_to_one):
-            objs = _children_first(mapper, objs)
+            # one DELETE per row, in this order: MySQL/MariaDB check a foreign key row by
+            # row inside one statement (MySQL manual, "FOREIGN KEY Constraints": InnoDB
+            # checks constraints immediately, not at the end of the statement), so a
+            # DELETE ... IN of a parent and its child fails when it meets the parent first
+            yield from _delete(dialect, mapper, _children_first(mapper, objs), touch, in_order=True)
+            continue
         yield from _delete(dialect, mapper, objs, touch)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..sql.elements import Expr
 from .codegen import make_many_loader
-from .mapper import EntityInfo, Mapper
+from .mapper import EntityInfo
 from .state import PERSISTENT, STATE_KEY, InstanceState, forget, new_state
 
 if TYPE_CHECKING:
@@ -26,16 +26,18 @@ LoaderFactory = Callable[[Any], RowLoader]
 
 
 def _entity_factory(
-    mapper: Mapper, start: int, dialect: Dialect, converted: bool = False
+    ent: EntityInfo, start: int, dialect: Dialect, converted: bool = False
 ) -> Callable[[Any], Callable[[Any], Any]]:
-    keys = mapper.column_keys
+    mapper = ent.mapper
+    keys = ent.keys  # the fields its SELECT loads (not the deferred ones)
+    left_out = ent.left_out
     stop = start + len(keys)
     procs = [
         (i, p)
-        for i, p in enumerate(dialect.result_processor(c.type) for c in mapper.columns)
+        for i, p in enumerate(dialect.result_processor(c.type) for c in ent.columns)
         if p is not None and not converted
     ]
-    pk_pos = [start + mapper.column_keys.index(k) for k in mapper.pk_keys]
+    pk_pos = [start + keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     pk_proc = [dict(procs).get(p - start) for p in pk_pos]
     cls = mapper.cls
@@ -46,10 +48,10 @@ def _entity_factory(
     set_dict = object.__setattr__
 
     key_set = frozenset(keys)
-    # Only models with relationships remember the query result an object came from
-    # (session.load_group, set by the query around loading), for batched lazy loads;
-    # the others pay nothing for it.
-    grouped = bool(mapper.relationship_decls)
+    # Only models with relationships or fields left out remember the query result an
+    # object came from (session.load_group, set by the query around loading), for
+    # batched lazy loads; the others pay nothing for it.
+    grouped = bool(mapper.relationship_decls) or left_out is not None
 
     def factory(session: Any) -> Callable[[Any], Any]:
         imap = session.identity_map
@@ -76,6 +78,18 @@ def _entity_factory(
                 # also live in __dict__, so a model with them checks the keys themselves)
                 if len(d) <= len(keys) or (grouped and not d.keys() >= key_set):
                     _fill_missing(d, keys, row, start, procs)
+                if left_out is not None and st.left_out is not left_out:
+                    # what it lacks of what this load left out loads as a batch
+                    lo = st.left_out
+                    if lo is None:
+                        st.left_out = left_out
+                    elif not left_out <= lo:
+                        st.left_out = lo | left_out
+                if grouped:
+                    group = session.load_group
+                    if group is not None and st.group is not group:
+                        st.group = group  # (its next lazy load batches with this result)
+                        group.objs.append(obj)
                 return obj
             obj = new(cls)
             if procs:
@@ -86,6 +100,7 @@ def _entity_factory(
             else:
                 d = dict(zip(keys, row[start:stop]))
             st = d[STATE_KEY] = new_state(obj, session, ident, PERSISTENT)
+            st.left_out = left_out
             set_dict(obj, "__dict__", d)
             states[ident] = st  # IdentityMap.__setitem__, inlined
             if grouped:
@@ -100,20 +115,22 @@ def _entity_factory(
     return factory
 
 
-def _entity_many_factory(mapper: Mapper) -> Callable[[Any], Callable[[list[Any]], list[Any]]]:
-    """For converted rows holding exactly one model's columns: the loader of all the rows
+def _entity_many_factory(ent: EntityInfo) -> Callable[[Any], Callable[[list[Any]], list[Any]]]:
+    """For converted rows holding exactly one entity's columns: the loader of all the rows
     at once. It does what the per-row loader does, in one generated loop (see
     :func:`ormolu.orm.codegen.make_many_loader`): no call per row."""
-    make = make_many_loader(mapper)
-    keys = mapper.column_keys
+    mapper = ent.mapper
+    keys = ent.keys
+    make = make_many_loader(mapper, keys)
     cls = mapper.cls
     key_set = frozenset(keys)
-    grouped = bool(mapper.relationship_decls)  # (see _entity_factory)
+    left_out = ent.left_out
+    grouped = bool(mapper.relationship_decls) or left_out is not None  # (see _entity_factory)
 
     def factory(session: Any) -> Callable[[list[Any]], list[Any]]:
         return make(
             session, mapper, cls, session.identity_map.data, InstanceState, forget,
-            PERSISTENT, STATE_KEY, _fill_missing, keys, key_set, grouped,
+            PERSISTENT, STATE_KEY, _fill_missing, keys, key_set, grouped, left_out,
         )  # fmt: skip
 
     return factory
@@ -129,7 +146,7 @@ def _columns_many_factory(entities: tuple[Any, ...]) -> LoaderFactory:
     for ent in entities:
         if isinstance(ent, EntityInfo):
             n = len(ent.columns)
-            parts.append((itemgetter(slice(pos, pos + n)), _entity_many_factory(ent.mapper)))
+            parts.append((itemgetter(slice(pos, pos + n)), _entity_many_factory(ent)))
             pos += n
         else:
             parts.append((itemgetter(pos), None))
@@ -177,7 +194,7 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     for ent in entities:
         if isinstance(ent, EntityInfo):
             n = len(ent.columns)
-            parts.append(("entity", _entity_factory(ent.mapper, pos, dialect, converted)))
+            parts.append(("entity", _entity_factory(ent, pos, dialect, converted)))
             flat_procs.extend(dialect.result_processor(c.type) for c in ent.columns)
         else:
             assert isinstance(ent, Expr)
@@ -207,7 +224,7 @@ def build_loader_factory(entities: tuple[Any, ...], dialect: Dialect, mode: str)
     if mode == "many":
         # All the converted rows at once: see _entity_many_factory.
         if len(entities) == 1 and isinstance(entities[0], EntityInfo):
-            return _entity_many_factory(entities[0].mapper)
+            return _entity_many_factory(entities[0])
         return _columns_many_factory(entities)
 
     if len(parts) == 1:

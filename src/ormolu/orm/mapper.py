@@ -30,6 +30,7 @@ from ..sql.elements import ColumnRef, Expr, Key
 from .attributes import Mapped
 from .fields import MISSING, FieldInfo
 from .relationships import Relationship, RelationshipInfo, configure_relationship
+from .versioning import configure_version
 
 
 def _sql_type(py: Any, info: FieldInfo, where: str) -> t.SQLType:
@@ -120,7 +121,7 @@ class FieldSpec:
         self.default_factory = info.default_factory
         self.auto = False  # set for database-generated primary keys
         self.model_name = model_name
-        self.coerce = column.type.coerce
+        self.coerce: Callable[[Any], Any] = column.type.coerce
         self.has_rules = any(
             getattr(info, n) not in (None, ())
             for n in ("ge", "gt", "le", "lt", "min_length", "choices", "validators")
@@ -185,15 +186,57 @@ class FieldSpec:
 
 
 class EntityInfo:
-    """What the SQL layer and the loaders see of a model (or of an alias of one)."""
+    """What the SQL layer and the loaders see of a model (or of an alias of one): the
+    columns a SELECT of it loads (``keys``, in column order: every field but the
+    deferred ones, or the set loader options chose) and those it leaves out."""
 
-    __slots__ = ("cache_key", "columns", "mapper", "source")
+    __slots__ = ("cache_key", "columns", "keys", "left_out", "mapper", "source", "variants")
 
-    def __init__(self, mapper: Mapper, source: Any, columns: tuple[ColumnRef[Any], ...]) -> None:
+    def __init__(
+        self,
+        mapper: Mapper,
+        source: Any,
+        columns: tuple[ColumnRef[Any], ...],
+        keys: tuple[str, ...] | None = None,
+    ) -> None:
         self.mapper = mapper
         self.source = source
         self.columns = columns
-        self.cache_key: Key = ("E", id(mapper), getattr(source, "name", None))
+        self.keys: tuple[str, ...] = keys if keys is not None else tuple(c.key for c in columns)
+        # the fields a load of this entity leaves out (None when it loads them all), which
+        # its objects load on first access (see ormolu.orm.columns)
+        left_out = frozenset(mapper.column_keys) - set(self.keys)
+        self.left_out: frozenset[str] | None = left_out or None
+        name = getattr(source, "name", None)
+        self.cache_key: Key = ("E", id(mapper), name, None if keys is None else self.keys)
+        self.variants: dict[frozenset[str], EntityInfo] = {}
+
+    def column(self, key: str) -> ColumnRef[Any]:
+        """The column expression of field ``key`` from this entity's source."""
+        for k, c in zip(self.keys, self.columns):
+            if k == key:
+                return c
+        col = self.mapper.fields[key].column
+        if self.source is self.mapper.table:
+            return col.ref
+        return self.source.column(col.name)  # type: ignore[no-any-return]
+
+    def all_columns(self) -> dict[str, ColumnRef[Any]]:
+        """Every field's column expression by key, deferred ones included."""
+        return {k: self.column(k) for k in self.mapper.column_keys}
+
+    def with_keys(self, keys: Any) -> EntityInfo:
+        """This entity loading the fields ``keys`` (the primary key always): a variant
+        built once and kept, so its statements compile (and cache) alike."""
+        wanted = frozenset(keys) | set(self.mapper.pk_keys)
+        if wanted == set(self.keys):
+            return self
+        found = self.variants.get(wanted)
+        if found is None:
+            order = tuple(k for k in self.mapper.column_keys if k in wanted)
+            cols = tuple(self.column(k) for k in order)
+            found = self.variants[wanted] = EntityInfo(self.mapper, self.source, cols, order)
+        return found
 
 
 class Mapper:
@@ -282,7 +325,26 @@ class Mapper:
         self.pk_keys = tuple(c.key for c in self.table.primary_key)
         self.pk_names = tuple(c.name for c in self.table.primary_key)
         self.auto_key = auto.key if auto is not None else None
-        self.entity = EntityInfo(self, self.table, tuple(c.ref for c in columns))
+        self.deferred_keys = frozenset(k for k in self.column_keys if infos[k].deferred)
+        for k in self.deferred_keys:
+            if infos[k].primary_key:
+                raise ConfigurationError(
+                    f"{self.name}.{k}: a primary key field cannot be deferred (every load "
+                    f"needs it to know the object)"
+                )
+        # what a SELECT of the model loads: every field but the deferred ones
+        self.load_keys = tuple(k for k in self.column_keys if k not in self.deferred_keys)
+        self.entity = EntityInfo(
+            self,
+            self.table,
+            tuple(self.fields[k].column.ref for k in self.load_keys),
+            self.load_keys if self.deferred_keys else None,
+        )
+        # the same with every column (a RETURNING of all of them)
+        self.full_entity = self.entity.with_keys(self.column_keys)
+        # optimistic locking (orm/versioning.py) and the hook methods the class defines
+        self.version_key = configure_version(self)
+        self.hooks: frozenset[str] = frozenset()
         self.journal_lazily = not self.relationship_decls
         # validated_values of a mapping (replaced by a generated function, see
         # ormolu.orm.codegen.make_init)

@@ -13,11 +13,13 @@ from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from ..exceptions import ConfigurationError
 from ..schema.table import Table
-from ..schema.types import InvalidValue
+from ..schema.types import InvalidValue, Json
 from .attributes import Mapped
 from .codegen import make_init
 from .fields import MISSING, FieldInfo, field
+from .hooks import hooks_of
 from .mapper import EntityInfo, Mapper
+from .mutable import JsonMapped, json_coerce
 from .naming import resolve as resolve_naming
 from .registry import configure, register
 from .related import RelationshipAttribute
@@ -74,11 +76,18 @@ class Model:
         inherited = getattr(cls, "__ormolu_naming__", None)
         mapper = Mapper(cls, table, getattr(cls, "__ormolu_schema__", None), inherited)
         for key in mapper.column_keys:
-            setattr(cls, key, Mapped(key, mapper.fields[key].column.ref, mapper))
+            spec = mapper.fields[key]
+            # (JSON fields: reads hand out documents that track changes made in place)
+            if isinstance(spec.type, Json):
+                spec.coerce = json_coerce(spec.coerce)
+                setattr(cls, key, JsonMapped(key, spec.column.ref, mapper))
+            else:
+                setattr(cls, key, Mapped(key, spec.column.ref, mapper))
         for key in mapper.relationship_decls:
             setattr(cls, key, RelationshipAttribute(key, mapper))
         cls.__mapper__ = mapper
         cls.__table__ = mapper.table
+        mapper.hooks = hooks_of(cls, Model)
         # A constructor generated for the fields (see orm/codegen.py), unless the class
         # (or a model it extends) defines its own __init__.
         if getattr(cls.__init__, "__ormolu_generated__", False) or cls.__init__ is Model.__init__:
@@ -127,10 +136,60 @@ class Model:
                     m[name] = d.get(name, MISSING)
         d[name] = value
 
+    # -- hooks: the flush calls these for each object it writes (see docs/hooks.md) ------
+    def before_insert(self) -> None:
+        """Called by the flush before this object's INSERT (nothing by default). It may
+        change the object (the INSERT writes the new values) and add, change or delete
+        other objects (written by the same flush). Raising fails the flush: nothing of it
+        is written and every object is as it was before the flush."""
+
+    def after_insert(self) -> None:
+        """Called by the flush after its statements, for each object it inserted (the
+        object has its generated key). Changes made here are written by a further round
+        of the same ``flush()``; raising fails the flush (nothing of it is written)."""
+
+    def before_update(self) -> None:
+        """Called by the flush before this object's UPDATE, for each persistent object
+        with changed attributes (also when the changes turn out equal to the stored
+        values). Changes to the object go into the same UPDATE; see
+        :meth:`before_insert` for the rest."""
+
+    def after_update(self) -> None:
+        """Called by the flush after its statements, for each object :meth:`before_update`
+        was called for; see :meth:`after_insert`."""
+
+    def before_delete(self) -> None:
+        """Called by the flush before this object's DELETE; see :meth:`before_insert`."""
+
+    def after_delete(self) -> None:
+        """Called by the flush after its statements, for each object it deleted; see
+        :meth:`after_insert`."""
+
     def __repr__(self) -> str:
         d = self.__dict__
         shown = ", ".join(f"{k}={d[k]!r}" for k in self.__mapper__.repr_keys if k in d)
         return f"{type(self).__name__}({shown})"
+
+    @classmethod
+    def from_pydantic(cls: type[M], obj: Any, /, **overrides: Any) -> M:
+        """A new object from a pydantic model instance: its fields by name, then
+        ``overrides`` (``Article.from_pydantic(payload, author_id=user.id)``); a nested
+        pydantic object under a relationship becomes an object of the related model.
+        Validates as the constructor does (ValidationError naming model, field and
+        value; TypeError for a name that is no field of the model or for ``obj`` not
+        being a pydantic model). Needs the ``pydantic`` extra."""
+        from ..pydantic import from_pydantic
+
+        return from_pydantic(cls, obj, overrides)  # type: ignore[no-any-return]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic v2's hook: a model is a pydantic type (``TypeAdapter(Track)``, a
+        FastAPI ``response_model``); see :func:`ormolu.pydantic.core_schema_for`. pydantic
+        is imported here, on first use, never by ``import ormolu``."""
+        from ..pydantic import core_schema_for
+
+        return core_schema_for(cls, handler)
 
     @classmethod
     def __ormolu_entity__(cls) -> EntityInfo:
@@ -179,7 +238,13 @@ class AliasedModel:
         self._model = model
         self._alias = Alias(mapper.table, name)
         self._columns = {c.key: self._alias.column(c.name) for c in mapper.columns}
-        self._entity = EntityInfo(mapper, self._alias, tuple(self._columns.values()))
+        keys = mapper.load_keys  # (deferred fields stay out of its SELECTs too)
+        self._entity = EntityInfo(
+            mapper,
+            self._alias,
+            tuple(self._columns[k] for k in keys),
+            keys if mapper.deferred_keys else None,
+        )
 
     def __getattr__(self, key: str) -> Any:
         try:

@@ -18,6 +18,7 @@ from ..sql.dml import Delete, Update
 from ..sql.elements import ColumnRef, Expr, Ordering, coerce
 from ..sql.functions import func
 from ..sql.selectable import CompoundSelect, Select, Subquery, exists
+from .columns import ColumnOption, column_plan, with_columns
 from .mapper import EntityInfo
 from .strategies import (
     LoadOption,
@@ -60,20 +61,27 @@ class QueryBuilder(Generic[T]):
     def _with(self, stmt: Any, mode: str | None = None) -> Self:
         return type(self)(self.session, stmt, mode or self.mode, self._options)
 
-    def options(self, *options: LoadOption) -> Self:
-        """Loading strategies for relationships of the queried model:
-        :func:`~ormolu.selectinload`, :func:`~ormolu.joinedload`,
-        :func:`~ormolu.lazyload`, :func:`~ormolu.raiseload`.
+    def options(self, *options: LoadOption | ColumnOption) -> Self:
+        """Loading strategies for relationships of the queried models
+        (:func:`~ormolu.selectinload`, :func:`~ormolu.joinedload`,
+        :func:`~ormolu.lazyload`, :func:`~ormolu.raiseload`; each applies to every model
+        entity of the query it starts at) and the fields to load
+        (:func:`~ormolu.load_only`, :func:`~ormolu.defer`, :func:`~ormolu.undefer`;
+        for every object of that model the query loads, its relationship loads too).
+
+        Raises InvalidRequestError for anything else (when the query runs: for an option
+        that names no model the query loads).
 
         Example::
 
             s.query(Artist).options(selectinload(Artist.albums, Album.tracks)).all()
+            s.query(Article).options(load_only(Article.title)).all()
         """
         for o in options:
-            if not isinstance(o, LoadOption):
+            if not isinstance(o, LoadOption | ColumnOption):
                 raise InvalidRequestError(
-                    f"options() takes selectinload(...), joinedload(...), lazyload(...) or "
-                    f"raiseload(...), got {o!r}"
+                    f"options() takes selectinload(...), joinedload(...), lazyload(...), "
+                    f"raiseload(...), load_only(...), defer(...) or undefer(...), got {o!r}"
                 )
         return type(self)(self.session, self.stmt, self.mode, self._options + options)
 
@@ -104,7 +112,7 @@ class QueryBuilder(Generic[T]):
         ent = next((e for e in stmt._entities if isinstance(e, EntityInfo)), None)
         rels: dict[str, Any] = {}
         if ent is not None:
-            columns = {c.key: c for c in ent.columns}
+            columns = ent.all_columns()  # (deferred fields filter too)
             name = ent.mapper.name
             if ent.source is ent.mapper.table:  # (an alias has no relationship attributes)
                 rels = {k: getattr(ent.mapper.cls, k) for k in ent.mapper.relationship_decls}
@@ -170,11 +178,13 @@ class QueryBuilder(Generic[T]):
         """SELECT DISTINCT."""
         return self._with(self._select("distinct").distinct(flag))
 
-    def for_update(self, *, nowait: bool = False, skip_locked: bool = False) -> Self:
-        """Lock the selected rows (``FOR UPDATE``) where the backend has row locks."""
-        return self._with(
-            self._select("for_update").for_update(nowait=nowait, skip_locked=skip_locked)
-        )
+    def for_update(
+        self, *, nowait: bool = False, skip_locked: bool = False, read: bool = False
+    ) -> Self:
+        """Lock the selected rows (``FOR UPDATE``) where the backend has row locks;
+        ``read=True`` takes shared locks (``FOR SHARE``, see :meth:`Select.for_update`)."""
+        stmt = self._select("for_update")
+        return self._with(stmt.for_update(nowait=nowait, skip_locked=skip_locked, read=read))
 
     def correlate(self, *froms: Any) -> Self:
         """For a query used as a subquery: the enclosing query's tables it refers to
@@ -236,7 +246,11 @@ class QueryBuilder(Generic[T]):
 
     def sql(self) -> tuple[str, list[Any]]:
         """The compiled SQL text and parameter list (as sent to the driver)."""
-        compiled, params = compile_statement(self.session.dialect, self.stmt)
+        stmt = self.stmt
+        colopts = [o for o in self._options if isinstance(o, ColumnOption)]
+        if colopts and isinstance(stmt, Select):  # (the fields the query will load)
+            stmt = with_columns(stmt, column_plan(colopts))
+        compiled, params = compile_statement(self.session.dialect, stmt)
         return compiled.sql, params
 
     def __str__(self) -> str:

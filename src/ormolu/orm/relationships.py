@@ -113,10 +113,12 @@ def many_to_many(
     ``through`` is the association model (or its name) holding a foreign key to each
     side, possibly with more columns; without it ormolu creates an association table
     named ``<table>_<attribute>`` whose primary key is both foreign keys (with ON DELETE
-    CASCADE), and ``create_all`` creates it. ``foreign_key=("playlist_id", "track_id")``
-    names the association's two key fields (this side's first) when that is ambiguous,
-    as in a self-referential many-to-many. Appending to or removing from the collection
-    inserts or deletes association rows at the next flush.
+    CASCADE), columns named after the models (``playlist_id``, ``track_id``), and
+    ``create_all`` creates it. ``foreign_key=("playlist_id", "track_id")`` names the
+    association's two key fields (this side's first) when that is ambiguous, as in a
+    self-referential many-to-many; without ``through`` it names the automatic table's
+    columns (e.g. to keep an older database's ``playlists_id``). Appending to or removing
+    from the collection inserts or deletes association rows at the next flush.
     """
     if lazy not in LAZY_MODES:
         raise ConfigurationError(f"many_to_many(lazy={lazy!r}): use one of {LAZY_MODES}")
@@ -210,8 +212,7 @@ class Relationship:
 
 def columns_of(entity: Any) -> dict[str, Any]:
     """Column expressions by attribute key of a model or an aliased model."""
-    info = entity.__ormolu_entity__()
-    return dict(zip(info.mapper.column_keys, info.columns))
+    return entity.__ormolu_entity__().all_columns()  # type: ignore[no-any-return]
 
 
 # -- resolution ------------------------------------------------------------------------
@@ -419,6 +420,12 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
         n = len(target.pk_keys if swapped else parent.pk_keys)
         cols = tuple(table.columns)
         left, right = (cols[n:], cols[:n]) if swapped else (cols[:n], cols[n:])
+        if wanted is not None and tuple(c.name for c in (*left, *right)) != wanted:
+            raise ConfigurationError(
+                f"{rel.name}: foreign_key={wanted!r}, but its automatic association table "
+                f"{table.name!r} has the columns {tuple(c.name for c in (*left, *right))!r} "
+                f"(this side's first): give both sides the same names, or none"
+            )
         rel.secondary, rel.sec_local, rel.sec_remote = table, left, right
         return
     if isinstance(through, str):
@@ -471,16 +478,36 @@ def _configure_m2m(rel: Relationship, find_model: Any) -> None:
 
 def make_secondary_table(rel: Relationship, name: str) -> Table:
     """The automatic association table of a many-to-many: both primary keys, each a
-    foreign key with ON DELETE CASCADE, together the primary key."""
+    foreign key with ON DELETE CASCADE, together the primary key.
+
+    Columns are named after the model in snake case and the key column: ``article_id``
+    and ``tag_id`` for ``Article.tags`` even when the tables are named ``articles`` and
+    ``tags`` (a column holds one article). A self-referential one prefixes the second
+    with the attribute: ``user_id``, ``followers_user_id``. (Before, the table's name was
+    the prefix, ``articles_id``; a database created so keeps working with the columns
+    renamed by a migration, or ``foreign_key=("articles_id", "tags_id")`` naming them.)
+    ``foreign_key=`` names the two columns (this side's first) where both keys are single
+    columns; ConfigurationError otherwise."""
     parent, target = rel.parent, rel.target
     cols: list[Column] = []
     used: set[str] = set()
-    for side, prefix in ((parent, parent.table.name), (target, target.table.name)):
-        if side is target and parent is target:
-            prefix = f"{rel.key}_{target.table.name}"
+    names = _wanted_keys(rel.info.foreign_key)
+    if names is not None and (
+        len(names) != 2 or len(parent.pk_keys) != 1 or len(target.pk_keys) != 1
+    ):
+        raise ConfigurationError(
+            f"{rel.name}: foreign_key= names the automatic association table's two columns, "
+            f"this side's first, e.g. foreign_key=('{_snake(parent.name)}_id', "
+            f"'{_snake(target.name)}_id') (for single-column primary keys; declare a "
+            f"through= model for composite ones)"
+        )
+    for n, side in enumerate((parent, target)):
+        prefix = _snake(side.name)
+        if n == 1 and parent is target:
+            prefix = f"{rel.key}_{prefix}"
         for k in side.pk_keys:
             col = side.fields[k].column
-            cname = f"{prefix}_{col.name}"
+            cname = f"{prefix}_{col.name}" if names is None else names[n]
             if cname in used:
                 cname = f"{rel.key}_{cname}"
             used.add(cname)

@@ -38,11 +38,16 @@ class InstanceState(weakref.ref[Any]):
     :func:`new_state`.
     """
 
-    __slots__ = ("group", "key", "modified", "original", "session", "status", "to_delete")
+    __slots__ = (
+        "group", "key", "left_out", "modified", "original", "session", "status", "to_delete",
+    )  # fmt: skip
 
     # the ResultGroup of the query that loaded the object (batched lazy loading), or None
     group: Any
     key: Any
+    # the fields its load left out (deferred ones, load_only/defer options; a frozenset
+    # shared by the objects of one load), loaded on first access; or None
+    left_out: frozenset[str] | None
     # attribute -> value in the database, for attributes changed since the last flush
     modified: dict[str, Any] | None
     # while the root journal holds a lazy entry of the object (see ormolu.core.journal):
@@ -75,6 +80,7 @@ def new_state(obj: Any, session: Any, key: Any, status: int) -> InstanceState:
     st.to_delete = False
     st.group = None
     st.original = None
+    st.left_out = None
     return st
 
 

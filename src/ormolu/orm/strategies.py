@@ -41,11 +41,22 @@ STRATEGIES = ("selectin", "joined", "select", "raise")
 
 
 class ResultGroup:
-    """The objects one query loaded (what a lazy load batches over) and its strictness."""
+    """The objects one load brought (what their next lazy load batches over) and its
+    strictness.
+
+    Every loader puts the objects it returns into one: a query's result (all its model
+    entities), one select-in load of a relationship (all its chunks), a lazy load, a raw
+    query, ``get``. An object already in the identity map that a later load returns
+    again moves into that load's group (and stays in the old one's list): the objects a
+    program iterates over next are those of the latest load, so they batch together.
+    ``raise_keys`` holds ``(model class, relationship key)`` pairs the query said
+    ``raiseload`` for."""
 
     __slots__ = ("objs", "raise_keys", "strict")
 
-    def __init__(self, strict: bool = False, raise_keys: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, strict: bool = False, raise_keys: frozenset[tuple[type, str]] = frozenset()
+    ) -> None:
         self.objs: list[Any] = []
         self.strict = strict
         self.raise_keys = raise_keys
@@ -150,7 +161,18 @@ class LoadPlan:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.strict = False
-        self.raise_keys: frozenset[str] = frozenset()
+        self.raise_keys: frozenset[tuple[type, str]] = frozenset()
+
+
+def applies_to(option: Any, mapper: Mapper) -> bool:
+    """Whether loader option ``option`` starts at a relationship of ``mapper``'s model
+    (``raiseload("*")`` applies to every model); a Node (a nested step) always does."""
+    if not isinstance(option, LoadOption):
+        return True
+    attr = option.steps[0][0]
+    if attr == "*":
+        return True
+    return issubclass(mapper.cls, attr.property.parent.cls)
 
 
 def build_plan(mapper: Mapper, options: Sequence[Any]) -> LoadPlan:
@@ -162,7 +184,7 @@ def build_plan(mapper: Mapper, options: Sequence[Any]) -> LoadPlan:
     plan = LoadPlan()
     for rel in mapper.eager_relationships:
         plan.nodes[rel.key] = Node(rel, rel.lazy)
-    raise_keys: set[str] = set()
+    raise_keys: set[tuple[type, str]] = set()
     for opt in options:
         if isinstance(opt, Node):
             plan.nodes[opt.rel.key] = opt
@@ -181,7 +203,7 @@ def build_plan(mapper: Mapper, options: Sequence[Any]) -> LoadPlan:
                     f"{opt!r}: {attr!r} is not a relationship of {current.name}"
                 )
             if strategy == "raise" and i == 0:
-                raise_keys.add(rel.key)
+                raise_keys.add((mapper.cls, rel.key))
             node = level.get(rel.key)
             if node is None or i == len(opt.steps) - 1:
                 keep = node.children if node is not None else {}
@@ -211,6 +233,9 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"{rel.name} is not loaded and the object belongs to no session; load it inside "
             f"the session or eagerly: query(...).options(selectinload({rel.name}))"
         )
+    for k in rel.local_keys:
+        if k not in d:  # a key field left out by load_only/defer (or expired): load it
+            getattr(obj, k)
     # Answers that need no SQL are given even in strict mode: it forbids I/O only.
     if rel.direction == MANY_TO_ONE:
         values = tuple(d.get(k) for k in rel.local_keys)
@@ -230,7 +255,9 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
         reason = 'the relationship is declared lazy="raise"'
     elif session.strict:
         reason = "the session is strict"
-    elif group is not None and (group.strict or rel.key in group.raise_keys):
+    elif group is not None and (
+        group.strict or any(k == rel.key and isinstance(obj, c) for c, k in group.raise_keys)
+    ):
         reason = "the query said raiseload"
     if reason is not None:
         raise LazyLoadError(
@@ -238,17 +265,24 @@ def lazy_load(obj: Any, rel: Relationship) -> Any:
             f"eagerly: query({rel.parent.name}).options(selectinload({rel.name})) or "
             f"joinedload({rel.name})"
         )
+    session.load_relationship(rel, batch_for(obj, rel.key, session))
+    return d[rel.key]
+
+
+def batch_for(obj: Any, key: str, session: Any) -> list[Any]:
+    """``obj`` and the other objects of its load (its result group) that lack attribute
+    ``key``: of the same class, persistent in ``session``. What a lazy load loads for."""
     objs = [obj]
+    group = obj.__dict__[STATE_KEY].group
     if group is not None:
         cls = type(obj)
         for o in group.objs:
             od = o.__dict__
-            if o is not obj and rel.key not in od and type(o) is cls:
+            if o is not obj and key not in od and type(o) is cls:
                 ost = od[STATE_KEY]
-                if ost.session is session and ost.status == PERSISTENT:
+                if ost.session is session and ost.status == PERSISTENT and not ost.to_delete:
                     objs.append(o)
-    session.load_relationship(rel, objs)
-    return d[rel.key]
+    return objs
 
 
 def _initial_value(obj: Any, rel: Relationship, st: Any) -> Any:
@@ -273,7 +307,8 @@ def _key_of(d: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None if None in vals else vals
 
 
-def _in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
+def in_condition(cols: Sequence[Any], keys: list[Any]) -> Any:
+    """``cols IN (keys)``; for several columns, an OR of ANDs (keys are tuples)."""
     if len(cols) == 1:
         return cols[0].in_(keys)
     return or_(*[and_(*[c == v for c, v in zip(cols, k)]) for k in keys])
@@ -309,7 +344,7 @@ def selectin_load(
         rcols = [tcols[k] for k in rel.remote_keys]
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt: Select[Any] = Select((target.cls,)).where(_in_condition(rcols, chunk))
+            stmt: Select[Any] = Select((target.cls,)).where(in_condition(rcols, chunk))
             rows = yield from fetch(stmt)
             for t in rows:
                 found[_key_of(t.__dict__, rel.remote_keys)] = t
@@ -331,7 +366,7 @@ def selectin_load(
                 Select((*sec_refs, target.cls))
                 .select_from(target.cls)
                 .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
-                .where(_in_condition(sec_refs, chunk))
+                .where(in_condition(sec_refs, chunk))
                 .order_by(*order)
             )
             rows = yield from fetch(stmt)
@@ -345,7 +380,7 @@ def selectin_load(
         back = rel.back
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt = Select((target.cls,)).where(_in_condition(rcols, chunk)).order_by(*order)
+            stmt = Select((target.cls,)).where(in_condition(rcols, chunk)).order_by(*order)
             rows = yield from fetch(stmt)
             if len(rel.remote_keys) == 1:
                 rk = rel.remote_keys[0]
@@ -391,11 +426,11 @@ def current_items(
         stmt: Select[Any] = (
             Select((target.cls,))
             .join(rel.secondary, right[0] if len(right) == 1 else and_(*right))
-            .where(_in_condition(sec_refs, [key]))
+            .where(in_condition(sec_refs, [key]))
         )
     else:
         rcols = [tcols[k] for k in rel.remote_keys]
-        stmt = Select((target.cls,)).where(_in_condition(rcols, [key]))
+        stmt = Select((target.cls,)).where(in_condition(rcols, [key]))
     return (yield from fetch(stmt))
 
 
@@ -410,11 +445,13 @@ class JoinedStep:
 
 
 def joined_select(
-    stmt: Select[Any], mapper: Mapper, plan: LoadPlan
+    stmt: Select[Any], mapper: Mapper, plan: LoadPlan, colplan: Any = None
 ) -> tuple[Select[Any], list[JoinedStep], bool]:
     """Add LEFT OUTER JOINs and columns for the joined nodes of ``plan`` (recursively
-    while the strategy stays joined). Returns the statement, the steps, and whether a
-    collection was joined (the rows then repeat parents)."""
+    while the strategy stays joined), loading the fields ``colplan`` (a column plan)
+    chooses. Returns the statement, the steps, and whether a collection was joined (the
+    rows then repeat parents)."""
+    from .columns import entity_for
     from .model import aliased
 
     steps: list[JoinedStep] = []
@@ -430,7 +467,7 @@ def joined_select(
                 continue
             rel = node.rel
             alias: Any = aliased(rel.target.cls, f"j{len(steps) + 1}_{rel.target.table.name}")
-            info = alias.__ormolu_entity__()
+            info = entity_for(alias.__ormolu_entity__(), colplan)
             from .relationships import columns_of
 
             pcols = columns_of(parent_entity)
@@ -466,7 +503,7 @@ def joined_select(
         for step in steps:
             info = entities[step.child_index]
             if step.node.rel.uselist and step.node.rel.info.order_by is None:
-                cols = dict(zip(info.mapper.column_keys, info.columns))
+                cols = dict(zip(info.keys, info.columns))
                 order.extend(cols[k] for k in info.mapper.pk_keys)
         if order:
             new = new.order_by(*order)

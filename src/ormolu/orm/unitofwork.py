@@ -24,12 +24,14 @@ from ..schema.table import sort_tables
 from ..sql.compiler import compile_statement
 from ..sql.dml import RowDelete, RowDeleteIn, RowInsert, RowUpdate, Upsert
 from .fields import MISSING
+from .mutable import JSON_TYPES, same_json
 from .state import DELETED, PENDING, PERSISTENT, STATE_KEY
 from .state import dict_of as _dict_of
 from .state import key_of as _key_of
 from .state import modified_of as _modified_of
 from .state import state_in_dict as _state_of
 from .state import to_delete_of as _to_delete_of
+from .versioning import versioned_delete, versioned_update
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -311,10 +313,12 @@ class _Writer:
                     continue
             elif type(old) is type(new):
                 try:
-                    if old == new:
+                    if old == new and (type(new) not in JSON_TYPES or same_json(old, new)):
                         continue
                 except Exception:
                     pass
+            elif type(new) in JSON_TYPES and same_json(old, new):
+                continue  # a document equal to the stored one (tracked, or not)
             changed.append(k)
         if len(changed) < 2:
             return tuple(changed)
@@ -515,8 +519,11 @@ def _update(
 def _update_batch(
     w: _Writer, keys: tuple[str, ...], batch: list[Any], touch: Any, touch_many: Any = None
 ) -> Op[None]:
-    sql = w.update_sql(keys)
     mapper = w.mapper
+    if mapper.version_key is not None:
+        yield from versioned_update(w, keys, batch, touch)
+        return
+    sql = w.update_sql(keys)
     # SET values, then the primary key as the database has it
     rows = list(zip(*w.columns([o.__dict__ for o in batch], keys), *w.key_columns(batch)))
     if len(batch) > 1:
@@ -558,11 +565,19 @@ def _gone(mapper: Mapper, obj: Any) -> ObjectDeletedError:
 
 
 def _delete(
-    dialect: Dialect, mapper: Mapper, objs: list[Any], touch: Any, touch_many: Any = None
+    dialect: Dialect,
+    mapper: Mapper,
+    objs: list[Any],
+    touch: Any,
+    touch_many: Any = None,
+    in_order: bool = False,
 ) -> Op[None]:
     w = writer(dialect, mapper)
+    if mapper.version_key is not None:
+        yield from versioned_delete(w, objs, touch)
+        return
     cols = w.key_columns(objs)
-    if len(cols) == 1 and len(objs) > 1:
+    if len(cols) == 1 and len(objs) > 1 and not in_order:
         # One statement per chunk of keys, DELETE ... WHERE key IN (...): several times
         # faster than an executemany of one-row DELETEs (measured: 1.5x on SQLite, 2.5x
         # on PostgreSQL, 10x on MariaDB; bench/results/history/NOTES.md).

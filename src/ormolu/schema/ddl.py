@@ -15,6 +15,7 @@ from ..exceptions import ConfigurationError
 from ..sql.compiler import SQLCompiler
 from ..sql.elements import BindParam, Expr, TextClause
 from .table import Column, Table
+from .types import EnumType
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -157,6 +158,54 @@ def column_sql(dialect: Dialect, table: Table, col: Column) -> str:
     return " ".join(parts)
 
 
+def enum_values(type_: Any) -> tuple[Any, ...] | None:
+    """The values an ``Enum`` field's CHECK constraint allows: its members' values when
+    they are all strings or all integers (``None`` for any other type, or an enum of
+    mixed values, which gets no constraint)."""
+    if not isinstance(type_, EnumType):
+        return None
+    values = tuple(m.value for m in type_.enum_class)
+    if all(isinstance(v, str) for v in values) or all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
+        return values
+    return None
+
+
+def enum_check_name(dialect: Dialect, table: str, column: str) -> str:
+    """The name of the CHECK constraint holding an enum column to its values:
+    ``<table>_<column>_enum`` (fitted to the database's name limit). Migrations find the
+    constraint by this name to change the values."""
+    return generated_name(dialect, f"{table}_{column}_enum")
+
+
+def enum_check_sql(dialect: Dialect, column: str, values: tuple[Any, ...]) -> str:
+    """The condition ``"column" IN (v1, v2, ...)`` (values as literals: DDL takes no
+    parameters; they come from the model's enum class)."""
+    listed = ", ".join(dialect.render_literal(v) for v in values)
+    return f"{dialect.quote(column)} IN ({listed})"
+
+
+def enum_checks(dialect: Dialect, table: Table) -> list[tuple[str, str]]:
+    """(name, condition) of the CHECK constraint of each enum column of ``table``.
+
+    An ``Enum`` field is stored as its values' type (VARCHAR of the longest value, or
+    INTEGER) on every backend, held to the enum's values by this constraint: one
+    representation everywhere, so adding, renaming and removing a value is the same
+    migration on every backend (see docs/migrations.md, "Enum values")."""
+    out = []
+    for c in table.columns:
+        values = enum_values(c.type)
+        if values:
+            out.append(
+                (
+                    enum_check_name(dialect, table.name, c.name),
+                    enum_check_sql(dialect, c.name, values),
+                )
+            )
+    return out
+
+
 def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> str:
     """``CREATE TABLE`` with columns, primary key, unique, check and foreign key constraints."""
     q = dialect.quote
@@ -172,6 +221,8 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
             checked_name(dialect, check_name, "constraint")
         prefix = f"CONSTRAINT {q(check_name)} " if check_name else ""
         lines.append(f"{prefix}CHECK ({render_condition(dialect, cond)})")
+    for check_name, cond_sql in enum_checks(dialect, table):
+        lines.append(f"CONSTRAINT {q(check_name)} CHECK ({cond_sql})")
     for c in table.columns:
         fk = c.foreign_key
         if fk is None or fk.column is None or fk.column.table is None:
@@ -194,7 +245,8 @@ def create_table_sql(dialect: Dialect, table: Table, if_not_exists: bool = False
             )
     exists = "IF NOT EXISTS " if if_not_exists else ""
     name = dialect.table_name_sql(table)
-    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)"
+    options = dialect.table_options_sql()
+    return f"CREATE TABLE {exists}{name} (\n    " + ",\n    ".join(lines) + "\n)" + options
 
 
 def _foreign_key_sql(
@@ -236,6 +288,15 @@ def _referenced(dialect: Dialect, table: Table, ref: Table) -> str:
     return dialect.table_name_sql(ref)
 
 
+def has_own_index(table: Table, col: Column) -> bool:
+    """Whether ``index=True`` on ``col`` makes an index of its own: not for a unique
+    column, nor for the first column of the primary key, whose index already serves it;
+    for any other primary key column (the second of a composite key) it does."""
+    if not col.index or col.unique:
+        return False
+    return not (col.primary_key and table.primary_key and table.primary_key[0] is col)
+
+
 def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = False) -> list[str]:
     """``CREATE [UNIQUE] INDEX`` for single-column ``index=True`` columns and ``Index`` objects
     (``IF NOT EXISTS`` where asked for and the dialect has it)."""
@@ -244,7 +305,7 @@ def create_indexes_sql(dialect: Dialect, table: Table, if_not_exists: bool = Fal
     exists = "IF NOT EXISTS " if wanted else ""
     out = []
     for c in table.columns:
-        if c.index and not c.unique and not c.primary_key:
+        if has_own_index(table, c):
             index, on = dialect.index_names_sql(
                 table, generated_name(dialect, f"ix_{table.name}_{c.name}")
             )

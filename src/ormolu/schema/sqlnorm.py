@@ -64,6 +64,14 @@ def tokenize(sql: str) -> list[Token]:
         if kind is None:
             continue
         text = m.group(kind)
+        if kind == "qid" and text[0] == "[" and not text[1:-1].strip():  # ``::text[]``
+            out += [Token("op", "["), Token("op", "]")]
+            continue
+        if kind == "qid" and text[0] == "[" and out and out[-1].text.lower() == "array":
+            # ARRAY[...] (PostgreSQL's array constructor), not a [bracketed] identifier
+            out.append(Token("op", "["))
+            pos = m.start() + 1
+            continue
         if kind == "qid":
             q = text[0]
             inner = text[1:-1]
@@ -77,6 +85,7 @@ def tokenize(sql: str) -> list[Token]:
     return out
 
 
+_ARRAY = "\x00array["  # marks an ARRAY[...] constructor (only valid under ANY/ALL)
 _COMPARE = {"=", "<>", "<", ">", "<=", ">=", "!=", "=="}
 
 
@@ -178,14 +187,14 @@ class _Parser:
 
     def _any_all(self, left: str, sym: str) -> str:
         # PostgreSQL's spelling of IN lists: x = ANY (ARRAY[a, b]), x <> ALL (ARRAY[a, b])
+        # (the array may come parenthesised and cast: ANY ((ARRAY['a'::varchar])::text[]))
         kind = self.take().text.lower()
         self.expect("(")
-        if self.word() != "array":
-            raise ValueError("ANY/ALL without ARRAY")
-        self.take()
-        self.expect("[")
-        items = self._list("]")
+        inner = self.expr()
         self.expect(")")
+        if not inner.startswith(_ARRAY):
+            raise ValueError("ANY/ALL without ARRAY")
+        items = [inner[len(_ARRAY) : -1]] if inner != _ARRAY + "]" else []
         if (sym, kind) == ("=", "any"):
             return f"({left} in ({', '.join(items)}))"
         if (sym, kind) == ("<>", "all"):
@@ -266,6 +275,9 @@ class _Parser:
             return "(" + ", ".join(items) + ")"
         if tok.kind in ("id", "word"):
             name = tok.text.lower()
+            if tok.kind == "word" and name == "array" and self.op() == "[":
+                self.take()
+                return _ARRAY + ", ".join(self._list("]")) + "]"
             if tok.kind == "word" and name == "cast" and self.op() == "(":
                 self.take()
                 inner = self.expr()
@@ -360,3 +372,37 @@ def join_tokens(tokens: list[Token], quote: str = '"') -> str:
             out.append(tok.text)
     text = " ".join(out)
     return re.sub(r"\( ", "(", re.sub(r" \)", ")", re.sub(r" , ", ", ", text)))
+
+
+def in_list(sql: str) -> tuple[str, tuple[str | int, ...]] | None:
+    """``(column, values)`` when the normalised condition ``sql`` is
+    ``(column in (v1, v2, ...))`` with string or integer literals (an enum column's
+    CHECK constraint), else ``None``.
+
+    Example::
+
+        >>> in_list("(mood in ('happy', 'it''s'))")
+        ('mood', ('happy', "it's"))
+    """
+    try:
+        tokens = tokenize(sql)
+    except ValueError:
+        return None
+    texts = [t.text.lower() if t.kind == "word" else t.text for t in tokens]
+    if texts[:1] != ["("] or texts[-2:] != [")", ")"] or len(texts) < 6:
+        return None
+    if tokens[1].kind not in ("id", "word") or texts[2:4] != ["in", "("]:
+        return None
+    values: list[str | int] = []
+    for part in split_top_level(tokens[4:-2]):
+        sign, rest = ("-", part[1:]) if part[:1] and part[0].text == "-" else ("", part)
+        if len(rest) != 1:
+            return None
+        tok = rest[0]
+        if tok.kind == "str" and not sign:
+            values.append(tok.text[1:-1].replace("''", "'"))
+        elif tok.kind == "num" and tok.text.isdigit():
+            values.append(int(sign + tok.text))
+        else:
+            return None
+    return tokens[1].text.lower(), tuple(values)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from ..core import reads, writes
-from ..core.loads import load_nodes
+from ..core import planning, reads, writes
 from ..exceptions import MultipleResultsFound, NoResultFound
 from ..orm.query import QueryBuilder
 from ..orm.strategies import ResultGroup
@@ -92,12 +91,14 @@ class AsyncQuery(QueryBuilder[T]):
         """
         s = self.session
         state = s.state
-        plan, group = reads.plan_for(self.stmt, self.mode, self._options)
-        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
+        stmt, options, columns = planning.prepare(self.stmt, self._options)
+        plans, group = planning.plan_for(stmt, self.mode, options)
+        planning.check_columns(stmt, self._options, plans)
+        if planning.joins(plans):
             for row in await self.all():
                 yield row
             return
-        handle, load, _ = await s._run(reads.open_stream(state, self.stmt, self.mode, size))
+        handle, load, _ = await s._run(reads.open_stream(state, stmt, self.mode, size))
         try:
             while True:
                 rows = await s._run(reads.fetch_chunk(state, handle, size))
@@ -109,8 +110,8 @@ class AsyncQuery(QueryBuilder[T]):
                     continue
                 group = ResultGroup(group.strict, group.raise_keys)
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
-                if plan is not None:
-                    await s._run(load_nodes(state, objs, plan.nodes))
+                if plans:
+                    await s._run(planning.load_plans(state, plans, objs, columns))
                 for o in objs:
                     yield o
         finally:
@@ -125,11 +126,13 @@ class AsyncQuery(QueryBuilder[T]):
             f"'async for row in query.stream({size})'"
         )
 
-    def __iter__(self) -> NoReturn:
-        raise TypeError(
-            "an AsyncQuery is not iterable: use 'async for row in query.stream()' or "
-            "'await query.all()'"
-        )
+    if not TYPE_CHECKING:  # (hidden from type checkers, so that they reject a plain for)
+
+        def __iter__(self) -> NoReturn:
+            raise TypeError(
+                "an AsyncQuery is not iterable: use 'async for row in query.stream()' or "
+                "'await query.all()'"
+            )
 
     # -- bulk writes ----------------------------------------------------------------------
     async def update(self, values: Mapping[Any, Any] | None = None, **kw: Any) -> int:

@@ -12,16 +12,19 @@ is loaded by the next flush.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
+from ..core.getorcreate import get_or_create
+from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import LazyLoadError, NoResultFound
+from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_async
 from ..sql.elements import ClauseElement, Expr
 from ..sql.selectable import Select
@@ -66,6 +69,7 @@ class AsyncSession:
         )
         self.state.defer_loads = True  # (delete cascades and replacements load at flush)
         self._conn: Any = None
+        self.state.db_listeners = db._listeners
 
     @property
     def autoflush(self) -> bool:
@@ -108,9 +112,14 @@ class AsyncSession:
             self._conn = None
             await self.db._release(conn, self)
 
-    def implicit(self, op: Op[Any], what: str) -> Any:
+    def implicit(self, op: Op[Any], what: str, fix: str | None = None) -> Any:
         """Refuse the I/O an attribute access would need: LazyLoadError naming the fix."""
         op.close()
+        if fix is not None:
+            raise LazyLoadError(
+                f"{what}, and an async session does no I/O behind attribute access; "
+                + fix.replace("session.", "await session.")
+            )
         raise LazyLoadError(
             f"{what}, and an async session does no I/O behind attribute access: load it "
             f"explicitly — a relationship with 'await session.load(objects, "
@@ -137,11 +146,13 @@ class AsyncSession:
         finally:
             await self.close()
 
-    def __enter__(self) -> None:
-        raise TypeError("an AsyncSession is used with 'async with', not 'with'")
+    if not TYPE_CHECKING:  # (hidden from type checkers, so that they reject a plain with)
 
-    def __exit__(self, *exc: object) -> None:  # pragma: no cover - __enter__ raises
-        return None
+        def __enter__(self) -> None:
+            raise TypeError("an AsyncSession is used with 'async with', not 'with'")
+
+        def __exit__(self, *exc: object) -> None:  # pragma: no cover - __enter__ raises
+            return None
 
     # -- transactions --------------------------------------------------------------------
     async def begin(
@@ -170,21 +181,29 @@ class AsyncSession:
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
         state = self.state
+        ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
                 await self._run(tx.commit(state))
+                ended = True
         finally:
             await self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     async def rollback(self) -> None:
         """ROLLBACK; objects as after :meth:`Session.rollback`."""
         state = self.state
+        ended = False
         try:
             if not tx.nothing_to_end(state):
                 await self._run(tx.rollback(state))
+                ended = True
         finally:
             state.in_tx = False
             await self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_rollback")
 
     async def close(self) -> None:
         """Roll back anything uncommitted, give back the connection, detach all objects."""
@@ -198,6 +217,21 @@ class AsyncSession:
             state.closed = True
 
     # -- object lifecycle (no I/O) -------------------------------------------------------
+    def listen(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in this session, after the database's
+        listeners (see :meth:`AsyncDatabase.listen` for the events); ``fn`` is a
+        plain (sync) call. Raises ArgumentError for an unknown event or a non-callable."""
+        if self.state.listeners is None:
+            self.state.listeners = Listeners()
+        self.state.listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        listeners = self.state.listeners
+        if listeners is None:
+            listeners = self.state.listeners = Listeners()
+        listeners.remove(event, fn)
+
     def add(self, obj: Model) -> None:
         """Add a new object or re-attach a detached one (see :meth:`Session.add`)."""
         self.state.add(obj)
@@ -292,13 +326,16 @@ class AsyncSession:
             raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
         return obj
 
-    async def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` (see :meth:`Session.refresh`)."""
-        await self._run(reads.refresh(self.state, obj))
+    async def refresh(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """Reload the columns of ``obj``, or exactly ``fields`` (see
+        :meth:`Session.refresh`): ``await s.refresh(user, ["password_hash"])`` loads a
+        deferred field."""
+        await self._run(reads.refresh(self.state, obj, keys=fields))
 
     async def load(self, objs: Iterable[Any], *attrs: Any) -> None:
-        """Load a relationship path for every object of ``objs`` that lacks it, one batch
-        per relationship (see :meth:`Session.load`)."""
+        """Load a relationship path (or a deferred field: ``await s.load(articles,
+        Article.body)``) for every object of ``objs`` that lacks it, one batch per
+        relationship or field (see :meth:`Session.load`)."""
         await self._run(load(self.state, list(objs), attrs))
 
     async def merge(self, obj: M, *, load: bool = True) -> M:
@@ -342,9 +379,28 @@ class AsyncSession:
         conflict: Sequence[str] | None = None,
         update: Sequence[str] | None = None,
         do_nothing: bool = False,
+        return_existing: bool = False,
     ) -> list[M]:
         """Insert or update on conflict (see :meth:`Session.upsert`)."""
-        return await self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
+        return await self._run(
+            writes.upsert(self.state, model, rows, conflict, update, do_nothing, return_existing)
+        )
+
+    async def get_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """The object ``lookup`` names, or a new one: ``(obj, created)`` (see
+        :meth:`Session.get_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults)
+        return cast("tuple[M, bool]", await self._run(op))
+
+    async def update_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """:meth:`get_or_create` that assigns ``defaults`` to an object found (see
+        :meth:`Session.update_or_create`)."""
+        op = get_or_create(self.state, model, lookup, defaults, update=True)
+        return cast("tuple[M, bool]", await self._run(op))
 
 
 class AsyncTransaction:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-from ..core import reads, writes
-from ..core.loads import load_nodes
+from ..core import planning, reads, writes
 from ..exceptions import MultipleResultsFound, NoResultFound
 from ..orm.mapper import EntityInfo
 from ..orm.query import QueryBuilder
@@ -119,11 +118,13 @@ class Query(QueryBuilder[T]):
         Select-in eager loads run per chunk."""
         s = self.session
         state = s.state
-        plan, group = reads.plan_for(self.stmt, self.mode, self._options)
-        if plan is not None and any(n.strategy == "joined" for n in plan.nodes.values()):
+        stmt, options, columns = planning.prepare(self.stmt, self._options)
+        plans, group = planning.plan_for(stmt, self.mode, options)
+        planning.check_columns(stmt, self._options, plans)
+        if planning.joins(plans):
             yield from self.all()
             return
-        handle, load, _ = s._run(reads.open_stream(state, self.stmt, self.mode, size))
+        handle, load, _ = s._run(reads.open_stream(state, stmt, self.mode, size))
         try:
             while True:
                 rows = s._run(reads.fetch_chunk(state, handle, size))
@@ -135,8 +136,8 @@ class Query(QueryBuilder[T]):
                     continue
                 group = ResultGroup(group.strict, group.raise_keys)  # lazy loads batch per chunk
                 objs = reads._grouped(state, group, reads._load_each(load), rows)
-                if plan is not None:
-                    s._run(load_nodes(state, objs, plan.nodes))
+                if plans:
+                    s._run(planning.load_plans(state, plans, objs, columns))
                 yield from objs
         finally:
             if not state.closed and s._conn is not None:

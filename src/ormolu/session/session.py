@@ -9,16 +9,19 @@ first statement runs and given back at ``commit``/``rollback``/``close``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
 from ..core.flush import flush_op
+from ..core.getorcreate import get_or_create
+from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
 from ..exceptions import NoResultFound
+from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_sync
 from ..sql.elements import ClauseElement, Expr
 from ..sql.selectable import Select
@@ -77,6 +80,7 @@ class Session:
             statement_timeout=statement_timeout,
         )  # fmt: skip
         self._conn: Any = None
+        self.state.db_listeners = db._listeners
 
     @property
     def autoflush(self) -> bool:
@@ -123,9 +127,9 @@ class Session:
             conn, self._conn = self._conn, None
             self.db._release(conn, self)
 
-    def implicit(self, op: Op[T], what: str) -> T:
-        """Run an operation that attribute access needs (a lazy load, an expired column):
-        the sync session runs it."""
+    def implicit(self, op: Op[T], what: str, fix: str | None = None) -> T:
+        """Run an operation that attribute access needs (a lazy load, an expired or a
+        deferred column): the sync session runs it."""
         return self._run(op)
 
     def run(self, operation: Op[T]) -> T:
@@ -221,23 +225,31 @@ class Session:
         connection lost after COMMIT was sent raises
         :class:`~ormolu.exceptions.CommitOutcomeUnknown` (see docs/sessions.md)."""
         state = self.state
+        ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
                 self._run(tx.commit(state))
+                ended = True
         finally:
             self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     def rollback(self) -> None:
         """ROLLBACK, and put every object touched in the transaction back as it was
         before it; objects loaded after the transaction's first write are expired (see
         docs/sessions.md, "What rollback does to your objects")."""
         state = self.state
+        ended = False
         try:
             if not tx.nothing_to_end(state):
                 self._run(tx.rollback(state))
+                ended = True
         finally:
             state.in_tx = False
             self._release_connection()
+        if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_rollback")
 
     def close(self) -> None:
         """Roll back anything uncommitted, give back the connection, and detach all
@@ -250,6 +262,21 @@ class Session:
         finally:
             state.detach_all()
             state.closed = True
+
+    def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Call ``fn(session)`` on ``event`` in this session, after the database's
+        listeners (see :meth:`Database.listen` for the events); ``fn`` is a
+        plain (sync) call. Raises ArgumentError for an unknown event or a non-callable."""
+        if self.state.listeners is None:
+            self.state.listeners = Listeners()
+        self.state.listeners.add(event, fn)
+
+    def unlisten(self, event: EventName, fn: Callable[[Session], object]) -> None:
+        """Remove a listener added by :meth:`listen` (ArgumentError if it is not there)."""
+        listeners = self.state.listeners
+        if listeners is None:
+            listeners = self.state.listeners = Listeners()
+        listeners.remove(event, fn)
 
     # -- object lifecycle ----------------------------------------------------------------
     def add(self, obj: Model) -> None:
@@ -368,11 +395,17 @@ class Session:
             raise NoResultFound(f"no {model.__name__} with primary key {pk!r}")
         return obj
 
-    def refresh(self, obj: Model) -> None:
-        """Reload every column of ``obj`` from the database, discarding unflushed changes;
-        loaded relationships are forgotten and reload on next access. Raises
-        ObjectDeletedError when its row no longer exists."""
-        self._run(reads.refresh(self.state, obj))
+    def refresh(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """Reload the columns of ``obj`` from the database, discarding unflushed changes
+        to them: every field (a deferred one only if loaded: the others stay deferred),
+        and loaded relationships are forgotten and reload on next access; or with
+        ``fields``, exactly the fields named (deferred or not), nothing else.
+
+        Raises ObjectDeletedError when its row no longer exists, InvalidRequestError for
+        a name that is not a field.
+
+        Example: ``s.refresh(user, ["password_hash"])`` (one SELECT of that column)."""
+        self._run(reads.refresh(self.state, obj, keys=fields))
 
     def expire(self, obj: Model, *keys: str) -> None:
         """Forget loaded values (all, or ``keys``: fields or relationships) and unflushed
@@ -383,7 +416,12 @@ class Session:
         """Load the relationship path ``attrs`` (``Artist.albums``, then ``Album.tracks``
         ...) for every object of ``objs`` that lacks it, in one select-in batch per
         relationship. The explicit form of a lazy load, and the only one where lazy loads
-        are forbidden (a strict or async session).
+        are forbidden (a strict or async session). A field (a deferred one) loads for
+        the objects of its step that lack it, in one statement: ``s.load(articles,
+        Article.author, User.password_hash)``.
+
+        Raises InvalidRequestError for an attribute that is neither a relationship nor
+        a field of the objects' model.
 
         Example: ``s.load(albums, Album.tracks)``.
         """
@@ -442,6 +480,7 @@ class Session:
         conflict: Sequence[str] | None = None,
         update: Sequence[str] | None = None,
         do_nothing: bool = False,
+        return_existing: bool = False,
     ) -> list[M]:
         """Insert rows, updating the existing row instead when one conflicts.
 
@@ -454,9 +493,55 @@ class Session:
         Returns the resulting objects (inserted or updated; with ``do_nothing`` only the
         inserted ones on PostgreSQL/SQLite), merged into the identity map — where the
         backend has RETURNING (PostgreSQL, SQLite 3.35+, MariaDB 10.5+); elsewhere ``[]``.
+        With ``return_existing=True``: one object per row (per distinct ``conflict``
+        key), in the order of ``rows``, whether inserted, updated or left as it was —
+        the rows RETURNING did not give back (all, without RETURNING) are read by their
+        ``conflict`` fields, one SELECT per batch of 500.
         SQL: ``INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING`` (PostgreSQL, SQLite) or
         ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL/MariaDB).
 
+        Example: ``tags = s.upsert(Tag, [{"name": "jazz"}], conflict=["name"],
+        do_nothing=True, return_existing=True)``.
+
         Raises ValidationError for bad values, InvalidRequestError for unknown fields.
         """
-        return self._run(writes.upsert(self.state, model, rows, conflict, update, do_nothing))
+        return self._run(
+            writes.upsert(self.state, model, rows, conflict, update, do_nothing, return_existing)
+        )
+
+    def get_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """The ``model`` object whose fields equal ``lookup``, or a new one inserted with
+        ``lookup`` and ``defaults`` (``defaults`` win): ``(obj, created)``.
+
+        Race-safe where a unique constraint covers the lookup's fields: the INSERT runs
+        in a savepoint, and when a concurrent session inserted the row first
+        (UniqueViolation) the savepoint is rolled back and that row is read (with a
+        shared lock, which sees it even at REPEATABLE READ) and returned. The rest of
+        the transaction is untouched. Lookup values may be relationships
+        (``author=ann``) as in :meth:`Query.filter_by`. Under REPEATABLE READ or
+        SERIALIZABLE on PostgreSQL the loser may get SerializationFailure instead: run it
+        in ``db.transaction(retries=...)``. See docs/sessions.md, "Get or create".
+
+        Example: ``tag, created = s.get_or_create(Tag, name="jazz")``.
+
+        Raises, before any SQL: InvalidRequestError naming the model and field for a
+        name the model does not have (or an empty lookup), ValidationError for a value
+        a field refuses. MultipleResultsFound when the lookup matches several rows.
+        """
+        return cast("tuple[M, bool]", self._run(get_or_create(self.state, model, lookup, defaults)))
+
+    def update_or_create(
+        self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """Like :meth:`get_or_create`, but an object found gets ``defaults`` assigned
+        (and flushed): ``(obj, created)``. Concurrent updaters of one row write one after
+        the other (the last one's values stay); where row locks deadlock (InnoDB) run it
+        in ``db.transaction(retries=...)``.
+
+        Example: ``profile, _ = s.update_or_create(Profile, defaults={"bio": "..."},
+        user_id=7)``.
+        """
+        op = get_or_create(self.state, model, lookup, defaults, update=True)
+        return cast("tuple[M, bool]", self._run(op))

@@ -624,11 +624,15 @@ class SQLCompiler(DMLCompiler):
             out.append("OFFSET " + offset)
         return " ".join(out)
 
-    def for_update_clause(self, nowait: bool, skip_locked: bool) -> str:
-        """``FOR UPDATE [NOWAIT|SKIP LOCKED]``."""
-        return (
-            "FOR UPDATE" + (" NOWAIT" if nowait else "") + (" SKIP LOCKED" if skip_locked else "")
-        )
+    def for_update_clause(self, nowait: bool, skip_locked: bool, read: bool = False) -> str:
+        """``FOR UPDATE [NOWAIT|SKIP LOCKED]`` (``FOR SHARE ...`` when ``read``)."""
+        head = self.shared_lock_clause() if read else "FOR UPDATE"
+        return head + (" NOWAIT" if nowait else "") + (" SKIP LOCKED" if skip_locked else "")
+
+    def shared_lock_clause(self) -> str:
+        """The clause of a shared-lock read (SQL:2016 has none; PostgreSQL and MySQL 8
+        write ``FOR SHARE``)."""
+        return "FOR SHARE"
 
     def visit_compound(self, node: CompoundSelect[Any], *, top: bool = False, **kw: Any) -> str:
         if self.select_depth == 0:

@@ -329,7 +329,7 @@ class Select(_Statement[T]):
         self._limit = None
         self._offset = None
         self._distinct = False
-        self._for_update: tuple[bool, bool] | None = None
+        self._for_update: tuple[bool, bool, bool] | None = None
         # None: automatic correlation; ("only", froms) / ("except", froms)
         self._correlate: tuple[str, tuple[FromClause, ...]] | None = None
 
@@ -410,11 +410,16 @@ class Select(_Statement[T]):
         new._distinct = flag
         return new
 
-    def for_update(self, *, nowait: bool = False, skip_locked: bool = False) -> Self:
+    def for_update(
+        self, *, nowait: bool = False, skip_locked: bool = False, read: bool = False
+    ) -> Self:
         """``FOR UPDATE [NOWAIT | SKIP LOCKED]`` (ignored where the backend locks whole
-        databases instead of rows, as SQLite does)."""
+        databases instead of rows, as SQLite does); ``read=True`` takes shared locks
+        instead (``FOR SHARE``; MySQL/MariaDB ``LOCK IN SHARE MODE``), which other
+        readers may share but writers wait for. A locking read sees the latest committed
+        row even where plain reads see the transaction's snapshot (InnoDB)."""
         new = self._clone()
-        new._for_update = (nowait, skip_locked)
+        new._for_update = (nowait, skip_locked, read)
         return new
 
     def correlate(self, *froms: Any) -> Self:

@@ -7,8 +7,10 @@ Differences from standard SQL handled here: backtick identifiers; ``CONCAT()`` i
 (detected from the server version; MySQL uses ``lastrowid``); timezone-aware datetimes
 are stored as UTC in ``DATETIME(6)`` (``TIMESTAMP`` ends in 2038).
 
-Comparisons on text use the column collation; the default (``utf8mb4_general_ci`` on
-MariaDB) ignores case and trailing spaces, so ``name == "abc"`` also matches ``"ABC"``.
+Comparisons on text use the column collation; the tables ``create_all`` makes state
+``utf8mb4`` and a Unicode collation (``text_collation``: ``utf8mb4_uca1400_ai_ci`` on
+MariaDB 10.10+), which ignores case and (MariaDB) trailing spaces, so ``name == "abc"``
+also matches ``"ABC"``.
 Declare the column ``db_type=String(n, exact=True)`` (a binary no-pad collation) or compare
 ``func.binary(col)`` for exact matching (MariaDB KB: "Character Sets and Collations").
 
@@ -132,6 +134,11 @@ class MySQLCompiler(SQLCompiler):
             f"{q(c)} = VALUES({q(c)})" if node.update else f"{q(c)} = {q(c)}" for c in cols
         )
 
+    def shared_lock_clause(self) -> str:
+        # MariaDB has no FOR SHARE; both servers take LOCK IN SHARE MODE (MariaDB KB:
+        # "LOCK IN SHARE MODE"; MySQL 8 keeps it as a synonym of FOR SHARE).
+        return "LOCK IN SHARE MODE"
+
     def limit_clause(self, limit: str | None, offset: str | None) -> str:
         if offset is not None:
             return f"LIMIT {limit if limit is not None else '18446744073709551615'} OFFSET {offset}"
@@ -182,9 +189,13 @@ class MySQLDialect(Dialect):
     # The default collations ignore case; MariaDB's (and MySQL 5.7's) also pad with
     # spaces, MySQL 8's utf8mb4_0900_ai_ci does not (set per server below).
     text_compare_ignores_case = True
+    text_compare_ignores_control_characters = True  # (UCA collations: text_collation)
     text_compare_ignores_trailing_spaces = True
     # String(exact=True): binary, and NO PAD where the server has such a collation.
     exact_text_collation = "utf8mb4_bin"
+    # The collation of the tables create_all makes (set per server below; UCA 5.2.0 is
+    # in MariaDB 5.5+ and MySQL 5.6+).
+    text_collation = "utf8mb4_unicode_520_ci"
     supports_float_nan = False  # DOUBLE holds finite values only (MariaDB KB: DOUBLE)
     supports_float_infinity = False
 
@@ -203,6 +214,8 @@ class MySQLDialect(Dialect):
             self.supports_create_index_if_not_exists = True
             if (major, minor) >= (10, 2):
                 self.exact_text_collation = "utf8mb4_nopad_bin"
+            if (major, minor) >= (10, 10):  # UCA 14.0.0, PAD SPACE (MariaDB KB)
+                self.text_collation = "utf8mb4_uca1400_ai_ci"
         elif version[:1].isdigit():
             ver = tuple(int(p) for p in version.split("-")[0].split(".")[:3] if p.isdigit())
             # INTERSECT and EXCEPT (with ALL) from MySQL 8.0.31
@@ -210,6 +223,17 @@ class MySQLDialect(Dialect):
             if ver >= (8,):
                 self.text_compare_ignores_trailing_spaces = False  # NO PAD collations
                 self.exact_text_collation = "utf8mb4_0900_bin"
+                self.text_collation = "utf8mb4_0900_ai_ci"  # UCA 9.0.0, NO PAD
+
+    def table_options_sql(self) -> str:
+        # Stated, not inherited: a database or server defaulting to latin1 would store
+        # '?' for what it cannot hold, and utf8mb3 refuses emoji. The collation is the
+        # newest Unicode one the server has (see configure_for_server): the older
+        # utf8mb4_general_ci and utf8mb4_unicode_ci weigh every character outside the
+        # Basic Multilingual Plane alike, so '😀' = '😁' and a UNIQUE column refuses the
+        # second emoji (MariaDB KB: "Character Sets and Collations"; MySQL 8.0 manual,
+        # 10.10.1 "Unicode Character Sets").
+        return f" DEFAULT CHARSET=utf8mb4 COLLATE={self.text_collation}"
 
     def create_schema_sql(self, schema: str) -> str | None:
         # a schema is a database (MariaDB KB: CREATE DATABASE)

@@ -14,6 +14,7 @@ expressions, ``NULL`` for none) and as MySQL reports them (a string constant unq
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,6 +80,24 @@ _CHECKS_MYSQL = (
 )
 
 
+# a MySQL string literal: an optional character set introducer (MySQL 8 writes
+# _utf8mb4'x' in CHECK_CLAUSE), backslash escapes and doubled quotes
+_MYSQL_STRING = re.compile(r"(?:\b_[A-Za-z0-9]+)?'((?:[^'\\]|\\.|'')*)'", re.S)
+_ESCAPES = {"0": "\x00", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "b": "\b"}
+
+
+def standard_strings(sql: str) -> str:
+    """``sql`` with its MySQL string literals written the standard way (quotes doubled,
+    no backslash escapes, no character set introducer), as the models' side writes
+    them (MySQL 8.0 manual, 11.1.1 "String Literals")."""
+
+    def fix(m: re.Match[str]) -> str:
+        inner = re.sub(r"\\(.)", lambda e: _ESCAPES.get(e.group(1), e.group(1)), m.group(1))
+        return "'" + inner.replace("''", "'").replace("'", "''") + "'"
+
+    return _MYSQL_STRING.sub(fix, sql)
+
+
 class MySQLReflector(Reflector):
     """Reads a MySQL or MariaDB schema (see the module docstring)."""
 
@@ -106,6 +125,9 @@ class MySQLReflector(Reflector):
             return sql.strip()  # the values are part of the type
         text = b.upper() + (f"({','.join(args)})" if args else "")
         return f"{text} {rest.upper()}" if rest else text
+
+    def canonical_check(self, sql: str) -> str:
+        return super().canonical_check(standard_strings(sql))
 
     def canonical_action(self, action: str | None) -> str:
         norm = super().canonical_action(action)

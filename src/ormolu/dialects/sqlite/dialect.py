@@ -33,7 +33,7 @@ class SQLiteCompiler(SQLCompiler):
             return f"LIMIT {limit if limit is not None else '-1'} OFFSET {offset}"
         return f"LIMIT {limit}"
 
-    def for_update_clause(self, nowait: bool, skip_locked: bool) -> str:
+    def for_update_clause(self, nowait: bool, skip_locked: bool, read: bool = False) -> str:
         return ""
 
     def visit_like(self, node: Any, **kw: Any) -> str:
@@ -160,6 +160,7 @@ class SQLiteDialect(Dialect):
         False  # no INTERSECT ALL / EXCEPT ALL (https://sqlite.org/lang_select.html)
     )
     transaction_modes = ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")
+    read_modify_write_mode = "IMMEDIATE"  # (https://sqlite.org/lang_transaction.html)
     # SQLite transactions are serializable (https://sqlite.org/isolation.html).
     isolation_levels = ("SERIALIZABLE",)
     serializable_reads_lock = True  # a reader holds the database's SHARED lock
@@ -227,7 +228,9 @@ class SQLiteDialect(Dialect):
         if isolation_level is not None:
             self.check_isolation_level(isolation_level)
         if mode is None:
-            return ["BEGIN"]
+            mode = self.default_begin_mode
+            if mode is None:
+                return ["BEGIN"]
         if mode.upper() not in self.transaction_modes:
             raise ConfigurationError(
                 f"unknown SQLite transaction mode {mode!r}; use one of {self.transaction_modes}"
