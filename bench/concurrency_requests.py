@@ -13,9 +13,11 @@ each a realistic web request that builds the same JSON-able response:
   and its 5 lines -> ``{"invoice_id", "total"}``.
 
 The ORMs use their idiomatic eager loading with the same plan (the customer, a track's
-album and the album's artist joined; the lines loaded select-in), so each request sends
-the same statements as the raw driver's hand-written SQL: 2, 1 and 6 (BEGIN, the
-customer, the tracks, the invoice, the lines in one multi-row INSERT, COMMIT).
+album and the album's artist joined; the lines loaded select-in). The raw driver sends
+2, 1 and 6 statements (BEGIN, the customer, the tracks, the invoice, the lines in one
+multi-row INSERT, COMMIT); ormolu the same numbers (checked with ``db.capture()``), its
+checkout reading the customer and the tracks before its BEGIN (its transaction begins
+at the first write); SQLAlchemy's sessions add their BEGIN and ROLLBACK around reads.
 Every contender has a pool of ``pool`` connections (no overflow): the raw driver an
 ``asyncio.Queue`` of psycopg ``AsyncConnection``s, ormolu ``AsyncDatabase(pool_size=...)``,
 SQLAlchemy ``create_async_engine(pool_size=...)``.
