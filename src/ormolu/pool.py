@@ -230,12 +230,19 @@ class AsyncPool(PoolPolicy):
         super().__init__(**policy)
         self._connect = connect
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._woken = 0  # waiters woken that have not yet taken their turn
 
     async def acquire(self) -> Any:
         """Lend a connection; raises PoolTimeout after ``timeout`` seconds of waiting.
-        Cancelled at any point, it holds nothing: a slot reserved is given back, a
+        First come, first served: while tasks wait (or one woken has not yet run), a new
+        caller queues behind them instead of taking the connection just returned for
+        them. Cancelled at any point, it holds nothing: a slot reserved is given back, a
         connection being opened or checked is closed."""
         deadline = time.monotonic() + self.timeout
+        if self._woken or any(not w.done() for w in self._waiters):
+            # (a task that releases and at once acquires again would otherwise keep a
+            # connection to itself while the others wait until PoolTimeout)
+            await self._wait(deadline)
         while True:
             taken = self._take()
             if taken is _FULL:
@@ -278,12 +285,14 @@ class AsyncPool(PoolPolicy):
                 await waiter
         except BaseException as error:
             if waiter.done() and not waiter.cancelled():
+                self._woken -= 1
                 self._wake()  # woken in the same moment: pass the wake-up on
             else:
                 waiter.cancel()  # (so that _wake skips it)
             if isinstance(error, TimeoutError):
                 raise self._timeout_error() from None
             raise
+        self._woken -= 1  # this task's turn now
 
     def _wake(self) -> None:
         """Wake the first task still waiting, if any."""
@@ -291,6 +300,7 @@ class AsyncPool(PoolPolicy):
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+                self._woken += 1
                 return
 
     async def release(self, conn: Any) -> None:
