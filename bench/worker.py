@@ -251,7 +251,8 @@ def main(argv: list[str]) -> int:
             except Exception as e:
                 out["unavailable"] = f"cannot import: {_reason(e)}"
                 return 0
-            out["label"] = mod.LABEL
+            # (the baseline runs the same contender module on another checkout's ormolu)
+            out["label"] = mod.LABEL + (" (baseline)" if job["contender"] == "ormolu-base" else "")
             out["versions"] = versions(mod.DISTS[cfg.kind])
             if getattr(mod, "ASYNC", False):
                 asyncio.run(run_async(mod, cfg, job, out))
