@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..orm.relationships import MANY_TO_ONE, ONE_TO_MANY
 from ..orm.state import STATE_KEY
 from ..orm.strategies import batch_for
-from ..orm.sync import _unlink, set_many_to_one
+from ..orm.sync import set_many_to_one, unlink_child
 
 if TYPE_CHECKING:
     from .state import SessionState
@@ -64,7 +64,7 @@ def unlink_deleted(state: SessionState, deleted: list[Any]) -> None:
     ``parent.children`` no longer shows a row the database does not hold. (The session
     does not expire on commit, so the list would otherwise show it for good; found by
     tests/integration/test_session_stateful.py.) The parent is journaled first
-    (``_unlink``): a rollback gives the collection back, and reloads it."""
+    (``unlink_child``): a rollback gives the collection back, and reloads it."""
     for obj in deleted:
         rels = type(obj).__mapper__.all_relationships
         if not rels:
@@ -81,4 +81,4 @@ def unlink_deleted(state: SessionState, deleted: list[Any]) -> None:
                     key = vals[0] if len(vals) == 1 else vals
                     parent = state.identity_map.get((rel.target, key))
             if parent is not None:
-                _unlink(parent, rel.back, obj)
+                unlink_child(parent, rel.back, obj)

@@ -97,7 +97,7 @@ def set_many_to_one(obj: Any, rel: Relationship, value: Any, *, from_back: bool 
     back = rel.back
     if back is not None and not from_back:
         if old is not MISSING and old is not None:
-            _unlink(old, back, obj)
+            unlink_child(old, back, obj)
         if value is not None:
             _link(value, back, obj)
     if session is not None and value is not None:
@@ -131,7 +131,7 @@ def _touch(obj: Any) -> None:
         session.touch(obj)
 
 
-def _unlink(parent: Any, back: Relationship, child: Any) -> None:
+def unlink_child(parent: Any, back: Relationship, child: Any) -> None:
     """Take ``child`` out of ``parent``'s loaded side of ``back`` (no events)."""
     loaded = parent.__dict__.get(back.key, MISSING)
     if loaded is MISSING:
@@ -200,7 +200,7 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
     if value is not None:
         prev = value.__dict__.get(rel.back.key, MISSING)
         if prev is not MISSING and prev is not None and prev is not obj:
-            _unlink(prev, rel, value)  # taken from another owner
+            unlink_child(prev, rel, value)  # taken from another owner
         set_many_to_one(value, rel.back, obj, from_back=True)
         if session is not None:
             cascade_add(session, value)
@@ -257,7 +257,7 @@ def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
         assert back is not None
         prev = item.__dict__.get(back.key, MISSING)
         if prev is not MISSING and prev is not None and prev is not owner:
-            _unlink(prev, rel, item)  # moved from another parent's collection
+            unlink_child(prev, rel, item)  # moved from another parent's collection
         set_many_to_one(item, back, owner, from_back=True)
     else:
         if back is not None:
@@ -282,7 +282,7 @@ def collection_remove(owner: Any, rel: Relationship, item: Any) -> None:
             set_many_to_one(item, back, None, from_back=True)
     else:
         if back is not None:
-            _unlink(item, back, owner)
+            unlink_child(item, back, owner)
         session = _session(owner)
         if session is not None and owner.__dict__[STATE_KEY].status == PERSISTENT:
             session.record_link(rel, owner, item, -1)
