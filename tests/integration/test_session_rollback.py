@@ -188,3 +188,25 @@ def test_deleted_child_leaves_the_loaded_collection(front: Any) -> None:
         s.commit()
         s.load([p], RbParent.kids)
         assert [k.tag for k in p.kids] == ["a"]
+
+
+class RbNote(Model, table="rb_note"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    title: Mapped[str] = field(max_length=40)
+    body: Mapped[str] = field(max_length=200, deferred=True)
+
+
+def test_merge_refuses_a_detached_object_whose_deferred_field_never_loaded(db: Database) -> None:
+    # no row to merge onto, and a field whose value was never read: a copy would be
+    # inserted without it (NULL or a failure far from the cause), so merge() refuses
+    db.create_all([RbNote])
+    with db.session() as s:
+        s.add(RbNote(title="t", body="kept"))
+    with db.session() as s:
+        note = s.query(RbNote).one()  # body deferred: not loaded
+    with db.session() as s:
+        assert s.query(RbNote).delete() == 1
+    with db.session() as s:
+        with pytest.raises(InvalidRequestError, match=r"body are not loaded \(expired or deferred"):
+            s.merge(note)
+        assert s.new == [] and s.query(RbNote).count() == 0

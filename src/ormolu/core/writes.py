@@ -232,8 +232,8 @@ def merge(state: SessionState, obj: Any, load: bool = True) -> Op[Any]:
             raise InvalidRequestError(
                 f"merge(): {mapper.name} with primary key {key[1] if key else None!r} has "
                 f"no row to merge onto, and its field(s) {', '.join(missing)} are not "
-                f"loaded (expired), so a copy cannot be added; refresh the object in its "
-                f"session first, or set those fields"
+                f"loaded (expired or deferred), so a copy cannot be added; refresh the "
+                f"object in its session first, or set those fields"
             )
         target = object.__new__(type(obj))
         target.__dict__.update(values)
