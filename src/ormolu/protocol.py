@@ -236,5 +236,11 @@ async def run_async(run: Callable[[Any], Awaitable[Reply]], op: Op[T]) -> T:
                     # the cancellation closed): the task still ends cancelled, as asyncio
                     # (asyncio.timeout, TaskGroup) requires of it.
                     if cancelled is not None:
-                        raise cancelled from failure
+                        try:
+                            raise cancelled from failure
+                        finally:
+                            cancelled = None  # (no cycle: this frame <-> its traceback)
+                    raise
+                except BaseException:
+                    cancelled = None  # (the same)
                     raise

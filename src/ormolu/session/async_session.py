@@ -389,16 +389,22 @@ class AsyncSession:
     async def get_or_create(
         self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
     ) -> tuple[M, bool]:
-        """The object ``lookup`` names, or a new one: ``(obj, created)`` (see
-        :meth:`Session.get_or_create`)."""
+        """The object ``lookup`` names, or a new one: ``(obj, created)``, race-safe as
+        :meth:`Session.get_or_create` is (the same operation, awaited). Raises
+        InvalidRequestError for a lookup field the model lacks and ValidationError for a bad
+        value, before any SQL.
+
+        Example: ``tag, created = await s.get_or_create(Tag, name="sql")``."""
         op = get_or_create(self.state, model, lookup, defaults)
         return cast("tuple[M, bool]", await self._run(op))
 
     async def update_or_create(
         self, model: type[M], /, defaults: Mapping[str, Any] | None = None, **lookup: Any
     ) -> tuple[M, bool]:
-        """:meth:`get_or_create` that assigns ``defaults`` to an object found (see
-        :meth:`Session.update_or_create`)."""
+        """:meth:`get_or_create` that also assigns ``defaults`` to an object found (see
+        :meth:`Session.update_or_create`); raises as :meth:`get_or_create` does.
+
+        Example: ``user, created = await s.update_or_create(User, {"name": n}, email=e)``."""
         op = get_or_create(self.state, model, lookup, defaults, update=True)
         return cast("tuple[M, bool]", await self._run(op))
 
