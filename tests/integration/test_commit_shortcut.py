@@ -99,20 +99,28 @@ def test_flush_listeners_and_model_hooks_take_the_full_commit(db: Any, paths: li
         s.add(Memo(body="l"))
         s.commit()
     assert paths[-1:] == ["full"] and seen == ["before_flush"]
-    db.listen("after_flush", lambda _: seen.append("after_flush"))
+
+    def after_flush(_: Any) -> None:
+        seen.append("after_flush")
+
+    db.listen("after_flush", after_flush)
     try:
         with db.session() as s:
             s.add(Memo(body="m"))
             s.commit()
         assert paths[-1:] == ["full"] and seen[-1] == "after_flush"
     finally:
-        db._listeners = type(db._listeners)()  # (no unlisten of a lambda: a fresh set)
+        db.unlisten("after_flush", after_flush)
+    with db.session() as s:  # none left: the shortcut again
+        s.add(Memo(body="n"))
+        s.commit()
+    assert paths[-1:] == ["shortcut"]
     with db.session() as s:
         hooked = HookedMemo(body="h")
         s.add(hooked)
         s.commit()
         assert paths[-1:] == ["full"] and hooked.body == "H"
-    assert bodies(db, HookedMemo) == ["H"] and bodies(db) == ["l", "m"]
+    assert bodies(db, HookedMemo) == ["H"] and bodies(db) == ["l", "m", "n"]
 
 
 def test_an_after_commit_listener_runs_after_the_shortcut(db: Any, paths: list[str]) -> None:
