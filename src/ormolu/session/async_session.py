@@ -23,6 +23,7 @@ from ..core.getorcreate import get_or_create
 from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
+from ..drivers.base import concurrent_use
 from ..exceptions import LazyLoadError, NoResultFound
 from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_async
@@ -69,6 +70,7 @@ class AsyncSession:
         )
         self.state.defer_loads = True  # (delete cascades and replacements load at flush)
         self._conn: Any = None
+        self._running = False  # an operation is being driven (see _run)
         self.state.db_listeners = db._listeners
 
     @property
@@ -82,11 +84,20 @@ class AsyncSession:
 
     # -- the runner ------------------------------------------------------------------------
     async def _run(self, op: Op[T]) -> T:
-        """Drive ``op`` with this session's connection."""
-        conn = self._conn
-        if conn is not None and not self.db._captures:
-            return await run_async(conn.run, op)
-        return await run_async(self._send, op)
+        """Drive ``op`` with this session's connection. Raises InvalidRequestError when
+        another task's operation on this session has not finished (a session's state and
+        transaction belong to one task at a time)."""
+        if self._running:
+            op.close()
+            raise concurrent_use(None)
+        self._running = True
+        try:
+            conn = self._conn
+            if conn is not None and not self.db._captures:
+                return await run_async(conn.run, op)
+            return await run_async(self._send, op)
+        finally:
+            self._running = False
 
     async def _send(self, step: Any) -> Any:
         conn = self._conn
