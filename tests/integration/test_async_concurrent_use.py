@@ -71,3 +71,24 @@ def test_tasks_each_with_their_own_session_run_concurrently(db: Database) -> Non
     counts, total = loop.run_until_complete(scenario())
     assert counts == [1] * 8
     assert total == 8
+
+
+def test_a_commit_taking_the_shortcut_is_busy_too(db: Database) -> None:
+    """A commit that is one INSERT (sent without the runner: ``_commit_lone``) holds the
+    session like any operation: a second task meanwhile is refused."""
+    adb, loop = async_parts(db)
+
+    async def scenario() -> tuple[list[Any], int]:
+        await adb.create_all([Item])
+        s = adb.session()
+        s.add(Item(name="lone"))
+        during = await asyncio.gather(s.commit(), s.query(Item).count(), return_exceptions=True)
+        s.add(Item(name="later"))  # the session stays usable
+        await s.commit()
+        await s.close()
+        async with adb.session() as other:
+            return during, await other.query(Item).count()
+
+    during, total = loop.run_until_complete(scenario())
+    assert during[0] is None and isinstance(during[1], InvalidRequestError)
+    assert total == 2
