@@ -248,21 +248,13 @@ def assemble_joined(rows: list[tuple[Any, ...]], steps: list[JoinedStep]) -> lis
                     entry[1].add(id(child))
                     list.append(entry[0], child)
         else:
-            fresh: dict[int, bool] = {}  # id(owner) -> set by this load
-            for row in rows:
-                owner = row[pi]
-                if owner is None:
-                    continue
-                mine = fresh.get(id(owner))
-                if mine is None:
-                    d = owner.__dict__
-                    mine = fresh[id(owner)] = key not in d
-                    if mine:
-                        d[key] = None
-                if mine:
-                    child = row[ci]
-                    if child is not None:
-                        owner.__dict__[key] = child
+            # a scalar: its last non-NULL child, on the owners that lacked it (a child is
+            # never there without its owner: the joins are LEFT OUTER ones, in order)
+            found = {id(r[pi]): r[ci] for r in rows if r[ci] is not None}
+            for owner in {id(r[pi]): r[pi] for r in rows if r[pi] is not None}.values():
+                d = owner.__dict__
+                if key not in d:
+                    d[key] = found.get(id(owner))
     return parents
 
 
