@@ -1,6 +1,6 @@
 """The fast paths of comparisons, IN lists and decimal results give what the general
-code gives: the same bound values and types, the same refusals, the same decimals.
-No database."""
+code gives: the same bound values and types, the same refusals, the same decimals; the
+load plan cache gives each query shape its own plan. No database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from decimal import Decimal, localcontext
 import pytest
 from sqlcheck import assert_sql
 
-from ormolu import Mapped, Model, ValidationError, field, select
+from ormolu import Mapped, Model, ValidationError, field, relationship, select, selectinload
+from ormolu.core.planning import plan_for
 from ormolu.schema import types as t
 from ormolu.sql.elements import BindList, BindParam
 
@@ -94,3 +95,33 @@ def test_decimal_results_follow_the_context_rounding() -> None:
     with localcontext() as ctx:
         ctx.rounding = decimal.ROUND_DOWN
         assert str(t._decimal_from_db(2)(Decimal("1.999"))) == "1.99"
+
+
+class FpShelf(Model, table="fp_shelf"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    items: Mapped[list[FpItem]] = relationship(back_populates="shelf", lazy="selectin")
+
+
+class FpItem(Model, table="fp_item"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    shelf_id: Mapped[int] = field(foreign_key="FpShelf.id")
+    shelf: Mapped[FpShelf] = relationship(back_populates="items")
+
+
+def _shape(stmt: object, options: tuple[object, ...] = (), eager: bool = True) -> object:
+    plans, group = plan_for(stmt, "objects", options, eager)
+    return [(pos, sorted(p.nodes)) for pos, p in plans], group is not None
+
+
+def test_plans_by_model_eagerness_and_options() -> None:
+    for _ in range(2):  # (the second round from the cache)
+        assert _shape(select(FpShelf)) == ([(-1, ["items"])], True)
+        assert _shape(select(FpShelf), eager=False) == ([], True)
+        assert _shape(select(FpItem)) == ([], True)
+        assert _shape(select(Gauge)) == ([], False)  # no relationship: no group
+        assert _shape(select(FpItem), (selectinload(FpItem.shelf),)) == ([(-1, ["shelf"])], True)
+        assert _shape(select(FpItem, FpShelf)) == ([(1, ["items"])], True)
+        assert _shape(select(FpShelf, FpItem), (selectinload(FpItem.shelf),)) == (
+            [(0, ["items"]), (1, ["shelf"])],
+            True,
+        )
