@@ -168,14 +168,11 @@ def _fetch_joined(
     from .loads import load_nodes
 
     # select-in nodes: at the top level, and below joined ones
-    yield from load_nodes(
-        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}, columns
-    )
-    for step in steps:
-        below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
-        if below:
-            children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-            unique = list({id(c): c for c in children}.values())
+    if shape.top:
+        yield from load_nodes(state, parents, shape.top, columns)
+    for index, below in shape.below:
+        unique = list({id(r[index]): r[index] for r in rows if r[index] is not None}.values())
+        if unique:
             yield from load_nodes(state, unique, below, columns)
     return parents
 

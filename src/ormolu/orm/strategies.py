@@ -153,11 +153,15 @@ class Node:
 
 
 class LoadPlan:
-    """Options resolved against a query's model: the tree of relationships to load."""
+    """Options resolved against a query's model: the tree of relationships to load.
+    Never changed once built (plans are cached and shared: see
+    :func:`ormolu.core.planning.plan_for`); ``key`` memoises its shape
+    (:func:`ormolu.orm.joined.plan_key`)."""
 
-    __slots__ = ("nodes", "raise_keys", "strict")
+    __slots__ = ("key", "nodes", "raise_keys", "strict")
 
     def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
         self.nodes: dict[str, Node] = {}
         self.strict = False
         self.raise_keys: frozenset[tuple[type, str]] = frozenset()
