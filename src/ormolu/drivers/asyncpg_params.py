@@ -1,0 +1,218 @@
+"""What the asyncpg driver (``asyncpg.py``) needs to speak ormolu's SQL: placeholders in
+asyncpg's ``$n`` style, URL options as ``asyncpg.connect()`` arguments, and the casts that
+give a value the type psycopg would have sent it with.
+
+Placeholders. The PostgreSQL dialect compiles psycopg's ``format`` paramstyle: ``%s`` for
+a value and ``%%`` for a literal ``%`` (``'50%%'``). :func:`to_dollar` converts exactly as
+psycopg 3 reads a query that has parameters (``psycopg._queries``): ``%s`` (and psycopg's
+``%b``/``%t``) become ``$1, $2, ...``, ``%%`` becomes ``%``, and any other ``%`` is refused
+with psycopg's own message. Quotes are not parsed (psycopg parses none either), so a ``%``
+inside a quoted identifier or string literal must be doubled on both drivers; a ``$``
+there is left alone (PostgreSQL reads ``$n`` only outside quotes). Conversions are cached
+per SQL text, in a dict emptied when it reaches :data:`CACHE_SIZE` entries.
+
+Parameter types. psycopg sends each value with the type of its Python class (``int`` as
+an integer, ``datetime`` as a timestamp, ``str`` untyped, so the server reads the text as
+whatever type the statement needs). asyncpg instead encodes each value by the type the
+server inferred for its placeholder, and refuses a value of another class (``7`` where
+``SELECT $1`` made the placeholder ``text``; ``'5'`` for an ``int4``). When it refuses
+one, :func:`cast_for` gives the cast that restores psycopg's meaning, which the driver
+puts around that placeholder before sending the statement again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+import uuid
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from ..exceptions import ConfigurationError
+from ..url import URL
+
+CACHE_SIZE = 2000  # distinct SQL texts kept converted (a few hundred KB at most)
+_PLACEHOLDER = re.compile(r"%(?:\(([^)]+)\).|(.))", re.DOTALL)
+_cache: dict[str, tuple[str, int]] = {}
+
+
+class PlaceholderError(ValueError):
+    """A query psycopg would refuse for its placeholders (the driver raises it as the
+    psycopg driver does: OperationalError, chained to this)."""
+
+
+# URL options asyncpg's DSN parser takes as libpq does (asyncpg's connect_utils).
+_DSN_OPTIONS = frozenset(
+    {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl",
+     "sslnegotiation", "passfile", "target_session_attrs", "krbsrvname", "gsslib", "service"}
+)  # fmt: skip
+
+
+def to_dollar(sql: str) -> tuple[str, int]:
+    """``sql`` with psycopg's placeholders as asyncpg's, and how many there are.
+
+    Raises PlaceholderError with psycopg's message for a ``%`` that is neither ``%s``
+    nor ``%%`` (``'50%'`` must be written ``'50%%'``) and for named placeholders.
+
+    Example: ``to_dollar("SELECT %s, '5%%' WHERE a = %s")`` is
+    ``("SELECT $1, '5%' WHERE a = $2", 2)``.
+    """
+    hit = _cache.get(sql)
+    if hit is not None:
+        return hit
+    if "%" not in sql:
+        converted = (sql, 0)
+    else:
+        converted = _convert(sql)
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()  # (a program's statements are few; this bounds ad-hoc SQL)
+    _cache[sql] = converted
+    return converted
+
+
+def _convert(sql: str) -> tuple[str, int]:
+    parts: list[str] = []
+    n = 0
+    end = 0
+    for m in _PLACEHOLDER.finditer(sql):
+        parts.append(sql[end : m.start()])
+        end = m.end()
+        if m.group(1) is not None:
+            raise PlaceholderError(
+                "named placeholders (%(name)s) are not supported: ormolu passes a sequence"
+            )
+        char = m.group(2)
+        if char == "%":
+            parts.append("%")
+        elif char in ("s", "b", "t"):
+            n += 1
+            parts.append(f"${n}")
+        else:
+            raise PlaceholderError(
+                f"only '%s', '%b', '%t' are allowed as placeholders, got '%{char}'"
+            )
+    tail = sql[end:]
+    if tail.endswith("%"):  # (the pattern needs a character after the %)
+        raise PlaceholderError("incomplete placeholder: '%'")
+    parts.append(tail)
+    return "".join(parts), n
+
+
+def with_cast(sql: str, index: int, cast: str) -> str:
+    """``sql`` (already in ``$n`` style) with placeholder ``$index`` wrapped in ``cast``
+    (a format string with one ``{}``); the other placeholders are left as they are."""
+    return re.sub(rf"\${index}(?!\d)", lambda _: cast.format(f"${index}"), sql)
+
+
+def cast_for(value: Any, inferred: str | None) -> str | None:
+    """The cast giving ``value`` the type psycopg 3 would send it with (a format string
+    such as ``"CAST({} AS BIGINT)"``), or None when there is none to give.
+
+    ``inferred`` is the quoted, schema-qualified name of the type the server inferred
+    for the placeholder; a ``str`` is sent as text and converted to it by the server, as
+    psycopg's untyped text is (so ``'abc'`` for an integer fails there, with SQLSTATE
+    22P02, as under psycopg)."""
+    if isinstance(value, str):
+        return None if inferred is None else f"CAST(CAST({{}} AS TEXT) AS {inferred})"
+    if isinstance(value, bool):
+        return "CAST({} AS BOOLEAN)"
+    if isinstance(value, int):
+        return "CAST({} AS BIGINT)" if -(2**63) <= value < 2**63 else "CAST({} AS NUMERIC)"
+    if isinstance(value, float):
+        return "CAST({} AS DOUBLE PRECISION)"
+    if isinstance(value, Decimal):
+        return "CAST({} AS NUMERIC)"
+    if isinstance(value, dt.datetime):
+        return "CAST({} AS TIMESTAMP%s)" % (" WITH TIME ZONE" if value.tzinfo else "")
+    if isinstance(value, dt.date):
+        return "CAST({} AS DATE)"
+    if isinstance(value, dt.time):
+        return "CAST({} AS TIME%s)" % (" WITH TIME ZONE" if value.tzinfo else "")
+    if isinstance(value, dt.timedelta):
+        return "CAST({} AS INTERVAL)"
+    if isinstance(value, uuid.UUID):
+        return "CAST({} AS UUID)"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "CAST({} AS BYTEA)"
+    return None
+
+
+def type_name(t: Any) -> str:
+    """The SQL name of an asyncpg ``Type`` (``pg_catalog.int4``, a user's enum)."""
+    name = '"' + str(t.name).replace('"', '""') + '"'
+    if t.schema:
+        name = '"' + str(t.schema).replace('"', '""') + '".' + name
+    return name
+
+
+def connect_args(url: URL, connect_timeout: float) -> dict[str, Any]:
+    """``asyncpg.connect()`` keyword arguments for ``url``.
+
+    Options: ``application_name``, ``options`` (``-c name=value`` pairs, e.g.
+    ``?options=-c%20statement_timeout%3D5000``), ``connect_timeout`` (seconds), and the
+    libpq names asyncpg reads from a DSN (``sslmode``, ``sslrootcert``, ...). Raises
+    ConfigurationError, before any connection is tried, for ``autocommit`` (ormolu
+    manages transactions) and any other option."""
+    kwargs: dict[str, Any] = {
+        "host": url.host or "localhost",
+        "port": url.port or 5432,
+        "database": url.database or "postgres",
+        "timeout": max(1.0, connect_timeout),
+    }
+    if url.user:
+        kwargs["user"] = url.user
+    if url.password:
+        kwargs["password"] = url.password
+    settings: dict[str, str] = {}
+    dsn: dict[str, str] = {}
+    for name, value in url.options.items():
+        if name == "autocommit":
+            raise ConfigurationError("the 'autocommit' URL option is managed by ormolu")
+        if name == "application_name":
+            settings[name] = value
+        elif name == "options":
+            settings.update(_server_options(value))
+        elif name == "connect_timeout":
+            try:
+                kwargs["timeout"] = float(value)
+            except ValueError:
+                raise ConfigurationError(
+                    f"PostgreSQL URL option 'connect_timeout' is not a number: {value!r}"
+                ) from None
+        elif name in _DSN_OPTIONS:
+            dsn[name] = value
+        else:
+            raise ConfigurationError(
+                f"PostgreSQL URL option refused: {name!r} is not supported by the asyncpg "
+                f"driver (supported: application_name, options, connect_timeout, "
+                f"{', '.join(sorted(_DSN_OPTIONS))})"
+            )
+    if settings:
+        kwargs["server_settings"] = settings
+    if dsn:
+        kwargs["dsn"] = "postgresql://?" + urlencode(dsn)
+    return kwargs
+
+
+def _server_options(value: str) -> dict[str, str]:
+    """libpq's ``options`` (``-c name=value -c ...``) as asyncpg server settings."""
+    words = shlex.split(value)
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-c" and i + 1 < len(words):
+            pair, i = words[i + 1], i + 2
+        elif (word.startswith("-c") and len(word) > 2) or (word.startswith("--") and "=" in word):
+            pair, i = word[2:], i + 1
+        else:
+            raise ConfigurationError(
+                f"PostgreSQL URL option 'options': only -c name=value is supported, got {word!r}"
+            )
+        name, eq, setting = pair.partition("=")
+        if not eq:
+            raise ConfigurationError(f"PostgreSQL URL option 'options': {pair!r} lacks '='")
+        out[name.replace("-", "_")] = setting
+    return out
