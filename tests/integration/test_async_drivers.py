@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asyncdb import in_process, open_async, open_sync, placeholder, run
+from asyncdb import async_driver, in_process, open_async, open_sync, placeholder, run
 from tcpproxy import proxied
 
 from ormolu import (
@@ -45,7 +45,10 @@ from ormolu.protocol import (
 from ormolu.schema.ddl import create_table_sql, drop_table_sql
 from ormolu.url import parse_url
 
-pytestmark = pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary")
+pytestmark = [
+    pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary"),
+    pytest.mark.async_drivers,
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = (  # runs for minutes on every backend (see test_timeouts.py)
@@ -250,9 +253,19 @@ async def attempt(db: Database, call: Call) -> list[Any]:
     return out
 
 
+def _first_lines(outcomes: list[Any]) -> list[Any]:
+    """The outcomes with each error message cut to its first line (the server's own)."""
+    return [
+        (*o[:2], o[2].split("\n")[0], *o[3:]) if isinstance(o, tuple) and len(o) == 4 else o
+        for o in outcomes
+    ]
+
+
 def test_failures_raise_the_same_errors_as_the_sync_driver(db: Database) -> None:
     expected = on_sync(db, lambda call: attempt(db, call))
     got = on_async(db, lambda call: attempt(db, call))
+    if async_driver(db) == "asyncpg":  # libpq adds its CONTEXT and LINE lines; asyncpg not
+        expected, got = _first_lines(expected), _first_lines(got)
     assert got == expected
     kinds = [o[0] for o in expected]
     assert kinds[:6] == ["ok"] * 4 + ["ok", "UniqueViolation"]  # 4 DDL, then the inserts
@@ -318,6 +331,11 @@ def test_a_failed_connect_is_an_operational_error_without_the_password(db: Datab
     [
         ("postgresql://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
         ("postgresql://u@127.0.0.1/db?autocommit=0", "autocommit"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?autocommit=0", "autocommit"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?options=-x", "only -c name=value"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?connect_timeout=soon", "not a number"),
+        ("postgresql+aiopg://u@127.0.0.1/db", r"no asyncio driver 'aiopg'.*psycopg, asyncpg"),
         ("mysql://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
         ("mysql://u@127.0.0.1/db?read_timeout=soon", "read_timeout"),
         ("mysql://u@127.0.0.1/db?autocommit=1", "autocommit"),
@@ -335,6 +353,7 @@ def test_bad_options_are_refused_before_connecting(url: str, message: str) -> No
 def test_driver_names_in_the_scheme() -> None:
     for url, driver in [
         ("postgresql+psycopg://u@h/db", "psycopg"),
+        ("postgresql+asyncpg://u@h/db", "asyncpg"),
         ("mysql+asyncmy://u@h/db", "asyncmy"),
         ("sqlite+aiosqlite://", "aiosqlite"),
     ]:
@@ -342,6 +361,8 @@ def test_driver_names_in_the_scheme() -> None:
     assert parse_url("sqlite+aiosqlite:///a/b.db").database == "a/b.db"
     with pytest.raises(ConfigurationError, match=r"asyncio driver for mysql.*AsyncDatabase"):
         backend_for(parse_url("mysql+asyncmy://u@h/db"))
+    with pytest.raises(ConfigurationError, match=r"for postgresql.*sync drivers: psycopg"):
+        Database("postgresql+asyncpg://u@h/db")
 
 
 def test_url_options_reach_the_async_driver(db: Database, tmp_path: Path) -> None:
@@ -386,7 +407,7 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
         "import sys, ormolu\n"
         "from ormolu.url import parse_url\n"
         "from ormolu.drivers.registry import backend_for\n"
-        "drivers = ('aiosqlite', 'asyncmy', 'psycopg', 'pymysql')\n"
+        "drivers = ('aiosqlite', 'asyncmy', 'psycopg', 'pymysql', 'asyncpg')\n"
         "db = ormolu.Database()\n"
         "with db.session() as s: s.execute('SELECT 1')\n"
         "assert not [m for m in drivers if m in sys.modules], 'sync sqlite'\n"
@@ -394,6 +415,8 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
         "assert [m for m in drivers if m in sys.modules] == ['asyncmy'], 'mysql'\n"
         "backend_for(parse_url('sqlite://'), asyncio=True)\n"
         "assert 'aiosqlite' in sys.modules and 'psycopg' not in sys.modules\n"
+        "backend_for(parse_url('postgresql+asyncpg://u@127.0.0.1/db'), asyncio=True)\n"
+        "assert 'asyncpg' in sys.modules and 'psycopg' not in sys.modules, 'asyncpg'\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False

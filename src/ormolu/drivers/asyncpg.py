@@ -174,10 +174,7 @@ class AsyncpgConnection(PostgreSQLState):
         errors = self._errors
         state = getattr(error, "sqlstate", None) or ""
         message = str(error).strip() or type(error).__name__
-        detail = getattr(error, "detail", None)
-        if detail:  # psycopg's message carries it too
-            message += f"\nDETAIL:  {detail}"
-        message = self._clean(message)
+        message = self._clean(message)  # (asyncpg's, like psycopg's, has the DETAIL line)
         if isinstance(error, errors.InvalidCachedStatementError):
             message += " (the table changed under a prepared statement: retry the transaction)"
         cls = _SQLSTATE.get(state)
@@ -200,6 +197,8 @@ class AsyncpgConnection(PostgreSQLState):
 
     def _failure(self, error: Exception, sql: str) -> exc.DatabaseError:
         mapped = self._map(error, sql)
+        if self.raw.is_closed():
+            return mapped  # (no transaction left to fail: the link is gone)
         if isinstance(error, self._errors.PostgresError) and not _client_side(error):
             return self._failed_by(mapped)
         return mapped  # refused before sending: the transaction is as it was
