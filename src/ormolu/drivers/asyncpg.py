@@ -17,7 +17,9 @@ and state bookkeeping (:class:`~ormolu.drivers.postgresql.PostgreSQLState`):
   an ``executemany`` UPDATE/DELETE counts its rows with ``RETURNING 1`` (asyncpg reports
   no tag for it).
 * JSON: ``json``/``jsonb`` are decoded with ``json.loads`` as psycopg does (asyncpg would
-  give the text); text from ormolu's JSON type is sent as it is.
+  give the text); text from ormolu's JSON type is sent as it is. ``uuid`` values are
+  ``uuid.UUID`` (asyncpg's are a subclass). A statement takes at most 32,767 values
+  (asyncpg's limit; psycopg's is 65,535), which the dialect is told at connect time.
 * Prepared statements: asyncpg's per-connection cache stays on (it is most of the
   speed); after DDL on this connection (CREATE/ALTER/DROP, or a ROLLBACK undoing some)
   asyncpg is told to forget its cached statements and types, so a changed table never
@@ -38,6 +40,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,19 +63,22 @@ from .asyncpg_params import (
     PlaceholderError,
     cast_for,
     connect_args,
+    psycopg_casts,
+    signature,
     to_dollar,
     type_name,
-    with_cast,
+    typed,
 )
 from .base import log_statement, logger, lost_before_send, secrets_of
 from .postgresql import _SQLSTATE, PostgreSQLState, connect_error
 
 _new = tuple.__new__
+MAX_ARGUMENTS = 32767  # values in one statement (asyncpg sends the count as an int16)
 _DDL = re.compile(r"\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)\b", re.IGNORECASE)
 _BAD_ARG = re.compile(r"query argument \$(\d+)(?: in element #(\d+))?")
 _ROWCOUNTED = re.compile(r"\s*(UPDATE|DELETE|INSERT)\b", re.IGNORECASE)
-_casts: dict[tuple[str, tuple[type, ...]], str] = {}  # (sql, value types) -> with casts
-_recast: set[str] = set()  # the SQL texts some of whose values needed a cast
+# (sql, the values' signature) -> the statement for asyncpg, with psycopg's casts
+_typed: dict[tuple[str, tuple[Any, ...]], str] = {}
 _STREAM = "stream"  # (for _send: open a cursor)
 
 
@@ -126,6 +132,10 @@ class AsyncpgConnection(PostgreSQLState):
                 await raw.set_type_codec(
                     name, schema="pg_catalog", encoder=_json_out, decoder=json.loads
                 )
+            # uuid.UUID itself, as psycopg gives (asyncpg's own class is a subclass)
+            await raw.set_type_codec(
+                "uuid", schema="pg_catalog", encoder=str, decoder=uuid.UUID, format="text"
+            )
         except (TimeoutError, OSError, asyncpg.PostgresError) as e:
             if raw is not None:
                 raw.terminate()
@@ -225,20 +235,16 @@ class AsyncpgConnection(PostgreSQLState):
     async def _execute(self, step: Execute) -> Reply:
         sql, params, many, want, limit = step
         try:
-            query, count = to_dollar(sql)
-            if not many and len(params) != count:  # (psycopg's check and message)
-                raise PlaceholderError(
-                    f"the query has {count} placeholders but {len(params)} parameters were passed"
-                )
+            query, key = _statement(sql, params, many)
         except PlaceholderError as e:
             raise exc.OperationalError(str(e), sql=sql) from e
+        except _NulError as e:
+            raise exc.DataError(str(e), sql=sql) from e
         try:
-            if query in _recast:
-                query = _casts.get((query, _types(params, many)), query)
             try:
                 reply = await self._send(query, params, many, want, limit)
             except self._errors.DataError as e:
-                reply = await self._send_retyped(e, query, params, many, want, limit)
+                reply = await self._send_retyped(e, sql, key, params, many, want, limit)
         except (self._errors.PostgresError, self._errors.InterfaceError, OSError) as e:
             raise self._failure(e, sql) from e
         if sql[:1] in "CADGRcadgr" and _DDL.match(sql):
@@ -250,36 +256,32 @@ class AsyncpgConnection(PostgreSQLState):
         return reply
 
     async def _send_retyped(
-        self, error: Any, query: str, params: Any, many: bool, want: str, limit: int
+        self, error: Any, sql: str, key: Any, params: Any, many: bool, want: str, limit: int
     ) -> Reply:
-        """Send ``query`` again with a cast around each value asyncpg refused (see the
-        module docstring); the result is cached per statement and value types. Raises
-        the last refusal when no cast helps (the value is wrong for its column)."""
-        key = (query, _types(params, many))
-        original = query
-        done: set[int] = set()
-        for _ in range(max(1, len(params[0]) if many and params else len(params))):
+        """Send the statement again with a cast around each value asyncpg refused (see
+        :mod:`~ormolu.drivers.asyncpg_params`); the result is cached under ``key``.
+        Raises the last refusal when no cast helps (the value is wrong for its column)."""
+        pieces = to_dollar(sql)
+        casts = psycopg_casts(params[0] if many else params)
+        query = typed(pieces, casts)
+        for _ in casts:
             found = _BAD_ARG.search(str(error)) if _client_side(error) else None
-            if found is None:
+            if found is None or key is None:
                 raise error
             index = int(found.group(1))
             value = (params[int(found.group(2))] if many else params)[index - 1]
             kinds = (await self.raw.prepare(query)).get_parameters()
             cast = cast_for(value, type_name(kinds[index - 1]))
-            if cast is None or index in done:  # (no cast, or it did not help)
+            if cast is None or cast == casts[index - 1]:  # (no cast, or it did not help)
                 raise error
-            done.add(index)
-            query = with_cast(query, index, cast)
+            casts[index - 1] = cast
+            query = typed(pieces, casts)
             try:
                 reply = await self._send(query, params, many, want, limit)
             except self._errors.DataError as e:
                 error = e
                 continue
-            if len(_casts) >= CACHE_SIZE:
-                _casts.clear()
-                _recast.clear()
-            _casts[key] = query
-            _recast.add(original)
+            _typed[key] = query
             return reply
         raise error
 
@@ -380,16 +382,17 @@ class AsyncpgConnection(PostgreSQLState):
             await self._apply_timeout()
         started = time.perf_counter()
         try:
-            query = to_dollar(sql)[0]
+            query, key = _statement(sql, params, False)
         except PlaceholderError as e:
             raise exc.OperationalError(str(e), sql=sql) from e
+        except _NulError as e:
+            raise exc.DataError(str(e), sql=sql) from e
         try:
-            if query in _recast:
-                query = _casts.get((query, _types(params, False)), query)
             try:
                 return (await self._send(query, params, False, _STREAM, 0)).handle
             except self._errors.DataError as e:
-                return (await self._send_retyped(e, query, params, False, _STREAM, 0)).handle
+                retried = await self._send_retyped(e, sql, key, params, False, _STREAM, 0)
+                return retried.handle
         except (self._errors.PostgresError, self._errors.InterfaceError) as e:
             raise self._failure(e, sql) from e
         finally:
@@ -454,6 +457,35 @@ def _client_side(error: Any) -> bool:
     return str(error).startswith("invalid input for query argument")
 
 
-def _types(params: Any, many: bool) -> tuple[type, ...]:
-    """The value types a cached cast applies to (a batch's first row's)."""
-    return tuple(map(type, params[0] if many and params else params))
+class _NulError(ValueError):
+    """A text value holding NUL, refused before sending as psycopg refuses it (the server
+    would fail the transaction with 22021)."""
+
+
+def _has_nul(params: Any, many: bool) -> bool:
+    rows = params if many else (params,)
+    return any(type(v) is str and "\x00" in v for row in rows for v in row)
+
+
+def _statement(sql: str, params: Any, many: bool) -> tuple[str, Any]:
+    """``sql`` for asyncpg (``$n`` placeholders, psycopg's casts for ``params``, or for a
+    batch its first row), and its key in the cache of typed statements (None: it has no
+    placeholders). Raises PlaceholderError as psycopg would."""
+    pieces = to_dollar(sql)
+    values = params[0] if many and params else params
+    if len(pieces) - 1 != len(values) and not (many and not params):
+        raise PlaceholderError(
+            f"the query has {len(pieces) - 1} placeholders but {len(values)} parameters were passed"
+        )
+    if len(pieces) == 1:
+        return pieces[0], None
+    sig = signature(values)
+    if str in sig and _has_nul(params, many):
+        raise _NulError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    key = (sql, sig)
+    query = _typed.get(key)
+    if query is None:
+        if len(_typed) >= CACHE_SIZE:
+            _typed.clear()
+        query = _typed[key] = typed(pieces, psycopg_casts(values))
+    return query, key

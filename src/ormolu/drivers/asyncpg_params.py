@@ -12,12 +12,15 @@ there is left alone (PostgreSQL reads ``$n`` only outside quotes). Conversions a
 per SQL text, in a dict emptied when it reaches :data:`CACHE_SIZE` entries.
 
 Parameter types. psycopg sends each value with the type of its Python class (``int`` as
-an integer, ``datetime`` as a timestamp, ``str`` untyped, so the server reads the text as
-whatever type the statement needs). asyncpg instead encodes each value by the type the
-server inferred for its placeholder, and refuses a value of another class (``7`` where
-``SELECT $1`` made the placeholder ``text``; ``'5'`` for an ``int4``). When it refuses
-one, :func:`cast_for` gives the cast that restores psycopg's meaning, which the driver
-puts around that placeholder before sending the statement again.
+an integer, ``datetime`` as a timestamp, ``timedelta`` as an interval) except ``str``,
+sent untyped so that the server reads the text as whatever type the statement needs.
+asyncpg sends no type: the server infers each placeholder's from the statement, and
+asyncpg then refuses a value of another class (``7`` where ``SELECT $1`` made the
+placeholder ``text``), and the server refuses to guess where nothing tells it
+(``date_col + $1``: "operator is not unique"). So the driver gives every typed value
+psycopg's type with a cast (:func:`psycopg_casts`, keyed by :func:`signature`), and
+PostgreSQL sees the statement it sees under psycopg. A ``str`` asyncpg refuses (``'5'``
+for an ``int4``) is sent again as text the server converts (:func:`cast_for`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import datetime as dt
 import re
 import shlex
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +39,7 @@ from ..url import URL
 
 CACHE_SIZE = 2000  # distinct SQL texts kept converted (a few hundred KB at most)
 _PLACEHOLDER = re.compile(r"%(?:\(([^)]+)\).|(.))", re.DOTALL)
-_cache: dict[str, tuple[str, int]] = {}
+_cache: dict[str, tuple[str, ...]] = {}
 
 
 class PlaceholderError(ValueError):
@@ -50,34 +54,32 @@ _DSN_OPTIONS = frozenset(
 )  # fmt: skip
 
 
-def to_dollar(sql: str) -> tuple[str, int]:
-    """``sql`` with psycopg's placeholders as asyncpg's, and how many there are.
+def to_dollar(sql: str) -> tuple[str, ...]:
+    """``sql`` cut at psycopg's placeholders: the text around them, ``%%`` made ``%``
+    (one more piece than placeholders); :func:`typed` joins them with ``$1, $2, ...``.
 
     Raises PlaceholderError with psycopg's message for a ``%`` that is neither ``%s``
     nor ``%%`` (``'50%'`` must be written ``'50%%'``) and for named placeholders.
 
-    Example: ``to_dollar("SELECT %s, '5%%' WHERE a = %s")`` is
-    ``("SELECT $1, '5%' WHERE a = $2", 2)``.
+    Example: ``typed(to_dollar("SELECT %s, '5%%' WHERE a = %s"), [None, None])`` is
+    ``"SELECT $1, '5%' WHERE a = $2"``.
     """
     hit = _cache.get(sql)
     if hit is not None:
         return hit
-    if "%" not in sql:
-        converted = (sql, 0)
-    else:
-        converted = _convert(sql)
+    pieces = (sql,) if "%" not in sql else _convert(sql)
     if len(_cache) >= CACHE_SIZE:
         _cache.clear()  # (a program's statements are few; this bounds ad-hoc SQL)
-    _cache[sql] = converted
-    return converted
+    _cache[sql] = pieces
+    return pieces
 
 
-def _convert(sql: str) -> tuple[str, int]:
-    parts: list[str] = []
-    n = 0
+def _convert(sql: str) -> tuple[str, ...]:
+    pieces: list[str] = []
+    piece: list[str] = []
     end = 0
     for m in _PLACEHOLDER.finditer(sql):
-        parts.append(sql[end : m.start()])
+        piece.append(sql[end : m.start()])
         end = m.end()
         if m.group(1) is not None:
             raise PlaceholderError(
@@ -85,10 +87,10 @@ def _convert(sql: str) -> tuple[str, int]:
             )
         char = m.group(2)
         if char == "%":
-            parts.append("%")
+            piece.append("%")
         elif char in ("s", "b", "t"):
-            n += 1
-            parts.append(f"${n}")
+            pieces.append("".join(piece))
+            piece = []
         else:
             raise PlaceholderError(
                 f"only '%s', '%b', '%t' are allowed as placeholders, got '%{char}'"
@@ -96,14 +98,36 @@ def _convert(sql: str) -> tuple[str, int]:
     tail = sql[end:]
     if tail.endswith("%"):  # (the pattern needs a character after the %)
         raise PlaceholderError("incomplete placeholder: '%'")
-    parts.append(tail)
-    return "".join(parts), n
+    piece.append(tail)
+    pieces.append("".join(piece))
+    return tuple(pieces)
 
 
-def with_cast(sql: str, index: int, cast: str) -> str:
-    """``sql`` (already in ``$n`` style) with placeholder ``$index`` wrapped in ``cast``
-    (a format string with one ``{}``); the other placeholders are left as they are."""
-    return re.sub(rf"\${index}(?!\d)", lambda _: cast.format(f"${index}"), sql)
+def typed(pieces: tuple[str, ...], casts: Sequence[str | None]) -> str:
+    """The statement of :func:`to_dollar`'s ``pieces`` with placeholder ``$i`` wrapped
+    in ``casts[i - 1]`` (a format string with one ``{}``; None: bare)."""
+    out = [pieces[0]]
+    for i, cast in enumerate(casts, 1):
+        out.append(cast.format(f"${i}") if cast else f"${i}")
+        out.append(pieces[i])
+    return "".join(out)
+
+
+def signature(values: Sequence[Any]) -> tuple[Any, ...]:
+    """What the casts of :func:`psycopg_casts` depend on: the values' classes (and for
+    datetimes and times, whether they have a time zone)."""
+    sig = tuple(map(type, values))
+    if dt.datetime in sig or dt.time in sig:
+        sig = tuple(
+            (t, v.tzinfo is not None) if t is dt.datetime or t is dt.time else t
+            for t, v in zip(sig, values)
+        )
+    return sig
+
+
+def psycopg_casts(values: Sequence[Any]) -> list[str | None]:
+    """The cast of each value that psycopg sends typed (all but ``str`` and None)."""
+    return [None if v is None or isinstance(v, str) else cast_for(v, None) for v in values]
 
 
 def cast_for(value: Any, inferred: str | None) -> str | None:
@@ -118,7 +142,7 @@ def cast_for(value: Any, inferred: str | None) -> str | None:
         return None if inferred is None else f"CAST(CAST({{}} AS TEXT) AS {inferred})"
     if isinstance(value, bool):
         return "CAST({} AS BOOLEAN)"
-    if isinstance(value, int):
+    if isinstance(value, int):  # (psycopg picks the smallest of int2 ... numeric)
         return "CAST({} AS BIGINT)" if -(2**63) <= value < 2**63 else "CAST({} AS NUMERIC)"
     if isinstance(value, float):
         return "CAST({} AS DOUBLE PRECISION)"
@@ -151,7 +175,9 @@ def connect_args(url: URL, connect_timeout: float) -> dict[str, Any]:
     """``asyncpg.connect()`` keyword arguments for ``url``.
 
     Options: ``application_name``, ``options`` (``-c name=value`` pairs, e.g.
-    ``?options=-c%20statement_timeout%3D5000``), ``connect_timeout`` (seconds), and the
+    ``?options=-c%20statement_timeout%3D5000``), ``connect_timeout`` (seconds),
+    ``statement_cache_size`` (asyncpg's prepared statements per connection, default 100;
+    ``0`` behind PgBouncer in transaction pooling mode), and the
     libpq names asyncpg reads from a DSN (``sslmode``, ``sslrootcert``, ...). Raises
     ConfigurationError, before any connection is tried, for ``autocommit`` (ormolu
     manages transactions) and any other option."""
@@ -181,12 +207,19 @@ def connect_args(url: URL, connect_timeout: float) -> dict[str, Any]:
                 raise ConfigurationError(
                     f"PostgreSQL URL option 'connect_timeout' is not a number: {value!r}"
                 ) from None
+        elif name == "statement_cache_size":  # 0 behind PgBouncer in transaction mode
+            if not value.isdigit():
+                raise ConfigurationError(
+                    f"PostgreSQL URL option 'statement_cache_size' is not a count: {value!r}"
+                )
+            kwargs["statement_cache_size"] = int(value)
         elif name in _DSN_OPTIONS:
             dsn[name] = value
         else:
             raise ConfigurationError(
                 f"PostgreSQL URL option refused: {name!r} is not supported by the asyncpg "
                 f"driver (supported: application_name, options, connect_timeout, "
+                f"statement_cache_size, "
                 f"{', '.join(sorted(_DSN_OPTIONS))})"
             )
     if settings:

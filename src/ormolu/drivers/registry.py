@@ -188,8 +188,9 @@ class AsyncpgBackend(PsycopgBackend):
         raise ConfigurationError("asyncpg serves AsyncDatabase only")
 
     async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
-        from .asyncpg import AsyncpgConnection
+        from .asyncpg import MAX_ARGUMENTS, AsyncpgConnection
 
+        dialect.max_bind_parameters = min(dialect.max_bind_parameters, MAX_ARGUMENTS)
         return await AsyncpgConnection.open(url, connect_timeout=timeout)
 
 
