@@ -117,12 +117,17 @@ def signature(values: Sequence[Any]) -> tuple[Any, ...]:
     """What the casts of :func:`psycopg_casts` depend on: the values' classes (and for
     datetimes and times, whether they have a time zone)."""
     sig = tuple(map(type, values))
-    if dt.datetime in sig or dt.time in sig:
-        sig = tuple(
-            (t, v.tzinfo is not None) if t is dt.datetime or t is dt.time else t
-            for t, v in zip(sig, values)
-        )
+    if int in sig or dt.datetime in sig or dt.time in sig:
+        sig = tuple(_kind(t, v) for t, v in zip(sig, values))
     return sig
+
+
+def _kind(t: type, v: Any) -> Any:
+    if t is int:
+        return _int_type(v)
+    if t is dt.datetime or t is dt.time:
+        return (t, v.tzinfo is not None)
+    return t
 
 
 def psycopg_casts(values: Sequence[Any]) -> list[str | None]:
@@ -142,8 +147,8 @@ def cast_for(value: Any, inferred: str | None) -> str | None:
         return None if inferred is None else f"CAST(CAST({{}} AS TEXT) AS {inferred})"
     if isinstance(value, bool):
         return "CAST({} AS BOOLEAN)"
-    if isinstance(value, int):  # (psycopg picks the smallest of int2 ... numeric)
-        return "CAST({} AS BIGINT)" if -(2**63) <= value < 2**63 else "CAST({} AS NUMERIC)"
+    if isinstance(value, int):
+        return f"CAST({{}} AS {_int_type(value)})"
     if isinstance(value, float):
         return "CAST({} AS DOUBLE PRECISION)"
     if isinstance(value, Decimal):
@@ -161,6 +166,15 @@ def cast_for(value: Any, inferred: str | None) -> str | None:
     if isinstance(value, bytes | bytearray | memoryview):
         return "CAST({} AS BYTEA)"
     return None
+
+
+def _int_type(value: int) -> str:
+    """The smallest of INTEGER, BIGINT, NUMERIC that holds ``value``. psycopg picks from
+    SMALLINT up; INTEGER is where a function's integer argument is (``round(x, 2)``)
+    and an ``int2`` product overflows first."""
+    if -(2**31) <= value < 2**31:
+        return "INTEGER"
+    return "BIGINT" if -(2**63) <= value < 2**63 else "NUMERIC"
 
 
 def type_name(t: Any) -> str:
