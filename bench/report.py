@@ -58,7 +58,7 @@ ASYNC = Suite(
     ours="ormolu-async",
     per_row=None,
     floors=ASYNC_FLOORS,
-    not_peers=("ormolu-base", RAW, OURS),
+    not_peers=("ormolu-base", RAW, OURS, "ormolu-asyncpg"),  # (ours, on asyncpg)
     twins=(("ormolu-async", OURS), ("raw-async", RAW)),
     floor_text=(
         "the same hand-written SQL as the sync floor, awaited on the async driver: "

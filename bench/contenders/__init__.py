@@ -58,6 +58,7 @@ CONTENDERS: tuple[tuple[str, str], ...] = (
     ("raw-async", "raw_async"),
     ("raw-asyncpg", "raw_asyncpg"),
     ("ormolu-async", "ormolu_async"),
+    ("ormolu-asyncpg", "ormolu_asyncpg"),
     ("sqlalchemy-async", "sqlalchemy_async"),
     ("sqlalchemy-async-psycopg", "sqlalchemy_async_psycopg"),
     ("piccolo", "piccolo_orm"),
@@ -72,13 +73,17 @@ SYNC_SUITE = (
 # sync raw driver and sync ormolu (not peers: the overhead table compares each async
 # contender with its sync twin on the same backend).
 ASYNC_SUITE = (
-    "raw-async", "raw-asyncpg", "ormolu-async", "sqlalchemy-async",
+    "raw-async", "raw-asyncpg", "ormolu-async", "ormolu-asyncpg", "sqlalchemy-async",
     "sqlalchemy-async-psycopg", "tortoise", "piccolo", "raw", "ormolu",
 )  # fmt: skip
 ASYNC_FLOORS = ("raw-async", "raw-asyncpg")
 # Contenders that exist on some backends only (asyncpg is PostgreSQL's; on SQLite both
 # SQLAlchemy async contenders would be the same aiosqlite one).
-ONLY_ON = {"raw-asyncpg": ("postgresql",), "sqlalchemy-async-psycopg": ("postgresql",)}
+ONLY_ON = {
+    "raw-asyncpg": ("postgresql",),
+    "ormolu-asyncpg": ("postgresql",),
+    "sqlalchemy-async-psycopg": ("postgresql",),
+}
 # The async suite runs on these backends (its floors are written for them).
 ASYNC_DBS = ("sqlite", "postgresql")
 # The floors: the raw driver (the reference, 1.00) and its statement-per-row variant. Both

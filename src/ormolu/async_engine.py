@@ -34,8 +34,9 @@ class AsyncDatabase:
     ``sqlite:///file.db`` through aiosqlite, ``postgresql://...`` through psycopg 3's
     ``AsyncConnection`` or ``postgresql+asyncpg://...`` through asyncpg (``pip install
     'ormolu[asyncpg]'``; see docs/async.md), ``mysql://...`` through the async MySQL
-    driver; ``pip install 'ormolu[asyncio]'``). Pool waits raise PoolTimeout after ``pool_timeout`` seconds;
-    a task cancelled while it waits for, or holds, a connection leaks none.
+    driver; ``pip install 'ormolu[asyncio]'``). Pool waits raise PoolTimeout after
+    ``pool_timeout`` seconds; a task cancelled while it waits for, or holds, a connection
+    leaks none.
 
     Example::
 

@@ -422,3 +422,53 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_percent_and_dollar_in_sql_text_answer_as_the_sync_driver(db: Database) -> None:
+    """Hostile SQL text (the asyncpg driver rewrites ``%s`` as ``$n``): a doubled ``%``
+    in a literal and in a quoted identifier, a ``$1`` that is text, not a placeholder,
+    and values of each kind where nothing but the value says its type."""
+    p = placeholder(db)
+    pct = "%%" if p == "%s" else "%"
+    alias = db.dialect.quote(f"a{pct}$1")
+
+    async def body(call: Call) -> list[Any]:
+        steps = [
+            Execute(f"SELECT '50{pct}', '$1', {p} AS {alias}", ["x"], want=RESULT),
+            Execute(f"SELECT {p}, {p}, {p}", [7, 2.5, True], want=ROWS),
+            Execute(f"SELECT {p} = {p}", [Decimal("1.50"), Decimal("1.5")], want=ROWS),
+            Execute(f"SELECT '100{pct}' AS {db.dialect.quote('x$2')}", (), want=RESULT),
+            Execute(f"SELECT {p}", [2**40], want=ROWS),
+        ]
+        return [(await call(s))._replace(handle=None) for s in steps]
+
+    expected = on_sync(db, body)
+    got = on_async(db, body)
+    assert [r.rows for r in got] == [r.rows for r in expected]
+    assert [r.columns for r in got] == [r.columns for r in expected]
+    assert expected[0].rows == [("50%", "$1", "x")] and expected[0].columns[2] == "a%$1"
+    assert expected[4].rows == [(2**40,)]
+
+
+def test_asyncpg_casts_a_refused_value_as_psycopg_types_it(db: Database) -> None:
+    """asyncpg encodes by the type the server inferred: a ``str`` for an integer is sent
+    again as text the server converts (as psycopg's untyped text is), once per statement
+    and value types; a text that is no integer fails as under psycopg (22P02)."""
+    if async_driver(db) != "asyncpg":
+        pytest.skip("asyncpg's strict parameter typing: the other drivers send values typed")
+
+    async def main() -> list[Any]:
+        conn = await open_async(db)
+        try:
+            out = []
+            for value in ("5", "6"):
+                out.append((await conn.run(Execute("SELECT %s + 1", [value], want=ROWS))).rows)
+            try:
+                await conn.run(Execute("SELECT %s + 1", ["abc"], want=ROWS))
+            except DatabaseError as e:
+                out.append((type(e).__name__, e.code))
+            return out
+        finally:
+            await conn.close()
+
+    assert run(main()) == [[(6,)], [(7,)], ("DataError", "22P02")]

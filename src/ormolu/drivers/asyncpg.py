@@ -84,7 +84,7 @@ _STREAM = "stream"  # (for _send: open a cursor)
 
 def _import() -> Any:
     try:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
     except ImportError:
         raise exc.ConfigurationError(
             "postgresql+asyncpg:// needs the asyncpg driver: pip install 'ormolu[asyncpg]'"
@@ -101,9 +101,8 @@ def _rowcount(status: str | bytes | None) -> int:
     """The row count of a command tag (``UPDATE 3``, ``INSERT 0 2``); -1 without one."""
     if not status:
         return -1
-    if type(status) is bytes:
-        status = status.decode()
-    last = status.rpartition(" ")[2]
+    text = status.decode() if isinstance(status, bytes) else status
+    last = text.rpartition(" ")[2]
     return int(last) if last.isdigit() else -1
 
 
