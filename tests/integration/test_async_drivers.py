@@ -498,3 +498,21 @@ def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None
 
     expected = on_sync(db, body)
     assert on_async(db, body) == expected == [[(1,)], [(Decimal("1.00"),)], [(1,)]]
+
+
+def test_a_missing_asyncpg_names_the_extra_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['asyncpg'] = None  # as if not installed\n"
+        "from ormolu import AsyncDatabase, ConfigurationError\n"
+        "try:\n"
+        "    AsyncDatabase('postgresql+asyncpg://u@127.0.0.1/db')\n"
+        "except ConfigurationError as e:\n"
+        "    assert \"pip install 'ormolu[asyncpg]'\" in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('no ConfigurationError')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
