@@ -7,13 +7,18 @@ psycopg's ``AsyncConnection`` on small statements (see docs/async.md). It answer
 step of the operation protocol as ``psycopg_async.py`` does, sharing its error table
 and state bookkeeping (:class:`~ormolu.drivers.postgresql.PostgreSQLState`):
 
-* Placeholders and parameter types: see :mod:`~ormolu.drivers.asyncpg_params`. A value
-  asyncpg refuses for the type the server inferred (``7`` for ``SELECT %s``) is sent
-  again with the cast psycopg's typing implies; the rewritten text is cached per
-  statement and value types, so the extra round trip happens once.
+* Placeholders and parameter types: see :mod:`~ormolu.drivers.asyncpg_params`. Each
+  value but a ``str`` is cast to the type psycopg would send it as, so the server infers
+  what it infers under psycopg (the statement text is cached per SQL and value types).
+  A ``str`` asyncpg refuses for the type the server inferred (``'5'`` for an integer) is
+  sent again as text the server converts, cached likewise; a NUL in text is refused
+  before sending, as psycopg refuses it (the server would fail the transaction).
+  Placeholder errors are psycopg's, raised as the psycopg driver raises them
+  (OperationalError).
 * Rows are asyncpg ``Record`` objects, not converted: they index, unpack, compare and
-  hash as tuples do, which is all the loaders use (``RESULT`` rows, which reach the user
-  as they are, are made tuples). Rowcounts are read from the command tag (``UPDATE 3``);
+  hash as tuples do, which is all the loaders use, and loading 30,000 rows as objects
+  measured no faster from tuples (``RESULT`` rows, which reach the user as they are, are
+  made tuples). Rowcounts are read from the command tag (``UPDATE 3``);
   an ``executemany`` UPDATE/DELETE counts its rows with ``RETURNING 1`` (asyncpg reports
   no tag for it).
 * JSON: ``json``/``jsonb`` are decoded with ``json.loads`` as psycopg does (asyncpg would
@@ -23,7 +28,9 @@ and state bookkeeping (:class:`~ormolu.drivers.postgresql.PostgreSQLState`):
 * Prepared statements: asyncpg's per-connection cache stays on (it is most of the
   speed); after DDL on this connection (CREATE/ALTER/DROP, or a ROLLBACK undoing some)
   asyncpg is told to forget its cached statements and types, so a changed table never
-  gives "cached statement plan is invalid".
+  gives "cached statement plan is invalid" (asyncpg retries that itself only outside a
+  transaction). With ``?statement_cache_size=0`` (PgBouncer in transaction mode) a small
+  query measured twice as slow.
 
 Cancellation. When the task awaiting a statement is cancelled, asyncpg sends the server
 a cancel request and the connection waits for the statement to end before its next
