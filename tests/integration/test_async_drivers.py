@@ -516,29 +516,3 @@ def test_a_missing_asyncpg_names_the_extra_to_install() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-
-
-def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None:
-    """DDL that changes a column's type under a statement read before it, in the same
-    transaction: the next read has the new type (asyncpg: its cached prepared statement is
-    dropped after DDL, without which PostgreSQL answers "cached plan must not change
-    result type", and asyncpg cannot retry inside a transaction)."""
-    if db.dialect.name != "postgresql":
-        pytest.skip("ALTER COLUMN ... TYPE inside a transaction is PostgreSQL's")
-    read = Execute("SELECT x FROM ad_alter WHERE x > %s", [0], want=ROWS)
-
-    async def body(call: Call) -> list[Any]:
-        await call(Execute("DROP TABLE IF EXISTS ad_alter"))
-        await call(Execute("CREATE TABLE ad_alter (x INTEGER)"))
-        await call(Execute("INSERT INTO ad_alter (x) VALUES (1)"))
-        out = [(await call(read)).rows]
-        await call(Execute("BEGIN"))
-        await call(Execute("ALTER TABLE ad_alter ALTER COLUMN x TYPE NUMERIC(10, 2)"))
-        out.append((await call(read)).rows)
-        await call(Execute("ROLLBACK"))
-        out.append((await call(read)).rows)  # (the type is back: read anew again)
-        await call(Execute("DROP TABLE ad_alter"))
-        return out
-
-    expected = on_sync(db, body)
-    assert on_async(db, body) == expected == [[(1,)], [(Decimal("1.00"),)], [(1,)]]
