@@ -467,11 +467,20 @@ def test_asyncpg_casts_a_refused_value_as_psycopg_types_it(db: Database) -> None
                 await conn.run(Execute("SELECT %s + 1", ["abc"], want=ROWS))
             except DatabaseError as e:
                 out.append((type(e).__name__, e.code))
+            await conn.run(Execute("BEGIN"))
+            try:  # no cast helps: refused before sending, naming the value
+                await conn.run(Execute("SELECT CAST(%s AS INTEGER)", [{"k": 1}], want=ROWS))
+            except DatabaseError as e:
+                out.append((type(e).__name__, "{'k': 1}" in str(e)))
+            out.append((await conn.run(Execute("SELECT 1", want=ROWS))).rows)  # not failed
+            await conn.run(Execute("ROLLBACK"))
             return out
         finally:
             await conn.close()
 
-    assert run(main()) == [[(6,)], [(7,)], ("DataError", "22P02")]
+    assert run(main()) == [
+        [(6,)], [(7,)], ("DataError", "22P02"), ("DataError", True), [(1,)]
+    ]  # fmt: skip
 
 
 def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None:

@@ -191,6 +191,8 @@ class AsyncpgConnection(PostgreSQLState):
         state = getattr(error, "sqlstate", None) or ""
         message = str(error).strip() or type(error).__name__
         message = self._clean(message)  # (asyncpg's, like psycopg's, has the DETAIL line)
+        if _client_side(error):  # (asyncpg's own DataError: no SQLSTATE from the server)
+            return exc.DataError(message, sql=sql)
         if isinstance(error, errors.InvalidCachedStatementError):
             message += " (the table changed under a prepared statement: retry the transaction)"
         cls = _SQLSTATE.get(state)
