@@ -141,11 +141,12 @@ class Ormolu:
 
     label = "ormolu async"
     dists = ["ormolu", "psycopg"]
+    scheme = "postgresql"  # psycopg's AsyncConnection, the default
 
     async def open(self, url: dict[str, Any], pool: int) -> None:
         from ormolu import AsyncDatabase
 
-        self.db = AsyncDatabase(_url("postgresql", url), pool_size=pool, max_overflow=0)
+        self.db = AsyncDatabase(_url(self.scheme, url), pool_size=pool, max_overflow=0)
 
     async def close(self) -> None:
         await self.db.close()
@@ -217,6 +218,14 @@ class Ormolu:
 
 def _url(scheme: str, url: dict[str, Any]) -> str:
     return f"{scheme}://{url['user']}@{url['host']}:{url['port']}/{url['dbname']}"
+
+
+class OrmoluAsyncpg(Ormolu):
+    """The same requests, the same models, on ormolu's asyncpg driver."""
+
+    label = "ormolu async (asyncpg)"
+    dists = ["ormolu", "asyncpg"]
+    scheme = "postgresql+asyncpg"
 
 
 # -- SQLAlchemy -------------------------------------------------------------------------
@@ -319,6 +328,7 @@ class SQLAlchemyPsycopg(SQLAlchemy):
 CONTENDERS: dict[str, type[Any]] = {
     "raw-async": RawPsycopg,
     "ormolu-async": Ormolu,
+    "ormolu-asyncpg": OrmoluAsyncpg,
     "sqlalchemy-async": SQLAlchemy,
     "sqlalchemy-async-psycopg": SQLAlchemyPsycopg,
 }

@@ -39,6 +39,7 @@ class Suite:
     per_row: str | None = PER_ROW
     floors: tuple[str, ...] = FLOORS
     not_peers: tuple[str, ...] = ("ormolu-base",)
+    also_ours: tuple[str, ...] = ()  # ormolu on another driver: targets checked for it too
     twins: tuple[tuple[str, str], ...] = ()  # (async key, its sync twin)
     floor_text: str = (
         "hand-written SQL in the cheapest form the driver offers: autocommit for single "
@@ -58,8 +59,9 @@ ASYNC = Suite(
     ours="ormolu-async",
     per_row=None,
     floors=ASYNC_FLOORS,
-    not_peers=("ormolu-base", RAW, OURS, "ormolu-asyncpg"),  # (ours, on asyncpg)
-    twins=(("ormolu-async", OURS), ("raw-async", RAW)),
+    not_peers=("ormolu-base", RAW, OURS, "ormolu-asyncpg"),
+    also_ours=("ormolu-asyncpg",),
+    twins=(("ormolu-async", OURS), ("raw-async", RAW), ("ormolu-asyncpg", OURS)),
     floor_text=(
         "the same hand-written SQL as the sync floor, awaited on the async driver: "
         "autocommit for single statements and reads, multi-row INSERTs, one "

@@ -30,11 +30,12 @@ DISTS = {
 }
 
 
-async def open_database(cfg: DbConfig) -> AsyncDatabase:
-    """An AsyncDatabase for ``cfg``; on SQLite with ``synchronous = NORMAL`` like everyone
-    (set on the pooled connection, which a single task gets back every time, as the sync
-    contender does: ``settings()`` checks it)."""
-    db = AsyncDatabase(cfg.url())
+async def open_database(cfg: DbConfig, scheme: str | None = None) -> AsyncDatabase:
+    """An AsyncDatabase for ``cfg`` (``scheme``: the URL's, to pick a driver); on SQLite
+    with ``synchronous = NORMAL`` like everyone (set on the pooled connection, which a
+    single task gets back every time, as the sync contender does: ``settings()`` checks
+    it)."""
+    db = AsyncDatabase(cfg.url(scheme))
     if cfg.kind == "sqlite":
         conn = await db.pool.acquire()
         await conn.setup("PRAGMA synchronous = NORMAL")
@@ -45,12 +46,14 @@ async def open_database(cfg: DbConfig) -> AsyncDatabase:
 class Bench:
     """ormolu's AsyncSession API; every method is a coroutine."""
 
+    scheme: str | None = None  # the URL's default: psycopg on PostgreSQL
+
     def __init__(self, cfg: DbConfig) -> None:
         self.cfg = cfg
         self.kind = cfg.kind
 
     async def setup(self) -> None:
-        self.db = await open_database(self.cfg)
+        self.db = await open_database(self.cfg, self.scheme)
 
     async def insert_single(self, w: W) -> int:
         s = self.db.session()

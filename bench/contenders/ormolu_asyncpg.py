@@ -1,20 +1,17 @@
-"""ormolu's asyncio front end on asyncpg: :mod:`.ormolu_async` exactly, with the URL
-``postgresql+asyncpg://`` (ormolu's asyncpg driver, ``pip install 'ormolu[asyncpg]'``)
-instead of ``postgresql://`` (psycopg's ``AsyncConnection``). PostgreSQL only."""
+"""ormolu's asyncio front end on its asyncpg driver (``postgresql+asyncpg://``): the same
+code as :mod:`.ormolu_async`, the same models; only the URL's driver differs. PostgreSQL
+only (``pip install 'ormolu[asyncpg]'``)."""
 
 from __future__ import annotations
-
-from ormolu import AsyncDatabase
 
 from . import ormolu_async
 
 LABEL = "ormolu async (asyncpg)"
 ASYNC = True
-DISTS = {"sqlite": [], "postgresql": ["ormolu", "asyncpg"], "mysql": []}
+DISTS = {"postgresql": ["ormolu", "asyncpg"]}
 
 
 class Bench(ormolu_async.Bench):
-    """:class:`.ormolu_async.Bench` on a ``postgresql+asyncpg://`` AsyncDatabase."""
+    """:class:`ormolu_async.Bench` with ``postgresql+asyncpg://``."""
 
-    async def setup(self) -> None:
-        self.db = AsyncDatabase(self.cfg.url("postgresql+asyncpg"))
+    scheme = "postgresql+asyncpg"

@@ -111,7 +111,7 @@ class AsyncDatabase:
             return self._shared
         return await self.pool.acquire()
 
-    async def _release(self, conn: Any, owner: Any) -> None:
+    async def _release(self, conn: Any, owner: Any, clean: bool = False) -> None:
         if self._memory:
             try:
                 await conn.reset()
@@ -119,7 +119,7 @@ class AsyncDatabase:
                 if self._shared_lock is not None and self._shared_lock.locked():
                     self._shared_lock.release()
             return
-        await self.pool.release(conn)
+        await self.pool.release(conn, clean)  # (clean: see Pool.release)
 
     async def close(self) -> None:
         """Close every idle connection (and an unused in-memory database's connection,

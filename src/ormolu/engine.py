@@ -115,7 +115,7 @@ class Database:
                 return self._shared
         return self.pool.acquire()
 
-    def _release(self, conn: Any, owner: Any) -> None:
+    def _release(self, conn: Any, owner: Any, clean: bool = False) -> None:
         if self._memory:
             try:
                 conn.reset()
@@ -125,7 +125,7 @@ class Database:
                 if self._shared_owner is owner:
                     self._shared_owner = None
             return
-        self.pool.release(conn)
+        self.pool.release(conn, clean)  # (clean: see Pool.release)
 
     def dispose(self) -> None:
         """Close every idle connection (and an unused in-memory database's connection,

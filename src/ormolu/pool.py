@@ -92,16 +92,23 @@ class PoolPolicy:
 
     def _trusted(self, conn: Any, created: float, returned: float) -> bool | None:
         """Whether an idle connection may be lent as it is: False (recycle it), True,
-        or None (ask it with ``ping()``)."""
+        or None (ask it with ``ping()``).
+
+        A connection returned less than ``PING_AFTER`` seconds ago whose socket is quiet
+        is lent without asking ``is_broken()``: the pool asked that when it came back, and
+        nothing has run on it since (a driver marks a connection broken only when a call
+        on it fails), while the socket shows what the server did meanwhile. This is the
+        checkout of every commit that holds no connection across transactions."""
         now = time.monotonic()
         if self.recycle is not None and now - created > self.recycle:
             return False
+        if self.pre_ping and now - returned < PING_AFTER:
+            seems_alive = getattr(conn, "seems_alive", None)
+            if seems_alive is not None and seems_alive():
+                return True
         if conn.is_broken():
             return False
         if not self.pre_ping:
-            return True
-        seems_alive = getattr(conn, "seems_alive", None)
-        if seems_alive is not None and now - returned < PING_AFTER and seems_alive():
             return True
         return None
 
@@ -141,7 +148,10 @@ class Pool(PoolPolicy):
     def __init__(self, connect: Callable[[], Any], **policy: Any) -> None:
         super().__init__(**policy)
         self._connect = connect
-        self._cond = threading.Condition()
+        # The hot paths (an idle connection lent, one returned) enter the lock itself:
+        # ``with`` on a Condition is a Python-level __enter__/__exit__, on a Lock it is C.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         # threads waiting in acquire(): release() notifies only when there are some
         # (Condition.notify is Python code, and releasing is on every commit's path)
         self._waiting = 0
@@ -149,11 +159,19 @@ class Pool(PoolPolicy):
     @property
     def checked_out(self) -> int:
         """Connections currently lent out."""
-        with self._cond:
+        with self._lock:
             return self._open - len(self._idle)
 
     def acquire(self) -> Any:
         """Lend a connection; raises PoolTimeout after ``timeout`` seconds of waiting."""
+        with self._lock:
+            idle = self._idle.pop() if self._idle else None
+        if idle is not None:  # the usual case: an idle connection, no wait
+            conn, created, returned = idle
+            trusted = self._trusted(conn, created, returned)
+            if trusted or (trusted is None and conn.ping()):
+                return conn
+            self._discard(conn)
         deadline = time.monotonic() + self.timeout
         while True:
             with self._cond:
@@ -182,18 +200,26 @@ class Pool(PoolPolicy):
                 return conn
             self._discard(conn)
 
-    def release(self, conn: Any) -> None:
-        """Take a connection back (reset first; discarded if broken or if that fails)."""
-        try:
-            if not conn.is_broken():
-                conn.reset()
-        except Exception:
-            self._discard(conn)
-            return
-        if conn.is_broken():
-            self._discard(conn)
-            return
-        with self._cond:
+    def release(self, conn: Any, clean: bool = False) -> None:
+        """Take a connection back (reset first; discarded if broken or if that fails).
+
+        ``clean``: the caller vouches that the connection is as the pool lent it and
+        works — it ran only statements that open no transaction and change no setting,
+        and they succeeded (the session's one-INSERT commit in autocommit mode) — so
+        neither the reset, which would only ask the driver whether a transaction is
+        open, nor ``is_broken()`` (a driver marks a connection broken only when a call
+        fails) is asked."""
+        if not clean:
+            try:
+                if not conn.is_broken():
+                    conn.reset()
+            except Exception:
+                self._discard(conn)
+                return
+            if conn.is_broken():
+                self._discard(conn)
+                return
+        with self._lock:
             if self._keep(conn):
                 if self._waiting:
                     self._cond.notify()
@@ -238,8 +264,15 @@ class AsyncPool(PoolPolicy):
         caller queues behind them instead of taking the connection just returned for
         them. Cancelled at any point, it holds nothing: a slot reserved is given back, a
         connection being opened or checked is closed."""
+        if self._idle and not self._woken and not self._waiters:
+            # the usual case: nobody waits and a connection is idle (one check, no await
+            # before it is taken, so no other task can slip in between)
+            conn, created, returned = self._idle.pop()
+            if self._trusted(conn, created, returned):
+                return conn
+            self._idle.append((conn, created, returned))  # the full path below decides
         deadline = time.monotonic() + self.timeout
-        if self._woken or any(not w.done() for w in self._waiters):
+        if self._woken or (self._waiters and any(not w.done() for w in self._waiters)):
             # (a task that releases and at once acquires again would otherwise keep a
             # connection to itself while the others wait until PoolTimeout)
             await self._wait(deadline)
@@ -303,22 +336,25 @@ class AsyncPool(PoolPolicy):
                 self._woken += 1
                 return
 
-    async def release(self, conn: Any) -> None:
+    async def release(self, conn: Any, clean: bool = False) -> None:
         """Take a connection back: reset it (rolled back, timeout cleared) and keep it, or
         close it if it is broken, the reset fails, or ``size`` are idle already.
         Cancelled during the reset or the close, the connection is terminated and its
-        slot freed before the cancellation propagates."""
-        try:
-            if not conn.is_broken():
-                await conn.reset()
-        except BaseException as error:
-            self._free(conn)
-            if not isinstance(error, Exception):
-                conn.terminate()  # cancelled mid-reset: its state is unknown
-                raise
-            await self._close(conn)
-            return
-        if not conn.is_broken() and self._keep(conn):
+        slot freed before the cancellation propagates. ``clean``: the caller vouches the
+        connection is as the pool lent it, so the reset is skipped (see
+        :meth:`Pool.release`)."""
+        if not clean:
+            try:
+                if not conn.is_broken():
+                    await conn.reset()
+            except BaseException as error:
+                self._free(conn)
+                if not isinstance(error, Exception):
+                    conn.terminate()  # cancelled mid-reset: its state is unknown
+                    raise
+                await self._close(conn)
+                return
+        if (clean or not conn.is_broken()) and self._keep(conn):
             self._wake()
             return
         self._free(conn)

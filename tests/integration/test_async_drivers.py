@@ -431,16 +431,16 @@ def test_percent_and_dollar_in_sql_text_answer_as_the_sync_driver(db: Database) 
     p = placeholder(db)
     pct = "%%" if p == "%s" else "%"
     alias = db.dialect.quote(f"a{pct}$1")
-    decimals = (Decimal("1.50"), Decimal("1.5"))  # (as the ORM binds them)
 
     async def body(call: Call) -> list[Any]:
         steps = [
             Execute(f"SELECT '50{pct}', '$1', {p} AS {alias}", ["x"], want=RESULT),
             Execute(f"SELECT {p}, {p}, {p}", [7, 2.5, True], want=ROWS),
-            Execute(f"SELECT {p} = {p}", [*bound(db, "price, price", decimals)], want=ROWS),
             Execute(f"SELECT '100{pct}' AS {db.dialect.quote('x$2')}", (), want=RESULT),
             Execute(f"SELECT {p}", [2**40], want=ROWS),
         ]
+        if db.dialect.native_decimal:  # (sqlite3 binds no Decimal: ormolu's type converts it)
+            steps.append(Execute(f"SELECT {p} = {p}", [Decimal("1.50"), Decimal("1.5")], want=ROWS))
         return [(await call(s))._replace(handle=None) for s in steps]
 
     expected = on_sync(db, body)
@@ -448,7 +448,7 @@ def test_percent_and_dollar_in_sql_text_answer_as_the_sync_driver(db: Database) 
     assert [r.rows for r in got] == [r.rows for r in expected]
     assert [r.columns for r in got] == [r.columns for r in expected]
     assert expected[0].rows == [("50%", "$1", "x")] and expected[0].columns[2] == "a%$1"
-    assert expected[4].rows == [(2**40,)]
+    assert expected[3].rows == [(2**40,)]
 
 
 def test_asyncpg_casts_a_refused_value_as_psycopg_types_it(db: Database) -> None:

@@ -131,3 +131,45 @@ def test_the_pool_serves_waiting_tasks_first_come_first_served(db: Database) -> 
     spread = run(main())
     # (fair: a few apart, as the event loop interleaves the resets; unfair: 30 apart)
     assert max(spread) <= 12, max(spread)
+
+
+def test_the_checkout_shortcut_lends_only_a_live_connection_and_waits_its_turn(
+    db: Database,
+) -> None:
+    """The asyncio pool's shortcut (an idle connection, nobody waiting) hands out the
+    connection just returned; a closed one still goes through the full check (discarded
+    and replaced), and a caller arriving while others wait queues behind them."""
+    url = file_url(db)
+    if url is None or url.startswith("sqlite"):
+        pytest.skip("a pool whose connections can break: the servers")
+
+    async def main() -> None:
+        adb = AsyncDatabase(url, pool_size=1, max_overflow=0, pool_timeout=10)
+        try:
+            pool = adb.pool
+            conn = await pool.acquire()
+            await pool.release(conn, clean=True)  # (vouched: kept without a reset)
+            assert await pool.acquire() is conn  # the shortcut
+            await pool.release(conn)
+            await conn.close()  # while idle in the pool
+            fresh = await pool.acquire()
+            assert fresh is not conn and not fresh.is_broken()
+            order: list[str] = []
+
+            async def second() -> None:
+                c = await pool.acquire()
+                order.append("waiter")
+                await pool.release(c)
+
+            waiter = asyncio.create_task(second())
+            await asyncio.sleep(0.05)  # it waits for the one connection
+            await pool.release(fresh)
+            again = await pool.acquire()  # queues behind the waiter, no shortcut
+            order.append("late")
+            await pool.release(again)
+            await waiter
+            assert order == ["waiter", "late"] and pool.checked_out == 0
+        finally:
+            await adb.close()
+
+    run(main())

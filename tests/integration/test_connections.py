@@ -128,6 +128,45 @@ def test_connections_older_than_recycle_are_replaced(pooled: Any) -> None:
     assert db.pool.checked_out == 0 and db.pool._open == 1  # the old one was closed
 
 
+@pytest.mark.parametrize("pre_ping", [True, False])
+def test_a_connection_closed_while_idle_is_not_lent(pooled: Any, url: str, pre_ping: bool) -> None:
+    """The checkout's shortcut (a recently returned connection with a quiet socket is
+    lent without asking is_broken) leaves the full check to every other connection: a
+    closed one is discarded, with pre-ping (its socket is gone) and without (the driver
+    says it is broken)."""
+    if url.startswith("sqlite"):
+        pytest.skip("a SQLite connection does not break")
+    db = pooled(pool_size=1, max_overflow=0, pre_ping=pre_ping)
+    with db.session() as s:
+        old = raw_connection(s)
+    old.close()  # while it sits idle in the pool
+    with db.session() as s:
+        assert raw_connection(s) is not old
+        assert s.execute("SELECT 1").scalar() == 1
+    assert db.pool.checked_out == 0 and db.pool._open == 1
+
+
+def test_a_returned_connection_is_reset_unless_vouched_clean(pooled: Any) -> None:
+    """release() rolls back what a borrower left open; release(clean=True) is the
+    session's promise that nothing is (its one-INSERT commit), so it keeps the
+    connection as it is."""
+    from ormolu.protocol import Execute
+
+    db = pooled(pool_size=1, max_overflow=0)
+    conn = db.pool.acquire()
+    conn.run(Execute("BEGIN"))
+    conn.statement_timeout = 5.0
+    db.pool.release(conn)
+    assert not conn.in_transaction() and conn.statement_timeout is None
+    assert db.pool.acquire() is conn
+    conn.statement_timeout = 5.0  # (a marker the reset would clear)
+    db.pool.release(conn, clean=True)
+    assert db.pool.acquire() is conn and conn.statement_timeout == 5.0
+    conn.statement_timeout = None
+    db.pool.release(conn)
+    assert db.pool.checked_out == 0
+
+
 def test_pool_is_thread_safe_and_never_exceeds_its_limit(db: Database, pooled: Any) -> None:
     db.create_all([Counter])
     with db.session() as s:

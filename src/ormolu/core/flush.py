@@ -65,37 +65,121 @@ def insert_one_autocommitted(state: SessionState) -> Op[bool]:
     only database-generated value is its key: one INSERT in autocommit mode, without the
     flush's undo records and plan, which a lone statement that either commits or changes
     nothing does not need. Returns False (nothing sent) for other shapes."""
+    planned = lone_insert(state)
+    if planned is None:
+        return False
+    step, obj = planned
+    try:
+        reply = yield step
+    except BaseException as error:
+        lone_insert_failed(state, obj, error)
+        raise  # nothing was written, and the object is as it was: still pending
+    lone_insert_done(state, obj, step, reply)
+    return True
+
+
+def lone_insert_commit(state: SessionState) -> tuple[Execute, Any] | None:
+    """The one statement a commit would send when it is exactly one new object's INSERT
+    in autocommit mode (``transaction.commit`` with :func:`insert_one_autocommitted`),
+    and that object; None in every other case — a transaction open, a deferred load, a
+    transaction timeout to undo, several changes, relationships, or hooks or listeners
+    the flush runs (the conditions of :func:`one_statement_flush`, checked in the order
+    that settles the usual cases soonest): ``commit`` then does it all.
+
+    The front ends run the step themselves, without an operation, its runner and their
+    generators (``Session.commit``; test A of the benchmark, a commit per row), then call
+    ``transaction.finish_lone_commit``, or :func:`lone_insert_failed` if it fails. Sends
+    nothing and changes nothing."""
+    if state.in_tx or state.closed or state.deferred or state.links or state.dirty:
+        return None
+    if state.deleted or len(state.new) != 1 or len(state.levels) > 1:
+        return None
+    if state.tx_timeout is not None:
+        return None
+    if (flags.models or state.listeners or state.db_listeners) and hooks_wanted(state):
+        return None
+    return lone_insert(state)
+
+
+class _LonePlan:
+    """What :func:`lone_insert` needs of one mapper on one dialect, kept in
+    ``dialect.orm_cache`` under the mapper itself (the unit of work's keys there are
+    tuples): its writer, and per set of columns present the INSERT's text, bind
+    processors and what to read back — or None where the shortcut does not apply."""
+
+    __slots__ = ("shapes", "writer")
+
+    def __init__(self, dialect: Any, mapper: Any) -> None:
+        self.writer = writer(dialect, mapper)
+        self.shapes: dict[tuple[str, ...], tuple[str, Any, str] | None] = {}
+
+    def shape(self, keys: tuple[str, ...]) -> tuple[str, Any, str] | None:
+        """The INSERT of a row holding ``keys`` (computed once per set of keys)."""
+        found = self.shapes.get(keys, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        w = self.writer
+        dialect = w.dialect
+        missing, procs = w.missing(keys)
+        shape: tuple[str, Any, str] | None = None
+        if w.auto is not None and missing == (w.auto,) and procs[0] is None and keys:
+            if dialect.lastrowid_is_key:
+                shape = (w.insert_sql(keys), w.binder(keys), LASTROWID)
+            elif dialect.supports_returning:
+                shape = (w.insert_sql(keys, 1, missing), w.binder(keys), ROWS)
+        if len(self.shapes) >= 64:  # (a program setting ever other fields: no growth)
+            self.shapes.clear()
+        self.shapes[keys] = shape
+        return shape
+
+
+_UNSEEN = object()
+
+
+def lone_insert(state: SessionState) -> tuple[Execute, Any] | None:
+    """The INSERT of :func:`insert_one_autocommitted` and its object, or None when the
+    one new object has another shape (relationships, more than its key generated, a key
+    given, no way to read the key back). Sends nothing: :func:`lone_insert_done` or
+    :func:`lone_insert_failed` finish it.
+
+    Example: ``step, obj = lone_insert(state)``, then ``reply = conn.run(step)`` and
+    ``lone_insert_done(state, obj, step, reply)``."""
     obj = next(iter(state.new.values()))
     mapper = type(obj).__mapper__
-    auto = mapper.auto_key
-    dialect = state.dialect
-    w = writer(dialect, mapper)
+    if mapper.relationship_decls or mapper.all_relationships or mapper.secondary_refs:
+        return None  # (asked each time: another model's relationship may add to them)
+    cache = state.dialect.orm_cache
+    plan = cache.get(mapper)
+    if plan is None:
+        plan = cache[mapper] = _LonePlan(state.dialect, mapper)
     d = obj.__dict__
-    keys = w.present_keys(d)
-    missing, procs = w.missing(keys)
-    if auto is None or missing != (auto,) or procs[0] is not None or not keys:
-        return False
-    by_lastrowid = dialect.lastrowid_is_key
-    if not by_lastrowid and not dialect.supports_returning:
-        return False
-    sql = w.insert_sql(keys) if by_lastrowid else w.insert_sql(keys, 1, missing)
-    params = w.params(d, keys)
-    try:
-        if by_lastrowid:
-            pk = (yield _new(Execute, (sql, params, False, LASTROWID, 0))).lastrowid
-        else:
-            pk = (yield _new(Execute, (sql, params, False, ROWS, 0))).rows[0][0]
-    except BaseException as error:
-        describe_flush_failure(error, dialect, ([obj], [], []))
-        raise  # nothing was written, and the object is as it was: still pending
-    d[auto] = pk
+    shape = plan.shape(plan.writer.present_keys(d))
+    if shape is None:
+        return None
+    sql, binder, want = shape
+    params = [d[k] if p is None else p(d[k]) for k, p in binder]
+    return _new(Execute, (sql, params, False, want, 0)), obj
+
+
+def lone_insert_done(state: SessionState, obj: Any, step: Execute, reply: Any) -> None:
+    """After :func:`lone_insert`'s statement succeeded: ``obj`` has its key and is
+    persistent, in the identity map, no longer pending."""
+    d = obj.__dict__
+    mapper = type(obj).__mapper__
+    pk = reply.lastrowid if step.want == LASTROWID else reply.rows[0][0]
+    d[mapper.auto_key] = pk
     st = d[STATE_KEY]
     st.status = PERSISTENT
     st.key = (mapper, pk)
     st.modified = None
     state.new.clear()
     state.identity_map.data[st.key] = st
-    return True
+
+
+def lone_insert_failed(state: SessionState, obj: Any, error: BaseException) -> None:
+    """After :func:`lone_insert`'s statement failed: the error names the object (nothing
+    was written, and the object is as it was: still pending)."""
+    describe_flush_failure(error, state.dialect, ([obj], [], []))
 
 
 def flush_op(state: SessionState, autocommit: bool = False) -> Op[None]:

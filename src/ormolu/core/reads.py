@@ -22,15 +22,10 @@ from ..exceptions import (
     ObjectDeletedError,
 )
 from ..orm.columns import ColumnPlan, with_columns
+from ..orm.joined import assemble_joined, joined_query
 from ..orm.loading import build_loader_factory, rows_converter
 from ..orm.state import PENDING, PERSISTENT, STATE_KEY
-from ..orm.strategies import (
-    LoadPlan,
-    ResultGroup,
-    assemble_joined,
-    batch_for,
-    joined_select,
-)
+from ..orm.strategies import LoadPlan, ResultGroup, batch_for
 from ..protocol import RESULT, ROWS, CloseStream, Execute, FetchStream, Op, OpenStream, Reply
 from ..schema.types import type_for_value
 from ..sql.compiler import compile_statement
@@ -159,32 +154,25 @@ def _fetch_joined(
     mapper = base._entities[0].mapper
     if not isinstance(base, Select):
         raise InvalidRequestError("joinedload() cannot follow union(); use selectinload")
-    stmt, steps, collection = joined_select(base, mapper, plan, columns)
-    if collection and (base._limit is not None or base._offset is not None):
-        names = ", ".join(repr(s.node.rel.name) for s in steps if s.node.rel.uselist)
-        raise InvalidRequestError(
-            f"joinedload of a collection ({names}) cannot be combined with limit(), "
-            f"offset() or first(): the join repeats each parent once per child; "
-            f"use selectinload instead"
-        )
-    compiled, params = compile_statement(state.dialect, stmt)
+    # (built and compiled once per query shape: see ormolu.orm.joined)
+    compiled, params, entities, shape = joined_query(state.dialect, base, mapper, plan, columns)
+    steps = shape.steps
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, 0))
-    load = state.loader(compiled, stmt._entities, "objects")
-    rows = _grouped(state, group, _load_each(load), reply.rows)
+    # All the rows at once, column by column, then each entity's objects (see fetch)
+    convert = rows_converter(compiled, entities, state.dialect, "tuples")
+    load_all = state.loader(compiled, entities, "many")
+    rows = _grouped(state, group, load_all, convert(reply.rows))
     parents = assemble_joined(rows, steps)
     if limit and len(parents) > limit:
         parents = parents[:limit]
     from .loads import load_nodes
 
     # select-in nodes: at the top level, and below joined ones
-    yield from load_nodes(
-        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}, columns
-    )
-    for step in steps:
-        below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
-        if below:
-            children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-            unique = list({id(c): c for c in children}.values())
+    if shape.top:
+        yield from load_nodes(state, parents, shape.top, columns)
+    for index, below in shape.below:
+        unique = list({id(r[index]): r[index] for r in rows if r[index] is not None}.values())
+        if unique:
             yield from load_nodes(state, unique, below, columns)
     return parents
 

@@ -27,7 +27,12 @@ from ..exceptions import CommitOutcomeUnknown, ConnectionLost, InvalidRequestErr
 from ..orm.state import DELETED, DETACHED, STATE_KEY
 from ..protocol import Execute, Op, SetTimeout
 from .begin import begin_tx
-from .flush import flush_op, insert_one_autocommitted, one_statement_flush
+from .flush import (
+    flush_op,
+    insert_one_autocommitted,
+    lone_insert_done,
+    one_statement_flush,
+)
 from .journal import LAZY, Level
 
 if TYPE_CHECKING:
@@ -93,6 +98,14 @@ def commit(state: SessionState) -> Op[None]:
     if state.tx_timeout is not None:
         state.tx_timeout = None
         yield SetTimeout(state.statement_timeout)
+
+
+def finish_lone_commit(state: SessionState, obj: Any, step: Execute, reply: Any) -> None:
+    """After :func:`~ormolu.core.flush.lone_insert_commit`'s statement succeeded: what
+    :func:`commit` does
+    after it (the object persistent, the levels reset)."""
+    lone_insert_done(state, obj, step, reply)
+    finish_commit(state)
 
 
 def finish_commit(state: SessionState) -> None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from .. import exceptions as exc
 from ..collector import without_gc
 
 if TYPE_CHECKING:
@@ -56,6 +57,19 @@ class AsyncDriverConnection(Protocol):
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
     def terminate(self) -> None: ...
+
+
+def concurrent_use(step: Any) -> exc.InvalidRequestError:
+    """The error for a step sent while another is in flight on the same connection: two
+    tasks awaiting one session (or one connection) at once. A session serves one task at
+    a time, like a DB-API connection serves one thread (PEP 249, threadsafety)."""
+    sql = getattr(step, "sql", None)
+    what = f" ({sql[:60]!r})" if sql else ""
+    return exc.InvalidRequestError(
+        f"a statement{what} was sent while another is still running on the same "
+        "connection: one AsyncSession is being used by two tasks at once; give each task "
+        "its own session (async with db.session() as s: ...)"
+    )
 
 
 def lost_before_send(sql: str) -> Any:

@@ -39,8 +39,9 @@ from ..protocol import (
     SetTimeout,
 )
 from ..url import URL
-from .base import fetched_without_gc, log_statement, logger
+from .base import concurrent_use, fetched_without_gc, log_statement, logger
 from .postgresql import PostgreSQLState, _import, connect_error, connect_kwargs
+from .psycopg_wait import watched_connection_class
 
 _new = tuple.__new__
 _names = count(1)
@@ -53,6 +54,13 @@ class AsyncPsycopgConnection(PostgreSQLState):
     def __init__(self, raw: Any, psycopg: Any, url: URL) -> None:
         self._init_state(psycopg, url)
         self.raw = raw
+        # One cursor for every plain statement: ``AsyncConnection.execute`` builds (and
+        # drops) a cursor per call, about a sixth of a primary-key lookup's client cost.
+        # Safe because a reply carries plain data read before ``run`` returns, and
+        # because ``_busy`` refuses a second statement while one is in flight (two tasks
+        # sharing one session would otherwise read each other's results).
+        self._cur = raw.cursor()
+        self._busy = False
 
     @classmethod
     async def open(cls, url: URL, connect_timeout: float = 10.0) -> AsyncPsycopgConnection:
@@ -61,7 +69,7 @@ class AsyncPsycopgConnection(PostgreSQLState):
         psycopg = _import()
         kwargs = connect_kwargs(url, connect_timeout)
         try:
-            raw = await psycopg.AsyncConnection.connect(**kwargs)
+            raw = await watched_connection_class().connect(**kwargs)
         except psycopg.Error as e:
             raise connect_error(e, url) from None
         except asyncio.CancelledError as e:
@@ -76,10 +84,13 @@ class AsyncPsycopgConnection(PostgreSQLState):
     async def run(self, step: Any) -> Reply:
         """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
         and read back what it wants. Raises the mapped ormolu error."""
+        if self._busy:
+            raise concurrent_use(step)
         if type(step) is not Execute:
             return await self._run_other(step)
         self._refuse(step.sql)
         started = time.perf_counter()
+        self._busy = True
         try:
             if self._timeout_applied != self.statement_timeout:
                 await self._apply_timeout()
@@ -88,18 +99,18 @@ class AsyncPsycopgConnection(PostgreSQLState):
             self._after_cancel()
             raise
         finally:
+            self._busy = False
             if logger.isEnabledFor(logging.DEBUG):
                 log_statement(step.sql, step.params, started, step.many)
 
     async def _execute(self, step: Execute) -> Reply:
         sql, params, many, want, limit = step
-        raw = self.raw
+        cur = self._cur
         try:
             if many:
-                cur = raw.cursor()
                 await cur.executemany(sql, params)
             else:
-                cur = await raw.execute(sql, params)
+                await cur.execute(sql, params)
             if want == ROWS:
                 if limit:
                     rows = await cur.fetchmany(limit)
@@ -136,11 +147,15 @@ class AsyncPsycopgConnection(PostgreSQLState):
             )
         elif now not in (status.IDLE, status.INTRANS):
             self.terminate()
+            return
+        # The cancelled wait may have left the cursor between a send and its results.
+        self._cur = self.raw.cursor()
 
     async def _run_other(self, step: Any) -> Reply:
         if type(step) is SetTimeout:
             self.set_statement_timeout(step.seconds)
             return EMPTY
+        self._busy = True
         try:
             if type(step) is OpenStream:
                 return Reply([], handle=await self._open_stream(step.sql, step.params, step.size))
@@ -158,6 +173,8 @@ class AsyncPsycopgConnection(PostgreSQLState):
         except asyncio.CancelledError:
             self._after_cancel()
             raise
+        finally:
+            self._busy = False
         raise TypeError(f"not a step of the operation protocol: {step!r}")
 
     async def _open_stream(self, sql: str, params: Sequence[Any], size: int) -> Any:
@@ -179,7 +196,7 @@ class AsyncPsycopgConnection(PostgreSQLState):
     async def _apply_timeout(self) -> None:
         sql = self._timeout_sql()
         try:
-            await self.raw.execute(sql)
+            await self._cur.execute(sql)
         except self._psycopg.Error as e:
             raise self._map(e, sql) from e
         self._timeout_applied = self.statement_timeout
@@ -203,7 +220,7 @@ class AsyncPsycopgConnection(PostgreSQLState):
     async def ping(self) -> bool:
         """Check the connection with ``SELECT 1``."""
         try:
-            await self.raw.execute("SELECT 1")
+            await self._cur.execute("SELECT 1")
             return True
         except self._psycopg.Error:
             return False
@@ -218,6 +235,6 @@ class AsyncPsycopgConnection(PostgreSQLState):
     def terminate(self) -> None:
         """Close the connection now, without waiting for anything."""
         try:
-            self.raw.pgconn.finish()
+            self.raw.finish()  # (unregisters its socket from the loop first)
         except Exception:
             pass

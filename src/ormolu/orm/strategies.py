@@ -30,7 +30,6 @@ from ..protocol import Op
 from ..sql.elements import and_, or_
 from ..sql.selectable import Select
 from .collections import RelatedList
-from .fields import MISSING
 from .relationships import MANY_TO_MANY, MANY_TO_ONE, Relationship, RelationshipAttribute
 from .state import PERSISTENT, STATE_KEY
 
@@ -154,11 +153,15 @@ class Node:
 
 
 class LoadPlan:
-    """Options resolved against a query's model: the tree of relationships to load."""
+    """Options resolved against a query's model: the tree of relationships to load.
+    Never changed once built (plans are cached and shared: see
+    :func:`ormolu.core.planning.plan_for`); ``key`` memoises its shape
+    (:func:`ormolu.orm.joined.plan_key`)."""
 
-    __slots__ = ("nodes", "raise_keys", "strict")
+    __slots__ = ("key", "nodes", "raise_keys", "strict")
 
     def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
         self.nodes: dict[str, Node] = {}
         self.strict = False
         self.raise_keys: frozenset[tuple[type, str]] = frozenset()
@@ -432,118 +435,3 @@ def current_items(
         rcols = [tcols[k] for k in rel.remote_keys]
         stmt = Select((target.cls,)).where(in_condition(rcols, [key]))
     return (yield from fetch(stmt))
-
-
-# -- joined loading --------------------------------------------------------------------
-class JoinedStep:
-    """One joined relationship: which result column holds the parent and the child."""
-
-    __slots__ = ("child_index", "node", "parent_index")
-
-    def __init__(self, node: Node, parent_index: int, child_index: int) -> None:
-        self.node, self.parent_index, self.child_index = node, parent_index, child_index
-
-
-def joined_select(
-    stmt: Select[Any], mapper: Mapper, plan: LoadPlan, colplan: Any = None
-) -> tuple[Select[Any], list[JoinedStep], bool]:
-    """Add LEFT OUTER JOINs and columns for the joined nodes of ``plan`` (recursively
-    while the strategy stays joined), loading the fields ``colplan`` (a column plan)
-    chooses. Returns the statement, the steps, and whether a collection was joined (the
-    rows then repeat parents)."""
-    from .columns import entity_for
-    from .model import aliased
-
-    steps: list[JoinedStep] = []
-    collection = False
-    entities = list(stmt._entities)
-    columns = list(stmt._columns)
-    new = stmt
-
-    def walk(nodes: dict[str, Node], parent_entity: Any, parent_index: int) -> None:
-        nonlocal new, collection
-        for node in nodes.values():
-            if node.strategy != "joined":
-                continue
-            rel = node.rel
-            alias: Any = aliased(rel.target.cls, f"j{len(steps) + 1}_{rel.target.table.name}")
-            info = entity_for(alias.__ormolu_entity__(), colplan)
-            from .relationships import columns_of
-
-            pcols = columns_of(parent_entity)
-            tcols = columns_of(alias)
-            if rel.direction == MANY_TO_MANY:
-                assert rel.secondary is not None
-                from ..sql.selectable import Alias
-
-                sec = Alias(rel.secondary, f"j{len(steps) + 1}_{rel.secondary.name}")
-                left = [
-                    pcols[k] == sec.column(c.name) for k, c in zip(rel.local_keys, rel.sec_local)
-                ]
-                right = [
-                    sec.column(c.name) == tcols[k] for k, c in zip(rel.remote_keys, rel.sec_remote)
-                ]
-                new = new.outerjoin(sec, and_(*left) if len(left) > 1 else left[0])
-                new = new.outerjoin(alias, and_(*right) if len(right) > 1 else right[0])
-            else:
-                new = new.outerjoin(alias, rel.condition(pcols, tcols))
-            entities.append(info)
-            columns.extend(info.columns)
-            index = len(entities) - 1
-            steps.append(JoinedStep(node, parent_index, index))
-            collection = collection or rel.uselist
-            walk(node.children, alias, index)
-
-    walk(plan.nodes, mapper.cls, 0)
-    if steps:
-        new._entities, new._columns = tuple(entities), tuple(columns)
-        # collections come out in primary-key order, as select-in loading gives them
-        # (after whatever order the query asked for its own rows)
-        order: list[Any] = []
-        for step in steps:
-            info = entities[step.child_index]
-            if step.node.rel.uselist and step.node.rel.info.order_by is None:
-                cols = dict(zip(info.keys, info.columns))
-                order.extend(cols[k] for k in info.mapper.pk_keys)
-        if order:
-            new = new.order_by(*order)
-    return new, steps, collection
-
-
-def assemble_joined(rows: list[tuple[Any, ...]], steps: list[JoinedStep]) -> list[Any]:
-    """Build the parents of a joined query: set each joined relationship (collections
-    de-duplicated, in row order) on objects that did not have it loaded, and return the
-    distinct parents in order."""
-    parents: list[Any] = []
-    seen: set[int] = set()
-    fresh: dict[tuple[int, int], list[Any] | None] = {}  # (step, id(parent)) -> items
-    for row in rows:
-        p = row[0]
-        if id(p) not in seen:
-            seen.add(id(p))
-            parents.append(p)
-        for si, step in enumerate(steps):
-            owner = row[step.parent_index]
-            if owner is None:
-                continue
-            rel = step.node.rel
-            fk = (si, id(owner))
-            items = fresh.get(fk, MISSING)
-            if items is MISSING:
-                if rel.key in owner.__dict__:
-                    fresh[fk] = None  # already loaded: keep what the session has
-                    continue
-                items = []
-                fresh[fk] = items
-                owner.__dict__[rel.key] = RelatedList(owner, rel, ()) if rel.uselist else None
-            if items is None:
-                continue
-            child = row[step.child_index]
-            if child is None or any(c is child for c in items):
-                continue
-            items.append(child)
-            if rel.uselist:
-                list.append(owner.__dict__[rel.key], child)
-            else:
-                owner.__dict__[rel.key] = child
-    return parents

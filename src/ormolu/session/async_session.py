@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
-from ..core.flush import flush_op
+from ..core.flush import flush_op, lone_insert_commit, lone_insert_failed
 from ..core.getorcreate import get_or_create
 from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
+from ..drivers.base import concurrent_use
 from ..exceptions import LazyLoadError, NoResultFound
 from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_async
@@ -69,6 +70,7 @@ class AsyncSession:
         )
         self.state.defer_loads = True  # (delete cascades and replacements load at flush)
         self._conn: Any = None
+        self._running = False  # an operation is being driven (see _run)
         self.state.db_listeners = db._listeners
 
     @property
@@ -82,11 +84,20 @@ class AsyncSession:
 
     # -- the runner ------------------------------------------------------------------------
     async def _run(self, op: Op[T]) -> T:
-        """Drive ``op`` with this session's connection."""
-        conn = self._conn
-        if conn is not None and not self.db._captures:
-            return await run_async(conn.run, op)
-        return await run_async(self._send, op)
+        """Drive ``op`` with this session's connection. Raises InvalidRequestError when
+        another task's operation on this session has not finished (a session's state and
+        transaction belong to one task at a time)."""
+        if self._running:
+            op.close()
+            raise concurrent_use(None)
+        self._running = True
+        try:
+            conn = self._conn
+            if conn is not None and not self.db._captures:
+                return await run_async(conn.run, op)
+            return await run_async(self._send, op)
+        finally:
+            self._running = False
 
     async def _send(self, step: Any) -> Any:
         conn = self._conn
@@ -181,6 +192,11 @@ class AsyncSession:
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
         state = self.state
+        if self._conn is None and state.new:
+            lone = lone_insert_commit(state)
+            if lone is not None:
+                await self._commit_lone(*lone)
+                return
         ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
@@ -189,6 +205,28 @@ class AsyncSession:
         finally:
             await self._release_connection()
         if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
+
+    async def _commit_lone(self, step: Execute, obj: Any) -> None:
+        """:meth:`commit` of one new object's INSERT, no connection held: see
+        ``Session._commit_lone`` (the statement sent straight to a connection taken for
+        it, which goes back without the reset unless a statement timeout was set)."""
+        state = self.state
+        try:
+            conn = await self._connect()
+            captures = self.db._captures
+            if captures:
+                for c in captures:
+                    c.append((step.sql, step.params))
+            reply = await conn.run(step)
+        except BaseException as error:
+            lone_insert_failed(state, obj, error)
+            await self._release_connection()
+            raise
+        tx.finish_lone_commit(state, obj, step, reply)
+        self._conn = None
+        await self.db._release(conn, self, state.statement_timeout is None)
+        if state.listeners or state.db_listeners:
             fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     async def rollback(self) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
 from ..core import reads, writes
 from ..core import transaction as tx
-from ..core.flush import flush_op
+from ..core.flush import flush_op, lone_insert_commit, lone_insert_failed
 from ..core.getorcreate import get_or_create
 from ..core.hooks import fire
 from ..core.loads import load
@@ -225,6 +225,11 @@ class Session:
         connection lost after COMMIT was sent raises
         :class:`~ormolu.exceptions.CommitOutcomeUnknown` (see docs/sessions.md)."""
         state = self.state
+        if self._conn is None and state.new:
+            lone = lone_insert_commit(state)
+            if lone is not None:
+                self._commit_lone(*lone)
+                return
         ended = False
         try:
             if state.closed or not tx.nothing_to_end(state):
@@ -233,6 +238,30 @@ class Session:
         finally:
             self._release_connection()
         if ended and (state.listeners or state.db_listeners):
+            fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
+
+    def _commit_lone(self, step: Execute, obj: Any) -> None:
+        """:meth:`commit` of one new object's INSERT, no connection held: the statement
+        (see :func:`ormolu.core.flush.lone_insert_commit`) sent straight to a
+        connection taken for it, which goes back to the pool as it came — without the
+        reset, unless a statement timeout was set on it. Does what ``tx.commit`` does,
+        without its operation and runner; a failure leaves the object pending."""
+        state = self.state
+        try:
+            conn = self._connect()
+            captures = self.db._captures
+            if captures:
+                for c in captures:
+                    c.append((step.sql, step.params))
+            reply = conn.run(step)
+        except BaseException as error:
+            lone_insert_failed(state, obj, error)
+            self._release_connection()
+            raise
+        tx.finish_lone_commit(state, obj, step, reply)
+        self._conn = None
+        self.db._release(conn, self, state.statement_timeout is None)
+        if state.listeners or state.db_listeners:
             fire(state, "after_commit")  # (the connection given back: see docs/hooks.md)
 
     def rollback(self) -> None:
