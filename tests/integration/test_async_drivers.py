@@ -440,9 +440,7 @@ def test_percent_and_dollar_in_sql_text_answer_as_the_sync_driver(db: Database) 
             Execute(f"SELECT {p}", [2**40], want=ROWS),
         ]
         if db.dialect.native_decimal:  # (sqlite3 binds no Decimal: ormolu's type converts it)
-            steps.append(
-                Execute(f"SELECT {p} = {p}", [Decimal("1.50"), Decimal("1.5")], want=ROWS)
-            )
+            steps.append(Execute(f"SELECT {p} = {p}", [Decimal("1.50"), Decimal("1.5")], want=ROWS))
         return [(await call(s))._replace(handle=None) for s in steps]
 
     expected = on_sync(db, body)
@@ -470,11 +468,20 @@ def test_asyncpg_casts_a_refused_value_as_psycopg_types_it(db: Database) -> None
                 await conn.run(Execute("SELECT %s + 1", ["abc"], want=ROWS))
             except DatabaseError as e:
                 out.append((type(e).__name__, e.code))
+            await conn.run(Execute("BEGIN"))
+            try:  # no cast helps: refused before sending, naming the value
+                await conn.run(Execute("SELECT CAST(%s AS INTEGER)", [{"k": 1}], want=ROWS))
+            except DatabaseError as e:
+                out.append((type(e).__name__, "{'k': 1}" in str(e)))
+            out.append((await conn.run(Execute("SELECT 1", want=ROWS))).rows)  # not failed
+            await conn.run(Execute("ROLLBACK"))
             return out
         finally:
             await conn.close()
 
-    assert run(main()) == [[(6,)], [(7,)], ("DataError", "22P02")]
+    assert run(main()) == [
+        [(6,)], [(7,)], ("DataError", "22P02"), ("DataError", True), [(1,)]
+    ]  # fmt: skip
 
 
 def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None:

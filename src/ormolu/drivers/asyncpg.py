@@ -76,7 +76,7 @@ from .asyncpg_params import (
     type_name,
     typed,
 )
-from .base import log_statement, logger, lost_before_send, secrets_of
+from .base import concurrent_use, log_statement, logger, lost_before_send, secrets_of
 from .postgresql import _SQLSTATE, PostgreSQLState, connect_error
 
 _new = tuple.__new__
@@ -124,6 +124,7 @@ class AsyncpgConnection(PostgreSQLState):
         self._errors = asyncpg.exceptions
         self._secrets = secrets_of(url)
         self._schema_changed = False  # DDL in the open transaction (see _schema_change)
+        self._busy = False  # a step is in flight (a second one is refused: concurrent_use)
 
     @classmethod
     async def open(cls, url: URL, connect_timeout: float = 10.0) -> AsyncpgConnection:
@@ -191,6 +192,8 @@ class AsyncpgConnection(PostgreSQLState):
         state = getattr(error, "sqlstate", None) or ""
         message = str(error).strip() or type(error).__name__
         message = self._clean(message)  # (asyncpg's, like psycopg's, has the DETAIL line)
+        if _client_side(error):  # (asyncpg's own DataError: no SQLSTATE from the server)
+            return exc.DataError(message, sql=sql)
         if isinstance(error, errors.InvalidCachedStatementError):
             message += " (the table changed under a prepared statement: retry the transaction)"
         cls = _SQLSTATE.get(state)
@@ -223,10 +226,13 @@ class AsyncpgConnection(PostgreSQLState):
     async def run(self, step: Any) -> Reply:
         """Execute one step of the operation protocol (see :mod:`ormolu.protocol`)
         and read back what it wants. Raises the mapped ormolu error."""
+        if self._busy:  # (asyncpg would say "another operation is in progress")
+            raise concurrent_use(step)
         if type(step) is not Execute:
             return await self._run_other(step)
         self._refuse(step.sql)
         started = time.perf_counter()
+        self._busy = True
         try:
             if self._timeout_applied != self.statement_timeout:
                 await self._apply_timeout()
@@ -235,6 +241,7 @@ class AsyncpgConnection(PostgreSQLState):
             await self._after_cancel()
             raise
         finally:
+            self._busy = False
             if logger.isEnabledFor(logging.DEBUG):
                 log_statement(step.sql, step.params, started, step.many)
 
@@ -360,6 +367,7 @@ class AsyncpgConnection(PostgreSQLState):
         if type(step) is SetTimeout:
             self.set_statement_timeout(step.seconds)
             return EMPTY
+        self._busy = True
         try:
             if type(step) is OpenStream:
                 return Reply([], handle=await self._open_stream(step.sql, step.params))
@@ -379,6 +387,8 @@ class AsyncpgConnection(PostgreSQLState):
         except asyncio.CancelledError:
             await self._after_cancel()
             raise
+        finally:
+            self._busy = False
         raise TypeError(f"not a step of the operation protocol: {step!r}")
 
     async def _open_stream(self, sql: str, params: Sequence[Any]) -> Any:
