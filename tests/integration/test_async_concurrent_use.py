@@ -71,3 +71,21 @@ def test_tasks_each_with_their_own_session_run_concurrently(db: Database) -> Non
     counts, total = loop.run_until_complete(scenario())
     assert counts == [1] * 8
     assert total == 8
+
+
+def test_a_second_task_during_a_lone_insert_commit_is_refused(db: Database) -> None:
+    adb, loop = async_parts(db)
+
+    async def scenario() -> tuple[Any, int]:
+        await adb.create_all([Item])
+        s = adb.session()
+        s.add(Item(name="lone"))  # (committed by the one-INSERT shortcut)
+        outcomes = await asyncio.gather(s.commit(), s.query(Item).count(), return_exceptions=True)
+        await s.close()
+        async with adb.session() as fresh:
+            return outcomes, await fresh.query(Item).count()
+
+    (committed, refused), rows = loop.run_until_complete(scenario())
+    assert committed is None
+    assert isinstance(refused, InvalidRequestError)
+    assert rows == 1

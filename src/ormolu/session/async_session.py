@@ -212,6 +212,9 @@ class AsyncSession:
         ``Session._commit_lone`` (the statement sent straight to a connection taken for
         it, which goes back without the reset unless a statement timeout was set)."""
         state = self.state
+        if self._running:
+            raise concurrent_use(step)
+        self._running = True
         try:
             conn = await self._connect()
             captures = self.db._captures
@@ -223,6 +226,8 @@ class AsyncSession:
             lone_insert_failed(state, obj, error)
             await self._release_connection()
             raise
+        finally:
+            self._running = False
         tx.finish_lone_commit(state, obj, step, reply)
         self._conn = None
         await self.db._release(conn, self, state.statement_timeout is None)
