@@ -456,3 +456,21 @@ def test_deferred_fields_group_objects_without_relationships(jdb: Database) -> N
         with jdb.session() as s:
             memos = s.query(Memo).options(defer(Memo.text)).all()
             assert all(_group(m) is not None and "text" not in m.__dict__ for m in memos)
+
+
+@pytest.mark.parametrize("load", [joinedload, selectinload])
+def test_objects_joined_in_after_a_write_expire_with_its_savepoint(
+    jdb: Database, load: Any
+) -> None:
+    """A savepoint rolled back expires what was loaded after its first write (its values
+    may be gone with it): the objects a joined load brings as well as the parents, as a
+    select-in load's are."""
+    with jdb.session() as s:
+        tx = s.begin_nested()
+        s.add(Memo(id=9, text="x"))
+        s.flush()
+        t = s.query(Track).where(Track.id == 1).options(load(Track.album)).one()
+        album = t.album
+        assert "title" in album.__dict__ and "name" in t.__dict__
+        tx.rollback()
+        assert "name" not in t.__dict__ and "title" not in album.__dict__

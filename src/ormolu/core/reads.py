@@ -103,9 +103,7 @@ def fetch(
     if group is None:
         group = own_group
     if joins(plans):
-        objs = yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns)
-        state.record_loaded(objs)
-        return objs
+        return (yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns))
     compiled, params = compile_statement(state.dialect, stmt)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, limit))
     rows = reply.rows
@@ -163,6 +161,10 @@ def _fetch_joined(
     load_all = state.loader(compiled, entities, "many")
     rows = _grouped(state, group, load_all, convert(reply.rows))
     parents = assemble_joined(rows, steps)
+    if state.levels[-1].has_writes or len(state.levels) > 1:
+        # every object of the rows, the joined ones too: a rollback of a level that
+        # wrote expires them (see SessionState.record_loaded)
+        state.record_loaded({id(o): o for r in rows for o in r}.values())
     if limit and len(parents) > limit:
         parents = parents[:limit]
     from .loads import load_nodes

@@ -264,13 +264,18 @@ def assemble_joined(rows: list[tuple[Any, ...]], steps: list[JoinedStep]) -> lis
                     entry[1].add(id(child))
                     list.append(entry[0], child)
         else:
-            # a scalar: its last non-NULL child, on the owners that lacked it (a child is
-            # never there without its owner: the joins are LEFT OUTER ones, in order)
-            found = {id(r[pi]): r[ci] for r in rows if r[ci] is not None}
-            for owner in {id(r[pi]): r[pi] for r in rows if r[pi] is not None}.values():
+            # a scalar: its last non-NULL child, on the owners that lacked it
+            mine: set[int] = set()  # the owners this load sets it on
+            for row in rows:
+                owner = row[pi]
+                if owner is None:
+                    continue
                 d = owner.__dict__
                 if key not in d:
-                    d[key] = found.get(id(owner))
+                    mine.add(id(owner))
+                    d[key] = row[ci]
+                elif row[ci] is not None and id(owner) in mine:
+                    d[key] = row[ci]
     return parents
 
 
