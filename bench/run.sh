@@ -21,7 +21,7 @@ PEERS=(
   "pony|pony>=0.7.17 psycopg2-binary"
   "tortoise|tortoise-orm>=0.21 aiosqlite asyncpg aiomysql"
   # the async suite (--suite async): the async floors, ormolu's and SQLAlchemy's AsyncSession
-  "raw-async,raw-asyncpg,ormolu-async,ormolu-asyncpg|aiosqlite>=0.20 asyncpg"
+  "raw-async,raw-asyncpg,ormolu-async,ormolu-asyncpg|aiosqlite>=0.20 asyncpg>=0.30"
   "sqlalchemy-async,sqlalchemy-async-psycopg|sqlalchemy[asyncio]>=2 aiosqlite asyncpg"
   "piccolo|piccolo[postgres,sqlite]>=1"
 )

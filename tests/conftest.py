@@ -141,12 +141,33 @@ BACKENDS: dict[str, Callable[[Path], Database]] = {
     "sqlite-file": lambda tmp_path: Database(f"sqlite:///{tmp_path}/t.db"),
     "postgresql": lambda tmp_path: Database(server_url("postgresql")),
     "mysql": lambda tmp_path: Database(server_url("mysql")),
+    # PostgreSQL through asyncpg: the async front end only (a sync Database refuses the
+    # scheme), so only "postgresql-asyncpg+async" runs the suite; tests marked
+    # async_drivers (they open asyncio driver connections themselves, from a sync
+    # Database) run once more as "postgresql-asyncpg", their async side on asyncpg.
+    "postgresql-asyncpg": lambda tmp_path: Database(server_url("postgresql")),
 }
 SERVERS = ("postgresql", "mysql")
+# backend parameter -> (its server, the asyncio driver its async front end is given)
+ASYNC_DRIVER = {"postgresql-asyncpg": ("postgresql", "asyncpg")}
 # One suite, two front ends: every backend parameter also runs as "<backend>+async", the
 # same test against AsyncDatabase/AsyncSession behind the sync API (tests/frontend.py).
 FRONTENDS = ("sync", "async")
 DB_PARAMS = [*BACKENDS, *(f"{b}+async" for b in BACKENDS)]
+
+
+def server_of(backend: str) -> str | None:
+    """The server a backend parameter uses (None: SQLite, in this process)."""
+    backend = ASYNC_DRIVER.get(backend, (backend, ""))[0]
+    return backend if backend in SERVERS else None
+
+
+def async_url(url: str, backend: str) -> str:
+    """``url`` with the asyncio driver of ``backend`` in its scheme, if it names one."""
+    if backend not in ASYNC_DRIVER:
+        return url
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.partition('+')[0]}+{ASYNC_DRIVER[backend][1]}{sep}{rest}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -155,7 +176,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store",
         default="all",
         choices=[*BACKENDS, "servers", "all"],
-        help="database backend(s) for integration tests (default: all)",
+        help="database backend(s) for integration tests (default: all; postgresql and "
+        "servers include postgresql-asyncpg)",
     )
     parser.addoption(
         "--frontend",
@@ -176,13 +198,20 @@ def pytest_configure(config: pytest.Config) -> None:
         "sync_only(reason): runs on the sync front end only (the behaviour differs by "
         "design on the async one, e.g. an implicit lazy load, or the test is of a sync API)",
     )
+    config.addinivalue_line(
+        "markers",
+        "async_drivers: the test opens asyncio driver connections or AsyncDatabase itself "
+        "from its sync db (asyncdb.async_url); it also runs as postgresql-asyncpg",
+    )
 
 
 def selected_backends(config: pytest.Config) -> list[str]:
     choice = config.getoption("--db")
     if choice == "servers":
-        return list(SERVERS)
-    return list(BACKENDS) if choice == "all" else [choice]
+        return [*SERVERS, *ASYNC_DRIVER]
+    if choice == "all":
+        return list(BACKENDS)
+    return [choice, *(b for b, (server, _) in ASYNC_DRIVER.items() if server == choice)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -204,6 +233,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             backend not in selected
             or frontend not in ("both", front)
             or (front == "async" and item.get_closest_marker("sync_only") is not None)
+            # an asyncio-only driver: its sync run is that of the asyncio drivers' tests
+            or (
+                backend in ASYNC_DRIVER
+                and front == "sync"
+                and item.get_closest_marker("async_drivers") is None
+            )
         ):
             dropped.append(item)
         else:
@@ -213,8 +248,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def _async_facade(database: Database) -> Any:
-    """``database`` as an AsyncDatabase seen through the sync API, on a private loop."""
+def _async_facade(database: Database, backend: str) -> Any:
+    """``database`` as an AsyncDatabase seen through the sync API, on a private loop
+    (through the asyncio driver ``backend`` names, if it names one)."""
     import asyncio
 
     from frontend import AsyncFacade
@@ -223,7 +259,7 @@ def _async_facade(database: Database) -> Any:
 
     database.dispose()
     loop = asyncio.new_event_loop()
-    return AsyncFacade(AsyncDatabase(str(database.url)), loop)
+    return AsyncFacade(AsyncDatabase(async_url(str(database.url), backend)), loop)
 
 
 @pytest.fixture(params=DB_PARAMS)
@@ -232,10 +268,13 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     the sync front end, or (``<backend>+async``) the async one behind the same API."""
     backend, _, variant = request.param.partition("+")
     database = BACKENDS[backend](tmp_path)
+    server = server_of(backend)
     if variant:
-        database = _async_facade(database)
-    if backend in SERVERS:
-        _drop_tables(backend)  # start empty even if an earlier test's teardown failed
+        database = _async_facade(database, backend)
+    elif backend in ASYNC_DRIVER:  # (for asyncdb.async_url)
+        database.test_async_driver = ASYNC_DRIVER[backend][1]  # type: ignore[attr-defined]
+    if server is not None:
+        _drop_tables(server)  # start empty even if an earlier test's teardown failed
         with database.session() as s:  # connect once so version-dependent flags are set
             s.execute_sql("SELECT 1")
     marker = request.node.get_closest_marker("requires")
@@ -255,5 +294,5 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
             database.close_loop()
         else:
             database.dispose()
-        if backend in SERVERS:
-            _drop_tables(backend)
+        if server is not None:
+            _drop_tables(server)

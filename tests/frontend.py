@@ -71,6 +71,21 @@ class AsyncFacade(_Proxy):
     def capture(self) -> Any:
         return self._inner.capture()
 
+    @property
+    def url(self) -> Any:
+        """The URL a sync Database opens the same database with: the AsyncDatabase's,
+        without an asyncio-only driver (``postgresql+asyncpg://`` -> ``postgresql://``),
+        for the tests that open a second, sync Database on ``str(db.url)``. The async
+        one's own is ``db._inner.url``."""
+        from ormolu.drivers.registry import ASYNC_ONLY
+        from ormolu.url import parse_url
+
+        url = self._inner.url
+        name, _, driver = url.scheme.partition("+")
+        if driver in ASYNC_ONLY.get(name, {}):
+            return parse_url(str(url).replace(f"{url.scheme}://", f"{name}://", 1))
+        return url
+
     def close_loop(self) -> None:
         """Close the database and the loop (the fixture's teardown)."""
         loop = self._loop
@@ -138,3 +153,9 @@ class QueryView(_Proxy):
 def is_async(db: Any) -> bool:
     """Whether a test's ``db`` is the async front end seen through the sync API."""
     return isinstance(db, AsyncFacade)
+
+
+def async_driver_of(db: Any) -> str | None:
+    """The asyncio driver behind a test's async ``db`` (``"asyncpg"``, ...); None for the
+    sync front end."""
+    return str(db._inner._backend.async_driver) if is_async(db) else None

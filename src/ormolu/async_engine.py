@@ -32,9 +32,11 @@ class AsyncDatabase:
 
     The URLs and parameters are those of :class:`~ormolu.Database` (``sqlite://`` and
     ``sqlite:///file.db`` through aiosqlite, ``postgresql://...`` through psycopg 3's
-    ``AsyncConnection``, ``mysql://...`` through the async MySQL driver; ``pip install
-    'ormolu[asyncio]'``). Pool waits raise PoolTimeout after ``pool_timeout`` seconds;
-    a task cancelled while it waits for, or holds, a connection leaks none.
+    ``AsyncConnection`` or ``postgresql+asyncpg://...`` through asyncpg (``pip install
+    'ormolu[asyncpg]'``; see docs/async.md), ``mysql://...`` through the async MySQL
+    driver; ``pip install 'ormolu[asyncio]'``). Pool waits raise PoolTimeout after
+    ``pool_timeout`` seconds; a task cancelled while it waits for, or holds, a connection
+    leaks none.
 
     Example::
 
@@ -62,7 +64,7 @@ class AsyncDatabase:
         self.url: URL = parse_url(url or DEFAULT_URL)
         self.statement_timeout = statement_timeout
         self._listeners = Listeners()  # (db.listen: every session's)
-        self._backend = backend_for(self.url)
+        self._backend = backend_for(self.url, asyncio=True)
         self.dialect: Dialect = self._backend.dialect(self.url)
         self.timeout = self._backend.timeout(self.url, timeout)
         self._captures: list[list[tuple[str, Any]]] = []

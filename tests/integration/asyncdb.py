@@ -27,9 +27,33 @@ def run(main: Coroutine[Any, Any, T], timeout: float = 120.0) -> T:
     return asyncio.run(bounded())
 
 
+def async_url(db: Database, url: str | None = None) -> str:
+    """``db``'s URL (or ``url``) for the asyncio front end: with the asyncio driver the
+    test's backend parameter names (``postgresql-asyncpg``: ``postgresql+asyncpg://``),
+    as it is for the others."""
+    from conftest import ASYNC_DRIVER
+
+    base = str(db.url) if url is None else url
+    driver = getattr(db, "test_async_driver", None)
+    backends = [b for b, (_, d) in ASYNC_DRIVER.items() if d == driver]
+    return async_url_of(base, backends[0]) if backends else base
+
+
+def async_url_of(url: str, backend: str) -> str:
+    from conftest import async_url as of
+
+    return of(url, backend)
+
+
+def async_driver(db: Database) -> str:
+    """The name of the asyncio driver the test's async side uses on ``db``."""
+    return backend_for(parse_url(async_url(db)), asyncio=True).async_driver
+
+
 async def open_async(db: Database, url: str | None = None, timeout: float | None = None) -> Any:
-    """A new asyncio driver connection to ``db``'s database (or to ``url``)."""
-    u = parse_url(url) if url is not None else db.url
+    """A new asyncio driver connection to ``db``'s database (or to ``url``), through the
+    asyncio driver of the test's backend parameter (see :func:`async_url`)."""
+    u = parse_url(async_url(db, url))
     backend = backend_for(u, asyncio=True)
     return await backend.connect_async(u, db.dialect, db.timeout if timeout is None else timeout)
 
@@ -51,10 +75,11 @@ def in_process(db: Database) -> bool:
 
 
 def file_url(db: Database) -> str | None:
-    """The URL of ``db`` if a second connection sees the same data (not in memory)."""
+    """The URL of ``db`` if a second connection sees the same data (not in memory), for
+    the asyncio front end (see :func:`async_url`)."""
     if db._backend.single_connection(db.url):
         return None
-    return str(db.url) if not in_process(db) else f"sqlite:///{db.url.database}"
+    return async_url(db) if not in_process(db) else f"sqlite:///{db.url.database}"
 
 
 # Server-side views of the test database's sessions. The monitoring views are each

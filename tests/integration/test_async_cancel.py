@@ -23,7 +23,10 @@ from asyncdb import in_process, open_async, open_sync, placeholder, run, server_
 from ormolu import Database, PendingRollbackError
 from ormolu.protocol import ROWS, CloseStream, Execute, FetchStream, OpenStream
 
-pytestmark = pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary")
+pytestmark = [
+    pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary"),
+    pytest.mark.async_drivers,
+]
 
 SLOW = (  # runs for minutes on every backend (see test_timeouts.py)
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "

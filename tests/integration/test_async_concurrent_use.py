@@ -73,22 +73,19 @@ def test_tasks_each_with_their_own_session_run_concurrently(db: Database) -> Non
     assert total == 8
 
 
-def test_a_commit_taking_the_shortcut_is_busy_too(db: Database) -> None:
-    """A commit that is one INSERT (sent without the runner: ``_commit_lone``) holds the
-    session like any operation: a second task meanwhile is refused."""
+def test_a_second_task_during_a_lone_insert_commit_is_refused(db: Database) -> None:
     adb, loop = async_parts(db)
 
-    async def scenario() -> tuple[list[Any], int]:
+    async def scenario() -> tuple[Any, int]:
         await adb.create_all([Item])
         s = adb.session()
-        s.add(Item(name="lone"))
-        during = await asyncio.gather(s.commit(), s.query(Item).count(), return_exceptions=True)
-        s.add(Item(name="later"))  # the session stays usable
-        await s.commit()
+        s.add(Item(name="lone"))  # (committed by the one-INSERT shortcut)
+        outcomes = await asyncio.gather(s.commit(), s.query(Item).count(), return_exceptions=True)
         await s.close()
-        async with adb.session() as other:
-            return during, await other.query(Item).count()
+        async with adb.session() as fresh:
+            return outcomes, await fresh.query(Item).count()
 
-    during, total = loop.run_until_complete(scenario())
-    assert during[0] is None and isinstance(during[1], InvalidRequestError)
-    assert total == 2
+    (committed, refused), rows = loop.run_until_complete(scenario())
+    assert committed is None
+    assert isinstance(refused, InvalidRequestError)
+    assert rows == 1

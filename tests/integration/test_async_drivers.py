@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asyncdb import in_process, open_async, open_sync, placeholder, run
+from asyncdb import async_driver, in_process, open_async, open_sync, placeholder, run
 from tcpproxy import proxied
 
 from ormolu import (
@@ -45,7 +45,10 @@ from ormolu.protocol import (
 from ormolu.schema.ddl import create_table_sql, drop_table_sql
 from ormolu.url import parse_url
 
-pytestmark = pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary")
+pytestmark = [
+    pytest.mark.sync_only("drives the asyncio drivers directly; no front end to vary"),
+    pytest.mark.async_drivers,
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = (  # runs for minutes on every backend (see test_timeouts.py)
@@ -250,9 +253,19 @@ async def attempt(db: Database, call: Call) -> list[Any]:
     return out
 
 
+def _first_lines(outcomes: list[Any]) -> list[Any]:
+    """The outcomes with each error message cut to its first line (the server's own)."""
+    return [
+        (*o[:2], o[2].split("\n")[0], *o[3:]) if isinstance(o, tuple) and len(o) == 4 else o
+        for o in outcomes
+    ]
+
+
 def test_failures_raise_the_same_errors_as_the_sync_driver(db: Database) -> None:
     expected = on_sync(db, lambda call: attempt(db, call))
     got = on_async(db, lambda call: attempt(db, call))
+    if async_driver(db) == "asyncpg":  # libpq adds its CONTEXT and LINE lines; asyncpg not
+        expected, got = _first_lines(expected), _first_lines(got)
     assert got == expected
     kinds = [o[0] for o in expected]
     assert kinds[:6] == ["ok"] * 4 + ["ok", "UniqueViolation"]  # 4 DDL, then the inserts
@@ -318,6 +331,11 @@ def test_a_failed_connect_is_an_operational_error_without_the_password(db: Datab
     [
         ("postgresql://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
         ("postgresql://u@127.0.0.1/db?autocommit=0", "autocommit"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?autocommit=0", "autocommit"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?options=-x", "only -c name=value"),
+        ("postgresql+asyncpg://u@127.0.0.1/db?connect_timeout=soon", "not a number"),
+        ("postgresql+aiopg://u@127.0.0.1/db", r"no asyncio driver 'aiopg'.*psycopg, asyncpg"),
         ("mysql://u@127.0.0.1/db?no_such_option=1", "no_such_option"),
         ("mysql://u@127.0.0.1/db?read_timeout=soon", "read_timeout"),
         ("mysql://u@127.0.0.1/db?autocommit=1", "autocommit"),
@@ -335,6 +353,7 @@ def test_bad_options_are_refused_before_connecting(url: str, message: str) -> No
 def test_driver_names_in_the_scheme() -> None:
     for url, driver in [
         ("postgresql+psycopg://u@h/db", "psycopg"),
+        ("postgresql+asyncpg://u@h/db", "asyncpg"),
         ("mysql+asyncmy://u@h/db", "asyncmy"),
         ("sqlite+aiosqlite://", "aiosqlite"),
     ]:
@@ -342,6 +361,8 @@ def test_driver_names_in_the_scheme() -> None:
     assert parse_url("sqlite+aiosqlite:///a/b.db").database == "a/b.db"
     with pytest.raises(ConfigurationError, match=r"asyncio driver for mysql.*AsyncDatabase"):
         backend_for(parse_url("mysql+asyncmy://u@h/db"))
+    with pytest.raises(ConfigurationError, match=r"for postgresql.*sync drivers: psycopg"):
+        Database("postgresql+asyncpg://u@h/db")
 
 
 def test_url_options_reach_the_async_driver(db: Database, tmp_path: Path) -> None:
@@ -386,7 +407,7 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
         "import sys, ormolu\n"
         "from ormolu.url import parse_url\n"
         "from ormolu.drivers.registry import backend_for\n"
-        "drivers = ('aiosqlite', 'asyncmy', 'psycopg', 'pymysql')\n"
+        "drivers = ('aiosqlite', 'asyncmy', 'psycopg', 'pymysql', 'asyncpg')\n"
         "db = ormolu.Database()\n"
         "with db.session() as s: s.execute('SELECT 1')\n"
         "assert not [m for m in drivers if m in sys.modules], 'sync sqlite'\n"
@@ -394,6 +415,8 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
         "assert [m for m in drivers if m in sys.modules] == ['asyncmy'], 'mysql'\n"
         "backend_for(parse_url('sqlite://'), asyncio=True)\n"
         "assert 'aiosqlite' in sys.modules and 'psycopg' not in sys.modules\n"
+        "backend_for(parse_url('postgresql+asyncpg://u@127.0.0.1/db'), asyncio=True)\n"
+        "assert 'asyncpg' in sys.modules and 'psycopg' not in sys.modules, 'asyncpg'\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
@@ -401,13 +424,73 @@ def test_async_drivers_are_imported_only_when_a_url_needs_them() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_percent_and_dollar_in_sql_text_answer_as_the_sync_driver(db: Database) -> None:
+    """Hostile SQL text (the asyncpg driver rewrites ``%s`` as ``$n``): a doubled ``%``
+    in a literal and in a quoted identifier, a ``$1`` that is text, not a placeholder,
+    and values of each kind where nothing but the value says its type."""
+    p = placeholder(db)
+    pct = "%%" if p == "%s" else "%"
+    alias = db.dialect.quote(f"a{pct}$1")
+
+    async def body(call: Call) -> list[Any]:
+        steps = [
+            Execute(f"SELECT '50{pct}', '$1', {p} AS {alias}", ["x"], want=RESULT),
+            Execute(f"SELECT {p}, {p}, {p}", [7, 2.5, True], want=ROWS),
+            Execute(f"SELECT '100{pct}' AS {db.dialect.quote('x$2')}", (), want=RESULT),
+            Execute(f"SELECT {p}", [2**40], want=ROWS),
+        ]
+        if db.dialect.native_decimal:  # (sqlite3 binds no Decimal: ormolu's type converts it)
+            steps.append(Execute(f"SELECT {p} = {p}", [Decimal("1.50"), Decimal("1.5")], want=ROWS))
+        return [(await call(s))._replace(handle=None) for s in steps]
+
+    expected = on_sync(db, body)
+    got = on_async(db, body)
+    assert [r.rows for r in got] == [r.rows for r in expected]
+    assert [r.columns for r in got] == [r.columns for r in expected]
+    assert expected[0].rows == [("50%", "$1", "x")] and expected[0].columns[2] == "a%$1"
+    assert expected[3].rows == [(2**40,)]
+
+
+def test_asyncpg_casts_a_refused_value_as_psycopg_types_it(db: Database) -> None:
+    """asyncpg encodes by the type the server inferred: a ``str`` for an integer is sent
+    again as text the server converts (as psycopg's untyped text is), once per statement
+    and value types; a text that is no integer fails as under psycopg (22P02)."""
+    if async_driver(db) != "asyncpg":
+        pytest.skip("asyncpg's strict parameter typing: the other drivers send values typed")
+
+    async def main() -> list[Any]:
+        conn = await open_async(db)
+        try:
+            out = []
+            for value in ("5", "6"):
+                out.append((await conn.run(Execute("SELECT %s + 1", [value], want=ROWS))).rows)
+            try:
+                await conn.run(Execute("SELECT %s + 1", ["abc"], want=ROWS))
+            except DatabaseError as e:
+                out.append((type(e).__name__, e.code))
+            await conn.run(Execute("BEGIN"))
+            try:  # no cast helps: refused before sending, naming the value
+                await conn.run(Execute("SELECT CAST(%s AS INTEGER)", [{"k": 1}], want=ROWS))
+            except DatabaseError as e:
+                out.append((type(e).__name__, "{'k': 1}" in str(e)))
+            out.append((await conn.run(Execute("SELECT 1", want=ROWS))).rows)  # not failed
+            await conn.run(Execute("ROLLBACK"))
+            return out
+        finally:
+            await conn.close()
+
+    assert run(main()) == [
+        [(6,)], [(7,)], ("DataError", "22P02"), ("DataError", True), [(1,)]
+    ]  # fmt: skip
+
+
 def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None:
     """DDL that changes a column's type under a statement read before it, in the same
     transaction: the next read has the new type (asyncpg: its cached prepared statement is
     dropped after DDL, without which PostgreSQL answers "cached plan must not change
     result type", and asyncpg cannot retry inside a transaction)."""
-    if db.dialect.name != "postgresql":
-        pytest.skip("ALTER COLUMN ... TYPE inside a transaction is PostgreSQL's")
+    if not (db.dialect.transactional_ddl and db.dialect.supports_alter_column):
+        pytest.skip(f"{db.dialect.name} cannot change a column's type inside a transaction")
     read = Execute("SELECT x FROM ad_alter WHERE x > %s", [0], want=ROWS)
 
     async def body(call: Call) -> list[Any]:
@@ -425,3 +508,21 @@ def test_a_table_changed_inside_a_transaction_is_read_anew(db: Database) -> None
 
     expected = on_sync(db, body)
     assert on_async(db, body) == expected == [[(1,)], [(Decimal("1.00"),)], [(1,)]]
+
+
+def test_a_missing_asyncpg_names_the_extra_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['asyncpg'] = None  # as if not installed\n"
+        "from ormolu import AsyncDatabase, ConfigurationError\n"
+        "try:\n"
+        "    AsyncDatabase('postgresql+asyncpg://u@127.0.0.1/db')\n"
+        "except ConfigurationError as e:\n"
+        "    assert \"pip install 'ormolu[asyncpg]'\" in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('no ConfigurationError')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -15,7 +15,10 @@ from asyncdb import file_url, run, server_session_ids, settles
 
 from ormolu import AsyncDatabase, Database, Mapped, Model, field
 
-pytestmark = pytest.mark.sync_only("drives AsyncDatabase itself; no front end to vary")
+pytestmark = [
+    pytest.mark.sync_only("drives AsyncDatabase itself; no front end to vary"),
+    pytest.mark.async_drivers,
+]
 
 TASKS = 200
 POOL = 10

@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from frontend import is_async
+from frontend import async_driver_of, is_async
 
 from ormolu import (
     CheckViolation,
@@ -76,6 +76,16 @@ def driver_errors(db: Database) -> dict[str, Any]:
             "bad_sql": sqlite3.OperationalError,
             "unique_code": 2067,  # SQLITE_CONSTRAINT_UNIQUE (extended result code)
             "not_null_message": "er_loose.name",
+        }
+    if name == "postgresql" and async_driver_of(db) == "asyncpg":
+        import asyncpg
+
+        return {
+            "integrity": asyncpg.IntegrityConstraintViolationError,
+            "check": asyncpg.CheckViolationError,
+            "bad_sql": asyncpg.PostgresSyntaxError,
+            "unique_code": "23505",  # SQLSTATE unique_violation
+            "not_null_message": 'column "name" of relation "er_loose"',
         }
     if name == "postgresql":
         import psycopg

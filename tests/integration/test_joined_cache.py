@@ -1,6 +1,7 @@
-"""The joined-load query cache (``ormolu.orm.joined``) on every backend and both front
-ends: a query of a shape seen before reuses the built and compiled joined SELECT and
-binds only its new values — and a query of any other shape never does.
+"""The joined-load query cache (``ormolu.orm.joined``) and the load plan cache
+(``ormolu.core.planning.plan_for``) on every backend and both front ends: a query of a
+shape seen before reuses the built and compiled joined SELECT (and its plan) and binds
+only its new values — and a query of any other shape never does.
 
 Every test runs two or more queries that share as much as possible (the model, the
 options, the SQL text up to one detail) and checks each one's objects against the data,
@@ -20,6 +21,7 @@ import ormolu.orm.joined as joined_mod
 from ormolu import (
     Database,
     InvalidRequestError,
+    LazyLoadError,
     Mapped,
     Model,
     aliased,
@@ -28,9 +30,11 @@ from ormolu import (
     joinedload,
     load_only,
     many_to_many,
+    raiseload,
     relationship,
     selectinload,
 )
+from ormolu.orm.state import STATE_KEY
 
 
 class Artist(Model, table="jc_artist"):
@@ -70,7 +74,14 @@ class Person(Model, table="jc_person"):
     reports: Mapped[list[Person]] = relationship(back_populates="boss")
 
 
-MODELS = [Artist, Album, Track, Tag, Person]
+class Memo(Model, table="jc_memo"):
+    """A model without relationships."""
+
+    id: Mapped[int] = field(primary_key=True, default=None)
+    text: Mapped[str] = field(max_length=20, default="")
+
+
+MODELS = [Artist, Album, Track, Tag, Person, Memo]
 
 
 @pytest.fixture
@@ -379,3 +390,87 @@ def test_the_rebuild_path_binds_its_own_values(
                 assert _albums_of_tracks(s, f"album{a}{b}") == [
                     (f"track{a}{b}{t}", f"album{a}{b}", f"artist{a}") for t in range(3)
                 ]
+
+
+# -- the load plan cache -------------------------------------------------------------
+def _group(obj: Any) -> Any:
+    return obj.__dict__[STATE_KEY].group
+
+
+def test_plans_follow_the_options_strategies_and_models(jdb: Database) -> None:
+    """Alternating queries whose plans differ only in a strategy, a raiseload, the model
+    or the depth of a path: each gets its own plan (what it loads, what it forbids)."""
+    for _ in range(2):
+        with jdb.session() as s, jdb.capture() as sent:
+            albums = s.query(Album).order_by(Album.id).options(selectinload(Album.tracks)).all()
+            assert [len(a.tracks) for a in albums] == [3, 3, 3, 3] and _selects(sent) == 2
+            assert not _group(albums[0]).strict
+        with jdb.session() as s:
+            albums = s.query(Album).order_by(Album.id).options(raiseload(Album.tracks)).all()
+            assert "tracks" not in albums[0].__dict__
+            with pytest.raises(LazyLoadError):
+                albums[0].tracks  # noqa: B018
+            assert (Album, "tracks") in _group(albums[0]).raise_keys
+        with jdb.session() as s:
+            albums = s.query(Album).order_by(Album.id).options(raiseload("*")).all()
+            assert _group(albums[0]).strict
+        with jdb.session() as s:
+            albums = s.query(Album).order_by(Album.id).all()  # no options: nothing eager
+            assert "tracks" not in albums[0].__dict__ and not _group(albums[0]).strict
+            assert not _group(albums[0]).raise_keys
+        with jdb.session() as s, jdb.capture() as sent:
+            opt = selectinload(Album.tracks).selectinload(Track.tags)
+            (a,) = s.query(Album).where(Album.title == "album00").options(opt).all()
+            assert all("tags" in t.__dict__ for t in a.tracks) and _selects(sent) == 3
+        with jdb.session() as s, jdb.capture() as sent:
+            rows = (
+                s.query(Album, Artist)
+                .join(Artist, Artist.id == Album.artist_id)
+                .order_by(Album.id)
+                .options(selectinload(Album.tracks), selectinload(Artist.albums))
+                .all()
+            )
+            assert len(rows) == 4 and _selects(sent) == 3
+            assert all("tracks" in a.__dict__ and len(r.albums) == 2 for a, r in rows)
+
+
+def test_the_result_group_is_new_for_every_query(jdb: Database) -> None:
+    """The cached plan is shared; the group its objects join (what a lazy load batches
+    over) is each query's own."""
+    with jdb.session() as s:
+        first = s.query(Track).where(Track.album_id == 1).options(selectinload(Track.tags)).all()
+        second = s.query(Track).where(Track.album_id == 2).options(selectinload(Track.tags)).all()
+        g1, g2 = _group(first[0]), _group(second[0])
+        assert g1 is not g2
+        assert {t.id for t in g1.objs} == {1, 2, 3} and {t.id for t in g2.objs} == {4, 5, 6}
+
+
+def test_deferred_fields_group_objects_without_relationships(jdb: Database) -> None:
+    """Objects of a model without relationships join a result group only when the query
+    leaves fields out (their later load batches): the same query, two plans."""
+    with jdb.session() as s:
+        s.add_all([Memo(id=1, text="a"), Memo(id=2, text="b")])
+    for _ in range(2):
+        with jdb.session() as s:
+            assert all(_group(m) is None for m in s.query(Memo).all())
+        with jdb.session() as s:
+            memos = s.query(Memo).options(defer(Memo.text)).all()
+            assert all(_group(m) is not None and "text" not in m.__dict__ for m in memos)
+
+
+@pytest.mark.parametrize("load", [joinedload, selectinload])
+def test_objects_joined_in_after_a_write_expire_with_its_savepoint(
+    jdb: Database, load: Any
+) -> None:
+    """A savepoint rolled back expires what was loaded after its first write (its values
+    may be gone with it): the objects a joined load brings as well as the parents, as a
+    select-in load's are."""
+    with jdb.session() as s:
+        tx = s.begin_nested()
+        s.add(Memo(id=9, text="x"))
+        s.flush()
+        t = s.query(Track).where(Track.id == 1).options(load(Track.album)).one()
+        album = t.album
+        assert "title" in album.__dict__ and "name" in t.__dict__
+        tx.rollback()
+        assert "name" not in t.__dict__ and "title" not in album.__dict__

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from frontend import is_async
+from frontend import async_driver_of, is_async
 
 from ormolu import (
     CheckConstraint,
@@ -101,6 +101,10 @@ def flush_fails(s: Session, error: type[Exception]) -> pytest.ExceptionInfo[Any]
 
 def driver_integrity_error(db: Database) -> type[Exception]:
     """The driver's IntegrityError, chained as ``__cause__`` (the driver is the backend's)."""
+    if db.dialect.name == "postgresql" and async_driver_of(db) == "asyncpg":
+        import asyncpg
+
+        return asyncpg.IntegrityConstraintViolationError  # type: ignore[no-any-return]
     if db.dialect.name == "postgresql":
         import psycopg
 

@@ -80,7 +80,8 @@ def test_the_checker_finds_a_vendor_name_in_code(tmp_path: Path) -> None:
     [
         ("oracle://u@h/db", r"scheme 'oracle' \(supported: sqlite, postgresql, mysql\)"),
         ("mysql+mysqldb://u@h/db", r"no driver 'mysqldb' for mysql \(available: pymysql\)"),
-        ("postgresql+asyncpg://u@h/db", r"no driver 'asyncpg' for postgresql"),
+        ("postgresql+aiopg://u@h/db", r"no driver 'aiopg' for postgresql"),
+        ("postgresql+asyncpg://u@h/db", r"asyncio driver for postgresql.*sync drivers: psycopg"),
         ("sqlite:///x.db?journal=wal", r"unknown SQLite URL option\(s\) 'journal'"),
         ("sqlite:///x.db?timeout=soon", r"'timeout' must be a number"),
     ],

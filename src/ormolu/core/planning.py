@@ -36,11 +36,53 @@ def plan_for(
     relationship of that model; ``raiseload("*")``: all of them); ``eager=False`` plans
     nothing (the caller loads what is eager itself).
 
+    The plans depend on the entities' models, ``eager`` and the options (their paths and
+    strategies), never on values: they are built once per such shape (see
+    :data:`_PLANS`) and shared, never changed after; the result group is new each time.
+
     Raises InvalidRequestError for an option that starts at no model of the query, or
     options on a query of columns only."""
     if mode != "objects":
         return [], None
     ents = stmt._entities
+    key = (
+        eager,
+        tuple(
+            (e.mapper, e.left_out is not None) if isinstance(e, EntityInfo) else None for e in ents
+        ),
+        tuple(map(_option_key, options)),
+    )
+    entry = _PLANS.get(key)
+    if entry is None:
+        entry = _build_plans(ents, options, eager)
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[key] = entry
+    plans, grouped, strict, raise_keys, _ = entry
+    return plans, ResultGroup(strict, raise_keys) if grouped else None
+
+
+# Plans by query shape (see plan_for): (entities' models, eager, options) -> (plans,
+# whether the objects form a result group, its strictness and raise keys, the options).
+# The options are kept with their entry: the key names them by id(), which stays theirs
+# while they live.
+_PLANS: dict[Any, tuple[Plans, bool, bool, frozenset[tuple[type, str]], tuple[Any, ...]]] = {}
+_MAX_PLANS = 2000
+
+
+def _option_key(opt: Any) -> Any:
+    """A loader option in a plan cache key: a LoadOption by its path (each step's
+    relationship attribute by identity, and strategy), a Node (a nested step of a plan,
+    itself cached) by identity."""
+    steps = getattr(opt, "steps", None)
+    if steps is None:
+        return ("node", id(opt))
+    return tuple((a if isinstance(a, str) else id(a), s) for a, s in steps)
+
+
+def _build_plans(
+    ents: tuple[Any, ...], options: tuple[Any, ...], eager: bool
+) -> tuple[Plans, bool, bool, frozenset[tuple[type, str]], tuple[Any, ...]]:
     single = len(ents) == 1
     plans: Plans = []
     used = [False] * len(options)
@@ -70,15 +112,13 @@ def plan_for(
             raise InvalidRequestError(
                 "loader options need a model in the query: query(Model, ...).options(...)"
             )
-        return [], None
+        return [], False, False, frozenset(), options
     for j, o in enumerate(options):
         if not used[j]:
             raise InvalidRequestError(
                 f"{o!r}: {o.steps[0][0]!r} is not a relationship of {' or '.join(names)}"
             )
-    if not (grouped or plans or strict):
-        return plans, None
-    return plans, ResultGroup(strict, frozenset(raise_keys))
+    return plans, bool(grouped or plans or strict), strict, frozenset(raise_keys), options
 
 
 def joins(plans: Plans) -> bool:

@@ -103,9 +103,7 @@ def fetch(
     if group is None:
         group = own_group
     if joins(plans):
-        objs = yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns)
-        state.record_loaded(objs)
-        return objs
+        return (yield from _fetch_joined(state, stmt, plans[0][1], group, limit, columns))
     compiled, params = compile_statement(state.dialect, stmt)
     reply = yield _new(Execute, (compiled.sql, params, False, ROWS, limit))
     rows = reply.rows
@@ -163,19 +161,20 @@ def _fetch_joined(
     load_all = state.loader(compiled, entities, "many")
     rows = _grouped(state, group, load_all, convert(reply.rows))
     parents = assemble_joined(rows, steps)
+    if state.levels[-1].has_writes or len(state.levels) > 1:
+        # every object of the rows, the joined ones too: a rollback of a level that
+        # wrote expires them (see SessionState.record_loaded)
+        state.record_loaded({id(o): o for r in rows for o in r}.values())
     if limit and len(parents) > limit:
         parents = parents[:limit]
     from .loads import load_nodes
 
     # select-in nodes: at the top level, and below joined ones
-    yield from load_nodes(
-        state, parents, {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}, columns
-    )
-    for step in steps:
-        below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
-        if below:
-            children = [r[step.child_index] for r in rows if r[step.child_index] is not None]
-            unique = list({id(c): c for c in children}.values())
+    if shape.top:
+        yield from load_nodes(state, parents, shape.top, columns)
+    for index, below in shape.below:
+        unique = list({id(r[index]): r[index] for r in rows if r[index] is not None}.values())
+        if unique:
             yield from load_nodes(state, unique, below, columns)
     return parents
 

@@ -9,7 +9,8 @@ Dialects and drivers are imported only when a URL asks for them.
 Each backend also names the driver its asyncio front end uses (:attr:`Backend.async_driver`,
 opened by :meth:`Backend.connect_async`): psycopg's ``AsyncConnection``, aiosqlite,
 asyncmy. ``backend_for(url, asyncio=True)`` checks that driver instead of the sync one,
-and accepts its name after the ``+`` (``mysql+asyncmy://``).
+and accepts its name after the ``+`` (``mysql+asyncmy://``). :data:`ASYNC_ONLY` lists the
+asyncio drivers a backend has besides that one: asyncpg (``postgresql+asyncpg://``).
 """
 
 from __future__ import annotations
@@ -167,6 +168,32 @@ class PsycopgBackend(Backend):
         return await AsyncPsycopgConnection.open(url, connect_timeout=timeout)
 
 
+class AsyncpgBackend(PsycopgBackend):
+    """PostgreSQL on asyncio through asyncpg (``postgresql+asyncpg://``, the ``asyncpg``
+    extra): the asyncio front end only; the sync front end has no driver of that name."""
+
+    async_driver = "asyncpg"
+
+    def check(self, url: URL) -> None:
+        raise ConfigurationError("asyncpg serves AsyncDatabase only")  # (see backend_for)
+
+    def check_async(self, url: URL) -> None:
+        from .asyncpg import _import
+        from .asyncpg_params import connect_args
+
+        _import()
+        connect_args(url, 10.0)
+
+    def connect(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        raise ConfigurationError("asyncpg serves AsyncDatabase only")
+
+    async def connect_async(self, url: URL, dialect: Dialect, timeout: float) -> Any:
+        from .asyncpg import MAX_ARGUMENTS, AsyncpgConnection
+
+        dialect.max_bind_parameters = min(dialect.max_bind_parameters, MAX_ARGUMENTS)
+        return await AsyncpgConnection.open(url, connect_timeout=timeout)
+
+
 class PyMySQLBackend(Backend):
     """MySQL and MariaDB through PyMySQL (the ``mysql`` extra), and asyncmy on asyncio
     (the ``asyncio`` extra)."""
@@ -211,6 +238,8 @@ BACKENDS: dict[str, dict[str, Backend]] = {
     "postgresql": {"psycopg": PsycopgBackend()},
     "mysql": {"pymysql": PyMySQLBackend()},
 }
+# backend name -> {driver name: Backend} of drivers the asyncio front end alone has.
+ASYNC_ONLY: dict[str, dict[str, Backend]] = {"postgresql": {"asyncpg": AsyncpgBackend()}}
 ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
 DEFAULT_URL = "sqlite://"  # Database() without a URL: a private in-memory database
 
@@ -233,15 +262,17 @@ def backend_for(url: URL, *, asyncio: bool = False) -> Backend:
     backend = drivers.get(driver) if driver else next(iter(drivers.values()))
     if backend is None or (asyncio and driver and driver != backend.async_driver):
         by_async = {b.async_driver: b for b in drivers.values()}
+        by_async.update(ASYNC_ONLY.get(name, {}))
         if asyncio and driver in by_async:
             backend = by_async[driver]
         elif driver in by_async:
             raise ConfigurationError(
-                f"{driver!r} is the asyncio driver for {name}: open {url.scheme}:// URLs "
-                f"with AsyncDatabase, or use {name}:// with Database"
+                f"{driver!r} is an asyncio driver for {name}: open {url.scheme}:// URLs "
+                f"with AsyncDatabase, or use {name}:// with Database (sync drivers: "
+                f"{', '.join(drivers)})"
             )
         else:
-            offered = [b.async_driver for b in drivers.values()] if asyncio else list(drivers)
+            offered = list(by_async) if asyncio else list(drivers)
             raise ConfigurationError(
                 f"no {'asyncio ' if asyncio else ''}driver {driver!r} for {name} "
                 f"(available: {', '.join(offered)})"

@@ -125,11 +125,24 @@ class JoinedShape:
     """What a joined query of one shape adds to its base statement, and how to read its
     rows: the joins, entities, columns and orderings appended, the steps, whether a
     collection is joined, and whether the base statement's bound values are the joined
-    statement's, in the same order (``reuse_binds``)."""
+    statement's, in the same order (``reuse_binds``). ``top`` and ``below`` are the
+    select-in loads that follow: the plan's own nodes that are not joined, and for each
+    step with some below it, the step's result column and those nodes."""
 
-    __slots__ = ("collection", "columns", "entities", "joins", "order", "reuse_binds", "steps")
+    __slots__ = (
+        "below", "collection", "columns", "entities", "joins", "order", "reuse_binds",
+        "steps", "top",
+    )  # fmt: skip
 
-    def __init__(self, base: Select[Any], joined: Select[Any], steps: list[JoinedStep]) -> None:
+    def __init__(
+        self, base: Select[Any], joined: Select[Any], steps: list[JoinedStep], plan: LoadPlan
+    ) -> None:
+        self.top = {k: n for k, n in plan.nodes.items() if n.strategy != "joined"}
+        self.below: list[tuple[int, dict[str, Node]]] = []
+        for step in steps:
+            below = {k: n for k, n in step.node.children.items() if n.strategy != "joined"}
+            if below:
+                self.below.append((step.child_index, below))
         n = len(base._joins)
         self.joins = joined._joins[n:]
         self.entities = joined._entities[len(base._entities) :]
@@ -171,13 +184,16 @@ def joined_query(
     ArgumentError as :func:`joined_select` does (neither is cached)."""
     binds: list[BindParam[Any]] = []
     cols = None if not colplan else frozenset(colplan.items())
-    key = ("joined", base._key(binds), mapper, plan_key(plan.nodes), cols)
+    pkey = plan.key
+    if pkey is None:
+        pkey = plan.key = plan_key(plan.nodes)
+    key = ("joined", base._key(binds), mapper, pkey, cols)
     cache = dialect.compile_cache
     compiled = cache.data.get(key)
     if compiled is None:
         cache.misses += 1
         joined, steps, _ = joined_select(base, mapper, plan, colplan)
-        shape = JoinedShape(base, joined, steps)
+        shape = JoinedShape(base, joined, steps, plan)
         _check_limit(base, shape)
         compiled, params = compile_statement(dialect, joined)
         if shape.reuse_binds:
@@ -248,21 +264,18 @@ def assemble_joined(rows: list[tuple[Any, ...]], steps: list[JoinedStep]) -> lis
                     entry[1].add(id(child))
                     list.append(entry[0], child)
         else:
-            fresh: dict[int, bool] = {}  # id(owner) -> set by this load
+            # a scalar: its last non-NULL child, on the owners that lacked it
+            mine: set[int] = set()  # the owners this load sets it on
             for row in rows:
                 owner = row[pi]
                 if owner is None:
                     continue
-                mine = fresh.get(id(owner))
-                if mine is None:
-                    d = owner.__dict__
-                    mine = fresh[id(owner)] = key not in d
-                    if mine:
-                        d[key] = None
-                if mine:
-                    child = row[ci]
-                    if child is not None:
-                        owner.__dict__[key] = child
+                d = owner.__dict__
+                if key not in d:
+                    mine.add(id(owner))
+                    d[key] = row[ci]
+                elif row[ci] is not None and id(owner) in mine:
+                    d[key] = row[ci]
     return parents
 
 

@@ -165,6 +165,9 @@ class Relationship:
         self.post_update = bool(info.post_update)
         self.nullable = True  # many-to-one: whether the foreign key columns allow NULL
         self.configured = False
+        # the SELECT of the target a select-in load adds its IN condition to (built on
+        # first use, see ormolu.orm.strategies.selectin_load; statements never change)
+        self.selectin_base: Any = None
 
     @property
     def name(self) -> str:

@@ -153,11 +153,15 @@ class Node:
 
 
 class LoadPlan:
-    """Options resolved against a query's model: the tree of relationships to load."""
+    """Options resolved against a query's model: the tree of relationships to load.
+    Never changed once built (plans are cached and shared: see
+    :func:`ormolu.core.planning.plan_for`); ``key`` memoises its shape
+    (:func:`ormolu.orm.joined.plan_key`)."""
 
-    __slots__ = ("nodes", "raise_keys", "strict")
+    __slots__ = ("key", "nodes", "raise_keys", "strict")
 
     def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
         self.nodes: dict[str, Node] = {}
         self.strict = False
         self.raise_keys: frozenset[tuple[type, str]] = frozenset()
@@ -336,14 +340,19 @@ def selectin_load(
             continue
         by_key.setdefault(k, []).append(o)
     keys = list(by_key)
-    tcols = {k: target.fields[k].column.ref for k in target.column_keys}
     loaded: list[Any] = []
+    rcols = [target.fields[k].column.ref for k in rel.remote_keys]
+    base = rel.selectin_base
+    if base is None and rel.direction != MANY_TO_MANY:
+        base = Select((target.cls,))
+        if rel.direction != MANY_TO_ONE:
+            base = base.order_by(*rel.order_by_exprs())
+        rel.selectin_base = base
     if rel.direction == MANY_TO_ONE:
         found: dict[Any, Any] = {}
-        rcols = [tcols[k] for k in rel.remote_keys]
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt: Select[Any] = Select((target.cls,)).where(in_condition(rcols, chunk))
+            stmt: Select[Any] = base.where(in_condition(rcols, chunk))
             rows = yield from fetch(stmt)
             for t in rows:
                 found[_key_of(t.__dict__, rel.remote_keys)] = t
@@ -357,7 +366,7 @@ def selectin_load(
     if rel.direction == MANY_TO_MANY:
         assert rel.secondary is not None
         sec_refs = [c.ref for c in rel.sec_local]
-        right_cond = [c.ref == tcols[k] for k, c in zip(rel.remote_keys, rel.sec_remote)]
+        right_cond = [c.ref == t for t, c in zip(rcols, rel.sec_remote)]
         n = len(sec_refs)
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
@@ -375,11 +384,10 @@ def selectin_load(
                 collected[k].append(t)
                 loaded.append(t)
     else:
-        rcols = [tcols[k] for k in rel.remote_keys]
         back = rel.back
         for start in range(0, len(keys), per):
             chunk = keys[start : start + per]
-            stmt = Select((target.cls,)).where(in_condition(rcols, chunk)).order_by(*order)
+            stmt = base.where(in_condition(rcols, chunk))
             rows = yield from fetch(stmt)
             if len(rel.remote_keys) == 1:
                 rk = rel.remote_keys[0]

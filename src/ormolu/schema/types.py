@@ -282,6 +282,12 @@ def _decimal_from_db(scale: int | None) -> Processor:
     quantum = Decimal(1).scaleb(-scale) if scale is not None else None
 
     def process(value: Any) -> Any:
+        if type(value) is Decimal and quantum is not None:
+            # the usual case (a driver's Decimal, finite, of a normal width): one quantize
+            # in the thread's context, which holds it (its digits: ``needed`` below)
+            ctx = getcontext()
+            if value.is_finite() and value.adjusted() + 2 + scale <= ctx.prec:  # type: ignore[operator]
+                return value.quantize(quantum, context=ctx)
         if value is None:
             return None
         if isinstance(value, float):

@@ -192,7 +192,7 @@ class AsyncSession:
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
         state = self.state
-        if self._conn is None and state.new and not self._running:
+        if self._conn is None and state.new:
             lone = lone_insert_commit(state)
             if lone is not None:
                 await self._commit_lone(*lone)
@@ -212,7 +212,9 @@ class AsyncSession:
         ``Session._commit_lone`` (the statement sent straight to a connection taken for
         it, which goes back without the reset unless a statement timeout was set)."""
         state = self.state
-        self._running = True  # (as in _run: another task's operation is refused meanwhile)
+        if self._running:
+            raise concurrent_use(step)
+        self._running = True
         try:
             conn = await self._connect()
             captures = self.db._captures
@@ -221,11 +223,11 @@ class AsyncSession:
                     c.append((step.sql, step.params))
             reply = await conn.run(step)
         except BaseException as error:
-            self._running = False
             lone_insert_failed(state, obj, error)
             await self._release_connection()
             raise
-        self._running = False
+        finally:
+            self._running = False
         tx.finish_lone_commit(state, obj, step, reply)
         self._conn = None
         await self.db._release(conn, self, state.statement_timeout is None)

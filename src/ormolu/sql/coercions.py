@@ -17,7 +17,7 @@ Two rules keep a query from being silently wrong:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..exceptions import ArgumentError, ValidationError
 from ..schema import types as t
@@ -158,8 +158,14 @@ def compare_operand(expr: el.Expr[Any], value: Any, op: str) -> el.Expr[Any]:
         return value
     type_ = expr.type
     tp = type_.python_type
-    if type(value) is tp and tp is not int and tp is not object:
-        return el.BindParam(value, type_)  # the usual case, already of the right type
+    if type(value) is tp and tp is not object:
+        if tp is not int:
+            return el.BindParam(value, type_)  # the usual case, already of the right type
+        # an int for a plain integer column, within its range: what Integer.compare_value
+        # accepts unchanged (a subclass may convert otherwise: it takes the long way)
+        limit = getattr(type_, "_limit", 0) if type(type_) is t.Integer else 0
+        if -limit <= cast(int, value) < limit:
+            return el.BindParam(value, type_)
     if value is None:
         raise ArgumentError(
             f"{shown(expr)} {_PYTHON_OPS.get(op, op)} None is never true in SQL (a "
@@ -187,6 +193,9 @@ def in_operands(
     expr: el.Expr[Any], values: Any, op: str
 ) -> tuple[Select[Any] | None, tuple[el.Expr[Any], ...]]:
     """The subquery, or the checked value expressions, of ``expr.in_(values)``."""
+    cls = type(values)
+    if cls is list or cls is tuple:  # the usual case: no SELECT, string or expression
+        return _in_values(expr, tuple(values), op)
     from .selectable import CompoundSelect, FromClause, Select
 
     if isinstance(values, Select | CompoundSelect):
@@ -206,7 +215,12 @@ def in_operands(
             f"{shown(expr)}.{op}() takes a list, tuple or set of values or a select(), got "
             f"{values!r}"
         )
-    items = tuple(values)
+    return _in_values(expr, tuple(values), op)
+
+
+def _in_values(
+    expr: el.Expr[Any], items: tuple[Any, ...], op: str
+) -> tuple[Select[Any] | None, tuple[el.Expr[Any], ...]]:
     type_ = expr.type
     tp = type_.python_type
     if not items:

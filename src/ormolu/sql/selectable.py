@@ -8,7 +8,6 @@ expands into that entity's columns; the ORM uses the same list to build objects.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -244,13 +243,17 @@ def _expand(entities: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Expr[Any], 
 class _Statement(ClauseElement, Generic[T]):
     """Shared ORDER BY / LIMIT / OFFSET handling of SELECT and compound SELECT."""
 
-    # Statements have no __slots__: they are built rarely and copied with copy.copy.
+    # Statements have no __slots__: they are built rarely and copied by their __dict__.
     _order_by: tuple[Ordering, ...]
     _limit: BindParam[int] | None
     _offset: BindParam[int] | None
 
     def _clone(self) -> Self:
-        return copy.copy(self)
+        # what copy.copy does for a plain object (no __slots__, __copy__ or __reduce__
+        # here), without its generic protocol: every builder method clones
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
 
     def order_by(self, *clauses: Expr[Any] | Ordering | None) -> Self:
         """Append ORDER BY terms (``Track.name``, ``Track.name.desc()``, ``.nulls_last()``).

@@ -76,6 +76,8 @@ _FK_ACTIONS = {
 }
 
 _NS = "n.nspname = current_schema()"
+# The one-byte "char" columns (attidentity, contype, ...) are read ::text: psycopg gives
+# them as str, asyncpg as bytes (b'\x00' for none, which is true).
 _TABLES = (
     "SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
     f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {_NS} AND c.relkind IN ('r', 'p') "
@@ -83,7 +85,7 @@ _TABLES = (
 )
 _COLUMNS = (
     "SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), "
-    "NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, "
+    "NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, "
     "col_description(a.attrelid, a.attnum), "
     "CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
@@ -94,9 +96,9 @@ _COLUMNS = (
     "ORDER BY a.attrelid, a.attnum"
 )
 _CONSTRAINTS = (
-    "SELECT co.conrelid, co.conname, co.contype, co.conkey::int2[], "
-    "pg_get_constraintdef(co.oid), fc.relname, co.confkey::int2[], co.confdeltype, "
-    "co.confupdtype, co.confrelid FROM pg_constraint co "
+    "SELECT co.conrelid, co.conname, co.contype::text, co.conkey::int2[], "
+    "pg_get_constraintdef(co.oid), fc.relname, co.confkey::int2[], co.confdeltype::text, "
+    "co.confupdtype::text, co.confrelid FROM pg_constraint co "
     "JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
     f"WHERE {_NS} AND co.contype IN ('p', 'u', 'f', 'c') ORDER BY co.conrelid, co.conname"
