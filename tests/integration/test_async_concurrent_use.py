@@ -89,3 +89,30 @@ def test_a_second_task_during_a_lone_insert_commit_is_refused(db: Database) -> N
     assert committed is None
     assert isinstance(refused, InvalidRequestError)
     assert rows == 1
+
+
+@pytest.mark.parametrize("second", ["commit", "rollback", "close"])
+def test_ending_a_session_another_task_is_using_is_refused_and_leaves_it_whole(
+    db: Database, second: str
+) -> None:
+    """The refused commit, rollback or close gives back nothing: the running task keeps
+    its connection, and the session commits afterwards as if nothing had happened."""
+    adb, loop = async_parts(db)
+
+    async def scenario() -> tuple[Any, Any, int]:
+        await adb.create_all([Item])
+        s = adb.session()
+        s.add(Item(name="pending"))
+        first, refused = await asyncio.gather(
+            s.query(Item).count(), getattr(s, second)(), return_exceptions=True
+        )
+        s.add(Item(name="later"))
+        await s.commit()
+        await s.close()
+        async with adb.session() as fresh:
+            return first, refused, await fresh.query(Item).count()
+
+    first, refused, rows = loop.run_until_complete(scenario())
+    assert first == 1  # (the pending object flushed by the first task's query)
+    assert isinstance(refused, InvalidRequestError)
+    assert rows == 2

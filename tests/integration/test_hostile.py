@@ -142,6 +142,24 @@ def test_equality_finds_exactly_the_hostile_value(texts: Database, value: str) -
         assert s.query(Text).where(Text.body != value).count() == len(stored) - len(same)
 
 
+def test_in_and_not_in_lists_of_hostile_strings_match_exactly(texts: Database) -> None:
+    """An IN list of plain values is one array parameter on PostgreSQL (``= ANY(%s)``):
+    quotes, commas, braces, backslashes, ``NULL`` as text and empty strings inside it are
+    values, never array syntax, on every backend."""
+    values = storable(texts)
+    extra = ["{a,b}", '"', "NULL", "a,b", "}", "{"]  # array-literal syntax, as text
+    with texts.session() as s:
+        s.add_all([Text(body=v) for v in extra])
+    every = values + extra
+    with texts.session() as s:
+        for picked in (every[::2], every[1::2], every, ["not stored", *extra[:2]]):
+            found = s.query(Text.body).where(Text.body.in_(picked)).all()
+            want = [v for v in every if any(db_equal(texts, v, p) for p in picked)]
+            assert sorted(found) == sorted(want), picked
+            rest = s.query(Text.body).where(Text.body.not_in(picked)).all()
+            assert sorted(rest) == sorted(v for v in every if v not in want), picked
+
+
 @pytest.mark.parametrize("value", [v for v in HOSTILE if v and "\x00" not in v])
 def test_contains_startswith_endswith_match_literally(texts: Database, value: str) -> None:
     with texts.session() as s:

@@ -194,6 +194,40 @@ def test_in_lists_of_one_length_share_a_compiled_statement() -> None:
     assert first.sql.count("?") == 500 and third.sql.count("?") == 499
 
 
+def test_postgresql_sends_an_in_list_of_plain_values_as_one_array() -> None:
+    """``= ANY(%s)`` / ``<> ALL(%s)`` (PostgreSQL manual 9.25.3-4): one SQL text for every
+    length, so psycopg's query cache and prepared statements serve them all; the values
+    keep their place among the other parameters."""
+    from ormolu.dialects.postgresql.dialect import PostgreSQLDialect
+    from ormolu.sql.compiler import compile_statement
+
+    pg = PostgreSQLDialect()
+    stmt = select(Book.id).where(Book.title == "x", Book.id.in_([5, 6, 7]), Book.price > 1.5)
+    assert_sql(
+        stmt,
+        'SELECT "book"."id" FROM "book" WHERE "book"."title" = %s AND "book"."id" = ANY(%s) '
+        'AND "book"."price" > %s',
+        ["x", [5, 6, 7], 1.5],
+        dialect=pg,
+    )
+    assert_sql(
+        select(Book.id).where(Book.title.not_in(("a", "b"))),
+        'SELECT "book"."id" FROM "book" WHERE "book"."title" <> ALL(%s)',
+        [["a", "b"]],
+        dialect=pg,
+    )
+    short, _ = compile_statement(pg, select(Book.id).where(Book.id.in_(range(2))))
+    long, params = compile_statement(pg, select(Book.id).where(Book.id.in_(range(5000))))
+    assert short.sql == long.sql and params == [list(range(5000))]
+    # an empty list is still a constant of its own; mixed values are still bound one by one
+    assert_sql(
+        select(Book.id).where(Book.id.in_([])), 'SELECT "book"."id" FROM "book" WHERE 1 = 0',
+        [], dialect=pg,
+    )  # fmt: skip
+    mixed, mixed_params = compile_statement(pg, select(Book.id).where(Book.id.in_([1, 2.5])))
+    assert "IN (%s, %s)" in mixed.sql and mixed_params == [1, 2.5]
+
+
 def test_in_lists_with_other_values_are_bound_one_by_one() -> None:
     # an expression or a value of another type: each value is its own node
     assert_sql(

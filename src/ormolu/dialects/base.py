@@ -60,6 +60,10 @@ class Dialect:
     native_interval = False
     native_timezone = False  # the datetime type keeps a UTC offset
     supports_nul_in_text = True
+    # ``x IN (v1, v2, ...)`` of plain values sent as ``x = ANY(%s)`` with one array
+    # parameter: one SQL text for every list length, so the driver's statement caches
+    # and prepared statements serve them all, and a long list is not parsed anew
+    in_list_as_array = False
     enforces_column_types = True  # a value the column type cannot hold is refused
     max_identifier_length: int | None = None  # longest table, column or index name
     # The VARCHAR length of a str column without max_length that is part of a key, where

@@ -192,6 +192,8 @@ class AsyncSession:
     async def commit(self) -> None:
         """Flush, then COMMIT (see :meth:`Session.commit`)."""
         state = self.state
+        if self._running:  # (before the finally below gives back the other task's link)
+            raise concurrent_use(None)
         if self._conn is None and state.new:
             lone = lone_insert_commit(state)
             if lone is not None:
@@ -237,6 +239,8 @@ class AsyncSession:
     async def rollback(self) -> None:
         """ROLLBACK; objects as after :meth:`Session.rollback`."""
         state = self.state
+        if self._running:
+            raise concurrent_use(None)
         ended = False
         try:
             if not tx.nothing_to_end(state):
@@ -253,6 +257,8 @@ class AsyncSession:
         state = self.state
         if state.closed:
             return
+        if self._running:
+            raise concurrent_use(None)
         try:
             await self.rollback()
         finally:

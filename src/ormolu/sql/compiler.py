@@ -139,10 +139,12 @@ class SQLCompiler(DMLCompiler):
         # each bind's first position among the parameters (a BindList takes several)
         self.positions: dict[int, int] = {}
         self.expands = False
+        # (an IN list of plain values is then one array parameter: see visit_in_list)
+        self.arrays = dialect.in_list_as_array
         pos = 0
         for b in binds:
             self.positions[id(b)] = pos
-            if type(b) is BindList:
+            if type(b) is BindList and not self.arrays:
                 pos += len(b.values)
                 self.expands = True
             else:
@@ -285,7 +287,17 @@ class SQLCompiler(DMLCompiler):
         if not node.values:
             # IN () is not valid SQL; an empty list matches nothing (NOT IN: everything).
             return "1 = 1" if node.negate else "1 = 0"
+        if self.arrays and type(node.values[0]) is BindList:
+            return f"{expr} {'<> ALL' if node.negate else '= ANY'}({self._array(node.values[0])})"
         return f"{expr} {kw_} ({', '.join(self.compared(v, ATOM) for v in node.values)})"
+
+    def _array(self, node: BindList) -> str:
+        """An IN list's values as one array parameter, each converted as a bind of the
+        list's type is."""
+        self.order.append(self.positions[id(node)])
+        proc = self.dialect.bind_processor(node.type)
+        self.procs.append(None if proc is None else lambda values: [proc(v) for v in values])
+        return self.placeholder
 
     def visit_between(self, node: Any, **kw: Any) -> str:
         p = node.precedence

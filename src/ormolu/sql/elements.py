@@ -454,6 +454,11 @@ class BindList(Expr[Any]):
         self.values = values
         self.type = type_
 
+    @property
+    def value(self) -> list[Any]:
+        """The values as one array parameter (dialects with ``in_list_as_array``)."""
+        return list(self.values)
+
     def _key(self, binds: list[BindParam[Any]]) -> Key:
         binds.append(self)  # type: ignore[arg-type]  # (Compiled.params expands it)
         return ("?*", self.type.cache_key, len(self.values))

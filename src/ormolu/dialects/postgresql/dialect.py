@@ -64,6 +64,9 @@ class PostgreSQLDialect(Dialect):
     delete_from_style = "using"  # DELETE ... USING (manual: DELETE)
     streaming_needs_transaction = True  # a named cursor WITHOUT HOLD ends with its transaction
     statement_snapshots = True  # READ COMMITTED by default (manual, 13.2.1)
+    # x = ANY(array) / x <> ALL(array) (manual, 9.25.3-4 "ANY/SOME (array)", "ALL
+    # (array)"): the same truth values as IN / NOT IN, NULLs included
+    in_list_as_array = True
     native_boolean = True
     native_decimal = True
     native_datetime = True
