@@ -61,14 +61,15 @@ class AsyncDriverConnection(Protocol):
 
 def concurrent_use(step: Any) -> exc.InvalidRequestError:
     """The error for a step sent while another is in flight on the same connection: two
-    tasks awaiting one session (or one connection) at once. A session serves one task at
-    a time, like a DB-API connection serves one thread (PEP 249, threadsafety)."""
+    tasks awaiting one session (or two threads in one sync session) at once. A session
+    serves one task or thread at a time, like a DB-API connection (PEP 249,
+    threadsafety)."""
     sql = getattr(step, "sql", None)
     what = f" ({sql[:60]!r})" if sql else ""
     return exc.InvalidRequestError(
         f"a statement{what} was sent while another is still running on the same "
-        "connection: one AsyncSession is being used by two tasks at once; give each task "
-        "its own session (async with db.session() as s: ...)"
+        "connection: one session is being used by two tasks (or threads) at once; give "
+        "each its own session (with db.session() as s: ..., async with for asyncio)"
     )
 
 
