@@ -526,3 +526,37 @@ def test_a_missing_asyncpg_names_the_extra_to_install() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_asyncpg_keeps_a_long_multi_row_insert_prepared(db: Database) -> None:
+    """insert_many's multi-row INSERT (hundreds of rows, a cast around each typed value)
+    is longer than asyncpg's default 15 KiB limit for caching; ormolu raises the limit,
+    so the statement is prepared once per connection, not before every chunk (seen in
+    ``pg_prepared_statements``, which lists the session's named prepared statements)."""
+    if async_driver(db) != "asyncpg":
+        pytest.skip("asyncpg's statement cache: the other drivers prepare nothing here")
+
+    async def main() -> int:
+        conn = await open_async(db)
+        try:
+            await conn.run(Execute("CREATE TABLE ad_long (a BIGINT, b TIMESTAMP, c TEXT)"))
+            rows = 1500
+            marks = ", ".join(["(%s, %s, %s)"] * rows)
+            sql = f"INSERT INTO ad_long (a, b, c) VALUES {marks}"
+            assert len(sql) > 15 * 1024
+            params = [v for i in range(rows) for v in (i, datetime(2026, 1, 1), "x")]
+            for _ in range(2):
+                await conn.run(Execute(sql, params))
+            reply = await conn.run(
+                Execute(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                    ["INSERT INTO ad_long%"],
+                    want=ROWS,
+                )
+            )
+            await conn.run(Execute("DROP TABLE ad_long"))
+            return int(reply.rows[0][0])
+        finally:
+            await conn.close()
+
+    assert run(main()) == 1

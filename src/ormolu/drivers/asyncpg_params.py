@@ -185,6 +185,9 @@ def type_name(t: Any) -> str:
     return name
 
 
+MAX_CACHED_STATEMENT = 256 * 1024  # bytes of SQL text (asyncpg's default: 15 KiB)
+
+
 def connect_args(url: URL, connect_timeout: float) -> dict[str, Any]:
     """``asyncpg.connect()`` keyword arguments for ``url``.
 
@@ -200,6 +203,10 @@ def connect_args(url: URL, connect_timeout: float) -> dict[str, Any]:
         "port": url.port or 5432,
         "database": url.database or "postgres",
         "timeout": max(1.0, connect_timeout),
+        # asyncpg caches only statements up to 15 KiB by default; a multi-row INSERT of
+        # insert_many (512 rows, a cast around each typed value) is ~30 KiB and was
+        # prepared anew, one more round trip, for every chunk
+        "max_cacheable_statement_size": MAX_CACHED_STATEMENT,
     }
     if url.user:
         kwargs["user"] = url.user
