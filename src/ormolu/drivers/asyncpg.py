@@ -77,7 +77,7 @@ from .asyncpg_params import (
     typed,
 )
 from .base import concurrent_use, log_statement, logger, lost_before_send, secrets_of
-from .postgresql import _SQLSTATE, PostgreSQLState, connect_error
+from .postgresql import _SQLSTATE, AsyncPostgreSQLState, connect_error
 
 _new = tuple.__new__
 MAX_ARGUMENTS = 32767  # values in one statement (asyncpg sends the count as an int16)
@@ -113,7 +113,7 @@ def _rowcount(status: str | bytes | None) -> int:
     return int(last) if last.isdigit() else -1
 
 
-class AsyncpgConnection(PostgreSQLState):
+class AsyncpgConnection(AsyncPostgreSQLState):
     """An asyncpg connection with error mapping and logging; open one with
     ``await AsyncpgConnection.open(url)``."""
 
@@ -247,12 +247,7 @@ class AsyncpgConnection(PostgreSQLState):
 
     async def _execute(self, step: Execute) -> Reply:
         sql, params, many, want, limit = step
-        try:
-            query, key = _statement(sql, params, many)
-        except PlaceholderError as e:
-            raise exc.OperationalError(str(e), sql=sql) from e
-        except _NulError as e:
-            raise exc.DataError(str(e), sql=sql) from e
+        query, key = _checked_statement(sql, params, many)
         try:
             try:
                 reply = await self._send(query, params, many, want, limit)
@@ -397,12 +392,7 @@ class AsyncpgConnection(PostgreSQLState):
         if self._timeout_applied != self.statement_timeout:
             await self._apply_timeout()
         started = time.perf_counter()
-        try:
-            query, key = _statement(sql, params, False)
-        except PlaceholderError as e:
-            raise exc.OperationalError(str(e), sql=sql) from e
-        except _NulError as e:
-            raise exc.DataError(str(e), sql=sql) from e
+        query, key = _checked_statement(sql, params, False)
         try:
             try:
                 return (await self._send(query, params, False, _STREAM, 0)).handle
@@ -422,22 +412,6 @@ class AsyncpgConnection(PostgreSQLState):
         except (self._errors.PostgresError, self._errors.InterfaceError) as e:
             raise self._failure(e, sql) from e
         self._timeout_applied = self.statement_timeout
-
-    async def setup(self, sql: str) -> None:
-        """Run a set-up statement at connect time."""
-        await self.run(Execute(sql))
-
-    async def rollback(self) -> None:
-        """Roll back the open transaction."""
-        await self.run(Execute("ROLLBACK"))
-
-    async def reset(self) -> None:
-        """Make the connection as new for its next user: no transaction, the default
-        statement timeout."""
-        if self.in_transaction():
-            await self.rollback()
-        self._failed = None
-        self.statement_timeout = None
 
     async def ping(self) -> bool:
         """Check the connection with ``SELECT 1``."""
@@ -481,6 +455,17 @@ class _NulError(ValueError):
 def _has_nul(params: Any, many: bool) -> bool:
     rows = params if many else (params,)
     return any(type(v) is str and "\x00" in v for row in rows for v in row)
+
+
+def _checked_statement(sql: str, params: Any, many: bool) -> tuple[str, Any]:
+    """:func:`_statement`, its refusals raised as the ormolu errors the psycopg driver
+    raises for them: OperationalError for placeholders, DataError for NUL in text."""
+    try:
+        return _statement(sql, params, many)
+    except PlaceholderError as e:
+        raise exc.OperationalError(str(e), sql=sql) from e
+    except _NulError as e:
+        raise exc.DataError(str(e), sql=sql) from e
 
 
 def _statement(sql: str, params: Any, many: bool) -> tuple[str, Any]:

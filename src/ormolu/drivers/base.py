@@ -63,7 +63,10 @@ def concurrent_use(step: Any) -> exc.InvalidRequestError:
     """The error for a step sent while another is in flight on the same connection: two
     tasks awaiting one session (or two threads in one sync session) at once. A session
     serves one task or thread at a time, like a DB-API connection (PEP 249,
-    threadsafety)."""
+    threadsafety).
+
+    Example: ``if self._busy: raise concurrent_use(step)`` at the top of a driver's
+    ``run``."""
     sql = getattr(step, "sql", None)
     what = f" ({sql[:60]!r})" if sql else ""
     return exc.InvalidRequestError(

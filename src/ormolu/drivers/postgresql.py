@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
+from ..protocol import Execute
 from ..url import URL
 from .base import hide_secrets, lost_before_send, secrets_of, socket_quiet
 
@@ -191,3 +192,28 @@ class PostgreSQLState:
             return socket_quiet(self.raw.fileno())
         except Exception:
             return False
+
+
+class AsyncPostgreSQLState(PostgreSQLState):
+    """:class:`PostgreSQLState` with the connection-level steps both asyncio drivers
+    (psycopg's ``AsyncConnection``, asyncpg) take alike, each through the driver's own
+    ``async run(step)``."""
+
+    async def run(self, step: Any) -> Any:
+        raise NotImplementedError
+
+    async def setup(self, sql: str) -> None:
+        """Run a set-up statement at connect time (raises the mapped ormolu error)."""
+        await self.run(Execute(sql))
+
+    async def rollback(self) -> None:
+        """Roll back the open transaction."""
+        await self.run(Execute("ROLLBACK"))
+
+    async def reset(self) -> None:
+        """Make the connection as new for its next user: no transaction, the default
+        statement timeout."""
+        if self.in_transaction():
+            await self.rollback()
+        self._failed = None
+        self.statement_timeout = None

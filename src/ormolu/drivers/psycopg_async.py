@@ -40,14 +40,14 @@ from ..protocol import (
 )
 from ..url import URL
 from .base import concurrent_use, fetched_without_gc, log_statement, logger
-from .postgresql import PostgreSQLState, _import, connect_error, connect_kwargs
+from .postgresql import AsyncPostgreSQLState, _import, connect_error, connect_kwargs
 from .psycopg_wait import watched_connection_class
 
 _new = tuple.__new__
 _names = count(1)
 
 
-class AsyncPsycopgConnection(PostgreSQLState):
+class AsyncPsycopgConnection(AsyncPostgreSQLState):
     """A psycopg 3 ``AsyncConnection`` with error mapping and logging; open one with
     ``await AsyncPsycopgConnection.open(url)``."""
 
@@ -200,22 +200,6 @@ class AsyncPsycopgConnection(PostgreSQLState):
         except self._psycopg.Error as e:
             raise self._map(e, sql) from e
         self._timeout_applied = self.statement_timeout
-
-    async def setup(self, sql: str) -> None:
-        """Run a set-up statement at connect time."""
-        await self.run(Execute(sql))
-
-    async def rollback(self) -> None:
-        """Roll back the open transaction."""
-        await self.run(Execute("ROLLBACK"))
-
-    async def reset(self) -> None:
-        """Make the connection as new for its next user: no transaction, the default
-        statement timeout."""
-        if self.in_transaction():
-            await self.rollback()
-        self._failed = None
-        self.statement_timeout = None
 
     async def ping(self) -> bool:
         """Check the connection with ``SELECT 1``."""

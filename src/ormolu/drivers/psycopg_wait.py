@@ -112,7 +112,11 @@ _classes: dict[int, Any] = {}
 
 def watched_connection_class() -> Any:
     """psycopg's ``AsyncConnection`` with the socket-keeping :meth:`wait` (the class is
-    made once per psycopg module, on first use, so that psycopg stays a lazy import)."""
+    made once per psycopg module, on first use, so that psycopg stays a lazy import).
+    Raises ConfigurationError naming the extra when psycopg is not installed.
+
+    Example: ``raw = await watched_connection_class().connect(host=..., autocommit=True)``
+    (what ``AsyncPsycopgConnection.open`` does)."""
     psycopg = _import()
     made = _classes.get(id(psycopg))
     if made is not None:

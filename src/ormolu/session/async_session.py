@@ -50,6 +50,10 @@ class AsyncSession:
     """A unit of work against one :class:`~ormolu.AsyncDatabase`; the async twin of
     :class:`~ormolu.Session` (see it for each method's meaning).
 
+    A session belongs to one task at a time: an awaited call made while another task's
+    call on the same session is still running raises InvalidRequestError before it
+    sends or gives back anything (docs/async.md, "Mistakes that get a clear error").
+
     Example::
 
         async with db.session() as s:            # commits on exit, rolls back on an error
