@@ -97,6 +97,49 @@ def test_decimal_results_follow_the_context_rounding() -> None:
         assert str(t._decimal_from_db(2)(Decimal("1.999"))) == "1.99"
 
 
+_COLUMNS = [
+    [Decimal("0.99"), Decimal("1.999"), Decimal("-0.005"), Decimal("12.3")],
+    [Decimal("0.99"), None, Decimal("3")],
+    [Decimal("12345678901234567890123456.5"), Decimal("1")],  # too wide for prec 28
+    [Decimal("1E+30"), Decimal("Infinity"), Decimal("NaN")],
+    [0.99, Decimal("1.5")],  # floats (SQLite REAL) and Decimals mixed
+    [5, "1.1"],
+]
+
+
+@pytest.mark.parametrize("column", _COLUMNS)
+@pytest.mark.parametrize("setting", ["default", "round_down", "no_trap", "prec_6"])
+def test_a_decimal_column_converted_whole_equals_value_by_value(
+    column: list[object], setting: str
+) -> None:
+    # rows_converter takes the processor's C-level column path when it may: its result
+    # must be the per-value processor's, whatever the thread's decimal context
+    import decimal
+
+    from ormolu.dialects.postgresql import PostgreSQLDialect
+    from ormolu.orm.loading import rows_converter
+    from ormolu.sql.compiler import compile_statement
+
+    with localcontext() as ctx:
+        if setting == "round_down":
+            ctx.rounding = decimal.ROUND_DOWN
+        elif setting == "no_trap":
+            ctx.traps[decimal.InvalidOperation] = False  # a too-wide quantize gives NaN
+        elif setting == "prec_6":
+            ctx.prec = 6
+        dialect = PostgreSQLDialect()
+        stmt = select(Gauge.price)
+        compiled, _ = compile_statement(dialect, stmt)
+        convert = rows_converter(compiled, stmt._entities, dialect, "tuples")
+        process = t._decimal_from_db(2)
+        got = [v for (v,) in convert([(v,) for v in column])]
+        want = [process(v) for v in column]
+        assert [str(v) for v in got] == [str(v) for v in want]
+        assert [type(v) for v in got] == [type(v) for v in want]
+    if setting == "no_trap" and column is _COLUMNS[2]:
+        assert str(want[0]) == "12345678901234567890123456.50"  # not NaN
+
+
 class FpShelf(Model, table="fp_shelf"):
     id: Mapped[int] = field(primary_key=True, default=None)
     items: Mapped[list[FpItem]] = relationship(back_populates="shelf", lazy="selectin")

@@ -18,7 +18,9 @@ front end: the sync one runs it, an async one refuses it.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidRequestError, LazyLoadError
@@ -419,15 +421,27 @@ class SessionState:
 
     def detach_all(self) -> None:
         """Detach every object of the identity map (closing the session)."""
-        for st in list(self.identity_map.data.values()):
-            st.session = None
-            st.status = DETACHED
-            st.group = None
+        states = list(self.identity_map.data.values())
+        if states:
+            # (C-level loops: a session closing after a load of many rows detaches them
+            # all, and a Python loop here cost as much as building one of the objects)
+            _consume(map(setattr, states, repeat("session"), repeat(None)))
+            _consume(map(setattr, states, repeat("status"), repeat(DETACHED)))
+            _consume(map(setattr, states, repeat("group"), repeat(None)))
         self.identity_map = IdentityMap()
         self.loaders = {}  # they are bound to the old map
         self.new.clear()
         self.dirty.clear()
         self.deleted.clear()
+
+    def close(self) -> None:
+        """End the session for good (the front ends' ``close``, after their rollback):
+        every object detached, further use refused, and the link back to the front end
+        dropped, so that the session and its state are freed as soon as the program lets
+        go of them (they would otherwise form a cycle, left to the cyclic collector)."""
+        self.detach_all()
+        self.closed = True
+        self.frontend = None
 
     # -- rollback ------------------------------------------------------------------------
     def restore(self, level: Level) -> None:
@@ -587,3 +601,7 @@ def _restore_detached(obj: Any, st: InstanceState, entry: Entry, values: dict[st
 
 
 _unused: tuple[Callable[..., Any], ...] = ()
+
+
+def _consume(it: Iterable[Any]) -> None:
+    deque(it, maxlen=0)

@@ -296,7 +296,13 @@ def rows_converter(
             procs.extend(dialect.result_processor(c.type) for c in ent.columns)
         else:
             procs.append(dialect.result_processor(ent.type))
-    conv = [(i, p) for i, p in enumerate(procs) if p is not None]
+    # (index, processor, its C-level column fast path or None, the check that the fast
+    # path gives the processor's result right now, or None)
+    conv = [
+        (i, p, getattr(p, "column_fast_path", None), getattr(p, "column_fast_path_ok", None))
+        for i, p in enumerate(procs)
+        if p is not None
+    ]
     keys = compiled.keys
 
     def convert_rows(rows: list[Any]) -> list[Any]:
@@ -307,14 +313,13 @@ def rows_converter(
             return rows if type(rows) is list else list(rows)
         if conv and rows:
             cols: list[Any] = list(zip(*rows))
-            for i, p in conv:
-                fast = getattr(p, "column_fast_path", None)
-                if fast is not None:
+            for i, p, fast, ok in conv:
+                if fast is not None and (ok is None or ok()):
                     try:
                         cols[i] = list(map(fast, cols[i]))
                         continue
-                    except TypeError:  # a NULL: the full processor
-                        pass
+                    except (TypeError, AttributeError, ArithmeticError):
+                        pass  # a NULL, a value of another type, too wide: the processor
                 cols[i] = map(p, cols[i])
             values = zip(*cols)
         if mode == "dicts":

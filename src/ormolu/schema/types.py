@@ -34,7 +34,8 @@ import math
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, getcontext
+from decimal import Decimal, InvalidOperation, getcontext
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DataError
@@ -308,7 +309,20 @@ def _decimal_from_db(scale: int | None) -> Processor:
             result = result.quantize(quantum, context=ctx)
         return result
 
+    if quantum is not None:
+        # A column of the driver's Decimals, converted whole (orm.loading.rows_converter):
+        # one C-level quantize per value, in the thread's context, gives process()'s
+        # result; a NULL, a float or int (AttributeError) and a value too wide for the
+        # context or infinite (InvalidOperation) send the column to process(). That
+        # holds only while the context traps InvalidOperation: one that does not would
+        # turn a too-wide value into NaN, so the fast path is then not taken.
+        process.column_fast_path = methodcaller("quantize", quantum)  # type: ignore[attr-defined]
+        process.column_fast_path_ok = _traps_invalid  # type: ignore[attr-defined]
     return process
+
+
+def _traps_invalid() -> bool:
+    return bool(getcontext().traps[InvalidOperation])
 
 
 def _decimal_to_db(value: Any) -> Any:

@@ -266,8 +266,7 @@ class AsyncSession:
         try:
             await self.rollback()
         finally:
-            state.detach_all()
-            state.closed = True
+            state.close()
 
     # -- object lifecycle (no I/O) -------------------------------------------------------
     def listen(self, event: EventName, fn: Callable[[AsyncSession], object]) -> None:

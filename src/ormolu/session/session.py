@@ -289,8 +289,7 @@ class Session:
         try:
             self.rollback()
         finally:
-            state.detach_all()
-            state.closed = True
+            state.close()
 
     def listen(self, event: EventName, fn: Callable[[Session], object]) -> None:
         """Call ``fn(session)`` on ``event`` in this session, after the database's
