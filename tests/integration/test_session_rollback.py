@@ -190,6 +190,28 @@ def test_deleted_child_leaves_the_loaded_collection(front: Any) -> None:
         assert [k.tag for k in p.kids] == ["a"]
 
 
+def test_a_collection_loaded_after_a_new_child_was_flushed_is_forgotten_by_rollback(
+    front: Any,
+) -> None:
+    """A new child pointed at a persistent parent whose collection is not loaded; flushed;
+    the collection then loaded (it holds the new child); rolled back: the collection must
+    not still show the child, whose row is gone."""
+    with front.session() as s:
+        p = RbParent(name="p")
+        s.add(p)
+        s.add(RbKid(parent=p, tag="old"))
+        s.commit()
+    with front.session() as s:
+        p = s.query(RbParent).one()  # its kids not loaded
+        s.add(RbKid(parent=p, tag="new"))
+        s.flush()
+        s.load([p], RbParent.kids)
+        assert sorted(k.tag for k in p.kids) == ["new", "old"]
+        s.rollback()
+        s.load([p], RbParent.kids)
+        assert [k.tag for k in p.kids] == ["old"]
+
+
 class RbNote(Model, table="rb_note"):
     id: Mapped[int] = field(primary_key=True, default=None)
     title: Mapped[str] = field(max_length=40)
