@@ -23,6 +23,7 @@ from .mutable import JsonMapped, json_coerce
 from .naming import resolve as resolve_naming
 from .registry import configure, register
 from .related import RelationshipAttribute
+from .relationships import MANY_TO_ONE
 from .state import DETACHED, STATE_KEY
 from .sync import set_relationship
 
@@ -214,8 +215,6 @@ def _generic_init(obj: Model, kwargs: dict[str, Any]) -> None:
 def _init_with_relationships(obj: Model, mapper: Mapper, kwargs: dict[str, Any]) -> None:
     """The constructor given related objects: ``Album(title=..., artist=acdc)``. A
     foreign key a related object will provide need not be given."""
-    from .relationships import MANY_TO_ONE
-
     rels = {k: kwargs.pop(k) for k in list(kwargs) if k in mapper.relationship_decls}
     deferred: set[str] = set()
     for key, value in rels.items():

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidRequestError, ValidationError
+from .collections import RelatedList
 from .fields import MISSING
+from .relationships import MANY_TO_ONE, ONE_TO_MANY
 from .state import PENDING, PERSISTENT, STATE_KEY, TRANSIENT
 
 if TYPE_CHECKING:
@@ -52,8 +54,6 @@ def check_item(rel: Relationship, item: Any, owner: Any = None) -> None:
 
 def check_removal(owner: Any, rel: Relationship, item: Any) -> None:
     """Raise ValidationError if removing ``item`` would set a NOT NULL foreign key to NULL."""
-    from .relationships import ONE_TO_MANY
-
     if rel.direction == ONE_TO_MANY and not rel.delete_orphan and not rel.nullable:
         fk = ", ".join(f"{rel.target.name}.{k}" for k in rel.remote_keys)
         raise ValidationError(
@@ -65,8 +65,6 @@ def check_removal(owner: Any, rel: Relationship, item: Any) -> None:
 
 def set_relationship(obj: Any, key: str, value: Any) -> None:
     """``obj.key = value`` for a relationship (called by ``Model.__setattr__``)."""
-    from .relationships import MANY_TO_ONE
-
     rel = type(obj).__mapper__.relationship(key)
     if rel.uselist:
         set_collection(obj, rel, value)
@@ -156,7 +154,6 @@ def _link(parent: Any, back: Relationship, child: Any) -> None:
             st = pd.get(STATE_KEY)
             if st is None or st.status in (TRANSIENT, PENDING):
                 # a new object has no rows to load: its collection is what we know
-                from .collections import RelatedList
 
                 pd[back.key] = RelatedList(parent, back, [child])
         elif not any(c is child for c in loaded):
@@ -209,7 +206,6 @@ def set_one_to_one(obj: Any, rel: Relationship, value: Any) -> None:
 def set_collection(obj: Any, rel: Relationship, value: Any) -> None:
     """``artist.albums = [...]``: replace a collection (removed items are handled as by
     ``remove()``, added ones as by ``append()``)."""
-    from .collections import RelatedList
     from .strategies import lazy_load
 
     if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
@@ -247,8 +243,6 @@ def set_collection(obj: Any, rel: Relationship, value: Any) -> None:
 
 def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` was put into ``owner``'s collection ``rel``."""
-    from .relationships import ONE_TO_MANY
-
     session = _session(owner)
     if session is not None:
         session.touch(owner)
@@ -270,8 +264,6 @@ def collection_add(owner: Any, rel: Relationship, item: Any) -> None:
 
 def collection_remove(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` was taken out of ``owner``'s collection ``rel``."""
-    from .relationships import ONE_TO_MANY
-
     _touch(owner)
     back = rel.back
     if rel.direction == ONE_TO_MANY:
