@@ -7,7 +7,11 @@ them or none are written, and validates every row before the first statement.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidRequestError
@@ -15,8 +19,9 @@ from ..orm.fields import MISSING
 from ..orm.loading import build_loader_factory
 from ..orm.state import PERSISTENT, STATE_KEY, new_state
 from ..orm.strategies import ResultGroup
-from ..orm.unitofwork import bulk_insert_plan, upsert_plan
+from ..orm.unitofwork import _uniform_keys, bulk_insert_plan, upsert_plan, writer
 from ..protocol import ROWCOUNT, Execute, Op
+from ..schema import types as t
 from ..sql.compiler import compile_statement
 from .flush import _reset_identity
 from .reads import _grouped, _load_each, autoflush
@@ -57,10 +62,14 @@ def insert_many(
         explicit = keys.count(None) != len(keys)
 
     def body() -> Op[None]:
-        plan = bulk_insert_plan(
-            state.dialect, mapper, all_rows, bool(objs), state.dialect.max_bind_parameters
-        )
-        yield from plan
+        steps = _array_insert(state.dialect, mapper, all_rows, bool(objs))
+        if steps is not None:
+            for step in steps:  # noqa: UP028 (a list iterator takes no send(reply))
+                yield step
+        else:
+            yield from bulk_insert_plan(
+                state.dialect, mapper, all_rows, bool(objs), state.dialect.max_bind_parameters
+            )
         if explicit:
             yield from _reset_identity(state, [mapper])
 
@@ -70,6 +79,117 @@ def insert_many(
         o.__dict__[STATE_KEY] = new_state(o, state, key, PERSISTENT)
         state.identity_map[key] = o
     return len(all_rows)
+
+
+# Rows per array INSERT at most, and characters of text and bytes (a multi-row VALUES
+# chunk's text grows with its rows; an array statement's parameters do, and PostgreSQL
+# takes a message of up to 1 GB): a larger insert is split into several statements.
+ARRAY_ROWS = 10_000
+ARRAY_CHARS = 32 * 2**20
+
+# The class of the driver values of a column of each ormolu type, where the array insert
+# takes it (every value, after the bind processor, must be of exactly this class or None).
+# JSON (text the server parses as the column's type), DeclaredType and the rest are left
+# to multi-row VALUES: text reaches only a text or varchar column by assignment.
+_ARRAY_CLASSES: tuple[tuple[type[t.SQLType], type], ...] = (
+    (t.Boolean, bool), (t.Integer, int), (t.Float, float), (t.String, str),
+    (t.Bytes, bytes), (t.Numeric, Decimal), (t.DateTime, dt.datetime), (t.Date, dt.date),
+    (t.Time, dt.time), (t.Interval, dt.timedelta), (t.Uuid, uuid.UUID),
+)  # fmt: skip
+_INT8 = 1 << 63
+_tzinfo = attrgetter("tzinfo")
+_utcoffset = methodcaller("utcoffset")
+
+
+def _array_class(type_: t.SQLType) -> type | None:
+    """The class of a column's driver values for the array insert, or None (not taken)."""
+    if isinstance(type_, t.EnumType):
+        return int if type_.is_int else str
+    if isinstance(type_, t.DateTime) and type_.storage == "unixepoch":
+        return None  # (sent as int seconds)
+    for cls, py in _ARRAY_CLASSES:
+        if isinstance(type_, cls):
+            return py
+    return None
+
+
+def _array_insert(
+    dialect: Any, mapper: Any, rows: list[dict[str, Any]], want_keys: bool
+) -> list[Execute] | None:
+    """The statements inserting ``rows`` (validated value dicts) with one array parameter
+    per column (``dialect.array_insert_sql``), or None where that does not apply and the
+    general plan (multi-row VALUES) inserts them: a dialect without it, fewer than two
+    rows, rows of different columns, keys to read back, a column of a type not in
+    ``_ARRAY_CLASSES``, a value of another class (a subclass too), datetimes with and
+    without an offset in one column, an int beyond 64 bits, a NUL in text (refused
+    before sending there, as the driver refuses it).
+
+    Each value reaches its column as from multi-row VALUES: the array's element type is
+    the type the driver sends the value with (``dialect.array_element_type``), converted
+    to the column's by the same assignment cast; NULLs are NULL (not the default), and a
+    failing row fails the statement (the caller's transaction or savepoint undoes it)."""
+    if not dialect.supports_array_insert or len(rows) < 2:
+        return None
+    w = writer(dialect, mapper)
+    keys = _uniform_keys(w, rows)
+    if not keys or (want_keys and w.auto is not None and w.auto not in keys):
+        return None  # (no columns; or generated keys to read back: RETURNING in order)
+    classes = dialect.orm_cache.get(("array_classes", mapper, keys))
+    if classes is None:
+        fields = mapper.fields
+        classes = tuple(_array_class(fields[k].type) for k in keys)
+        dialect.orm_cache[("array_classes", mapper, keys)] = classes
+    if None in classes:
+        return None
+    cols = w.columns(rows, keys)
+    elements = []
+    chars = 0
+    for col, cls in zip(cols, classes):
+        found = set(map(type, col))
+        if found == {cls}:
+            values = col
+        elif found == {type(None)}:
+            elements.append(dialect.array_element_type(cls))  # (NULLs of the column's type)
+            continue
+        elif found == {cls, type(None)}:
+            values = [v for v in col if v is not None]
+        else:
+            return None
+        aware = False
+        if cls is dt.datetime or cls is dt.time:
+            zones = set(map(_tzinfo, values))
+            if None in zones:
+                if len(zones) > 1:
+                    return None  # naive and aware in one column
+            elif None in map(_utcoffset, values):
+                return None  # a tzinfo without an offset: naive to Python, not to drivers
+            else:
+                aware = True
+        elif cls is int:
+            if not (min(values) >= -_INT8 and max(values) < _INT8):
+                return None
+        elif cls is str:
+            text = "".join(values)
+            if "\x00" in text and not dialect.supports_nul_in_text:
+                return None  # (refused before sending there)
+            chars += len(text)
+        elif cls is bytes:
+            chars += sum(map(len, values))
+        elements.append(dialect.array_element_type(cls, aware))
+    if None in elements:
+        return None
+    key = ("array_insert", mapper, keys, tuple(elements))
+    sql = dialect.orm_cache.get(key)
+    if sql is None:
+        names = tuple(mapper.fields[k].column.name for k in keys)
+        sql = dialect.orm_cache[key] = dialect.array_insert_sql(
+            mapper.table, names, tuple(elements)
+        )
+    n = len(rows)
+    per = max(1, min(ARRAY_ROWS, n * ARRAY_CHARS // max(1, chars)))
+    if per >= n:
+        return [Execute(sql, cols)]
+    return [Execute(sql, [c[i : i + per] for c in cols]) for i in range(0, n, per)]
 
 
 def upsert(

@@ -65,6 +65,9 @@ class Dialect:
     # and prepared statements serve them all, and a long list is not parsed anew
     in_list_as_array = False
     enforces_column_types = True  # a value the column type cannot hold is refused
+    # Many rows go in one INSERT taking one array parameter per column (see
+    # array_insert_sql and ormolu.core.writes.insert_many); else in multi-row VALUES.
+    supports_array_insert = False
     max_identifier_length: int | None = None  # longest table, column or index name
     # The VARCHAR length of a str column without max_length that is part of a key, where
     # unbounded text cannot be a key (None: it can).
@@ -262,6 +265,21 @@ class Dialect:
         if isinstance(type_, t.Json):
             return "TEXT"
         raise ConfigurationError(f"no column type for {type_!r}")
+
+    def array_element_type(self, cls: type, aware: bool = False) -> str | None:
+        """The SQL type of an array element holding the driver values of class ``cls``
+        (for ``datetime`` and ``time``, ``aware`` ones: with a UTC offset), the type the
+        driver sends such a value as; None where there is none (see
+        :meth:`array_insert_sql`)."""
+        return None
+
+    def array_insert_sql(
+        self, table: Any, names: tuple[str, ...], element_types: tuple[str, ...]
+    ) -> str:
+        """An INSERT into ``table``'s columns ``names`` of every row of one array
+        parameter per column, of ``element_types`` (from :meth:`array_element_type`);
+        only where ``supports_array_insert``."""
+        raise NotImplementedError(f"{self.name} has no array insert")
 
     def cast_type_sql(self, type_: t.SQLType) -> str:
         """The type name in ``CAST(x AS type)`` (usually the column type name)."""

@@ -191,6 +191,11 @@ class AsyncpgBackend(PsycopgBackend):
         from .asyncpg import MAX_ARGUMENTS, AsyncpgConnection
 
         dialect.max_bind_parameters = min(dialect.max_bind_parameters, MAX_ARGUMENTS)
+        # insert_many keeps to multi-row VALUES here: asyncpg encodes an array element by
+        # element, with abstract-class checks on each (measured: bench test C, 5,000
+        # rows, 128 M instructions against 115 M for VALUES; psycopg's binary arrays
+        # took it from 360 M to 128 M)
+        dialect.supports_array_insert = False
         return await AsyncpgConnection.open(url, connect_timeout=timeout)
 
 
