@@ -170,7 +170,9 @@ class OperationalError(DatabaseError):
 class ProgrammingError(DatabaseError):
     """The statement is wrong: a syntax error, or a table, column or function the
     database does not have (PostgreSQL SQLSTATE class 42, MySQL errors 1054/1064/1146,
-    SQLite's "no such table"/"no such column"/"syntax error")."""
+    SQLite's "no such table"/"no such column"/"syntax error"); also placeholders that
+    do not fit the values given (``execute_sql("SELECT %s, %s", [1])``), which every
+    driver refuses before sending, so the transaction goes on."""
 
 
 class UndefinedTable(ProgrammingError):

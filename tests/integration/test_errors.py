@@ -284,12 +284,42 @@ def test_division_by_zero_in_a_write(db: Database) -> None:
         s.rollback()
 
 
-def test_wrong_number_of_driver_parameters_is_an_operational_error(league: Database) -> None:
+@pytest.mark.parametrize(
+    ("template", "values", "counts"),
+    [
+        ("SELECT name FROM er_team WHERE name = {p} OR name = {p}", ["red"], (2, 1)),
+        ("SELECT name FROM er_team WHERE name = {p}", ["red", "blue"], (1, 2)),
+        ("SELECT name FROM er_team WHERE name = {other}", ["red"], None),  # another paramstyle
+    ],
+)
+def test_placeholders_that_do_not_fit_the_values_are_a_programming_error(
+    league: Database, template: str, values: list[str], counts: tuple[int, int] | None
+) -> None:
+    """Every driver refuses the statement before sending it, as the same ProgrammingError
+    naming the statement's start and the counts; the transaction goes on, keeping what
+    it wrote, and the refused statement wrote nothing."""
     ph = league.dialect.placeholder
-    with league.session() as s, pytest.raises(OperationalError) as info:
-        s.execute_sql(f"SELECT {ph}, {ph}", [1])  # low level: the driver's paramstyle
-    assert info.value.sql == f"SELECT {ph}, {ph}"
-    assert info.value.__cause__ is not None
+    # a placeholder of another paramstyle: '?' on the '%s' drivers, '%s' on SQLite
+    sql = template.format(p=ph, other="%s" if ph == "?" else "?")
+    with league.session() as s:
+        s.execute("INSERT INTO er_team (name) VALUES (:name)", {"name": "kept"})
+        with pytest.raises(ProgrammingError) as info:
+            s.execute_sql(sql, values)  # low level: the driver's paramstyle
+        error = info.value
+        assert not isinstance(error, OperationalError)
+        assert error.sql == sql and error.__cause__ is not None
+        if counts is not None:
+            assert "SELECT name FROM er_team" in str(error)
+            assert f"{counts[0]} placeholders but {counts[1]} parameters" in str(error)
+        # the session is usable: the next statement runs in the same transaction
+        assert s.execute("SELECT count(*) FROM er_team").scalar() == 3
+        with pytest.raises(ProgrammingError, match="1 placeholders but 2 parameters"):
+            s.execute_sql(
+                f"INSERT INTO er_team (name) VALUES ({ph})", [("x", "y"), ("z", "w")], many=True
+            )
+    with league.session() as s:
+        names = s.execute("SELECT name FROM er_team ORDER BY name").all()
+    assert names == [("blue",), ("kept",), ("red",)]
 
 
 def test_a_failed_raw_statement_and_the_rest_of_the_transaction(league: Database) -> None:

@@ -56,6 +56,7 @@ from .mysql import (
     bind_error,
     connect_error,
     connect_options,
+    is_bind_error,
     map_error,
 )
 
@@ -228,11 +229,13 @@ class AsyncmyConnection(MySQLState):
                 await cur.execute(query, args)
                 self._track(sql)
         except self._errors.Error as e:
+            if params and isinstance(e, self._errors.ProgrammingError) and is_bind_error(e):
+                raise bind_error(e, sql, params[0] if many else params) from e
             raise self._map(e, sql) from e
         except (TypeError, ValueError) as e:
             if not params:
                 raise
-            raise bind_error(e, sql) from e
+            raise bind_error(e, sql, params[0] if many else params) from e
         if want == ROWS:
             rows = await cur.fetchmany(limit) if limit else await cur.fetchall()
             return _new(Reply, (list(rows), -1, None, (), None))

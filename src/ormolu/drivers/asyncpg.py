@@ -14,7 +14,7 @@ and state bookkeeping (:class:`~ormolu.drivers.postgresql.PostgreSQLState`):
   sent again as text the server converts, cached likewise; a NUL in text is refused
   before sending, as psycopg refuses it (the server would fail the transaction).
   Placeholder errors are psycopg's, raised as the psycopg driver raises them
-  (OperationalError).
+  (ProgrammingError, before sending: the transaction goes on).
 * Rows are asyncpg ``Record`` objects, not converted: they index, unpack, compare and
   hash as tuples do, which is all the loaders use, and loading 30,000 rows as objects
   measured no faster from tuples (``RESULT`` rows, which reach the user as they are, are
@@ -77,7 +77,7 @@ from .asyncpg_params import (
     typed,
 )
 from .base import concurrent_use, log_statement, logger, lost_before_send, secrets_of
-from .postgresql import _SQLSTATE, AsyncPostgreSQLState, connect_error
+from .postgresql import _SQLSTATE, AsyncPostgreSQLState, connect_error, statement_refused
 
 _new = tuple.__new__
 MAX_ARGUMENTS = 32767  # values in one statement (asyncpg sends the count as an int16)
@@ -459,11 +459,11 @@ def _has_nul(params: Any, many: bool) -> bool:
 
 def _checked_statement(sql: str, params: Any, many: bool) -> tuple[str, Any]:
     """:func:`_statement`, its refusals raised as the ormolu errors the psycopg driver
-    raises for them: OperationalError for placeholders, DataError for NUL in text."""
+    raises for them: ProgrammingError for placeholders, DataError for NUL in text."""
     try:
         return _statement(sql, params, many)
     except PlaceholderError as e:
-        raise exc.OperationalError(str(e), sql=sql) from e
+        raise statement_refused(str(e), sql) from e
     except _NulError as e:
         raise exc.DataError(str(e), sql=sql) from e
 

@@ -44,7 +44,7 @@ _cache: dict[str, tuple[str, ...]] = {}
 
 class PlaceholderError(ValueError):
     """A query psycopg would refuse for its placeholders (the driver raises it as the
-    psycopg driver does: OperationalError, chained to this)."""
+    psycopg driver does: ProgrammingError, chained to this)."""
 
 
 # URL options asyncpg's DSN parser takes as libpq does (asyncpg's connect_utils).

@@ -76,6 +76,31 @@ def concurrent_use(step: Any) -> exc.InvalidRequestError:
     )
 
 
+def placeholder_mismatch(
+    sql: str, placeholders: int | None, given: int | None, detail: str = ""
+) -> exc.ProgrammingError:
+    """The ProgrammingError for a statement whose placeholders do not match the values
+    given (a wrong count, or another paramstyle's placeholders: ``$1`` or ``?`` where the
+    driver reads ``%s``), raised alike by every driver. The driver refused it before
+    sending anything, so the transaction goes on as it was.
+
+    The message names the statement's start and both counts when they are known, else
+    the driver's ``detail``. Example: ``placeholder_mismatch("SELECT %s, %s", 2, 1)``
+    says ``the statement 'SELECT %s, %s' has 2 placeholders but 1 parameters were
+    given``."""
+    start = sql if len(sql) <= 60 else sql[:57] + "..."
+    if placeholders is not None and given is not None:
+        message = (
+            f"the statement {start!r} has {placeholders} placeholders but {given} "
+            f"parameters were given"
+        )
+    else:
+        message = f"the statement {start!r} has placeholders that do not fit its parameters"
+    if detail:
+        message += f" ({detail})"
+    return exc.ProgrammingError(message, sql=sql)
+
+
 def lost_before_send(sql: str) -> Any:
     """The ConnectionLost for a statement not sent because the connection was already
     gone (``unsent``: so COMMIT's caller knows nothing was committed)."""

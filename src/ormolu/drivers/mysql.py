@@ -12,13 +12,16 @@ is not mistaken for a missing row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
 from ..url import URL
-from .base import hide_secrets, secrets_of
+from .base import hide_secrets, placeholder_mismatch, secrets_of
+
+_PERCENT = re.compile(r"%(.)", re.DOTALL)  # a conversion of Python's ``%`` formatting
 
 _CODES: dict[int, type[exc.DatabaseError]] = {
     1062: exc.UniqueViolation,  # ER_DUP_ENTRY
@@ -142,15 +145,37 @@ def bind_args(sql: str, params: Sequence[Any]) -> tuple[str, Any]:
     return sql.replace("%%", "%"), None
 
 
-def bind_error(error: Exception, sql: str) -> exc.OperationalError:
-    """The error for values that could not be put into the text: the drivers put them
-    in with ``%``, so a stray ``'%'`` or a wrong number of values raises TypeError or
-    ValueError there, where the other drivers raise their own Error. (PyMySQL turns the
-    TypeError into a ProgrammingError of the same text, mapped as any driver error;
-    asyncmy lets it through: both end as the same OperationalError.)"""
-    if isinstance(error, TypeError):
-        return exc.OperationalError(str(error), sql=sql)
-    return exc.OperationalError(f"cannot bind the parameters: {error}", sql=sql)
+def bind_error(error: Exception, sql: str, params: Sequence[Any]) -> exc.ProgrammingError:
+    """The error for values that could not be put into the text: both drivers put them
+    in with ``%`` before sending anything, so a wrong number of values, another
+    paramstyle's placeholder (``?``, ``$1``) or a stray ``'%'`` raises TypeError or
+    ValueError there (PyMySQL re-raises the TypeError as its ProgrammingError of the same
+    text). Either way the statement is wrong and nothing was sent: the ProgrammingError
+    the other drivers raise for the same mistake (see ``base.placeholder_mismatch``).
+    ``params``: the values, or for a batch its first row."""
+    found = _placeholders(sql)
+    if found is not None and found != len(params):
+        return placeholder_mismatch(sql, found, len(params))
+    return placeholder_mismatch(sql, None, None, f"cannot bind the parameters: {error}")
+
+
+def _placeholders(sql: str) -> int | None:
+    """The number of ``%s`` in ``sql`` as the drivers' ``%`` formatting reads it
+    (``%%`` is a literal ``%``); None for any other ``%`` conversion, which they refuse."""
+    count = 0
+    for match in _PERCENT.finditer(sql):
+        if match.group(1) == "s":
+            count += 1
+        elif match.group(1) != "%":
+            return None
+    return count
+
+
+def is_bind_error(error: Any) -> bool:
+    """Whether a driver error is a refusal to put the values into the text (PyMySQL's
+    ProgrammingError from ``%`` formatting: its first argument is the message, where the
+    server's errors carry their error number)."""
+    return not (error.args and isinstance(error.args[0], int))
 
 
 def map_error(error: Any, sql: str, secrets: list[str], errors: Any, lost: bool) -> Any:

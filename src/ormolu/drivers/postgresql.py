@@ -10,13 +10,14 @@ statement timeout in force the same way; only the waiting differs.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import exceptions as exc
 from ..exceptions import ConfigurationError
 from ..protocol import Execute
 from ..url import URL
-from .base import hide_secrets, lost_before_send, secrets_of, socket_quiet
+from .base import hide_secrets, lost_before_send, placeholder_mismatch, secrets_of, socket_quiet
 
 _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "23505": exc.UniqueViolation,
@@ -33,6 +34,8 @@ _SQLSTATE: dict[str, type[exc.DatabaseError]] = {
     "42703": exc.UndefinedColumn,  # undefined_column
     "57014": exc.StatementTimeout,  # query_canceled (statement_timeout)
 }
+# psycopg's refusal of a statement whose placeholders do not match its values
+_COUNTS = re.compile(r"the query has (\d+) placeholders? but (\d+) parameters? (?:were|was) passed")
 UNKNOWN = -1.0  # the statement timeout in force is not known (a ROLLBACK may have undone it)
 
 
@@ -44,6 +47,16 @@ def _import() -> Any:
             "PostgreSQL needs the psycopg driver: pip install 'ormolu[postgresql]'"
         ) from None
     return psycopg
+
+
+def statement_refused(message: str, sql: str) -> exc.ProgrammingError:
+    """The ProgrammingError for a statement psycopg (or the asyncpg driver, which reads
+    placeholders as psycopg does) refused before sending it: placeholders that do not
+    match the values (counts parsed from ``message``), or are not psycopg's."""
+    found = _COUNTS.search(message)
+    if found is not None:
+        return placeholder_mismatch(sql, int(found.group(1)), int(found.group(2)))
+    return placeholder_mismatch(sql, None, None, message)
 
 
 def connect_options(url: URL) -> dict[str, str]:
@@ -120,6 +133,10 @@ class PostgreSQLState:
         if cls is None:
             if self.raw.broken or self.raw.closed:
                 cls = exc.ConnectionLost
+            elif not state and isinstance(error, psycopg.ProgrammingError):
+                # refused by psycopg before sending: the statement's placeholders do not
+                # fit its values (or another client-side misuse); nothing was sent
+                return statement_refused(message, sql)
             elif state.startswith("23"):
                 cls = exc.IntegrityError
             elif state.startswith("22") or isinstance(error, psycopg.DataError):

@@ -41,6 +41,7 @@ from .mysql import (
     bind_error,
     connect_error,
     connect_options,
+    is_bind_error,
     map_error,
 )
 
@@ -133,11 +134,13 @@ class PyMySQLConnection(MySQLState):
                 cur.execute(query, args)
                 self._track(sql)
         except self._pymysql.Error as e:
+            if params and isinstance(e, self._pymysql.ProgrammingError) and is_bind_error(e):
+                raise bind_error(e, sql, params[0] if many else params) from e
             raise self._map(e, sql) from e
         except (TypeError, ValueError) as e:
             if not params:
                 raise
-            raise bind_error(e, sql) from e
+            raise bind_error(e, sql, params[0] if many else params) from e
         if want == ROWS:
             if not limit:  # a whole result: read with the collector paused (see
                 # ormolu.collector: it has arrived, or is read from a local file)

@@ -8,6 +8,7 @@ result codes (https://sqlite.org/rescode.html), available on Python 3.11+ except
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 from typing import Any
@@ -27,7 +28,7 @@ from ..protocol import (
     Reply,
     SetTimeout,
 )
-from .base import log_statement, logger
+from .base import log_statement, logger, placeholder_mismatch
 
 _new = tuple.__new__
 
@@ -66,6 +67,10 @@ _PROGRAMMING_MESSAGES: tuple[tuple[str, type[exc.ProgrammingError]], ...] = (
 )
 
 
+# sqlite3's refusal of a statement whose placeholders do not match its values
+_BINDINGS = re.compile(r"statement uses (\d+), and there are (\d+) supplied")
+
+
 def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.DatabaseError:
     """Translate a ``sqlite3`` error into ormolu's hierarchy (the caller chains it);
     ``timed_out``: the statement timeout's progress handler interrupted it."""
@@ -92,6 +97,10 @@ def map_error(error: sqlite3.Error, sql: str, timed_out: bool = False) -> exc.Da
     if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED (+ extended)
         return exc.LockNotAvailable(str(error), sql=sql, code=code)
     message = str(error)
+    if isinstance(error, sqlite3.ProgrammingError):
+        found = _BINDINGS.search(message)
+        if found is not None:  # (refused before running: the transaction goes on)
+            return placeholder_mismatch(sql, int(found.group(1)), int(found.group(2)))
     if code == 1 or isinstance(error, sqlite3.ProgrammingError):  # SQLITE_ERROR
         if "syntax error" in message:
             return exc.ProgrammingError(message, sql=sql, code=code)
