@@ -18,7 +18,6 @@ front end: the sync one runs it, an async one refuses it.
 from __future__ import annotations
 
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from ..orm.state import (
     new_state,
 )
 from ..orm.sync import cascade_related
+from ..orm.unitofwork import drain
 from .journal import (
     LAZY,
     Entry,
@@ -425,9 +425,9 @@ class SessionState:
         if states:
             # (C-level loops: a session closing after a load of many rows detaches them
             # all, and a Python loop here cost as much as building one of the objects)
-            _consume(map(setattr, states, repeat("session"), repeat(None)))
-            _consume(map(setattr, states, repeat("status"), repeat(DETACHED)))
-            _consume(map(setattr, states, repeat("group"), repeat(None)))
+            drain(map(setattr, states, repeat("session"), repeat(None)))
+            drain(map(setattr, states, repeat("status"), repeat(DETACHED)))
+            drain(map(setattr, states, repeat("group"), repeat(None)))
         self.identity_map = IdentityMap()
         self.loaders = {}  # they are bound to the old map
         self.new.clear()
@@ -601,7 +601,3 @@ def _restore_detached(obj: Any, st: InstanceState, entry: Entry, values: dict[st
 
 
 _unused: tuple[Callable[..., Any], ...] = ()
-
-
-def _consume(it: Iterable[Any]) -> None:
-    deque(it, maxlen=0)

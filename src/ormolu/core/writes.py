@@ -19,7 +19,7 @@ from ..orm.fields import MISSING
 from ..orm.loading import build_loader_factory
 from ..orm.state import PERSISTENT, STATE_KEY, new_state
 from ..orm.strategies import ResultGroup
-from ..orm.unitofwork import _uniform_keys, bulk_insert_plan, upsert_plan, writer
+from ..orm.unitofwork import bulk_insert_plan, uniform_keys, upsert_plan, writer
 from ..protocol import ROWCOUNT, Execute, Op
 from ..schema import types as t
 from ..sql.compiler import compile_statement
@@ -131,7 +131,7 @@ def _array_insert(
     if not dialect.supports_array_insert or len(rows) < 2:
         return None
     w = writer(dialect, mapper)
-    keys = _uniform_keys(w, rows)
+    keys = uniform_keys(w, rows)
     if not keys or (want_keys and w.auto is not None and w.auto not in keys):
         return None  # (no columns; or generated keys to read back: RETURNING in order)
     classes = dialect.orm_cache.get(("array_classes", mapper, keys))

@@ -364,7 +364,7 @@ def _chunks(n: int, per: int) -> list[int]:
 def _runs(w: _Writer, objs: list[Any]) -> list[tuple[tuple[str, ...], list[Any]]]:
     """``objs`` split into runs of consecutive objects with the same columns to insert
     (see ``_Writer.present_keys``), each with those columns."""
-    uniform = _uniform_keys(w, list(map(_dict_of, objs)))
+    uniform = uniform_keys(w, list(map(_dict_of, objs)))
     if uniform is not None:  # the usual case, checked in C
         return [(uniform, objs)]
     runs: list[tuple[tuple[str, ...], list[Any]]] = []
@@ -379,7 +379,7 @@ def _runs(w: _Writer, objs: list[Any]) -> list[tuple[tuple[str, ...], list[Any]]
     return runs
 
 
-def _uniform_keys(w: _Writer, dicts: list[dict[str, Any]]) -> tuple[str, ...] | None:
+def uniform_keys(w: _Writer, dicts: list[dict[str, Any]]) -> tuple[str, ...] | None:
     """The columns to insert when every one of ``dicts`` has the same (every field, and
     the generated key either ``None`` in all or set in all), else ``None``; in C."""
     if not dicts or not all(map(ge, map(dict.keys, dicts), repeat(w.key_set))):
@@ -627,7 +627,7 @@ def bulk_insert_plan(
     w = writer(dialect, mapper)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     all_keys, key_set, no_auto = w.all_keys, w.key_set, w.no_auto
-    uniform = _uniform_keys(w, rows)
+    uniform = uniform_keys(w, rows)
     if uniform is not None:  # one group (checked in C), the usual case
         groups[uniform] = rows
         rows = []
