@@ -86,6 +86,10 @@ class AsyncFacade(_Proxy):
             return parse_url(str(url).replace(f"{url.scheme}://", f"{name}://", 1))
         return url
 
+    def dispose(self) -> None:
+        """``Database.dispose()``: close the AsyncDatabase (its pool), keeping the loop."""
+        self._loop.run_until_complete(self._inner.close())
+
     def close_loop(self) -> None:
         """Close the database and the loop (the fixture's teardown)."""
         loop = self._loop
@@ -159,3 +163,18 @@ def async_driver_of(db: Any) -> str | None:
     """The asyncio driver behind a test's async ``db`` (``"asyncpg"``, ...); None for the
     sync front end."""
     return str(db._inner._backend.async_driver) if is_async(db) else None
+
+
+def reopen(db: Any, url: str, **options: Any) -> Any:
+    """A second database on ``url`` (a sync-style URL such as ``str(db.url)``, possibly
+    changed: a proxy's port, query options) through the same front end as the test's
+    ``db``: a sync :class:`~ormolu.Database` for the sync front end; for the async one an
+    AsyncDatabase with ``db``'s asyncio driver, seen through the sync API on ``db``'s loop.
+    The caller disposes it (``.dispose()``)."""
+    from ormolu import Database
+
+    if not is_async(db):
+        return Database(url, **options)
+    scheme = db._inner.url.scheme
+    rest = url.partition("://")[2]
+    return AsyncFacade(AsyncDatabase(f"{scheme}://{rest}", **options), db._loop)

@@ -42,6 +42,10 @@ class TCPProxy:
         with contextlib.suppress(OSError):
             self._listener.close()
         for s in self._sockets:
+            # (shutdown first: close alone does not wake a pump blocked in recv, and the
+            # server would keep the session, and its locks, open)
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 s.close()
 

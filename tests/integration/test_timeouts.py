@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from frontend import reopen
 
 from ormolu import (
     Database,
@@ -49,7 +50,7 @@ def test_a_session_statement_timeout_stops_a_long_statement(db: Database) -> Non
 
 
 def test_the_database_default_and_a_session_override(db: Database, tmp_path: Path) -> None:
-    limited = Database(str(db.url), statement_timeout=0.2)
+    limited = reopen(db, str(db.url), statement_timeout=0.2)
     try:
         with limited.session() as s:
             timed_out(s)

@@ -23,7 +23,7 @@ from ..core.getorcreate import get_or_create
 from ..core.hooks import fire
 from ..core.loads import load
 from ..core.state import SessionState
-from ..drivers.base import concurrent_use
+from ..drivers.base import concurrent_use, lost_before_send
 from ..exceptions import LazyLoadError, NoResultFound
 from ..orm.hooks import EventName, Listeners
 from ..protocol import Execute, Op, SetTimeout, run_async
@@ -106,6 +106,13 @@ class AsyncSession:
     async def _send(self, step: Any) -> Any:
         conn = self._conn
         if conn is None:
+            if self.state.in_tx:
+                # The transaction's connection broke and went back to the pool (see
+                # _release_connection): the server has ended the transaction, so no
+                # statement of it may run on a new connection — ROLLBACK ends it quietly,
+                # anything else (COMMIT included) is refused as never sent, as on the
+                # broken connection itself in the sync session.
+                raise lost_before_send(getattr(step, "sql", type(step).__name__))
             conn = await self._connect()
         captures = self.db._captures
         if captures and type(step) is Execute:
@@ -122,6 +129,9 @@ class AsyncSession:
         return conn
 
     async def _release_connection(self) -> None:
+        # A broken connection goes back (to be discarded) even inside a transaction, so
+        # that a task cancelled mid-query frees its pool slot at once; the transaction
+        # stays open in the session's state until rollback (see _send).
         conn = self._conn
         if conn is not None and (not self.state.in_tx or conn.is_broken()):
             self._conn = None
