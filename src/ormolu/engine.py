@@ -248,7 +248,7 @@ class Database:
         rows and all; tables that do not exist are skipped, so it can run twice.
 
         Raises ReferencedTableError, before any statement, where a table not among
-        ``models`` references one of them (drop that one too). See docs/schema.md."""
+        ``models`` references one of them (drop that one too). See docs/models.md."""
         with self.session() as s:
             s.run(drop_op(self.dialect, tables_of(models)))
 
