@@ -30,6 +30,7 @@ from .exceptions import (
     PendingRollbackError,
     PoolTimeout,
     ProgrammingError,
+    ReferencedTableError,
     SerializationFailure,
     StaleDataError,
     StatementTimeout,
@@ -94,7 +95,7 @@ __all__ = [
     "date_trunc", "days_between", "false", "true", "CTE", "insert",
     "StaleDataError", "ColumnOption", "defer", "load_only", "undefer",
     "Attempt", "AsyncAttempt", "AsyncRetryingTransaction", "RetryingTransaction",
-    "update_fields", "values_of",
+    "update_fields", "values_of", "ReferencedTableError",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .drivers.registry import DEFAULT_URL, backend_for
-from .engine import create_statements, ddl_op, drop_statements, tables_of, warn_existing
+from .engine import create_op, tables_of, warn_existing
 from .engine import existing_differences_op as _existing_differences_op
 from .exceptions import InvalidRequestError
 from .orm.hooks import EventName, Listeners
+from .schema.cycles import drop_op
 from .url import URL, parse_url
 
 if TYPE_CHECKING:
@@ -207,11 +208,10 @@ class AsyncDatabase:
         async with self.session() as s:
             if if_not_exists:
                 warn_existing(await s.run(_existing_differences_op(self.dialect, tables)))
-            await s.run(
-                ddl_op(self.dialect, create_statements(self.dialect, tables, if_not_exists))
-            )
+            await s.run(create_op(self.dialect, tables, if_not_exists))
 
     async def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:
-        """DROP TABLE IF EXISTS for ``models``, children first."""
+        """DROP TABLE IF EXISTS for ``models``, referencing tables first, cycles and all
+        (as :meth:`Database.drop_all`; raises ReferencedTableError the same way)."""
         async with self.session() as s:
-            await s.run(ddl_op(self.dialect, drop_statements(self.dialect, tables_of(models))))
+            await s.run(drop_op(self.dialect, tables_of(models)))

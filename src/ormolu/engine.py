@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,8 @@ from .exceptions import InvalidRequestError
 from .orm.hooks import EventName, Listeners
 from .pool import Pool
 from .protocol import Execute, Op
-from .schema.ddl import create_indexes_sql, create_table_sql, drop_table_sql, foreign_keys_sql
+from .schema.cycles import drop_op, existing_op
+from .schema.ddl import create_indexes_sql, create_table_sql, foreign_keys_sql
 from .schema.table import sort_tables
 from .url import URL, parse_url
 
@@ -238,12 +239,18 @@ class Database:
         with self.session() as s:
             if if_not_exists:
                 warn_existing(s.run(existing_differences_op(self.dialect, tables)))
-            s.run(ddl_op(self.dialect, create_statements(self.dialect, tables, if_not_exists)))
+            s.run(create_op(self.dialect, tables, if_not_exists))
 
     def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:
-        """DROP TABLE IF EXISTS for ``models`` (default: every model defined), children first."""
+        """DROP TABLE IF EXISTS for ``models`` (default: every model defined), referencing
+        tables first. Foreign keys among them that close a cycle (A → B → A) are dropped
+        first (SQLite: checked at the commit instead), so a cycle drops on every backend,
+        rows and all; tables that do not exist are skipped, so it can run twice.
+
+        Raises ReferencedTableError, before any statement, where a table not among
+        ``models`` references one of them (drop that one too). See docs/models.md."""
         with self.session() as s:
-            s.run(ddl_op(self.dialect, drop_statements(self.dialect, tables_of(models))))
+            s.run(drop_op(self.dialect, tables_of(models)))
 
 
 # -- shared by Database and AsyncDatabase ------------------------------------------------
@@ -258,20 +265,25 @@ def tables_of(models: Iterable[type[Model]] | None) -> list[Any]:
     return sort_tables([m.table for m in mappers] + secondary_tables(mappers))
 
 
-def create_statements(dialect: Dialect, tables: list[Any], if_not_exists: bool) -> list[str]:
+def create_statements(
+    dialect: Dialect, tables: list[Any], if_not_exists: bool, existing: Collection[Any] = ()
+) -> list[str]:
     """CREATE TABLE and CREATE INDEX statements for ``tables``, in order.
 
     A foreign key to a table created later (``tables`` holds a cycle) is added by ALTER
-    TABLE after the last CREATE where the dialect needs the referenced table to exist;
-    not with ``if_not_exists``, where the constraint may exist already (such a cycle of
-    new tables fails there as the database says)."""
+    TABLE after the last CREATE where the dialect needs the referenced table to exist.
+    With ``if_not_exists``, ``existing`` are the tables that exist already (their CREATE
+    does nothing): only the new tables get such an ALTER TABLE, as an existing table's
+    constraint is there already (or differs, and create_all warns)."""
     statements: list[str] = []
-    later = set(tables) if dialect.references_need_table and not if_not_exists else set()
+    later = set(tables) - set(existing) if dialect.references_need_table else set()
     added: list[str] = []
     for table in tables:
         later.discard(table)  # a reference to itself is to a table that exists by then
         statements.append(create_table_sql(dialect, table, if_not_exists, later))
         statements.extend(create_indexes_sql(dialect, table, if_not_exists))
+        if table in existing:
+            continue
         name = dialect.table_name_sql(table)
         added.extend(
             f"ALTER TABLE {name} ADD {fk}"
@@ -280,9 +292,14 @@ def create_statements(dialect: Dialect, tables: list[Any], if_not_exists: bool) 
     return statements + added
 
 
-def drop_statements(dialect: Dialect, tables: list[Any]) -> list[str]:
-    """DROP TABLE IF EXISTS statements for ``tables``, children first."""
-    return [drop_table_sql(dialect, t) for t in reversed(tables)]
+def create_op(dialect: Dialect, tables: list[Any], if_not_exists: bool) -> Op[None]:
+    """The operation creating ``tables`` (:func:`create_statements`); with
+    ``if_not_exists`` it first reads which of them exist where that decides which
+    foreign keys of a cycle wait for an ALTER TABLE."""
+    existing: Collection[Any] = ()
+    if if_not_exists and dialect.references_need_table:
+        existing = yield from existing_op(dialect, tables)
+    yield from ddl_op(dialect, create_statements(dialect, tables, if_not_exists, existing))
 
 
 def ddl_op(dialect: Dialect, statements: list[str]) -> Op[None]:

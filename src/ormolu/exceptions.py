@@ -36,7 +36,8 @@ driver are re-raised as the matching subclass with the driver's exception chaine
      └── InvalidRequestError         the session was used in a way its state does not allow
           ├── PendingRollbackError    the transaction failed; only rollback() is possible
           ├── LazyLoadError           a relationship would lazy-load where that is forbidden
-          └── CircularDependencyError  a flush cannot order rows that point at each other
+          ├── CircularDependencyError  a flush cannot order rows that point at each other
+          └── ReferencedTableError    drop_all: a table it is not given references one it is
 """
 
 from __future__ import annotations
@@ -86,6 +87,17 @@ class CircularDependencyError(InvalidRequestError):
     """New rows point at each other, so no INSERT order can satisfy their foreign keys;
     declare one of the relationships ``post_update=True`` (it is then set by an UPDATE
     after both rows exist)."""
+
+
+class ReferencedTableError(InvalidRequestError):
+    """``drop_all`` was given a table that a table it was not given references (by a
+    foreign key): no backend can drop it while that key stands. Raised before any
+    statement is sent. Attribute ``referenced_by``: each such table's name → the names of
+    the tables referencing it (``schema.name`` outside the default schema)."""
+
+    def __init__(self, message: str, referenced_by: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.referenced_by = referenced_by
 
 
 class ArgumentError(OrmoluError, TypeError):

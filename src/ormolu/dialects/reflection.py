@@ -38,6 +38,7 @@ from ..schema.state import (
 from ..sql.elements import TextClause
 
 if TYPE_CHECKING:
+    from ..schema.cycles import Catalog, ForeignKeyLink
     from ..schema.table import Column, Table
     from .base import Dialect
 
@@ -74,6 +75,24 @@ class Reflector:
         ``only``) into a :class:`SchemaState`."""
         raise NotImplementedError
         yield  # pragma: no cover
+
+    # -- create_all / drop_all of tables in a cycle (ormolu.schema.cycles) ----------------
+    def links_op(self, names: Sequence[str]) -> Op[Catalog]:
+        """The operation reading the :class:`~ormolu.schema.cycles.Catalog` of the tables
+        named ``names``, in every schema: which exist, and every foreign key (of any
+        table) that references one of them."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def unlink_sql(self, links: Sequence[ForeignKeyLink]) -> list[str]:
+        """The statements that take the foreign keys ``links`` out of the way of the DROP
+        TABLE of the tables they reference (``drop_all``): each dropped by its name."""
+        q = self.dialect.quote
+        return [
+            f"ALTER TABLE {q(k.schema)}.{q(k.table)} {self.drop_foreign_key_clause} "
+            f"{q(k.name or '')}"
+            for k in links
+        ]
 
     # -- migrations -----------------------------------------------------------------------
     def rebuild(self, rb: Any, progress: Any = None) -> Op[int]:

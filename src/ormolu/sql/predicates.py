@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..schema.types import BOOLEAN
 from . import coercions
-from .elements import PRECEDENCE, BindParam, Expr, Key
+from .expr import PRECEDENCE, Expr, Key
 
 if TYPE_CHECKING:
+    from .elements import BindParam
     from .selectable import FromClause
 
 

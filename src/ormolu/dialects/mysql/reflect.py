@@ -20,6 +20,7 @@ from typing import Any
 
 from ...protocol import ROWS, Execute, Op
 from ...schema import types as t
+from ...schema.cycles import Catalog, ForeignKeyLink, literal_list, statement
 from ...schema.sqlnorm import normalize_expression
 from ...schema.state import (
     CheckState,
@@ -98,6 +99,18 @@ def standard_strings(sql: str) -> str:
     return _MYSQL_STRING.sub(fix, sql)
 
 
+# create_all / drop_all (ormolu.schema.cycles): tables and foreign keys in any database
+_LINK_TABLES = (
+    "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+    "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME IN ({names})"
+)
+_LINKS = (
+    "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UNIQUE_CONSTRAINT_SCHEMA, "
+    "REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS "
+    "WHERE REFERENCED_TABLE_NAME IN ({names})"
+)
+
+
 class MySQLReflector(Reflector):
     """Reads a MySQL or MariaDB schema (see the module docstring)."""
 
@@ -157,6 +170,15 @@ class MySQLReflector(Reflector):
         if base.startswith(("ENUM", "SET")) or rest:
             return t.DeclaredType(type_, python_type=int if "INT" in base else str)
         return super().sqltype_for(type_)
+
+    def links_op(self, names: Sequence[str]) -> Op[Catalog]:
+        d, listed = self.dialect, literal_list(self.dialect, names)
+        rows = (yield Execute("SELECT DATABASE()", want=ROWS)).rows
+        tables = (yield statement(d, _LINK_TABLES.format(names=listed), ROWS)).rows
+        links = (yield statement(d, _LINKS.format(names=listed), ROWS)).rows
+        return Catalog(
+            rows[0][0] or "", {(r[0], r[1]) for r in tables}, [ForeignKeyLink(*r) for r in links]
+        )
 
     def reflect(self, only: Sequence[str] | None = None) -> Op[SchemaState]:
         tables = (yield Execute(_TABLES, want=ROWS)).rows

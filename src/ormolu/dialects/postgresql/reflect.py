@@ -19,6 +19,7 @@ from typing import Any
 
 from ...protocol import ROWS, Execute, Op
 from ...schema import types as t
+from ...schema.cycles import Catalog, ForeignKeyLink, literal_list, statement
 from ...schema.state import (
     CheckState,
     ColumnState,
@@ -118,6 +119,20 @@ _ENUMS = (
     "ORDER BY ty.typname, e.enumsortorder"
 )
 
+# create_all / drop_all (ormolu.schema.cycles): tables and foreign keys in any schema
+_LINK_TABLES = (
+    "SELECT n.nspname, c.relname FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND c.relname IN ({names})"
+)
+_LINKS = (
+    "SELECT n.nspname, c.relname, co.conname, fn.nspname, fc.relname FROM pg_constraint co "
+    "JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_class fc ON fc.oid = co.confrelid "
+    "JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
+    "WHERE co.contype = 'f' AND fc.relname IN ({names})"
+)
+
 
 class PostgreSQLReflector(Reflector):
     """Reads a PostgreSQL schema (see the module docstring)."""
@@ -153,6 +168,15 @@ class PostgreSQLReflector(Reflector):
         if sql is not None and sql.startswith("nextval("):
             return None  # a serial column's sequence: reported as autoincrement
         return super().canonical_default(sql, type_)
+
+    def links_op(self, names: Sequence[str]) -> Op[Catalog]:
+        d, listed = self.dialect, literal_list(self.dialect, names)
+        rows = (yield Execute("SELECT COALESCE(current_schema(), 'public')", want=ROWS)).rows
+        tables = (yield statement(d, _LINK_TABLES.format(names=listed), ROWS)).rows
+        links = (yield statement(d, _LINKS.format(names=listed), ROWS)).rows
+        return Catalog(
+            rows[0][0], {(r[0], r[1]) for r in tables}, [ForeignKeyLink(*r) for r in links]
+        )
 
     def reflect(self, only: Sequence[str] | None = None) -> Op[SchemaState]:
         tables = (yield Execute(_TABLES, want=ROWS)).rows

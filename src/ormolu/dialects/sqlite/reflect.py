@@ -25,6 +25,7 @@ from typing import Any
 
 from ...protocol import ROWS, Execute, Op
 from ...schema import types as t
+from ...schema.cycles import Catalog, ForeignKeyLink, statement
 from ...schema.sqlnorm import Token, join_tokens, split_top_level, tokenize
 from ...schema.state import (
     CheckState,
@@ -158,6 +159,32 @@ class SQLiteReflector(Reflector):
         from .rebuild import rollback_and_restore
 
         yield from rollback_and_restore(token)
+
+    def links_op(self, names: Sequence[str]) -> Op[Catalog]:
+        # Every attached database (a schema here): a foreign key references a table of
+        # its own database (https://sqlite.org/foreignkeys.html), and names ignore case.
+        d, q = self.dialect, self.dialect.quote
+        wanted = {n.lower() for n in names}
+        catalog = Catalog("main", fold_case=True)
+        for _, schema, _ in (yield Execute("PRAGMA database_list", want=ROWS)).rows:
+            master = f"{q(schema)}.sqlite_master"
+            sql = f"SELECT name FROM {master} WHERE type = 'table'"
+            for (name,) in (yield statement(d, sql, ROWS)).rows:
+                if name.lower() in wanted:
+                    catalog.existing.add(catalog.fold(schema, name))
+            sql = (
+                f'SELECT m.name, f."table" FROM {master} m, pragma_foreign_key_list(m.name, '
+                f"{d.render_literal(schema)}) f WHERE m.type = 'table'"
+            )
+            for name, ref in (yield statement(d, sql, ROWS)).rows:
+                if ref.lower() in wanted:
+                    catalog.links.append(ForeignKeyLink(schema, name, None, schema, ref))
+        return catalog
+
+    def unlink_sql(self, links: Sequence[ForeignKeyLink]) -> list[str]:
+        # No ALTER TABLE ... DROP CONSTRAINT: the keys are checked at the commit instead,
+        # when the referencing rows are gone too (reset by the commit itself).
+        return ["PRAGMA defer_foreign_keys = ON"]
 
     def reflect(self, only: Sequence[str] | None = None) -> Op[SchemaState]:
         tables = (yield Execute(_TABLES, want=ROWS)).rows
