@@ -50,19 +50,47 @@ def all_mappers() -> list[Mapper]:
 
 
 def find_model(name: str, near: Mapper) -> Mapper:
-    """Resolve a model (or table) name: first in the referencing model's module, then among
-    all models (the latest definition wins). Raises ConfigurationError when unknown."""
+    """Resolve the model (or table) a foreign key or ``through=`` names.
+
+    ``name`` is a class name (``"Album"``), a dotted path to one
+    (``"shop.models.Album"``) or a table name (``"album"``). Looked up first in the
+    referencing model's module (a module-level class there wins), then among the models
+    defined in that module (classes defined inside functions included; the latest
+    definition of a name wins, so a redefinition replaces the old class), then among all
+    models. Raises ConfigurationError when the name is unknown, or when it is defined in
+    several other modules and none in the referencing model's: guessing would make a key
+    point at the wrong table (the message lists the candidates and the dotted form that
+    picks one). SQLAlchemy's class registry refuses an ambiguous name the same way.
+    """
     module = sys.modules.get(near.cls.__module__)
     candidate: Any = getattr(module, name, None) if module else None
     mapper = getattr(candidate, "__mapper__", None)
     if mapper is not None:
         return mapper  # type: ignore[no-any-return]
-    for m in reversed(_mappers):
-        if m.name == name:
-            return m
-    for m in reversed(_mappers):
-        if m.table.name == name:
-            return m
+    if "." in name:
+        for m in reversed(_mappers):
+            if f"{m.cls.__module__}.{m.cls.__qualname__}" == name:
+                return m
+    for by_table in (False, True):
+        named = [m for m in _mappers if (m.table.name if by_table else m.name) == name]
+        if not named:
+            continue
+        local = [m for m in named if m.cls.__module__ == near.cls.__module__]
+        if local:
+            return local[-1]
+        latest: dict[str, Mapper] = {}
+        for m in named:  # (one per module: a later definition replaces an earlier one)
+            latest[m.cls.__module__] = m
+        if len(latest) == 1:
+            return named[-1]
+        paths = ", ".join(f"{m.cls.__module__}.{m.cls.__qualname__}" for m in latest.values())
+        what = "table" if by_table else "model"
+        raise ConfigurationError(
+            f"{near.name}: {name!r} is ambiguous: a {what} of that name is defined in "
+            f"several modules ({paths}); import the one you mean into "
+            f"{near.cls.__module__}, or name it by its dotted path, e.g. "
+            f'foreign_key="{next(iter(latest.values())).cls.__module__}.{name}.id"'
+        )
     raise ConfigurationError(f"{near.name}: foreign key refers to unknown model or table {name!r}")
 
 
