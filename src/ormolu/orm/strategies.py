@@ -331,8 +331,10 @@ def selectin_load(
     target = rel.target
     key = rel.key
     local_keys = rel.local_keys
-    by_key: dict[Any, list[Any]] = {}  # parent key -> the objects with it (usually one)
-    get_owners = by_key.get
+    # parent key -> its object, and the rare other objects with the same key (a unique
+    # non-key column changed in memory) apart: no list per parent
+    first: dict[Any, Any] = {}
+    more: dict[Any, list[Any]] = {}
     single = local_keys[0] if len(local_keys) == 1 else None
     for o in objs:
         d = o.__dict__
@@ -341,17 +343,16 @@ def selectin_load(
         k = d.get(single) if single is not None else _key_of(d, local_keys)
         if k is None:
             d[key] = RelatedList(o, rel) if rel.uselist else None
-            continue
-        owners = get_owners(k)
-        if owners is None:
-            by_key[k] = [o]
+        elif k not in first:
+            first[k] = o
         else:
-            owners.append(o)
-    if not by_key:
+            more.setdefault(k, []).append(o)
+    if not first:
         return []
     per = max(1, (max_params - 10) // max(1, len(local_keys)))
     if rel.direction == MANY_TO_MANY:
-        return (yield from _many_to_many(rel, by_key, per, fetch))
+        return (yield from _many_to_many(rel, first, more, per, fetch))
+    by_key = {k: [o, *more.get(k, ())] for k, o in first.items()}
     keys = list(by_key)
     loaded: list[Any] = []
     rcols = [target.fields[k].column.ref for k in rel.remote_keys]
@@ -408,12 +409,14 @@ def selectin_load(
 
 def _many_to_many(
     rel: Relationship,
-    by_key: dict[Any, list[Any]],
+    first: dict[Any, Any],
+    more: dict[Any, list[Any]],
     per: int,
     fetch: Callable[[Select[Any]], Op[list[Any]]],
 ) -> Op[list[Any]]:
-    """The many-to-many part of :func:`selectin_load`: ``by_key`` maps each parent key
-    to the objects that have it (at least one), ``per`` keys go into one statement.
+    """The many-to-many part of :func:`selectin_load`: ``first`` maps each parent key to
+    an object with it, ``more`` a key to the other objects with it (usually none);
+    ``per`` keys go into one statement.
 
     Each statement's rows are ``(association key..., target object)`` tuples in the
     collections' order (the target's row hydrated once per distinct object, see
@@ -424,10 +427,10 @@ def _many_to_many(
     target objects of every row (repeated as the rows repeat them)."""
     assert rel.secondary is not None
     target = rel.target
-    keys = list(by_key)
-    # the first owner of each key gets its collection filled in place; an other object
-    # with the same key (rare: a unique non-key column) a copy of it at the end
-    lists = empty_lists(rel, [owners[0] for owners in by_key.values()])
+    keys = list(first)
+    # the first owner of each key gets its collection filled in place; the others with
+    # the same key a copy of it at the end
+    lists = empty_lists(rel, list(first.values()))
     slots = dict(zip(keys, lists))
     rcols = [target.fields[k].column.ref for k in rel.remote_keys]
     sec_refs = [c.ref for c in rel.sec_local]
@@ -454,9 +457,11 @@ def _many_to_many(
                 append(slots[tuple(row[:n])], row[n])
         loaded.extend(map(itemgetter(n), rows))
     key = rel.key
-    for items, owners in zip(lists, by_key.values()):
-        owners[0].__dict__[key] = items
-        for o in owners[1:]:
+    for items, owner in zip(lists, first.values()):
+        owner.__dict__[key] = items
+    for k, owners in more.items():
+        items = slots[k]
+        for o in owners:
             o.__dict__[key] = RelatedList(o, rel, items)
     return loaded
 
