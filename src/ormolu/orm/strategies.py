@@ -432,22 +432,24 @@ def _many_to_many(
     # the same key a copy of it at the end
     lists = empty_lists(rel, list(first.values()))
     slots = dict(zip(keys, lists))
-    rcols = [target.fields[k].column.ref for k in rel.remote_keys]
     sec_refs = [c.ref for c in rel.sec_local]
-    right_cond = [c.ref == t for t, c in zip(rcols, rel.sec_remote)]
-    order = rel.order_by_exprs()
     n = len(sec_refs)
+    base = rel.selectin_base  # (built once: statements never change)
+    if base is None:
+        rcols = [target.fields[k].column.ref for k in rel.remote_keys]
+        right_cond = [c.ref == t for t, c in zip(rcols, rel.sec_remote)]
+        base = (
+            Select((*sec_refs, target.cls))
+            .select_from(target.cls)
+            .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
+            .order_by(*rel.order_by_exprs())
+        )
+        rel.selectin_base = base
     loaded: list[Any] = []
     append = list.append  # (not RelatedList.append: this is no change to flush)
     for start in range(0, len(keys), per):
         chunk = keys[start : start + per]
-        stmt: Select[Any] = (
-            Select((*sec_refs, target.cls))
-            .select_from(target.cls)
-            .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
-            .where(in_condition(sec_refs, chunk))
-            .order_by(*order)
-        )
+        stmt: Select[Any] = base.where(in_condition(sec_refs, chunk))
         rows = yield from fetch(stmt)
         if n == 1:
             for k, t in rows:
