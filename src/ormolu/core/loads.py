@@ -40,8 +40,12 @@ def load_relationship(
     options = tuple(nodes.values()) if nodes else ()
     limit = state.dialect.max_bind_parameters
     keys = rel.local_keys
-    need = frozenset(keys)
-    lacking = [o for o in objs if not o.__dict__.keys() >= need]
+    if len(keys) == 1:
+        k0 = keys[0]
+        lacking = [o for o in objs if k0 not in o.__dict__]
+    else:
+        need = frozenset(keys)
+        lacking = [o for o in objs if not o.__dict__.keys() >= need]
     if lacking:  # key fields a column option left out: one statement loads them first
         yield from load_columns(state, rel.parent, lacking, keys)
     # The related objects of every chunk form one group: their own next lazy load is

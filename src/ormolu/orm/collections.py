@@ -114,3 +114,20 @@ class RelatedList(list[T]):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         return (list, (list(self),))
+
+
+def empty_lists(rel: Relationship, owners: list[Any]) -> list[RelatedList[Any]]:
+    """An empty :class:`RelatedList` of ``rel`` for each of ``owners``, in order: what
+    ``RelatedList(owner, rel)`` builds, without a Python ``__init__`` call per list (a
+    select-in load builds one per parent, then fills it with ``list.append``).
+
+    Example: ``empty_lists(Book.tags.property, books)[0]._owner is books[0]``."""
+    new = list.__new__
+    out: list[RelatedList[Any]] = []
+    append = out.append
+    for owner in owners:
+        items = new(RelatedList)
+        items._owner = owner
+        items._rel = rel
+        append(items)
+    return out

@@ -140,13 +140,19 @@ def _columns_many_factory(entities: tuple[Any, ...]) -> LoaderFactory:
     """For converted rows of several entities and values (``query(A, B.x)``): the loader
     of all the rows at once, part by part: each model's columns (sliced out of every row
     in C) go through that model's whole-result loader, each value column is picked out
-    with ``itemgetter``, and ``zip`` pairs them up — no Python call per row."""
+    with ``itemgetter``, and ``zip`` pairs them up — no Python call per row.
+
+    An entity whose object repeats over the rows (the target of a many-to-many select-in
+    load, the parent of a joined collection: see :func:`_distinct_loader`) is hydrated
+    once per distinct primary key."""
     parts: list[tuple[Any, Any]] = []  # (getter, whole-result loader factory or None)
     pos = 0
     for ent in entities:
         if isinstance(ent, EntityInfo):
             n = len(ent.columns)
-            parts.append((itemgetter(slice(pos, pos + n)), _entity_many_factory(ent)))
+            get = itemgetter(slice(pos, pos + n))
+            pk_get = itemgetter(*[pos + ent.keys.index(k) for k in ent.mapper.pk_keys])
+            parts.append((get, _distinct_loader(get, pk_get, _entity_many_factory(ent))))
             pos += n
         else:
             parts.append((itemgetter(pos), None))
@@ -156,15 +162,53 @@ def _columns_many_factory(entities: tuple[Any, ...]) -> LoaderFactory:
         bound = [(get, None if f is None else f(session)) for get, f in parts]
 
         def load_all(rows: list[Any]) -> list[Any]:
-            cols = [
-                list(map(get, rows)) if load is None else load(list(map(get, rows)))
-                for get, load in bound
-            ]
+            cols = [list(map(get, rows)) if load is None else load(rows) for get, load in bound]
             return cols[0] if len(cols) == 1 else list(zip(*cols))
 
         return load_all
 
     return factory
+
+
+# How many leading rows :func:`_distinct_loader` looks at for a repeated primary key.
+DISTINCT_PROBE = 32
+
+
+def _distinct_loader(
+    get: Callable[[Any], Any],
+    pk_get: Callable[[Any], Any],
+    factory: Callable[[Any], Callable[[list[Any]], list[Any]]],
+) -> Callable[[Any], Callable[[list[Any]], list[Any]]]:
+    """The loader of one entity's objects from whole rows (``get`` slices its columns out
+    of a row, ``pk_get`` its primary key), built on its whole-result loader ``factory``.
+
+    When a primary key repeats among the first :data:`DISTINCT_PROBE` rows, every
+    distinct key's row is hydrated once and the object is repeated in C (``dict`` and
+    ``map``), where the whole-result loader would find it again in the identity map,
+    row by row. That is the same result: rows of one key in one result are one database
+    row (the same values), and a second sight of an object in one load changes nothing
+    (its missing fields are filled from the first, its group is set by the first). Other
+    results (no repeat early) go through the whole-result loader as they are, paying one
+    short probe.
+
+    Example: the 3,000 (book key, tag) rows of a many-to-many load of 1,000 books over 50
+    tags hydrate 50 tag rows."""
+
+    def bind(session: Any) -> Callable[[list[Any]], list[Any]]:
+        load = factory(session)
+
+        def load_rows(rows: list[Any]) -> list[Any]:
+            head = rows[:DISTINCT_PROBE]
+            if len(head) < 2 or len(set(map(pk_get, head))) == len(head):
+                return load(list(map(get, rows)))
+            keys = list(map(pk_get, rows))
+            first = dict(zip(keys, rows))  # a row per key, in order of first sight
+            by_key = dict(zip(first, load(list(map(get, first.values())))))
+            return list(map(by_key.__getitem__, keys))
+
+        return load_rows
+
+    return bind
 
 
 def _fill_missing(

@@ -23,13 +23,14 @@ async one refuses with LazyLoadError.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DetachedInstanceError, InvalidRequestError, LazyLoadError
 from ..protocol import Op
 from ..sql.elements import and_, or_
 from ..sql.selectable import Select
-from .collections import RelatedList
+from .collections import RelatedList, empty_lists
 from .relationships import MANY_TO_MANY, MANY_TO_ONE, Relationship, RelationshipAttribute
 from .state import PERSISTENT, STATE_KEY
 
@@ -328,22 +329,35 @@ def selectin_load(
     a many-to-many), chunked to ``max_params`` keys; sets each object's attribute.
     Returns the related objects loaded (what nested options apply to)."""
     target = rel.target
-    objs = [o for o in objs if rel.key not in o.__dict__]
-    if not objs:
-        return []
-    per = max(1, (max_params - 10) // max(1, len(rel.local_keys)))
-    by_key: dict[Any, list[Any]] = {}
+    key = rel.key
+    local_keys = rel.local_keys
+    # parent key -> its object, and the rare other objects with the same key (a unique
+    # non-key column changed in memory) apart: no list per parent
+    first: dict[Any, Any] = {}
+    more: dict[Any, list[Any]] = {}
+    single = local_keys[0] if len(local_keys) == 1 else None
     for o in objs:
-        k = _key_of(o.__dict__, rel.local_keys)
+        d = o.__dict__
+        if key in d:
+            continue  # (already loaded)
+        k = d.get(single) if single is not None else _key_of(d, local_keys)
         if k is None:
-            o.__dict__[rel.key] = RelatedList(o, rel) if rel.uselist else None
-            continue
-        by_key.setdefault(k, []).append(o)
+            d[key] = RelatedList(o, rel) if rel.uselist else None
+        elif k not in first:
+            first[k] = o
+        else:
+            more.setdefault(k, []).append(o)
+    if not first:
+        return []
+    per = max(1, (max_params - 10) // max(1, len(local_keys)))
+    if rel.direction == MANY_TO_MANY:
+        return (yield from _many_to_many(rel, first, more, per, fetch))
+    by_key = {k: [o, *more.get(k, ())] for k, o in first.items()}
     keys = list(by_key)
     loaded: list[Any] = []
     rcols = [target.fields[k].column.ref for k in rel.remote_keys]
     base = rel.selectin_base
-    if base is None and rel.direction != MANY_TO_MANY:
+    if base is None:
         base = Select((target.cls,))
         if rel.direction != MANY_TO_ONE:
             base = base.order_by(*rel.order_by_exprs())
@@ -359,59 +373,98 @@ def selectin_load(
         for k, owners in by_key.items():
             t = found.get(k)
             for o in owners:
-                o.__dict__[rel.key] = t
+                o.__dict__[key] = t
         return list(found.values())
     collected: dict[Any, list[Any]] = {k: [] for k in keys}
-    order = rel.order_by_exprs()
-    if rel.direction == MANY_TO_MANY:
-        assert rel.secondary is not None
-        sec_refs = [c.ref for c in rel.sec_local]
-        right_cond = [c.ref == t for t, c in zip(rcols, rel.sec_remote)]
-        n = len(sec_refs)
-        for start in range(0, len(keys), per):
-            chunk = keys[start : start + per]
-            stmt = (
-                Select((*sec_refs, target.cls))
-                .select_from(target.cls)
-                .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
-                .where(in_condition(sec_refs, chunk))
-                .order_by(*order)
-            )
-            rows = yield from fetch(stmt)
-            for row in rows:
-                k = row[0] if n == 1 else tuple(row[:n])
-                t = row[n]
-                collected[k].append(t)
-                loaded.append(t)
-    else:
-        back = rel.back
-        for start in range(0, len(keys), per):
-            chunk = keys[start : start + per]
-            stmt = base.where(in_condition(rcols, chunk))
-            rows = yield from fetch(stmt)
-            if len(rel.remote_keys) == 1:
-                rk = rel.remote_keys[0]
-                for t in rows:
-                    collected[t.__dict__[rk]].append(t)
-            else:
-                for t in rows:
-                    collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
-            loaded.extend(rows)
-        if back is not None:  # the children's reverse side is known now: no query later
-            bk = back.key
-            for k, owners in by_key.items():
-                owner = owners[0]
-                for t in collected[k]:
-                    td = t.__dict__
-                    if bk not in td:
-                        td[bk] = owner
+    back = rel.back
+    for start in range(0, len(keys), per):
+        chunk = keys[start : start + per]
+        stmt = base.where(in_condition(rcols, chunk))
+        rows = yield from fetch(stmt)
+        if len(rel.remote_keys) == 1:
+            rk = rel.remote_keys[0]
+            for t in rows:
+                collected[t.__dict__[rk]].append(t)
+        else:
+            for t in rows:
+                collected[_key_of(t.__dict__, rel.remote_keys)].append(t)
+        loaded.extend(rows)
+    if back is not None:  # the children's reverse side is known now: no query later
+        bk = back.key
+        for k, owners in by_key.items():
+            owner = owners[0]
+            for t in collected[k]:
+                td = t.__dict__
+                if bk not in td:
+                    td[bk] = owner
     for k, owners in by_key.items():
         items = collected[k]
         for o in owners:
             if rel.uselist:
-                o.__dict__[rel.key] = RelatedList(o, rel, items)
+                o.__dict__[key] = RelatedList(o, rel, items)
             else:
-                o.__dict__[rel.key] = items[0] if items else None
+                o.__dict__[key] = items[0] if items else None
+    return loaded
+
+
+def _many_to_many(
+    rel: Relationship,
+    first: dict[Any, Any],
+    more: dict[Any, list[Any]],
+    per: int,
+    fetch: Callable[[Select[Any]], Op[list[Any]]],
+) -> Op[list[Any]]:
+    """The many-to-many part of :func:`selectin_load`: ``first`` maps each parent key to
+    an object with it, ``more`` a key to the other objects with it (usually none);
+    ``per`` keys go into one statement.
+
+    Each statement's rows are ``(association key..., target object)`` tuples in the
+    collections' order (the target's row hydrated once per distinct object, see
+    :func:`ormolu.orm.loading._distinct_loader`); they are appended straight to each
+    key's collection, built empty beforehand, with ``list.append`` (the collection's own
+    ``append`` would record a change). The collections are set on their owners once
+    every statement has run, so a failed load leaves the attribute unloaded. Returns the
+    target objects of every row (repeated as the rows repeat them)."""
+    assert rel.secondary is not None
+    target = rel.target
+    keys = list(first)
+    # the first owner of each key gets its collection filled in place; the others with
+    # the same key a copy of it at the end
+    lists = empty_lists(rel, list(first.values()))
+    slots = dict(zip(keys, lists))
+    sec_refs = [c.ref for c in rel.sec_local]
+    n = len(sec_refs)
+    base = rel.selectin_base  # (built once: statements never change)
+    if base is None:
+        rcols = [target.fields[k].column.ref for k in rel.remote_keys]
+        right_cond = [c.ref == t for t, c in zip(rcols, rel.sec_remote)]
+        base = (
+            Select((*sec_refs, target.cls))
+            .select_from(target.cls)
+            .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
+            .order_by(*rel.order_by_exprs())
+        )
+        rel.selectin_base = base
+    loaded: list[Any] = []
+    append = list.append  # (not RelatedList.append: this is no change to flush)
+    for start in range(0, len(keys), per):
+        chunk = keys[start : start + per]
+        stmt: Select[Any] = base.where(in_condition(sec_refs, chunk))
+        rows = yield from fetch(stmt)
+        if n == 1:
+            for k, t in rows:
+                append(slots[k], t)
+        else:
+            for row in rows:
+                append(slots[tuple(row[:n])], row[n])
+        loaded.extend(map(itemgetter(n), rows))
+    key = rel.key
+    for items, owner in zip(lists, first.values()):
+        owner.__dict__[key] = items
+    for k, owners in more.items():
+        items = slots[k]
+        for o in owners:
+            o.__dict__[key] = RelatedList(o, rel, items)
     return loaded
 
 
