@@ -227,12 +227,16 @@ def _in_values(
         return None, ()
     if isinstance(type_, t.NullType):
         checked = items
-    elif tp is not object and all(type(v) is tp for v in items):  # (in C)
+    elif tp is not object and type(items[0]) is tp and len(set(map(type, items))) == 1:
+        # (map and set run in C: the select-in loaders pass thousands of keys here)
         checked = items
         if isinstance(type_, t.Integer):
             limit = 1 << (type_.size * 8 - 1)
             if not (-limit <= min(items) and max(items) < limit):
                 checked = tuple(_checked_item(expr, v, op) for v in items)  # names the value
+        if checked is items and len(items) > 1:
+            # plain values of the column's type (so none is None): one node
+            return None, (el.BindList(items, type_),)
     else:
         checked = tuple(_checked_item(expr, v, op) for v in items)
     if any(v is None for v in checked):
