@@ -355,6 +355,11 @@ def markdown(
             f"- load average (1 min): {meta['load']}; the benchmark itself keeps about one "
             "core busy, so more means other work shared the machine and the run is noisier"
         )
+    if meta.get("pinned_cpu") is not None:
+        add(
+            f"- each contender process ran on CPU {meta['pinned_cpu']} alone (`--pin`; see "
+            "bench/README.md, 'One CPU per contender')"
+        )
     if meta.get("server"):
         add(f"- server: {meta['server']}")
     add(f"- database: {meta['db_where']}")

@@ -104,19 +104,24 @@ def _targets_of(
                 f"- overhead over sync ormolu ≤ {OVERHEAD_TARGET:.0%} per test "
                 f"({what}): " + ("**met**" if not over else "**not met** (" + ", ".join(over) + ")")
             )
-        # The issue names this overhead "the runner's cost": the part of it that is not
-        # the async driver's own cost over its sync twin (the share columns below).
+        # The issue calls this overhead "the runner's cost". Where it is over the target
+        # but the async driver alone costs as much over its sync twin (the share columns
+        # of the next table), the excess is the driver's, not ormolu's runner: a test
+        # misses this line only when both its overhead and its share are over.
         raw_sync = by.get(dict(suite.twins).get(raw.key, ""))
         if raw_sync is not None:
             for stat, what in (("best", "wall time"), ("best_cpu", "CPU time")):
                 over = []
                 for letter in LETTERS:
                     mine, floor = ours.ratio(sync, letter, stat), raw.ratio(raw_sync, letter, stat)
-                    if mine and floor and mine / floor > 1 + OVERHEAD_TARGET:
-                        over.append(f"{letter} {_pct(mine / floor)}")
+                    if not (mine and floor) or mine <= 1 + OVERHEAD_TARGET:
+                        continue
+                    if mine / floor > 1 + OVERHEAD_TARGET:
+                        over.append(f"{letter} {_pct(mine)}, share {_pct(mine / floor)}")
                 out.append(
-                    f"- the runner's cost (that overhead beyond {raw.label}'s own over "
-                    f"{raw_sync.label}) ≤ {OVERHEAD_TARGET:.0%} per test ({what}): "
+                    f"- the runner's cost: overhead over sync ormolu ≤ {OVERHEAD_TARGET:.0%}, "
+                    f"or ≤ {OVERHEAD_TARGET:.0%} beyond {raw.label}'s own over "
+                    f"{raw_sync.label}, per test ({what}): "
                     + ("**met**" if not over else "**not met** (" + ", ".join(over) + ")")
                 )
     out.append("")

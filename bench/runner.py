@@ -80,6 +80,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--seed", type=int, default=20240501, help="workload seed")
     p.add_argument("--timeout", type=float, default=900, help="seconds per contender process")
+    p.add_argument(
+        "--pin",
+        choices=["last", "off"],
+        default="last",
+        help="run each contender process on one CPU (the last one: default), or let the "
+        "scheduler place it (off); see bench/README.md, 'One CPU per contender'",
+    )
     p.add_argument("--results", default=str(HERE / "results"), help="output directory")
     args = p.parse_args(argv)
     args.n = args.n or (1000 if args.quick else 10_000)
@@ -99,7 +106,21 @@ def job_for(key: str, cfg: DbConfig, args: argparse.Namespace, kind: str) -> dic
         "seed": args.seed,
         "inner": args.inner,
         "kind": kind,
+        "cpu": pinned_cpu(args.pin),
     }
+
+
+def pinned_cpu(pin: str) -> int | None:
+    """The CPU each contender process runs on (``None``: not pinned). A thread-based
+    async driver (aiosqlite) hands every statement to its own thread and back; whether
+    the scheduler puts that thread on the event loop's core or on another one changed a
+    call from 19 to 100 us here, at random per process, which swamped the differences
+    being measured. One CPU for the whole process makes every contender pay the same
+    same-core hand-off; the database server keeps the other CPUs."""
+    if pin == "off" or not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus[-1] if len(cpus) > 1 else None
 
 
 def run_worker(
@@ -347,6 +368,7 @@ def main(argv: list[str]) -> int:
         "date": now.strftime("%Y-%m-%d %H:%M"),
         "command": "bash bench/run.sh " + " ".join(argv),
         "ormolu_commit": git_commit(),
+        "pinned_cpu": pinned_cpu(args.pin),
         "cpu": cpu_model(),
         "nproc": os.cpu_count(),
         "platform": platform.platform(),

