@@ -202,7 +202,9 @@ def _distinct_loader(
             if len(head) < 2 or len(set(map(pk_get, head))) == len(head):
                 return load(list(map(get, rows)))
             keys = list(map(pk_get, rows))
-            first = dict(zip(keys, rows))  # a row per key, in order of first sight
+            # one row per key (the last seen: rows of one key are one database row), keys
+            # in order of first sight
+            first = dict(zip(keys, rows))
             by_key = dict(zip(first, load(list(map(get, first.values())))))
             return list(map(by_key.__getitem__, keys))
 
