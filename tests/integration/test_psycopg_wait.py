@@ -63,6 +63,43 @@ def test_the_socket_stays_registered_between_statements_and_answers_stay_in_step
     run(main())
 
 
+def test_the_stale_readable_report_of_a_reply_just_read_keeps_the_registration(
+    db: Database,
+) -> None:
+    # The loop polls once more before it runs the task a reply woke, so the callback is
+    # called again after the task has read the reply, finding nobody waiting. Between
+    # two statements of a busy server task (here: a few loop turns of other work), that
+    # stale report must not unregister the socket, or every statement pays an
+    # epoll_ctl pair to register it again.
+    async def main() -> None:
+        errors = loop_errors()
+        conn = await psycopg_conn(db)
+        fd = conn.raw.pgconn.socket
+        loop: Any = asyncio.get_running_loop()
+        added: list[int] = []
+        add_reader = loop.add_reader
+
+        def counting_add_reader(fileno: int, *args: Any) -> Any:
+            added.append(fileno)
+            return add_reader(fileno, *args)
+
+        loop.add_reader = counting_add_reader
+        try:
+            for i in range(20):
+                assert await one(conn, i) == i
+                for _ in range(3):
+                    await asyncio.sleep(0)
+        finally:
+            del loop.add_reader
+        assert added.count(fd) <= 1
+        assert registered(fd)
+        await conn.close()
+        assert not registered(fd)
+        assert errors == []
+
+    run(main())
+
+
 def test_the_server_ending_an_idle_link_unregisters_and_the_next_statement_fails_clearly(
     db: Database,
 ) -> None:

@@ -19,7 +19,11 @@ What could go wrong with a registration that outlives a wait, and why it does no
   the link broken (libpq closes its socket when it finds the server gone), and a
   connection dropped unclosed (a ``weakref.finalize``, which runs before libpq frees it).
 * **The socket turns readable while nobody waits** (a server notice, the server closing an
-  idle link): the callback finds no waiter and unregisters; the next wait registers again.
+  idle link): the callback finds no waiter twice in a row and unregisters; the next wait
+  registers again. Once in a row is the normal case, not a reason to unregister: the loop
+  polls before it runs the task its last callback woke, so the reply that task is about
+  to read reports the socket readable one more time, and the callback runs after the
+  task has read it (unregistering then cost an ``epoll_ctl`` pair per statement).
 * **A cancellation arrives mid-wait**: the socket is unregistered and the generator handed,
   where it stopped, to psycopg's own ``AsyncConnection.wait`` recovery (it asks the server
   to cancel the statement and waits for it, or closes the link; psycopg issues #543,
@@ -44,12 +48,13 @@ class _Watcher:
     """The loop's reader callback for one connection's socket. It holds no reference to
     the connection, so a connection dropped unclosed can still be collected."""
 
-    __slots__ = ("__weakref__", "fd", "fut", "loop")
+    __slots__ = ("__weakref__", "fd", "fut", "idle_wakes", "loop")
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.fd = -1
         self.fut: asyncio.Future[None] | None = None
+        self.idle_wakes = 0  # callbacks in a row that found nobody waiting
 
     def watch(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
         if self.loop is not None:
@@ -71,8 +76,12 @@ class _Watcher:
         fut = self.fut
         if fut is None:
             # Readable while nobody waits: not ours to read (libpq reads on the next
-            # statement); stop watching rather than be called at every loop turn.
-            self.unwatch()
+            # statement). The first time is the stale report of a reply just read (see
+            # the module docstring); a second means it stays readable: stop watching
+            # rather than be called at every loop turn.
+            self.idle_wakes += 1
+            if self.idle_wakes > 1:
+                self.unwatch()
         elif not fut.done():
             fut.set_result(None)
 
@@ -160,6 +169,7 @@ def watched_connection_class() -> Any:
                     if watcher.loop is not loop:
                         watcher.watch(loop, pgconn.socket)
                     fut = watcher.fut = loop.create_future()
+                    watcher.idle_wakes = 0
                     try:
                         await fut
                     except BaseException as error:  # a cancellation, an interrupt
