@@ -45,7 +45,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 KINDS = ("invoice", "genre_tracks", "checkout")
 ORDER = (
-    "raw-async", "ormolu-async", "ormolu-asyncpg", "sqlalchemy-async", "sqlalchemy-async-psycopg",
+    "raw-async", "raw-async-ormolu-sql", "ormolu-async", "ormolu-asyncpg",
+    "sqlalchemy-async", "sqlalchemy-async-psycopg",
 )  # fmt: skip
 OURS = ("ormolu-async", "ormolu-asyncpg")  # ormolu on each of its PostgreSQL async drivers
 # Chinook's id ranges (the bundled data): invoices, customers, tracks, genres.

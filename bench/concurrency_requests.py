@@ -135,6 +135,114 @@ class RawPsycopg:
         return {"invoice_id": invoice_id, "total": str(total)}
 
 
+# -- raw psycopg, ormolu's statements ---------------------------------------------------
+_CUSTOMER_COLS = (
+    '"{t}"."CustomerId", "{t}"."FirstName", "{t}"."LastName", "{t}"."Company", '
+    '"{t}"."Address", "{t}"."City", "{t}"."State", "{t}"."Country", "{t}"."PostalCode", '
+    '"{t}"."Phone", "{t}"."Fax", "{t}"."Email", "{t}"."SupportRepId"'
+)
+_TRACK_COLS = (
+    '"{t}"."TrackId", "{t}"."Name", "{t}"."AlbumId", "{t}"."MediaTypeId", "{t}"."GenreId", '
+    '"{t}"."Composer", "{t}"."Milliseconds", "{t}"."Bytes", "{t}"."UnitPrice"'
+)
+WIDE_INVOICE = (
+    'SELECT "Invoice"."InvoiceId", "Invoice"."CustomerId", "Invoice"."InvoiceDate", '
+    '"Invoice"."BillingAddress", "Invoice"."BillingCity", "Invoice"."BillingState", '
+    '"Invoice"."BillingCountry", "Invoice"."BillingPostalCode", "Invoice"."Total", '
+    + _CUSTOMER_COLS.format(t="j1_Customer")
+    + ' FROM "Invoice" LEFT OUTER JOIN "Customer" AS "j1_Customer" ON '
+    '"Invoice"."CustomerId" = "j1_Customer"."CustomerId" WHERE "Invoice"."InvoiceId" = %s'
+)
+WIDE_LINES = (
+    'SELECT "InvoiceLine"."InvoiceLineId", "InvoiceLine"."InvoiceId", '
+    '"InvoiceLine"."TrackId", "InvoiceLine"."UnitPrice", "InvoiceLine"."Quantity", '
+    + _TRACK_COLS.format(t="j1_Track")
+    + ' FROM "InvoiceLine" LEFT OUTER JOIN "Track" AS "j1_Track" ON '
+    '"InvoiceLine"."TrackId" = "j1_Track"."TrackId" WHERE "InvoiceLine"."InvoiceId" IN (%s) '
+    'ORDER BY "InvoiceLine"."InvoiceLineId"'
+)
+WIDE_GENRE = (
+    "SELECT "
+    + _TRACK_COLS.format(t="Track")
+    + ', "j1_Album"."AlbumId", "j1_Album"."Title", "j1_Album"."ArtistId", '
+    '"j2_Artist"."ArtistId", "j2_Artist"."Name" FROM "Track" LEFT OUTER JOIN "Album" AS '
+    '"j1_Album" ON "Track"."AlbumId" = "j1_Album"."AlbumId" LEFT OUTER JOIN "Artist" AS '
+    '"j2_Artist" ON "j1_Album"."ArtistId" = "j2_Artist"."ArtistId" WHERE '
+    '"Track"."GenreId" = %s ORDER BY "Track"."TrackId" LIMIT %s'
+)
+WIDE_CUSTOMER = (
+    "SELECT " + _CUSTOMER_COLS.format(t="Customer") + ' FROM "Customer" WHERE '
+    '"Customer"."CustomerId" = %s'
+)
+WIDE_TRACKS = (
+    "SELECT " + _TRACK_COLS.format(t="Track") + ' FROM "Track" WHERE "Track"."TrackId" = ANY(%s)'
+)
+WIDE_INSERT_INVOICE = (
+    'INSERT INTO "Invoice" ("CustomerId", "InvoiceDate", "BillingAddress", "BillingCity", '
+    '"BillingState", "BillingCountry", "BillingPostalCode", "Total") VALUES (%s, %s, %s, '
+    '%s, %s, %s, %s, %s) RETURNING "InvoiceId"'
+)
+
+
+class RawOrmoluStatements(RawPsycopg):
+    """Raw psycopg sending exactly the statements ormolu sends (every column of each
+    model, the joins aliased, the lines' keys returned, the reads before the BEGIN;
+    checked against ``db.capture()``), the responses built from its tuples as the raw
+    contender builds them: the part of ormolu's gap that is the SQL itself (wider rows
+    for psycopg to read, for the server to send), not ormolu's Python."""
+
+    label = "raw psycopg async, ormolu's statements"
+
+    async def invoice(self, invoice_id: int) -> Response:
+        conn = await self.queue.get()
+        try:
+            cur = await conn.execute(WIDE_INVOICE, (invoice_id,))
+            inv = await cur.fetchone()
+            cur = await conn.execute(WIDE_LINES, (invoice_id,))
+            lines = [_line(r[6], r[3], r[4]) for r in await cur.fetchall()]
+        finally:
+            self.queue.put_nowait(conn)
+        return _invoice(inv[0], f"{inv[10]} {inv[11]} <{inv[20]}>", inv[8], lines)
+
+    async def genre_tracks(self, genre_id: int) -> Response:
+        conn = await self.queue.get()
+        try:
+            cur = await conn.execute(WIDE_GENRE, (genre_id, 50))
+            rows = await cur.fetchall()
+        finally:
+            self.queue.put_nowait(conn)
+        return [{"id": r[0], "name": r[1], "album": r[10], "artist": r[13]} for r in rows]
+
+    async def checkout(self, customer_id: int, track_ids: list[int]) -> Response:
+        conn = await self.queue.get()
+        try:
+            cur = await conn.execute(WIDE_CUSTOMER, (customer_id,))
+            c = await cur.fetchone()
+            cur = await conn.execute(WIDE_TRACKS, (track_ids,))
+            tracks = await cur.fetchall()
+            total = sum((t[8] for t in tracks), Decimal("0.00"))
+            await conn.execute("BEGIN")
+            try:
+                cur = await conn.execute(
+                    WIDE_INSERT_INVOICE, (customer_id, INVOICE_DATE, *c[4:9], total)
+                )
+                (invoice_id,) = await cur.fetchone()
+                values = ", ".join(["(%s, %s, %s, %s)"] * len(tracks))
+                cur = await conn.execute(
+                    'INSERT INTO "InvoiceLine" ("InvoiceId", "TrackId", "UnitPrice", '
+                    f'"Quantity") VALUES {values} RETURNING "InvoiceLineId"',
+                    [v for t in tracks for v in (invoice_id, t[0], t[8], 1)],
+                )
+                await cur.fetchall()
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        finally:
+            self.queue.put_nowait(conn)
+        return {"invoice_id": invoice_id, "total": str(total)}
+
+
 # -- ormolu -----------------------------------------------------------------------------
 class Ormolu:
     """ormolu's ``AsyncSession`` on the Chinook models of ``examples/chinook``."""
@@ -327,6 +435,7 @@ class SQLAlchemyPsycopg(SQLAlchemy):
 
 CONTENDERS: dict[str, type[Any]] = {
     "raw-async": RawPsycopg,
+    "raw-async-ormolu-sql": RawOrmoluStatements,
     "ormolu-async": Ormolu,
     "ormolu-asyncpg": OrmoluAsyncpg,
     "sqlalchemy-async": SQLAlchemy,
