@@ -363,6 +363,21 @@ def report(
                     f"{max(sa):,.0f} req/s: **{'met' if ahead else 'not met'}**"
                 )
         lines.append("")
+    if "raw-async-ormolu-sql" in rps and "raw-async" in rps:
+        # (see concurrency_requests.RawOrmoluStatements)
+        sql = rps["raw-async"] / rps["raw-async-ormolu-sql"]
+        lines.append(
+            f"ormolu's statements sent by the raw driver: {sql:.2f}x raw (the cost of the "
+            "SQL itself: wider rows for the server to send and psycopg to read, the keys "
+            "returned)"
+            + "".join(
+                f"; {best[k]['label']} {rps['raw-async-ormolu-sql'] / rps[k]:.2f}x that "
+                "(ormolu's own cost)"
+                for k in ours
+            )
+            + "."
+        )
+        lines.append("")
     digests = {best[k]["read_digest"] for k in best}
     lines.append("## Checks")
     lines.append("")
