@@ -123,6 +123,31 @@ def test_models_in_a_schema(sales: Database) -> None:
     sales.drop_all([Region, Shop])
 
 
+def test_create_all_if_not_exists_compares_no_table_of_another_schema(
+    sales: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A table of the current schema with a model's table name but another shape: the
+    # model's table lives in the "sales" schema, so create_all must neither compare the
+    # two (a warning about a table the model does not describe) nor skip creating it.
+    with sales.session() as s:
+        s.execute_sql("CREATE TABLE sc_region (id INTEGER PRIMARY KEY, label VARCHAR(10))")
+    try:
+        with caplog.at_level("WARNING", logger="ormolu.schema"):
+            sales.create_all([Region, Shop], if_not_exists=True)
+            sales.create_all([Region, Shop], if_not_exists=True)  # exists now: unchecked
+        assert [r.getMessage() for r in caplog.records if "sc_region" in r.getMessage()] == []
+        with sales.session() as s:
+            s.add(Region(name="North", shops=[Shop(name="A")]))
+        with sales.session() as s:
+            assert s.query(Shop).one().region.name == "North"
+            # the current schema's table is untouched
+            assert s.execute_sql("SELECT COUNT(*) FROM sc_region").scalar() == 0
+        sales.drop_all([Region, Shop])
+    finally:
+        with sales.session() as s:
+            s.execute_sql("DROP TABLE sc_region")
+
+
 def test_a_schema_translate_map_serves_several_tenants(db: Database, tmp_path: Path) -> None:
     names = {TENANTS[0]: TENANTS[0], TENANTS[1]: TENANTS[1]}
     base = schema_database(db, tmp_path, names)

@@ -315,8 +315,12 @@ def existing_differences(session: Any, tables: Sequence[Table]) -> dict[str, lis
     ``Database.create_all(if_not_exists=True)``, which skips existing tables and logs a
     warning naming these differences (logger ``ormolu.schema``)."""
     dialect = session.dialect
-    reflected = session.run(dialect.reflector().reflect([t.name for t in tables]))
-    return differences_from_reflected(reflected, state_from_tables(dialect, tables))
+    # (only the current schema's tables: see ormolu.engine.existing_differences_op)
+    here = [t for t in tables if dialect.schema_of(t) is None]
+    if not here:
+        return {}
+    reflected = session.run(dialect.reflector().reflect([t.name for t in here]))
+    return differences_from_reflected(reflected, state_from_tables(dialect, here))
 
 
 def differences_from_reflected(reflected: Any, models: Any) -> dict[str, list[str]]:
