@@ -5,12 +5,12 @@ fields named like Python keywords."""
 from __future__ import annotations
 
 import inspect
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from ormolu import Database, Mapped, Model, ValidationError, field
+from ormolu import Database, DataError, Mapped, Model, ValidationError, field
 
 
 class Stamp(Model, table="ur_stamp"):
@@ -23,6 +23,15 @@ class Stamp(Model, table="ur_stamp"):
 class Event(Model, table="ur_event"):
     id: Mapped[int] = field(primary_key=True, default=None)
     at: Mapped[datetime] = field(timezone=True)
+
+
+class TextStamp(Model, table="ur_text_stamp"):
+    """Date fields over text columns (the test creates the table): a schema the model
+    does not describe, as an old database can be."""
+
+    id: Mapped[int] = field(primary_key=True, default=None)
+    at: Mapped[datetime | None] = field(default=None)
+    day: Mapped[date | None] = field(default=None)
 
 
 # A model built with type(), as reflection without column= could: fields named like
@@ -106,3 +115,46 @@ def test_fields_named_like_python_keywords(db: Database) -> None:
     with pytest.raises(TypeError):
         Odd(**{"class": 1, "from": "x", "nonsense": 2})
     assert "id" in inspect.signature(Odd).parameters
+
+
+def test_date_fields_over_text_columns_read_as_dates_or_fail_clearly(db: Database) -> None:
+    # Where the driver returns datetimes itself, a column of them is used as it is (the
+    # processor returns them unchanged: orm.loading.rows_converter skips it after a type
+    # scan). Text in such a column must still be converted, on every reading path, and
+    # text that is no date must be refused, never handed out as a str.
+    with db.session() as s:
+        s.execute_sql(
+            "CREATE TABLE ur_text_stamp (id INTEGER PRIMARY KEY, at VARCHAR(40), day VARCHAR(20))"
+        )
+        s.execute_sql(
+            "INSERT INTO ur_text_stamp (id, at, day) VALUES "
+            "(1, '2024-03-01 10:30:00', '2024-03-01'), (2, NULL, NULL)"
+        )
+    want_at, want_day = datetime(2024, 3, 1, 10, 30), date(2024, 3, 1)
+    with db.session() as s:
+        q = s.query(TextStamp).order_by(TextStamp.id)
+        objs = q.all()
+        assert [(type(o.at), o.at, o.day) for o in objs] == [
+            (datetime, want_at, want_day),
+            (type(None), None, None),
+        ]
+    with db.session() as s:
+        q = s.query(TextStamp).order_by(TextStamp.id)
+        first = q.first()
+        assert first is not None and (first.at, first.day) == (want_at, want_day)
+        assert type(first.at) is datetime
+        assert q.tuples().all() == [(1, want_at, want_day), (2, None, None)]
+        assert q.dicts().all()[0] == {"id": 1, "at": want_at, "day": want_day}
+        values = s.query(TextStamp.at, TextStamp.day).order_by(TextStamp.id).all()
+        assert values == [(want_at, want_day), (None, None)]
+        assert type(values[0][0]) is datetime and type(values[0][1]) is date
+    with db.session() as s:
+        s.execute_sql("INSERT INTO ur_text_stamp (id, at, day) VALUES (3, 'soon', 'later')")
+    for read in (
+        lambda s: s.query(TextStamp).all(),
+        lambda s: s.query(TextStamp).where(TextStamp.id == 3).first(),
+        lambda s: s.query(TextStamp).tuples().all(),
+        lambda s: s.query(TextStamp.at).all(),
+    ):
+        with db.session() as s, pytest.raises(DataError, match=r"soon|later"):
+            read(s)

@@ -37,6 +37,10 @@ def _entity_factory(
         for i, p in enumerate(dialect.result_processor(c.type) for c in ent.columns)
         if p is not None and not converted
     ]
+    # (with the exact types each returns unchanged, which skip its call: rows_converter)
+    row_procs: list[tuple[int, Any, frozenset[type]]] = [
+        (i, p, getattr(p, "unchanged_types", frozenset())) for i, p in procs
+    ]
     pk_pos = [start + keys.index(k) for k in mapper.pk_keys]
     single_pk = pk_pos[0] if len(pk_pos) == 1 else None
     pk_proc = [dict(procs).get(p - start) for p in pk_pos]
@@ -94,8 +98,10 @@ def _entity_factory(
             obj = new(cls)
             if procs:
                 values = list(row[start:stop])
-                for i, p in procs:
-                    values[i] = p(values[i])
+                for i, p, same in row_procs:
+                    v = values[i]
+                    if type(v) not in same:
+                        values[i] = p(v)
                 d = dict(zip(keys, values))
             else:
                 d = dict(zip(keys, row[start:stop]))
@@ -331,6 +337,14 @@ def rows_converter(
     function that converts a column without NULLs alike: ``column_fast_path``);
     transposing and building the tuples or dicts runs in C (``zip``, ``map``), where a
     per-row loader would run a Python call and a loop for every row.
+
+    A processor that returns values of some exact types unchanged names them
+    (``unchanged_types``: the driver's own ``datetime`` for a DateTime column where the
+    database has a datetime type, and NULL). A column whose values are all of those
+    types, found by a type scan in C, is not converted; when no column is left to
+    convert, the rows are used as the driver gave them, with no transposition at all.
+    Any other value (a ``str`` in a column the model calls a datetime) still goes
+    through the processor, which converts or refuses it.
     """
     key = ("rows", mode)
     convert: Callable[[list[Any]], list[Any]] | None = compiled.extra.get(key)
@@ -349,17 +363,28 @@ def rows_converter(
         for i, p in enumerate(procs)
         if p is not None
     ]
+    # (index, its values' getter, the types the processor returns unchanged)
+    checks = [
+        (i, itemgetter(i), same)
+        for i, p, _, _ in conv
+        if (same := getattr(p, "unchanged_types", None)) is not None
+    ]
     keys = compiled.keys
 
     def convert_rows(rows: list[Any]) -> list[Any]:
         values: Any = rows
-        if not conv and mode == "tuples" and rows and type(rows[0]) is tuple:
+        todo = conv
+        if checks and rows:
+            kept = {i for i, get, same in checks if set(map(type, map(get, rows))) <= same}
+            if kept:
+                todo = [c for c in conv if c[0] not in kept]
+        if not todo and mode == "tuples" and rows and type(rows[0]) is tuple:
             # nothing to convert, and the driver's rows are tuples already (one cursor's
             # rows are all of one type)
             return rows if type(rows) is list else list(rows)
-        if conv and rows:
+        if todo and rows:
             cols: list[Any] = list(zip(*rows))
-            for i, p, fast, ok in conv:
+            for i, p, fast, ok in todo:
                 if fast is not None and (ok is None or ok()):
                     try:
                         cols[i] = list(map(fast, cols[i]))

@@ -57,6 +57,13 @@ def _not_iso(value: Any) -> DataError:
     )
 
 
+# The exact value types each result processor returns unchanged (``unchanged_types``, set
+# where the dialect's driver returns these types: see orm.loading.rows_converter).
+_DATETIME_OR_NULL = frozenset({datetime, type(None)})
+_DATE_OR_NULL = frozenset({date, type(None)})
+_TIME_OR_NULL = frozenset({time, type(None)})
+
+
 class DateTime(SQLType):
     """``datetime``. With ``timezone=True`` values must be aware and are kept in UTC;
     otherwise they must be naive (an aware value is refused rather than silently shifted).
@@ -177,6 +184,10 @@ class DateTime(SQLType):
             # For ISO text (every value but NULL) the C parser alone gives the same result:
             # converters of whole columns use it first (see orm.loading.rows_converter).
             process.column_fast_path = datetime.fromisoformat  # type: ignore[attr-defined]
+        elif not tz:
+            # The driver's own datetimes (and NULLs) come back as they are: a column holding
+            # only those is left alone, found by a type scan in C (rows_converter).
+            process.unchanged_types = _DATETIME_OR_NULL  # type: ignore[attr-defined]
         return process
 
     @property
@@ -235,6 +246,8 @@ class Date(SQLType):
             except ValueError:
                 raise DataError(f"a date column holds {value!r}, not ISO-8601 text") from None
 
+        if dialect.native_datetime:
+            process.unchanged_types = _DATE_OR_NULL  # type: ignore[attr-defined]
         return process
 
     @property
@@ -258,6 +271,8 @@ class Time(SQLType):
                 return (datetime.min + value).time()
             return time.fromisoformat(value)
 
+        if dialect.native_datetime:
+            process.unchanged_types = _TIME_OR_NULL  # type: ignore[attr-defined]
         return process
 
 
