@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from .drivers.registry import DEFAULT_URL, backend_for
 from .engine import create_op, tables_of, warn_existing
-from .engine import existing_differences_op as _existing_differences_op
 from .exceptions import InvalidRequestError
 from .orm.hooks import EventName, Listeners
 from .schema.cycles import drop_op
+from .schema.state import existing_differences_op
 from .url import URL, parse_url
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class AsyncDatabase:
         tables = tables_of(models)
         async with self.session() as s:
             if if_not_exists:
-                warn_existing(await s.run(_existing_differences_op(self.dialect, tables)))
+                warn_existing(await s.run(existing_differences_op(self.dialect, tables)))
             await s.run(create_op(self.dialect, tables, if_not_exists))
 
     async def drop_all(self, models: Iterable[type[Model]] | None = None) -> None:

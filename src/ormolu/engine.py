@@ -14,6 +14,7 @@ from .pool import Pool
 from .protocol import Execute, Op
 from .schema.cycles import drop_op, existing_op
 from .schema.ddl import create_indexes_sql, create_table_sql, foreign_keys_sql
+from .schema.state import existing_differences_op
 from .schema.table import sort_tables
 from .url import URL, parse_url
 
@@ -308,24 +309,6 @@ def ddl_op(dialect: Dialect, statements: list[str]) -> Op[None]:
     escape = dialect.paramstyle == "format"
     for sql in statements:
         yield Execute(sql.replace("%", "%%") if escape else sql)
-
-
-def existing_differences_op(dialect: Dialect, tables: list[Any]) -> Op[dict[str, list[str]]]:
-    """How each of ``tables`` that exists differs from its model (see
-    :func:`ormolu.schema.state.existing_differences`).
-
-    Only tables of the connection's current schema are compared: reflection reads that
-    schema, and a table of another schema (``schema=`` on its model, after the
-    ``schema_translate_map``) would be compared with the current schema's table of the
-    same name, a warning about a table the model does not describe. Tables of other
-    schemas are created if missing and otherwise left unchecked."""
-    from .schema.state import differences_from_reflected, state_from_tables
-
-    here = [t for t in tables if dialect.schema_of(t) is None]
-    if not here:
-        return {}
-    reflected = yield from dialect.reflector().reflect([t.name for t in here])
-    return differences_from_reflected(reflected, state_from_tables(dialect, here))
 
 
 def warn_existing(found: dict[str, list[str]]) -> None:

@@ -36,6 +36,7 @@ from .types import SQLType
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
+    from ..protocol import Op
     from .table import Table
 
 
@@ -309,17 +310,25 @@ def state_from_tables(dialect: Dialect, tables: Sequence[Table]) -> SchemaState:
     return SchemaState.build(reflector.table_state(t) for t in tables)
 
 
-def existing_differences(session: Any, tables: Sequence[Table]) -> dict[str, list[str]]:
-    """For each of ``tables`` that exists in the session's database, how it differs
-    from its model (tables that match, or do not exist, are left out). Used by
-    ``Database.create_all(if_not_exists=True)``, which skips existing tables and logs a
-    warning naming these differences (logger ``ormolu.schema``)."""
-    dialect = session.dialect
-    # (only the current schema's tables: see ormolu.engine.existing_differences_op)
+def existing_differences_op(dialect: Dialect, tables: Sequence[Table]) -> Op[dict[str, list[str]]]:
+    """The operation giving, for each of ``tables`` that exists, how it differs from its
+    model: ``{table name: [difference, ...]}``, tables that match or do not exist left
+    out. Used by ``create_all(if_not_exists=True)`` of both front ends, which skips
+    existing tables and logs a warning naming these differences (logger
+    ``ormolu.schema``).
+
+    Only tables of the connection's current schema are compared: reflection reads that
+    schema, and a table of another schema (``schema=`` on its model, after the
+    ``schema_translate_map``) would be compared with the current schema's table of the
+    same name, a warning about a table the model does not describe. Tables of other
+    schemas are created if missing and otherwise left unchecked. Raises what reflection
+    raises (a driver error mapped to ormolu's).
+
+    Example: ``found = session.run(existing_differences_op(db.dialect, tables))``."""
     here = [t for t in tables if dialect.schema_of(t) is None]
     if not here:
         return {}
-    reflected = session.run(dialect.reflector().reflect([t.name for t in here]))
+    reflected = yield from dialect.reflector().reflect([t.name for t in here])
     return differences_from_reflected(reflected, state_from_tables(dialect, here))
 
 
